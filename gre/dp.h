@@ -1,0 +1,148 @@
+/* dp.h: the data-plane backend contract.
+ *
+ * The tunnel layer (vtid/tunnel.c) drives exactly one backend through struct
+ * dp_ops: it creates one link (tunnel device) per `interface TunnelN`, sets
+ * its carrier, and installs and removes ESP SAs as IKE reports them.  A
+ * backend knows nothing of IKE.  Two backends implement it: "userspace"
+ * (TUN + GRE + ESP in vtid, gre/dp_user.c) and "kernel" (GRE device + XFRM
+ * through libnl, gre/dp_kernel.c).
+ *
+ * Threading: every ops call is made from the control thread.  A backend that
+ * runs worker threads reports events (lifetime expiry, keepalive state) by
+ * making `event_fd` readable; the control loop then calls ops->dispatch(),
+ * which invokes the event callback on the control thread.
+ *
+ * Make-before-break: a rekey installs the new inbound SA (sa_add), then the
+ * new outbound SA (sa_add, which also makes it the active outbound SA of the
+ * link at once), and only later deletes the old pair (sa_del).  Several
+ * inbound SAs may be live on one link at the same time; exactly one outbound
+ * SA is active. */
+#ifndef VTID_GRE_DP_H
+#define VTID_GRE_DP_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/suite.h"
+
+struct dp;      /* one backend instance */
+struct dp_link; /* one tunnel device */
+
+enum dp_encap {
+	DP_ENCAP_GRE,  /* tunnel mode gre ip: inner packet in GRE, GRE protected by ESP */
+	DP_ENCAP_NONE, /* tunnel mode ipsec ipv4 (native VTI): inner IP packet straight in ESP tunnel mode */
+};
+
+enum dp_esp_mode { DP_ESP_TRANSPORT, DP_ESP_TUNNEL };
+enum dp_df { DP_DF_COPY, DP_DF_SET, DP_DF_CLEAR };
+
+struct dp_link_cfg {
+	char name[IFNAMSIZ];      /* "Tunnel1" */
+	struct in_addr local;     /* tunnel source (outer) */
+	struct in_addr remote;    /* tunnel destination (outer) */
+	struct in_addr addr;      /* inner address of the device; 0 = none */
+	uint8_t prefixlen;
+	enum dp_encap encap;
+	bool gre_key_set;
+	uint32_t gre_key;
+	bool gre_seq;             /* send and require GRE sequence numbers */
+	bool gre_csum;            /* send GRE checksums */
+	uint16_t mtu;             /* 0 = computed from the real GRE+ESP(+UDP) overhead */
+	uint16_t tcp_mss;         /* 0 = no clamp; else clamp SYN MSS both ways */
+	enum dp_df df;
+	uint16_t keepalive_period; /* seconds, 0 = off (Cisco GRE keepalive) */
+	uint8_t keepalive_retries;
+	bool protected;           /* true: only ESP-protected traffic passes; false: plain GRE */
+};
+
+struct dp_sa_cfg {
+	uint32_t spi;             /* network byte order NOT used: host order */
+	bool inbound;
+	enum dp_esp_mode mode;
+	const struct suite *encr; /* SUITE_ENCR row */
+	const struct suite *integ;/* SUITE_INTEG row, NULL for AEAD */
+	uint8_t encr_key[64];     /* cipher key followed by salt for AEAD (KEYMAT order) */
+	uint8_t encr_key_len;     /* encr->key_len + encr->salt_len */
+	uint8_t integ_key[64];
+	uint8_t integ_key_len;
+	bool esn;                 /* 64-bit extended sequence numbers */
+	uint32_t replay_window;   /* inbound: packets, 0 = off; max 4096 */
+	uint16_t natt_local_port; /* non-zero: ESP in UDP (RFC 3948) between these ports */
+	uint16_t natt_remote_port;
+	uint64_t soft_bytes, hard_bytes;     /* 0 = no limit */
+	uint64_t soft_packets, hard_packets; /* 0 = no limit (sequence exhaustion always applies) */
+};
+
+struct dp_sa_stats {
+	uint64_t packets, bytes;
+	uint64_t replay_fail, auth_fail, pad_fail;
+	uint64_t seq;              /* outbound: last sequence sent; inbound: highest seen */
+	uint32_t replay_window;
+	uint32_t bitmap[4];        /* the newest 128 bits of the window, bit 0 = seq */
+	uint64_t added_ms;         /* monotonic time of installation */
+};
+
+struct dp_link_stats {
+	uint64_t pkts_encaps, pkts_encrypt, pkts_digest;
+	uint64_t pkts_decaps, pkts_decrypt, pkts_verify;
+	uint64_t bytes_out, bytes_in;
+	uint64_t replay_fail, auth_fail, pad_fail;
+	uint64_t send_errors, recv_errors;
+	uint64_t no_sa_drops;       /* inner packets dropped because no outbound SA was active */
+	uint64_t frag_needed;       /* ICMP fragmentation-needed sent back */
+	uint16_t mtu;               /* device MTU in force */
+	uint16_t path_mtu;          /* outer MTU used for the computation */
+	bool carrier;
+	int ifindex;
+};
+
+enum dp_event {
+	DP_EV_SOFT_EXPIRE, /* an SA crossed its soft byte/packet limit: rekey it */
+	DP_EV_HARD_EXPIRE, /* an SA hit its hard limit or sequence exhaustion: it no longer carries traffic */
+	DP_EV_KEEPALIVE_DOWN,
+	DP_EV_KEEPALIVE_UP,
+};
+
+typedef void (*dp_event_fn)(void *ctx, struct dp_link *link, enum dp_event ev, uint32_t spi,
+			    bool inbound);
+
+struct dp_init {
+	dp_event_fn on_event;
+	void *ctx;
+	int workers;     /* userspace: worker threads, 0 = one per CPU */
+	int udp_encap_fd; /* the IKE UDP 4500 socket (bound 0.0.0.0:4500), used to send ESP-in-UDP; -1 if none */
+};
+
+struct dp_ops {
+	const char *name;
+	/* Returns 0 or -errno. */
+	int (*create)(const struct dp_init *init, struct dp **out);
+	void (*destroy)(struct dp *dp);
+	/* Creates the device (down, no carrier), with its address and MTU. */
+	int (*link_add)(struct dp *dp, const struct dp_link_cfg *cfg, struct dp_link **out);
+	void (*link_del)(struct dp_link *link);
+	int (*link_carrier)(struct dp_link *link, bool up);
+	int (*sa_add)(struct dp_link *link, const struct dp_sa_cfg *sa);
+	int (*sa_del)(struct dp_link *link, uint32_t spi, bool inbound);
+	int (*link_stats)(struct dp_link *link, struct dp_link_stats *out);
+	int (*sa_stats)(struct dp_link *link, uint32_t spi, bool inbound, struct dp_sa_stats *out);
+	/* Readable when events are pending; -1 if the backend has none. */
+	int (*event_fd)(struct dp *dp);
+	void (*dispatch)(struct dp *dp);
+	/* An ESP-in-UDP packet that arrived on the IKE 4500 socket (non-ESP
+	 * marker absent): payload starts at the SPI. */
+	void (*udp_input)(struct dp *dp, const uint8_t *pkt, size_t len, const struct sockaddr_in *from,
+			  const struct sockaddr_in *to);
+	/* Whether this backend can run here (kernel: GRE and ESP available). */
+	bool (*available)(void);
+};
+
+extern const struct dp_ops dp_user_ops;
+extern const struct dp_ops dp_kernel_ops;
+
+/* "auto" picks kernel when available, else userspace. */
+const struct dp_ops *dp_ops_by_name(const char *name);
+
+#endif
