@@ -1,0 +1,108 @@
+/* tunnel.h: the tunnel layer — one `interface TunnelN` from configuration to
+ * device, IKE peer and SAs.
+ *
+ * It sits between the IKE engine and the data-plane backend and is the only
+ * code that talks to both: IKE reports Child SAs up and down, the tunnel
+ * installs them in the backend; the backend reports lifetime expiry, the
+ * tunnel tells IKE.  The contract it keeps for routing:
+ *   - a protected tunnel's device has carrier exactly while at least one
+ *     Child SA pair is installed (so a rekey, which installs the new pair
+ *     before the old one goes, never drops carrier, and a dead peer drops it
+ *     at once so zebra withdraws routes);
+ *   - an unprotected tunnel (plain GRE) has carrier while it is not shut
+ *     (and, with keepalives, while the peer answers them);
+ *   - a shut tunnel keeps its device, has no carrier and no IKE SA.
+ * IKE is started the moment a protected tunnel is configured: no traffic is
+ * needed and no first packet is lost. */
+#ifndef VTID_TUNNEL_H
+#define VTID_TUNNEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gre/dp.h"
+#include "ike/ike.h"
+
+struct json_object;
+struct tunnels;
+
+/* Everything a tunnel needs, resolved from configuration (vtid/apply.c). */
+struct tunnel_spec {
+	char name[IFNAMSIZ];
+	char description[128];
+	bool shutdown;
+	bool protected;           /* tunnel protection ipsec profile set */
+	char ipsec_profile[64];   /* for show */
+	char transform_name[64];
+	struct dp_link_cfg link;
+	struct ike_peer_cfg ike;  /* valid when protected; tunnel_id is filled by the layer */
+	uint32_t bandwidth_kbps;
+};
+
+struct tunnel_child {
+	uint32_t spi_in, spi_out;
+	const struct suite *encr, *integ, *pfs;
+	bool transport, esn;
+	uint16_t natt_local_port, natt_remote_port;
+	uint64_t up_ms;
+	uint32_t lifetime_s;
+	uint64_t lifetime_kb;
+	uint32_t replay_window;
+};
+
+enum { TUNNEL_MAX_CHILDREN = 4 };
+
+struct tunnel {
+	struct tunnel *next;
+	struct tunnels *owner;
+	uint32_t id;
+	struct tunnel_spec spec;
+	struct dp_link *link;
+	bool ike_added;
+	bool carrier;
+	bool ike_up;
+	char why_down[96];
+	uint64_t carrier_since_ms;
+	uint32_t carrier_transitions;
+	struct tunnel_child children[TUNNEL_MAX_CHILDREN];
+	int n_children;
+};
+
+struct tunnels_init {
+	struct ike_engine *ike;
+	const struct dp_ops *dp_ops;
+	struct dp *dp;
+	uint64_t (*now_ms)(void *ctx);
+	void *clock_ctx;
+};
+
+struct tunnels *tunnels_new(const struct tunnels_init *init);
+void tunnels_free(struct tunnels *t); /* removes every tunnel (Delete sent) */
+
+/* Creates the device and starts IKE at once (when protected and not shut). */
+int tunnel_add(struct tunnels *t, const struct tunnel_spec *spec);
+/* Politely deletes the SAs (INFORMATIONAL Delete) and removes the device. */
+int tunnel_del(struct tunnels *t, const char *name);
+/* Applies a changed spec: endpoints/crypto changes restart only this tunnel;
+ * other changes (description, bandwidth, mtu, mss) are applied in place. */
+int tunnel_change(struct tunnels *t, const struct tunnel_spec *spec);
+struct tunnel *tunnel_find(struct tunnels *t, const char *name);
+struct tunnel *tunnel_by_id(struct tunnels *t, uint32_t id);
+struct tunnel *tunnels_first(struct tunnels *t);
+/* `clear crypto session [remote A]`: restart IKE of matching tunnels (all when remote is 0). */
+int tunnels_clear(struct tunnels *t, uint32_t remote_addr);
+
+/* Upcalls from the IKE engine (ike_host) and the data plane (dp_init.on_event). */
+void tunnels_child_up(struct tunnels *t, const struct ike_child_sa *c);
+void tunnels_child_down(struct tunnels *t, uint32_t tunnel_id, uint32_t spi_in, uint32_t spi_out);
+void tunnels_ike_event(struct tunnels *t, uint32_t tunnel_id, enum ike_sa_event ev, const char *why);
+void tunnels_dp_event(struct tunnels *t, struct dp_link *link, enum dp_event ev, uint32_t spi,
+		      bool inbound);
+
+/* Show data. */
+struct json_object *tunnels_show_ipsec_sa(struct tunnels *t, const char *ifname);
+struct json_object *tunnels_show_interface(struct tunnels *t, const char *ifname);
+/* Adds "interface" to each IKE SA of ike_show_sa() output. */
+void tunnels_annotate_ike_sa(struct tunnels *t, struct json_object *sas);
+
+#endif
