@@ -20,6 +20,8 @@ struct loop {
 	struct loop_timer *timers; /* sorted by deadline */
 	uint64_t (*now_fn)(void *ctx);
 	void *now_ctx;
+	void (*prepare)(void *arg);
+	void *prepare_arg;
 };
 
 uint64_t monotonic_ms(void)
@@ -181,10 +183,19 @@ static void run_timers(struct loop *loop)
 	}
 }
 
+void loop_set_prepare(struct loop *loop, void (*fn)(void *arg), void *arg)
+{
+	loop->prepare = fn;
+	loop->prepare_arg = arg;
+}
+
 int loop_once(struct loop *loop, int max_wait_ms)
 {
 	struct epoll_event evs[32];
 	int wait = max_wait_ms;
+
+	if (loop->prepare)
+		loop->prepare(loop->prepare_arg);
 
 	if (loop->timers) {
 		uint64_t now = loop_now_ms(loop);

@@ -39,6 +39,10 @@ uint64_t loop_now_ms(struct loop *loop);
 /* Tests: replace the clock (NULL restores CLOCK_MONOTONIC). */
 void loop_set_clock(struct loop *loop, uint64_t (*now_ms)(void *ctx), void *ctx);
 
+/* Called before every wait, so a component with its own timer wheel (the
+ * IKE engine) can re-arm one loop timer to its next deadline. */
+void loop_set_prepare(struct loop *loop, void (*fn)(void *arg), void *arg);
+
 /* Runs until loop_stop(); returns 0, or -errno if epoll fails. */
 int loop_run(struct loop *loop);
 /* One round: waits at most max_wait_ms (-1 = until something happens),
