@@ -96,6 +96,9 @@ struct dp_link_stats {
 	uint16_t path_mtu;          /* outer MTU used for the computation */
 	bool carrier;
 	int ifindex;
+	/* additive (gre/ helper): */
+	uint64_t unprotected_drops; /* plain GRE that arrived for a protected link */
+	uint64_t malformed;         /* truncated/invalid outer, ESP, GRE or inner headers */
 };
 
 enum dp_event {
@@ -140,9 +143,9 @@ struct dp_ops {
 };
 
 extern const struct dp_ops dp_user_ops;
-extern const struct dp_ops dp_kernel_ops;
 
-/* "auto" picks kernel when available, else userspace. */
+/* "userspace", "auto" (kernel when available, else userspace); "kernel"
+ * returns NULL until the kernel backend exists. */
 const struct dp_ops *dp_ops_by_name(const char *name);
 
 #endif

@@ -1,0 +1,650 @@
+/* dp_user.c: the userspace data-plane backend, control side: dp_user_ops.
+ *
+ * Creates the raw sockets and worker threads, owns links, SAs and the two
+ * published lookup tables (inbound SAs by SPI, links by id), and hands
+ * events to the control thread.  The packet path is in dp_user_io.c; the
+ * threading contract is in dp_user_int.h.
+ *
+ * Every table change is copy-update-publish: build a new table, publish it
+ * with one atomic store, wait until every worker passed a quiescent point
+ * (dp_synchronize), then free what was unpublished.  Workers never lock. */
+#include "gre/dp_user_int.h"
+
+#include <errno.h>
+#include <netinet/ip.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "gre/tun.h"
+#include "lib/log.h"
+
+/* ---- quiescence ---- */
+
+static void dp_synchronize(struct dp *dp)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	for (int i = 0; i < dp->nworkers; i++) {
+		struct dp_worker *w = &dp->w[i];
+		if (!w->started)
+			continue;
+		uint64_t c = atomic_load(&w->rcu);
+		if (!(c & 1))
+			continue; /* asleep: it will reload the tables when it wakes */
+		while (atomic_load(&w->rcu) == c)
+			sched_yield();
+	}
+}
+
+/* ---- tables ---- */
+
+static uint32_t dp_spi_hash(uint32_t spi)
+{
+	/* SPIs are random-looking already, but peers may pick sequential ones */
+	spi ^= spi >> 16;
+	spi *= 0x7feb352d;
+	spi ^= spi >> 15;
+	return spi;
+}
+
+struct dp_sa *dp_sa_lookup(struct dp *dp, uint32_t spi)
+{
+	struct dp_sa_table *t = atomic_load_explicit(&dp->sa_tab, memory_order_acquire);
+	if (!t)
+		return NULL;
+	for (uint32_t i = dp_spi_hash(spi) & t->mask;; i = (i + 1) & t->mask) {
+		struct dp_sa *s = t->slot[i];
+		if (!s)
+			return NULL;
+		if (s->spi == spi)
+			return s;
+	}
+}
+
+/* Rebuilds the inbound table from every link's SA list, leaving out `skip`. */
+static int dp_sa_table_rebuild(struct dp *dp, const struct dp_sa *skip)
+{
+	size_t n = 0;
+	for (struct dp_link *l = dp->links; l; l = l->next)
+		for (struct dp_sa *s = l->sas; s; s = s->next)
+			if (s->inbound && s != skip)
+				n++;
+	uint32_t slots = 16;
+	while (slots < 2 * n)
+		slots <<= 1;
+	struct dp_sa_table *t = calloc(1, sizeof(*t) + slots * sizeof(t->slot[0]));
+	if (!t)
+		return -ENOMEM;
+	t->mask = slots - 1;
+	for (struct dp_link *l = dp->links; l; l = l->next)
+		for (struct dp_sa *s = l->sas; s; s = s->next) {
+			if (!s->inbound || s == skip)
+				continue;
+			uint32_t i = dp_spi_hash(s->spi) & t->mask;
+			while (t->slot[i])
+				i = (i + 1) & t->mask;
+			t->slot[i] = s;
+		}
+	struct dp_sa_table *old = atomic_exchange(&dp->sa_tab, t);
+	dp_synchronize(dp);
+	free(old);
+	return 0;
+}
+
+struct dp_link *dp_link_lookup_id(struct dp *dp, uint64_t id)
+{
+	struct dp_link_table *t = atomic_load_explicit(&dp->link_tab, memory_order_acquire);
+	if (!t)
+		return NULL;
+	size_t lo = 0, hi = t->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (t->link[mid]->id == id)
+			return t->link[mid];
+		if (t->link[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+struct dp_link *dp_link_lookup_addr(struct dp *dp, uint32_t src, uint32_t dst)
+{
+	struct dp_link_table *t = atomic_load_explicit(&dp->link_tab, memory_order_acquire);
+	if (!t)
+		return NULL;
+	for (size_t i = 0; i < t->n; i++) {
+		struct dp_link *l = t->link[i];
+		if (l->cfg.remote.s_addr == src && l->cfg.local.s_addr == dst)
+			return l;
+	}
+	return NULL;
+}
+
+static int dp_link_table_rebuild(struct dp *dp, const struct dp_link *skip)
+{
+	size_t n = 0;
+	for (struct dp_link *l = dp->links; l; l = l->next)
+		n++;
+	struct dp_link_table *t = calloc(1, sizeof(*t) + (n ? n : 1) * sizeof(t->link[0]));
+	if (!t)
+		return -ENOMEM;
+	/* dp->links is newest first and ids grow: fill from the back */
+	size_t i = n;
+	for (struct dp_link *l = dp->links; l; l = l->next)
+		if (l != skip)
+			t->link[--i] = l;
+	/* skipped entry leaves a hole at the front: compact */
+	if (i) {
+		memmove(t->link, t->link + i, (n - i) * sizeof(t->link[0]));
+		n -= i;
+	}
+	t->n = n;
+	struct dp_link_table *old = atomic_exchange(&dp->link_tab, t);
+	dp_synchronize(dp);
+	free(old);
+	return 0;
+}
+
+/* ---- events ---- */
+
+void dp_post_event(struct dp *dp, struct dp_link *link, enum dp_event ev, uint32_t spi,
+		   bool inbound)
+{
+	pthread_mutex_lock(&dp->ev_lock);
+	if (dp->evq_n == dp->evq_cap) {
+		size_t cap = dp->evq_cap ? dp->evq_cap * 2 : 64;
+		struct dp_event_rec *q = realloc(dp->evq, cap * sizeof(*q));
+		if (!q) {
+			pthread_mutex_unlock(&dp->ev_lock);
+			log_warn_rl("dp: event queue full, event dropped");
+			return;
+		}
+		dp->evq = q;
+		dp->evq_cap = cap;
+	}
+	dp->evq[dp->evq_n++] = (struct dp_event_rec){link->id, ev, spi, inbound};
+	pthread_mutex_unlock(&dp->ev_lock);
+	uint64_t one = 1;
+	if (write(dp->ev_fd, &one, sizeof(one)) < 0) {
+		/* counter saturated: already readable */
+	}
+}
+
+static int dpu_event_fd(struct dp *dp)
+{
+	return dp->ev_fd;
+}
+
+static void dpu_dispatch(struct dp *dp)
+{
+	uint64_t v;
+	if (read(dp->ev_fd, &v, sizeof(v)) < 0) {
+		/* nothing pending (EAGAIN) is fine */
+	}
+	pthread_mutex_lock(&dp->ev_lock);
+	struct dp_event_rec *q = dp->evq;
+	size_t n = dp->evq_n;
+	dp->evq = NULL;
+	dp->evq_n = dp->evq_cap = 0;
+	pthread_mutex_unlock(&dp->ev_lock);
+	for (size_t i = 0; i < n; i++) {
+		struct dp_link *l;
+		for (l = dp->links; l && l->id != q[i].link_id; l = l->next)
+			;
+		if (l && dp->init.on_event)
+			dp->init.on_event(dp->init.ctx, l, q[i].ev, q[i].spi, q[i].inbound);
+	}
+	free(q);
+}
+
+/* ---- create / destroy ---- */
+
+static int dp_raw_socket(int proto)
+{
+	int fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	if (fd < 0)
+		return -errno;
+	int one = 1, buf = 4 << 20;
+	if (setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) < 0) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	/* bursts of a fast peer must not overflow the default receive buffer */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf));
+	return fd;
+}
+
+static void dpu_destroy(struct dp *dp);
+
+static int dp_epoll_add(int epfd, int fd, uint64_t data, uint32_t extra)
+{
+	struct epoll_event ev = {.events = EPOLLIN | extra, .data.u64 = data};
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int dpu_create(const struct dp_init *init, struct dp **out)
+{
+	*out = NULL;
+	struct dp *dp = calloc(1, sizeof(*dp));
+	if (!dp)
+		return -ENOMEM;
+	dp->init = *init;
+	dp->esp_fd = dp->gre_fd = dp->stop_fd = dp->ev_fd = -1;
+	dp->next_link_id = 1;
+	pthread_mutex_init(&dp->ev_lock, NULL);
+	int n = init->workers;
+	if (n <= 0) {
+		long c = sysconf(_SC_NPROCESSORS_ONLN);
+		n = c > 0 ? (int)c : 1;
+	}
+	if (n > DP_MAX_WORKERS)
+		n = DP_MAX_WORKERS;
+	dp->nworkers = n;
+	int rc = -ENOMEM;
+	dp->w = calloc((size_t)n, sizeof(*dp->w));
+	dp->ctl_buf = malloc(65536);
+	if (!dp->w || !dp->ctl_buf)
+		goto fail;
+	for (int i = 0; i < n; i++)
+		dp->w[i].epfd = -1;
+	/* raw sockets first: while none is open the kernel answers the peer's
+	 * ESP/GRE with protocol-unreachable */
+	if ((rc = dp->esp_fd = dp_raw_socket(IPPROTO_ESP)) < 0)
+		goto fail;
+	if ((rc = dp->gre_fd = dp_raw_socket(IPPROTO_GRE)) < 0)
+		goto fail;
+	dp->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	dp->ev_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (dp->stop_fd < 0 || dp->ev_fd < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	if ((rc = dp_sa_table_rebuild(dp, NULL)) || (rc = dp_link_table_rebuild(dp, NULL)))
+		goto fail;
+	for (int i = 0; i < n; i++) {
+		struct dp_worker *w = &dp->w[i];
+		w->dp = dp;
+		w->idx = i;
+		w->epfd = epoll_create1(EPOLL_CLOEXEC);
+		if (w->epfd < 0) {
+			rc = -errno;
+			goto fail;
+		}
+		if ((rc = dp_epoll_add(w->epfd, dp->esp_fd, DP_EVK_ESP, EPOLLEXCLUSIVE)) ||
+		    (rc = dp_epoll_add(w->epfd, dp->gre_fd, DP_EVK_GRE, EPOLLEXCLUSIVE)) ||
+		    (rc = dp_epoll_add(w->epfd, dp->stop_fd, DP_EVK_STOP, 0)))
+			goto fail;
+	}
+	for (int i = 0; i < n; i++) {
+		if ((rc = -pthread_create(&dp->w[i].th, NULL, dp_worker_main, &dp->w[i])))
+			goto fail;
+		dp->w[i].started = true;
+	}
+	*out = dp;
+	return 0;
+fail:
+	dpu_destroy(dp);
+	return rc;
+}
+
+static void dp_sa_free(struct dp_sa *s)
+{
+	if (!s)
+		return;
+	esp_sa_free(s->esp);
+	free(s);
+}
+
+static void dp_link_free(struct dp_link *l)
+{
+	if (!l)
+		return;
+	while (l->sas) {
+		struct dp_sa *s = l->sas;
+		l->sas = s->next;
+		dp_sa_free(s);
+	}
+	for (int i = 0; i < l->nq; i++)
+		if (l->qfd[i] >= 0)
+			close(l->qfd[i]);
+	free(l->qfd);
+	free(l);
+}
+
+static void dpu_destroy(struct dp *dp)
+{
+	if (!dp)
+		return;
+	atomic_store(&dp->stopping, true);
+	if (dp->stop_fd >= 0) {
+		uint64_t one = 1;
+		if (write(dp->stop_fd, &one, sizeof(one)) < 0)
+			log_warn("dp: cannot wake workers");
+	}
+	for (int i = 0; dp->w && i < dp->nworkers; i++) {
+		if (dp->w[i].started)
+			pthread_join(dp->w[i].th, NULL);
+		dp->w[i].started = false;
+		if (dp->w[i].epfd >= 0)
+			close(dp->w[i].epfd);
+	}
+	while (dp->links) {
+		struct dp_link *l = dp->links;
+		dp->links = l->next;
+		dp_link_free(l);
+	}
+	free(atomic_load(&dp->sa_tab));
+	free(atomic_load(&dp->link_tab));
+	for (int *fd = &dp->esp_fd; fd <= &dp->ev_fd; fd++)
+		if (*fd >= 0)
+			close(*fd);
+	pthread_mutex_destroy(&dp->ev_lock);
+	free(dp->evq);
+	free(dp->w);
+	free(dp->ctl_buf);
+	free(dp);
+}
+
+/* ---- links ---- */
+
+uint16_t dp_compute_mtu(const struct dp_link_cfg *cfg, uint16_t path_mtu,
+			const struct dp_sa_cfg *sa)
+{
+	struct gre_params g = {.csum = cfg->gre_csum, .key_set = cfg->gre_key_set, .seq = cfg->gre_seq};
+	int gre = cfg->encap == DP_ENCAP_GRE ? (int)gre_hdr_len(&g) : 0;
+	int avail = path_mtu - 20;
+	if (!cfg->protected)
+		return (uint16_t)(avail - gre);
+	/* protected: without an SA yet, assume the worst the suites allow:
+	 * NAT-T, tunnel mode, CBC (IV 16, block 16), ICV 32 */
+	int natt = 8, iv = 16, icv = 32, block = 16, inner_ip = 20;
+	if (sa) {
+		natt = sa->natt_remote_port ? 8 : 0;
+		iv = sa->encr->iv_len;
+		icv = sa->encr->aead ? sa->encr->icv_len : sa->integ->icv_len;
+		block = sa->encr->block_len < 4 ? 4 : sa->encr->block_len;
+		inner_ip = sa->mode == DP_ESP_TUNNEL && cfg->encap == DP_ENCAP_GRE ? 20 : 0;
+	}
+	avail -= natt + ESP_HDR_LEN + iv + icv;
+	int ct = avail / block * block; /* ciphertext: payload + pad + 2 */
+	int mtu = ct - 2 - gre - inner_ip;
+	return (uint16_t)(mtu < 576 ? 576 : mtu);
+}
+
+static void dp_link_unpoll(struct dp_link *l)
+{
+	struct dp *dp = l->dp;
+	for (int i = 0; i < l->nq && i < dp->nworkers; i++)
+		if (l->qfd[i] >= 0)
+			epoll_ctl(dp->w[i].epfd, EPOLL_CTL_DEL, l->qfd[i], NULL);
+}
+
+static int dpu_link_add(struct dp *dp, const struct dp_link_cfg *cfg, struct dp_link **out)
+{
+	*out = NULL;
+	if (!cfg->name[0] || memchr(cfg->name, 0, IFNAMSIZ) == NULL)
+		return -EINVAL;
+	if (cfg->prefixlen > 32)
+		return -EINVAL;
+	for (struct dp_link *o = dp->links; o; o = o->next) {
+		if (!strcmp(o->cfg.name, cfg->name))
+			return -EEXIST;
+		/* inbound plain GRE is demultiplexed by the address pair */
+		if (o->cfg.local.s_addr == cfg->local.s_addr &&
+		    o->cfg.remote.s_addr == cfg->remote.s_addr)
+			return -EADDRINUSE;
+	}
+	struct dp_link *l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->dp = dp;
+	l->cfg = *cfg;
+	l->nq = dp->nworkers;
+	l->qfd = malloc((size_t)l->nq * sizeof(int));
+	int rc = -ENOMEM;
+	if (!l->qfd)
+		goto fail;
+	for (int i = 0; i < l->nq; i++)
+		l->qfd[i] = -1;
+	l->gre = (struct gre_params){.csum = cfg->gre_csum, .key_set = cfg->gre_key_set,
+				     .key = cfg->gre_key, .seq = cfg->gre_seq};
+	l->path_mtu = 1500;
+	uint16_t mtu = cfg->mtu ? cfg->mtu : dp_compute_mtu(cfg, l->path_mtu, NULL);
+	atomic_store(&l->mtu, mtu);
+	if ((rc = tun_open(cfg->name, l->nq, l->qfd)))
+		goto fail;
+	if ((rc = l->ifindex = tun_ifindex(cfg->name)) < 0)
+		goto fail;
+	if ((rc = tun_set_mtu(cfg->name, mtu)))
+		goto fail;
+	if (cfg->addr.s_addr && (rc = tun_add_addr(l->ifindex, cfg->addr, cfg->prefixlen)))
+		goto fail;
+	l->id = dp->next_link_id++;
+	l->next = dp->links;
+	dp->links = l;
+	if ((rc = dp_link_table_rebuild(dp, NULL))) {
+		dp->links = l->next;
+		goto fail;
+	}
+	for (int i = 0; i < l->nq; i++) {
+		if ((rc = dp_epoll_add(dp->w[i].epfd, l->qfd[i], l->id << 2 | DP_EVK_LINK, 0))) {
+			dp_link_unpoll(l);
+			dp->links = l->next;
+			dp_link_table_rebuild(dp, NULL);
+			goto fail;
+		}
+	}
+	*out = l;
+	return 0;
+fail:
+	log_warn("dp: cannot add link %s: %s", cfg->name, strerror(-rc));
+	dp_link_free(l);
+	return rc;
+}
+
+static void dpu_link_del(struct dp_link *l)
+{
+	if (!l)
+		return;
+	struct dp *dp = l->dp;
+	dp_link_unpoll(l);
+	struct dp_link **pp;
+	for (pp = &dp->links; *pp && *pp != l; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = l->next;
+	/* two publishes; the second one's synchronize covers both */
+	dp_link_table_rebuild(dp, NULL);
+	dp_sa_table_rebuild(dp, NULL);
+	dp_link_free(l);
+}
+
+static int dpu_link_carrier(struct dp_link *l, bool up)
+{
+	if (up && !l->admin_up) {
+		int rc = tun_set_up(l->cfg.name, true);
+		if (rc)
+			return rc;
+		l->admin_up = true;
+	}
+	int rc = tun_set_carrier(l->qfd[0], up);
+	if (!rc)
+		l->carrier = up;
+	return rc;
+}
+
+/* ---- SAs ---- */
+
+static struct dp_sa *dp_sa_find(struct dp_link *l, uint32_t spi, bool inbound)
+{
+	for (struct dp_sa *s = l->sas; s; s = s->next)
+		if (s->spi == spi && s->inbound == inbound)
+			return s;
+	return NULL;
+}
+
+static int dpu_sa_add(struct dp_link *l, const struct dp_sa_cfg *cfg)
+{
+	struct dp *dp = l->dp;
+	if (!l->cfg.protected)
+		return -EINVAL;
+	if (cfg->mode == DP_ESP_TRANSPORT && l->cfg.encap == DP_ENCAP_NONE)
+		return -EINVAL; /* a bare inner IP packet needs tunnel mode */
+	if (cfg->spi < 256)
+		return -EINVAL; /* RFC 4303: 1-255 reserved, 0 never sent */
+	if (dp_sa_find(l, cfg->spi, cfg->inbound))
+		return -EEXIST;
+	if (cfg->inbound && dp_sa_lookup(dp, cfg->spi))
+		return -EEXIST;
+	struct dp_sa *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	int rc = esp_sa_new(cfg, dp->nworkers + 1, &s->esp);
+	if (rc) {
+		free(s);
+		return rc;
+	}
+	s->link = l;
+	s->spi = cfg->spi;
+	s->inbound = cfg->inbound;
+	s->mode = cfg->mode;
+	s->natt_local_port = cfg->natt_local_port;
+	s->natt_remote_port = cfg->natt_remote_port;
+	s->soft_bytes = cfg->soft_bytes;
+	s->hard_bytes = cfg->hard_bytes;
+	s->soft_packets = cfg->soft_packets;
+	s->hard_packets = cfg->hard_packets;
+	s->next = l->sas;
+	l->sas = s;
+	if (cfg->inbound) {
+		if ((rc = dp_sa_table_rebuild(dp, NULL))) {
+			l->sas = s->next;
+			dp_sa_free(s);
+			return rc;
+		}
+	} else {
+		/* make-before-break: the old outbound SA stays listed (and its
+		 * counters readable) until sa_del, but stops carrying at once */
+		atomic_store(&l->out_sa, s);
+		if (!l->cfg.mtu) {
+			uint16_t mtu = dp_compute_mtu(&l->cfg, l->path_mtu, cfg);
+			if (mtu != atomic_load(&l->mtu) && tun_set_mtu(l->cfg.name, mtu) == 0)
+				atomic_store(&l->mtu, mtu);
+		}
+	}
+	log_dbg(LOG_DBG_IPSEC, "dp: %s SA %08x %s added", l->cfg.name, cfg->spi,
+		cfg->inbound ? "in" : "out");
+	return 0;
+}
+
+static int dpu_sa_del(struct dp_link *l, uint32_t spi, bool inbound)
+{
+	struct dp *dp = l->dp;
+	struct dp_sa **pp, *s;
+	for (pp = &l->sas; *pp && !((*pp)->spi == spi && (*pp)->inbound == inbound); pp = &(*pp)->next)
+		;
+	if (!(s = *pp))
+		return -ENOENT;
+	*pp = s->next;
+	if (inbound) {
+		int rc = dp_sa_table_rebuild(dp, NULL); /* includes synchronize */
+		if (rc) {
+			s->next = l->sas;
+			l->sas = s;
+			return rc;
+		}
+	} else {
+		if (atomic_load(&l->out_sa) == s) {
+			/* fall back to the newest remaining outbound SA, if any */
+			struct dp_sa *o = l->sas;
+			while (o && o->inbound)
+				o = o->next;
+			atomic_store(&l->out_sa, o);
+		}
+		dp_synchronize(dp);
+	}
+	dp_sa_free(s);
+	return 0;
+}
+
+/* ---- stats ---- */
+
+static int dpu_link_stats(struct dp_link *l, struct dp_link_stats *o)
+{
+	memset(o, 0, sizeof(*o));
+	struct dp_link_ctr *c = &l->ctr;
+	o->pkts_encaps = atomic_load(&c->pkts_encaps);
+	o->pkts_encrypt = atomic_load(&c->pkts_encrypt);
+	o->pkts_digest = atomic_load(&c->pkts_digest);
+	o->pkts_decaps = atomic_load(&c->pkts_decaps);
+	o->pkts_decrypt = atomic_load(&c->pkts_decrypt);
+	o->pkts_verify = atomic_load(&c->pkts_verify);
+	o->bytes_out = atomic_load(&c->bytes_out);
+	o->bytes_in = atomic_load(&c->bytes_in);
+	o->replay_fail = atomic_load(&c->replay_fail);
+	o->auth_fail = atomic_load(&c->auth_fail);
+	o->pad_fail = atomic_load(&c->pad_fail);
+	o->send_errors = atomic_load(&c->send_errors);
+	o->recv_errors = atomic_load(&c->recv_errors);
+	o->no_sa_drops = atomic_load(&c->no_sa_drops);
+	o->frag_needed = atomic_load(&c->frag_needed);
+	o->unprotected_drops = atomic_load(&c->unprotected_drops);
+	o->malformed = atomic_load(&c->malformed);
+	o->mtu = atomic_load(&l->mtu);
+	o->path_mtu = l->path_mtu;
+	o->carrier = l->carrier;
+	o->ifindex = l->ifindex;
+	return 0;
+}
+
+static int dpu_sa_stats(struct dp_link *l, uint32_t spi, bool inbound, struct dp_sa_stats *out)
+{
+	struct dp_sa *s = dp_sa_find(l, spi, inbound);
+	if (!s)
+		return -ENOENT;
+	esp_sa_stats(s->esp, out);
+	return 0;
+}
+
+static void dpu_udp_input(struct dp *dp, const uint8_t *pkt, size_t len,
+			  const struct sockaddr_in *from, const struct sockaddr_in *to)
+{
+	if (len > 65536 - 64 || len < 8) {
+		atomic_fetch_add(&dp->rx_malformed, 1);
+		return;
+	}
+	memcpy(dp->ctl_buf, pkt, len);
+	dp_esp_input(dp, dp->nworkers, 0, dp->ctl_buf, len, from ? from->sin_addr.s_addr : 0,
+		     to ? to->sin_addr.s_addr : 0, true);
+}
+
+static bool dpu_available(void)
+{
+	return access("/dev/net/tun", R_OK | W_OK) == 0;
+}
+
+const struct dp_ops dp_user_ops = {
+	.name = "userspace",
+	.create = dpu_create,
+	.destroy = dpu_destroy,
+	.link_add = dpu_link_add,
+	.link_del = dpu_link_del,
+	.link_carrier = dpu_link_carrier,
+	.sa_add = dpu_sa_add,
+	.sa_del = dpu_sa_del,
+	.link_stats = dpu_link_stats,
+	.sa_stats = dpu_sa_stats,
+	.event_fd = dpu_event_fd,
+	.dispatch = dpu_dispatch,
+	.udp_input = dpu_udp_input,
+	.available = dpu_available,
+};

@@ -1,0 +1,144 @@
+/* dp_user_int.h: internals shared by the userspace backend's files
+ * (dp_user.c: control side and tables; dp_user_io.c: worker data path).
+ *
+ * Concurrency (read this before touching either file):
+ * - Control thread: every dp_ops call, udp_input, dispatch.  It alone
+ *   mutates links, SAs and tables.
+ * - Workers: read the published tables only.  Each worker bumps its `rcu`
+ *   counter to odd when it starts handling a batch of epoll events and back
+ *   to even before it sleeps again.  Everything a worker can reach is found
+ *   through the published tables AFTER it went odd (epoll events carry link
+ *   ids, never pointers), so an object that was unpublished and then waited
+ *   out with dp_synchronize() can no longer be reached: then it is freed.
+ * - Per-SA and per-link counters are relaxed atomics; an SA's replay window
+ *   has its own short spinlock (esp.c); lifetime events fire once through
+ *   atomic exchange and travel to the control thread through an eventfd. */
+#ifndef VTID_GRE_DP_USER_INT_H
+#define VTID_GRE_DP_USER_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gre/dp.h"
+#include "gre/esp.h"
+#include "gre/gre.h"
+
+#define DP_BATCH    32
+#define DP_HEADROOM 128 /* outer IP 20 + UDP 8 + ESP 8 + IV 16 + IP 20 + GRE 16, rounded */
+#define DP_BUFSZ    4096
+#define DP_MAX_WORKERS 64
+
+#define DP_EVK_LINK 0
+#define DP_EVK_ESP  1
+#define DP_EVK_GRE  2
+#define DP_EVK_STOP 3
+
+struct dp_link_ctr {
+	_Atomic uint64_t pkts_encaps, pkts_encrypt, pkts_digest;
+	_Atomic uint64_t pkts_decaps, pkts_decrypt, pkts_verify;
+	_Atomic uint64_t bytes_out, bytes_in;
+	_Atomic uint64_t replay_fail, auth_fail, pad_fail;
+	_Atomic uint64_t send_errors, recv_errors;
+	_Atomic uint64_t no_sa_drops, frag_needed, unprotected_drops, malformed;
+};
+
+#define CTR_ADD(field, n) atomic_fetch_add_explicit(&(field), (n), memory_order_relaxed)
+
+struct dp_sa {
+	struct esp_sa *esp;
+	struct dp_link *link;
+	struct dp_sa *next; /* the link's list (control thread only) */
+	uint32_t spi;
+	bool inbound;
+	enum dp_esp_mode mode;
+	uint16_t natt_local_port, natt_remote_port;
+	uint64_t soft_bytes, hard_bytes, soft_packets, hard_packets;
+	_Atomic bool soft_fired, hard_fired;
+};
+
+struct dp_link {
+	struct dp *dp;
+	uint64_t id;
+	struct dp_link_cfg cfg;
+	int ifindex;
+	int nq;
+	int *qfd;
+	struct gre_params gre;
+	_Atomic uint32_t gre_seq_out;
+	_Atomic uint16_t mtu;
+	uint16_t path_mtu;
+	bool carrier, admin_up;
+	_Atomic(struct dp_sa *) out_sa;
+	struct dp_sa *sas; /* all SAs of this link, newest first (control thread) */
+	struct dp_link *next; /* dp's list (control thread) */
+	struct dp_link_ctr ctr;
+};
+
+struct dp_sa_table {
+	uint32_t mask; /* slots - 1, slots a power of two, at most half full */
+	struct dp_sa *slot[];
+};
+
+struct dp_link_table {
+	size_t n;
+	struct dp_link *link[]; /* sorted by id */
+};
+
+struct dp_worker {
+	struct dp *dp;
+	int idx;
+	int epfd;
+	pthread_t th;
+	bool started;
+	_Atomic uint64_t rcu;
+};
+
+struct dp_event_rec {
+	uint64_t link_id;
+	enum dp_event ev;
+	uint32_t spi;
+	bool inbound;
+};
+
+struct dp {
+	struct dp_init init;
+	int nworkers;
+	struct dp_worker *w;
+	int esp_fd, gre_fd, stop_fd, ev_fd;
+	_Atomic bool stopping;
+	_Atomic(struct dp_sa_table *) sa_tab;
+	_Atomic(struct dp_link_table *) link_tab;
+	struct dp_link *links;
+	uint64_t next_link_id;
+	pthread_mutex_t ev_lock;
+	struct dp_event_rec *evq;
+	size_t evq_n, evq_cap;
+	_Atomic uint64_t rx_no_sa, rx_malformed, rx_no_link;
+	uint8_t *ctl_buf; /* control thread's packet buffer (udp_input) */
+};
+
+/* dp_user.c */
+struct dp_sa *dp_sa_lookup(struct dp *dp, uint32_t spi);
+struct dp_link *dp_link_lookup_id(struct dp *dp, uint64_t id);
+struct dp_link *dp_link_lookup_addr(struct dp *dp, uint32_t src, uint32_t dst);
+void dp_post_event(struct dp *dp, struct dp_link *link, enum dp_event ev, uint32_t spi,
+		   bool inbound);
+uint16_t dp_compute_mtu(const struct dp_link_cfg *cfg, uint16_t path_mtu,
+			const struct dp_sa_cfg *sa);
+
+/* dp_user_io.c */
+void *dp_worker_main(void *arg);
+/* Inbound ESP starting at the SPI; src/dst in network order; slot = worker
+ * index or nworkers for the control thread; tun_q = queue to write to. */
+void dp_esp_input(struct dp *dp, int slot, int tun_q, uint8_t *esp, size_t len, uint32_t src,
+		  uint32_t dst, bool natt);
+/* Inner IPv4 from the TUN device of `link` at pkt (with DP_HEADROOM
+ * before it); fills the outgoing message (iov base/len, destination);
+ * returns the socket fd to send on or -1 when the packet was consumed. */
+int dp_output(struct dp_link *link, int slot, uint8_t *pkt, size_t len, uint8_t **out,
+	      size_t *out_len, struct sockaddr_in *to);
+int dp_mss_clamp(uint8_t *ip, size_t len, uint16_t mss);
+
+#endif

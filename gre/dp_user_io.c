@@ -1,0 +1,567 @@
+/* dp_user_io.c: the userspace data path, run by the worker threads.
+ *
+ * Outbound: a batch of inner packets from the worker's own TUN queue ->
+ * (MSS clamp, DF/MTU check) -> GRE header written in the headroom -> ESP
+ * in place -> outer IPv4 header -> one sendmmsg on the raw socket (or the
+ * NAT-T UDP socket).  Control traffic (OSPF, BFD, IKE, GRE keepalives) is
+ * put at the front of the batch so bulk data never delays it.
+ * Inbound: recvmmsg on the shared raw ESP socket -> SPI lookup -> replay
+ * check -> decrypt/verify -> replay update -> GRE decap -> write to the
+ * link's TUN queue of this worker.  Plain GRE arrives on the raw proto-47
+ * socket and is refused for protected links.
+ * Every packet from outside is checked before each read of its bytes and
+ * every drop is counted.  Threading rules: dp_user_int.h. */
+#include "gre/dp_user_int.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = (uint8_t)v;
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Valid IPv4 header within len: returns header length, 0 if invalid. */
+static size_t ip4_check(const uint8_t *ip, size_t len, size_t *tot)
+{
+	if (len < 20 || (ip[0] >> 4) != 4)
+		return 0;
+	size_t ihl = (size_t)(ip[0] & 15) * 4;
+	size_t t = rd16(ip + 2);
+	if (ihl < 20 || t < ihl || t > len)
+		return 0;
+	*tot = t;
+	return ihl;
+}
+
+static void ip4_build(uint8_t *ip, uint8_t tos, size_t tot, bool df, uint8_t proto, uint32_t src,
+		      uint32_t dst, bool csum)
+{
+	ip[0] = 0x45;
+	ip[1] = tos;
+	wr16(ip + 2, (uint16_t)tot);
+	wr16(ip + 4, 0); /* id: the kernel fills it in for IP_HDRINCL */
+	wr16(ip + 6, df ? 0x4000 : 0);
+	ip[8] = 64;
+	ip[9] = proto;
+	wr16(ip + 10, 0);
+	memcpy(ip + 12, &src, 4);
+	memcpy(ip + 16, &dst, 4);
+	if (csum)
+		wr16(ip + 10, gre_inet_csum(ip, 20));
+}
+
+/* ---- lifetimes ---- */
+
+static void dp_sa_account(struct dp *dp, struct dp_sa *s)
+{
+	struct esp_counters *c = esp_sa_counters(s->esp);
+	uint64_t pk = atomic_load_explicit(&c->packets, memory_order_relaxed);
+	uint64_t by = atomic_load_explicit(&c->bytes, memory_order_relaxed);
+	if (((s->soft_bytes && by >= s->soft_bytes) || (s->soft_packets && pk >= s->soft_packets)) &&
+	    !atomic_exchange(&s->soft_fired, true))
+		dp_post_event(dp, s->link, DP_EV_SOFT_EXPIRE, s->spi, s->inbound);
+	if (((s->hard_bytes && by >= s->hard_bytes) || (s->hard_packets && pk >= s->hard_packets)) &&
+	    !atomic_exchange(&s->hard_fired, true))
+		dp_post_event(dp, s->link, DP_EV_HARD_EXPIRE, s->spi, s->inbound);
+}
+
+/* ---- TCP MSS clamp ---- */
+
+static uint16_t csum_adjust(uint16_t sum, uint16_t old, uint16_t new)
+{
+	/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') */
+	uint32_t s = (uint16_t)~sum + (uint16_t)~old + new;
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+int dp_mss_clamp(uint8_t *ip, size_t len, uint16_t mss)
+{
+	size_t tot, ihl = ip4_check(ip, len, &tot);
+	if (!ihl || ip[9] != IPPROTO_TCP || (rd16(ip + 6) & 0x1fff))
+		return 0;
+	uint8_t *tcp = ip + ihl;
+	size_t tl = tot - ihl;
+	if (tl < 20 || !(tcp[13] & 0x02)) /* SYN only */
+		return 0;
+	size_t doff = (size_t)(tcp[12] >> 4) * 4;
+	if (doff < 20 || doff > tl)
+		return 0;
+	for (size_t o = 20; o < doff;) {
+		uint8_t kind = tcp[o];
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			o++;
+			continue;
+		}
+		if (o + 1 >= doff || tcp[o + 1] < 2 || o + tcp[o + 1] > doff)
+			break;
+		if (kind == 2 && tcp[o + 1] == 4) {
+			uint16_t cur = rd16(tcp + o + 2);
+			if (cur <= mss)
+				return 0;
+			wr16(tcp + 16, csum_adjust(rd16(tcp + 16), cur, mss));
+			wr16(tcp + o + 2, mss);
+			return 1;
+		}
+		o += tcp[o + 1];
+	}
+	return 0;
+}
+
+/* ---- ICMP fragmentation needed back to the sender through the TUN ---- */
+
+static void dp_frag_needed(struct dp_link *l, int q, const uint8_t *ip, size_t ihl, uint16_t mtu)
+{
+	uint8_t pkt[20 + 8 + 60 + 8];
+	size_t quote = ihl + 8;
+	if (ip[9] == IPPROTO_ICMP)
+		return; /* never answer ICMP with ICMP */
+	uint32_t src = l->cfg.addr.s_addr ? l->cfg.addr.s_addr : l->cfg.local.s_addr, dst;
+	memcpy(&dst, ip + 12, 4);
+	uint8_t *icmp = pkt + 20;
+	icmp[0] = 3; /* destination unreachable */
+	icmp[1] = 4; /* fragmentation needed and DF set (RFC 1191) */
+	wr16(icmp + 2, 0);
+	wr16(icmp + 4, 0);
+	wr16(icmp + 6, mtu);
+	memcpy(icmp + 8, ip, quote);
+	wr16(icmp + 2, gre_inet_csum(icmp, 8 + quote));
+	ip4_build(pkt, 0xc0, 20 + 8 + quote, false, IPPROTO_ICMP, src, dst, true);
+	if (write(l->qfd[q], pkt, 20 + 8 + quote) < 0)
+		CTR_ADD(l->ctr.send_errors, 1);
+	CTR_ADD(l->ctr.frag_needed, 1);
+}
+
+/* ---- outbound ---- */
+
+int dp_output(struct dp_link *l, int slot, uint8_t *pkt, size_t len, uint8_t **out,
+	      size_t *out_len, struct sockaddr_in *to)
+{
+	struct dp *dp = l->dp;
+	size_t tot, ihl = ip4_check(pkt, len, &tot);
+	if (!ihl) {
+		CTR_ADD(l->ctr.malformed, 1);
+		return -1;
+	}
+	len = tot;
+	uint16_t mtu = atomic_load_explicit(&l->mtu, memory_order_relaxed);
+	bool inner_df = rd16(pkt + 6) & 0x4000;
+	if (len > mtu) {
+		if (inner_df) {
+			dp_frag_needed(l, slot < l->nq ? slot : 0, pkt, ihl, mtu);
+			return -1;
+		}
+		/* without DF the outer packet may be fragmented by the kernel */
+	}
+	if (l->cfg.tcp_mss)
+		dp_mss_clamp(pkt, len, l->cfg.tcp_mss);
+	bool df = l->cfg.df == DP_DF_SET || (l->cfg.df == DP_DF_COPY && inner_df);
+	uint8_t tos = pkt[1];
+	uint8_t *p = pkt;
+	size_t plen = len;
+	if (l->cfg.encap == DP_ENCAP_GRE) {
+		size_t gl = gre_hdr_len(&l->gre);
+		p -= gl;
+		uint32_t seq = l->gre.seq ? atomic_fetch_add_explicit(&l->gre_seq_out, 1,
+								      memory_order_relaxed) : 0;
+		gre_build(&l->gre, GRE_PROTO_IPV4, seq, p, plen);
+		plen += gl;
+		CTR_ADD(l->ctr.pkts_encaps, 1);
+	}
+	to->sin_family = AF_INET;
+	to->sin_port = 0;
+	to->sin_addr = l->cfg.remote;
+	if (!l->cfg.protected) {
+		p -= 20;
+		ip4_build(p, tos, plen + 20, df, IPPROTO_GRE, l->cfg.local.s_addr,
+			  l->cfg.remote.s_addr, false);
+		*out = p;
+		*out_len = plen + 20;
+		CTR_ADD(l->ctr.bytes_out, plen + 20);
+		return dp->gre_fd;
+	}
+	struct dp_sa *s = atomic_load_explicit(&l->out_sa, memory_order_acquire);
+	if (!s || atomic_load_explicit(&s->hard_fired, memory_order_relaxed)) {
+		CTR_ADD(l->ctr.no_sa_drops, 1);
+		return -1;
+	}
+	uint64_t seq = esp_next_seq(s->esp);
+	if (!seq) {
+		if (!atomic_exchange(&s->hard_fired, true))
+			dp_post_event(dp, l, DP_EV_HARD_EXPIRE, s->spi, false);
+		CTR_ADD(l->ctr.no_sa_drops, 1);
+		return -1;
+	}
+	uint8_t nh = IPPROTO_GRE;
+	if (s->mode == DP_ESP_TUNNEL) {
+		if (l->cfg.encap == DP_ENCAP_GRE) {
+			p -= 20;
+			plen += 20;
+			ip4_build(p, tos, plen, df, IPPROTO_GRE, l->cfg.local.s_addr,
+				  l->cfg.remote.s_addr, true);
+		}
+		nh = IPPROTO_IPIP;
+	}
+	uint8_t *esp = p - esp_hdr_len(s->esp);
+	/* the buffer ends DP_BUFSZ after its start, which is DP_HEADROOM before pkt */
+	size_t cap = (size_t)(pkt - DP_HEADROOM + DP_BUFSZ - esp);
+	int el = esp_encrypt(s->esp, slot, seq, esp, plen, nh, cap);
+	if (el < 0) {
+		CTR_ADD(l->ctr.send_errors, 1);
+		return -1;
+	}
+	CTR_ADD(l->ctr.pkts_encrypt, 1);
+	CTR_ADD(l->ctr.pkts_digest, 1);
+	dp_sa_account(dp, s);
+	if (s->natt_remote_port) {
+		to->sin_port = htons(s->natt_remote_port);
+		*out = esp;
+		*out_len = (size_t)el;
+		CTR_ADD(l->ctr.bytes_out, (uint64_t)el);
+		return dp->init.udp_encap_fd;
+	}
+	uint8_t *ip = esp - 20;
+	ip4_build(ip, tos, (size_t)el + 20, df, IPPROTO_ESP, l->cfg.local.s_addr,
+		  l->cfg.remote.s_addr, false);
+	*out = ip;
+	*out_len = (size_t)el + 20;
+	CTR_ADD(l->ctr.bytes_out, (uint64_t)el + 20);
+	return dp->esp_fd;
+}
+
+/* Control traffic that must not wait behind bulk: OSPF, BFD, IKE, GRE. */
+static bool dp_is_control(const uint8_t *ip, size_t len)
+{
+	if (len < 20)
+		return false;
+	uint8_t proto = ip[9];
+	if (proto == 89 || proto == IPPROTO_GRE)
+		return true;
+	size_t ihl = (size_t)(ip[0] & 15) * 4;
+	if (proto != IPPROTO_UDP || len < ihl + 4)
+		return false;
+	uint16_t dport = rd16(ip + ihl + 2);
+	return dport == 3784 || dport == 3785 || dport == 500 || dport == 4500;
+}
+
+struct dp_wbuf {
+	uint8_t *buf[DP_BATCH];
+	uint8_t *rx[DP_BATCH];
+	struct mmsghdr msg[DP_BATCH];
+	struct iovec iov[DP_BATCH];
+	struct sockaddr_in addr[DP_BATCH];
+	int fd[DP_BATCH];
+	struct dp_link *link[DP_BATCH];
+};
+
+static void dp_flush(struct dp_wbuf *wb, int n)
+{
+	/* sendmmsg per run of equal sockets; batches are per link, so usually one */
+	int i = 0;
+	while (i < n) {
+		int j = i + 1;
+		while (j < n && wb->fd[j] == wb->fd[i])
+			j++;
+		int k = i;
+		while (k < j) {
+			if (wb->fd[k] < 0) {
+				CTR_ADD(wb->link[k]->ctr.send_errors, 1);
+				k++;
+				continue;
+			}
+			int r = sendmmsg(wb->fd[k], &wb->msg[k], (unsigned)(j - k), MSG_DONTWAIT);
+			if (r <= 0) {
+				/* the head packet failed (EMSGSIZE, ENOBUFS...): count, skip */
+				CTR_ADD(wb->link[k]->ctr.send_errors, 1);
+				k++;
+			} else {
+				k += r;
+			}
+		}
+		i = j;
+	}
+}
+
+static void dp_tun_read(struct dp_worker *w, struct dp_link *l, struct dp_wbuf *wb)
+{
+	int fd = l->qfd[w->idx];
+	for (int round = 0; round < 4; round++) {
+		int n = 0, nctl = 0;
+		size_t lens[DP_BATCH];
+		int order[DP_BATCH];
+		for (; n < DP_BATCH; n++) {
+			ssize_t r = read(fd, wb->buf[n] + DP_HEADROOM, DP_BUFSZ - DP_HEADROOM - 64 -
+								       ESP_MAX_TRAILER);
+			if (r <= 0)
+				break;
+			lens[n] = (size_t)r;
+		}
+		if (!n)
+			return;
+		/* control packets first, then bulk, each in arrival order */
+		for (int i = 0; i < n; i++)
+			if (dp_is_control(wb->buf[i] + DP_HEADROOM, lens[i]))
+				order[nctl++] = i;
+		int m = nctl;
+		for (int i = 0; i < n; i++)
+			if (!dp_is_control(wb->buf[i] + DP_HEADROOM, lens[i]))
+				order[m++] = i;
+		int out = 0;
+		for (int k = 0; k < n; k++) {
+			int i = order[k];
+			uint8_t *o;
+			size_t ol;
+			int sfd = dp_output(l, w->idx, wb->buf[i] + DP_HEADROOM, lens[i], &o, &ol,
+					    &wb->addr[out]);
+			if (sfd == -1)
+				continue;
+			wb->iov[out] = (struct iovec){.iov_base = o, .iov_len = ol};
+			memset(&wb->msg[out], 0, sizeof(wb->msg[out]));
+			wb->msg[out].msg_hdr.msg_iov = &wb->iov[out];
+			wb->msg[out].msg_hdr.msg_iovlen = 1;
+			wb->msg[out].msg_hdr.msg_name = &wb->addr[out];
+			wb->msg[out].msg_hdr.msg_namelen = sizeof(wb->addr[out]);
+			wb->fd[out] = sfd;
+			wb->link[out] = l;
+			out++;
+		}
+		dp_flush(wb, out);
+		if (n < DP_BATCH)
+			return;
+	}
+}
+
+/* ---- inbound ---- */
+
+static void dp_tun_write(struct dp_link *l, int q, const uint8_t *ip, size_t len)
+{
+	if (write(l->qfd[q], ip, len) < 0) {
+		CTR_ADD(l->ctr.recv_errors, 1);
+		return;
+	}
+	CTR_ADD(l->ctr.pkts_decaps, 1);
+	CTR_ADD(l->ctr.bytes_in, len);
+}
+
+static void dp_inner_deliver(struct dp_link *l, int q, uint8_t *ip, size_t len)
+{
+	size_t tot;
+	if (!ip4_check(ip, len, &tot)) {
+		CTR_ADD(l->ctr.malformed, 1);
+		return;
+	}
+	if (l->cfg.tcp_mss)
+		dp_mss_clamp(ip, tot, l->cfg.tcp_mss);
+	dp_tun_write(l, q, ip, tot);
+}
+
+static void dp_gre_input(struct dp_link *l, int q, uint8_t *g, size_t len)
+{
+	struct gre_info gi;
+	if (gre_parse(g, len, &gi) < 0) {
+		CTR_ADD(l->ctr.malformed, 1);
+		return;
+	}
+	if (gi.key_set != l->cfg.gre_key_set || (gi.key_set && gi.key != l->cfg.gre_key) ||
+	    (l->cfg.gre_seq && !gi.seq_set)) {
+		CTR_ADD(l->ctr.recv_errors, 1);
+		return;
+	}
+	if (gi.proto == GRE_PROTO_IPV4) {
+		dp_inner_deliver(l, q, g + gi.hdr_len, len - gi.hdr_len);
+		return;
+	}
+	CTR_ADD(l->ctr.recv_errors, 1); /* other payload types are not ours */
+}
+
+void dp_esp_input(struct dp *dp, int slot, int tun_q, uint8_t *esp, size_t len, uint32_t src,
+		  uint32_t dst, bool natt)
+{
+	if (len < 8) {
+		atomic_fetch_add_explicit(&dp->rx_malformed, 1, memory_order_relaxed);
+		return;
+	}
+	uint32_t spi = rd32(esp);
+	struct dp_sa *s = dp_sa_lookup(dp, spi);
+	if (!s) {
+		atomic_fetch_add_explicit(&dp->rx_no_sa, 1, memory_order_relaxed);
+		log_dbg(LOG_DBG_IPSEC, "dp: ESP with unknown SPI %08x", spi);
+		return;
+	}
+	struct dp_link *l = s->link;
+	if (atomic_load_explicit(&s->hard_fired, memory_order_relaxed)) {
+		CTR_ADD(l->ctr.no_sa_drops, 1);
+		return;
+	}
+	/* behind NAT the source is rewritten; the ICV still binds the SA */
+	if (!natt && (src != l->cfg.remote.s_addr || dst != l->cfg.local.s_addr)) {
+		CTR_ADD(l->ctr.recv_errors, 1);
+		return;
+	}
+	struct esp_rx rx;
+	int rc = esp_decrypt(s->esp, slot, esp, len, &rx);
+	switch (rc) {
+	case 0:
+		break;
+	case -EALREADY:
+		CTR_ADD(l->ctr.replay_fail, 1);
+		return;
+	case -EBADMSG:
+		CTR_ADD(l->ctr.auth_fail, 1);
+		return;
+	case -EPROTO:
+		CTR_ADD(l->ctr.pad_fail, 1);
+		return;
+	case -EMSGSIZE:
+		CTR_ADD(l->ctr.malformed, 1);
+		return;
+	default:
+		CTR_ADD(l->ctr.recv_errors, 1);
+		return;
+	}
+	CTR_ADD(l->ctr.pkts_decrypt, 1);
+	CTR_ADD(l->ctr.pkts_verify, 1);
+	dp_sa_account(dp, s);
+	uint8_t *p = esp + rx.off;
+	size_t plen = rx.len;
+	if (rx.next_hdr == IPPROTO_GRE && s->mode == DP_ESP_TRANSPORT &&
+	    l->cfg.encap == DP_ENCAP_GRE) {
+		dp_gre_input(l, tun_q, p, plen);
+		return;
+	}
+	if (rx.next_hdr != IPPROTO_IPIP || s->mode != DP_ESP_TUNNEL) {
+		CTR_ADD(l->ctr.recv_errors, 1);
+		return;
+	}
+	if (l->cfg.encap == DP_ENCAP_NONE) {
+		dp_inner_deliver(l, tun_q, p, plen);
+		return;
+	}
+	/* tunnel mode carrying IP(GRE) between the tunnel endpoints */
+	size_t tot, ihl = ip4_check(p, plen, &tot);
+	if (!ihl || p[9] != IPPROTO_GRE) {
+		CTR_ADD(l->ctr.malformed, 1);
+		return;
+	}
+	if (memcmp(p + 12, &l->cfg.remote, 4) || memcmp(p + 16, &l->cfg.local, 4)) {
+		CTR_ADD(l->ctr.recv_errors, 1);
+		return;
+	}
+	dp_gre_input(l, tun_q, p + ihl, tot - ihl);
+}
+
+static void dp_raw_input(struct dp_worker *w, struct dp_wbuf *wb, int fd, bool esp)
+{
+	struct dp *dp = w->dp;
+	for (int round = 0; round < 4; round++) {
+		for (int i = 0; i < DP_BATCH; i++) {
+			wb->iov[i] = (struct iovec){.iov_base = wb->rx[i], .iov_len = DP_BUFSZ};
+			memset(&wb->msg[i], 0, sizeof(wb->msg[i]));
+			wb->msg[i].msg_hdr.msg_iov = &wb->iov[i];
+			wb->msg[i].msg_hdr.msg_iovlen = 1;
+		}
+		int n = recvmmsg(fd, wb->msg, DP_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			return;
+		for (int i = 0; i < n; i++) {
+			uint8_t *ip = wb->rx[i];
+			size_t len = wb->msg[i].msg_len, tot, ihl;
+			if ((wb->msg[i].msg_hdr.msg_flags & MSG_TRUNC) || !(ihl = ip4_check(ip, len, &tot))) {
+				atomic_fetch_add_explicit(&dp->rx_malformed, 1, memory_order_relaxed);
+				continue;
+			}
+			uint32_t src, dst;
+			memcpy(&src, ip + 12, 4);
+			memcpy(&dst, ip + 16, 4);
+			if (esp) {
+				dp_esp_input(dp, w->idx, w->idx, ip + ihl, tot - ihl, src, dst, false);
+				continue;
+			}
+			struct dp_link *l = dp_link_lookup_addr(dp, src, dst);
+			if (!l) {
+				atomic_fetch_add_explicit(&dp->rx_no_link, 1, memory_order_relaxed);
+				continue;
+			}
+			if (l->cfg.protected) {
+				CTR_ADD(l->ctr.unprotected_drops, 1);
+				continue;
+			}
+			dp_gre_input(l, w->idx, ip + ihl, tot - ihl);
+		}
+		if (n < DP_BATCH)
+			return;
+	}
+}
+
+void *dp_worker_main(void *arg)
+{
+	struct dp_worker *w = arg;
+	struct dp *dp = w->dp;
+	struct dp_wbuf *wb = calloc(1, sizeof(*wb));
+	uint8_t *mem = malloc((size_t)DP_BATCH * 2 * DP_BUFSZ);
+	if (!wb || !mem) {
+		log_err("dp: worker %d: out of memory", w->idx);
+		free(wb);
+		free(mem);
+		return NULL;
+	}
+	for (int i = 0; i < DP_BATCH; i++) {
+		wb->buf[i] = mem + (size_t)i * DP_BUFSZ;
+		wb->rx[i] = mem + (size_t)(DP_BATCH + i) * DP_BUFSZ;
+	}
+	struct epoll_event evs[16];
+	while (!atomic_load(&dp->stopping)) {
+		int n = epoll_wait(w->epfd, evs, 16, -1);
+		if (n < 0 && errno != EINTR) {
+			log_err("dp: worker %d: epoll_wait: %s", w->idx, strerror(errno));
+			break;
+		}
+		atomic_fetch_add(&w->rcu, 1); /* odd: tables in use */
+		atomic_thread_fence(memory_order_seq_cst);
+		for (int i = 0; i < n; i++) {
+			uint64_t d = evs[i].data.u64;
+			switch (d & 3) {
+			case DP_EVK_LINK: {
+				struct dp_link *l = dp_link_lookup_id(dp, d >> 2);
+				if (l)
+					dp_tun_read(w, l, wb);
+				break;
+			}
+			case DP_EVK_ESP:
+				dp_raw_input(w, wb, dp->esp_fd, true);
+				break;
+			case DP_EVK_GRE:
+				dp_raw_input(w, wb, dp->gre_fd, false);
+				break;
+			default:
+				break;
+			}
+		}
+		atomic_fetch_add(&w->rcu, 1); /* even: quiescent */
+	}
+	free(mem);
+	free(wb);
+	return NULL;
+}

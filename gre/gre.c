@@ -1,0 +1,104 @@
+/* gre.c: GRE header build/parse; see gre.h. */
+#include "gre/gre.h"
+
+#include <errno.h>
+#include <string.h>
+
+uint16_t gre_inet_csum(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint64_t sum = 0;
+	while (len >= 2) {
+		sum += (uint32_t)p[0] << 8 | p[1];
+		p += 2;
+		len -= 2;
+	}
+	if (len)
+		sum += (uint32_t)p[0] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+size_t gre_hdr_len(const struct gre_params *p)
+{
+	return 4 + (p->csum ? 4 : 0) + (p->key_set ? 4 : 0) + (p->seq ? 4 : 0);
+}
+
+static void wr16(uint8_t *b, uint16_t v)
+{
+	b[0] = v >> 8;
+	b[1] = (uint8_t)v;
+}
+
+static void wr32(uint8_t *b, uint32_t v)
+{
+	wr16(b, v >> 16);
+	wr16(b + 2, (uint16_t)v);
+}
+
+static uint32_t rd32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+void gre_build(const struct gre_params *p, uint16_t proto, uint32_t seq, uint8_t *hdr, size_t plen)
+{
+	uint16_t flags = (p->csum ? GRE_F_CSUM : 0) | (p->key_set ? GRE_F_KEY : 0) |
+			 (p->seq ? GRE_F_SEQ : 0);
+	size_t off = 4;
+	wr16(hdr, flags);
+	wr16(hdr + 2, proto);
+	if (p->csum) {
+		memset(hdr + off, 0, 4); /* checksum and reserved1 are 0 while summing */
+		off += 4;
+	}
+	if (p->key_set) {
+		wr32(hdr + off, p->key);
+		off += 4;
+	}
+	if (p->seq) {
+		wr32(hdr + off, seq);
+		off += 4;
+	}
+	if (p->csum)
+		wr16(hdr + 4, gre_inet_csum(hdr, off + plen));
+}
+
+int gre_parse(const uint8_t *pkt, size_t len, struct gre_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (len < 4)
+		return -EMSGSIZE;
+	uint16_t flags = (uint16_t)(pkt[0] << 8 | pkt[1]);
+	/* version must be 0; routing (0x4000) and strict source route /
+	 * recursion (0x0800, 0x0700) belong to RFC 1701 and are refused */
+	if ((flags & 0x0007) || (flags & 0x4000) || (flags & 0x0800) || (flags & 0x0700))
+		return -EPROTONOSUPPORT;
+	out->proto = (uint16_t)(pkt[2] << 8 | pkt[3]);
+	size_t off = 4;
+	out->csum_set = flags & GRE_F_CSUM;
+	if (out->csum_set) {
+		if (len < off + 4)
+			return -EMSGSIZE;
+		off += 4;
+	}
+	if (flags & GRE_F_KEY) {
+		if (len < off + 4)
+			return -EMSGSIZE;
+		out->key_set = true;
+		out->key = rd32(pkt + off);
+		off += 4;
+	}
+	if (flags & GRE_F_SEQ) {
+		if (len < off + 4)
+			return -EMSGSIZE;
+		out->seq_set = true;
+		out->seq = rd32(pkt + off);
+		off += 4;
+	}
+	if (out->csum_set && gre_inet_csum(pkt, len) != 0)
+		return -EBADMSG;
+	out->hdr_len = off;
+	return 0;
+}
