@@ -1,0 +1,56 @@
+/* priv.h: helpers shared by the frr-integration files (not an API).
+ *
+ * A growable string whose memory is wiped when freed (FRR text may carry
+ * OSPF/BGP authentication keys), and a reader that splits text into lines
+ * with their indentation. */
+#ifndef VTID_FRR_PRIV_H
+#define VTID_FRR_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct frr_buf {
+	char *s;
+	size_t len, cap;
+	bool oom; /* sticky: once set every append fails */
+};
+
+int frr_buf_add(struct frr_buf *b, const char *s, size_t n);
+int frr_buf_puts(struct frr_buf *b, const char *s);
+int frr_buf_printf(struct frr_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Hands the string over (an empty buffer yields ""); NULL on ENOMEM. */
+char *frr_buf_take(struct frr_buf *b);
+void frr_buf_free(struct frr_buf *b);
+
+/* One line of text: indent = leading blanks (a tab counts one), text = the
+ * rest without trailing blanks, len its length.  Lines that are empty or
+ * comments (`!`, `#`) are skipped by frr_next_line. */
+struct frr_line {
+	int indent;
+	const char *text;
+	size_t len;
+	int no; /* 1-based line number */
+};
+
+/* Advances *pos through s; returns false at the end. */
+bool frr_next_line(const char *s, size_t *pos, int *line_no, struct frr_line *out);
+
+/* A parsed indented text: each line a node, the more indented lines that
+ * follow it its children.  `exit`, `exit-address-family` and `end` lines
+ * only close blocks in FRR's syntax and are not kept. */
+struct frr_node {
+	char *text;           /* trimmed */
+	struct frr_node *kid; /* children */
+	size_t n_kid, cap_kid;
+};
+
+struct frr_tree {
+	struct frr_node *top;
+	size_t n_top;
+};
+
+int frr_tree_parse(const char *s, struct frr_tree *t);
+void frr_tree_free(struct frr_tree *t);
+const struct frr_node *frr_tree_find(const struct frr_node *v, size_t n, const char *text);
+
+#endif

@@ -1,0 +1,209 @@
+/* state.c: keeping FRR's configuration in step with vtid's.
+ *
+ * frr_state remembers the FRR text it last asked FRR to hold (`want`) and
+ * whether FRR accepted it.  A change applies the removals of old-vs-new and
+ * then the whole new text.  The periodic check reads `show running-config`
+ * and looks for markers of our text: each top-level block header other than
+ * an interface (`router ospf`, `router bgp 65001`, `bfd`, which FRR prints as
+ * we wrote them), and each interface's `ip ospf area` line under that
+ * interface.  A restarted ospfd or bfdd comes back empty, so a marker is
+ * missing and the whole text is applied again. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "frr-integration/frr.h"
+#include "frr-integration/priv.h"
+#include "lib/log.h"
+
+struct frr_state {
+	char *vty_dir;
+	char *want;     /* FRR text we want FRR to hold; NULL = nothing yet */
+	bool in_step;   /* the last apply of `want` ran without error */
+	struct frr_stats stats;
+};
+
+static void free_text(char *s)
+{
+	if (s) {
+		OPENSSL_cleanse(s, strlen(s));
+		free(s);
+	}
+}
+
+struct frr_state *frr_state_new(const char *vty_dir)
+{
+	struct frr_state *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return NULL;
+	if (vty_dir) {
+		st->vty_dir = strdup(vty_dir);
+		if (!st->vty_dir) {
+			free(st);
+			return NULL;
+		}
+	}
+	return st;
+}
+
+void frr_state_free(struct frr_state *st)
+{
+	if (!st)
+		return;
+	free_text(st->want);
+	free(st->vty_dir);
+	free(st);
+}
+
+const char *frr_state_vty_dir(const struct frr_state *st)
+{
+	return st->vty_dir;
+}
+
+void frr_state_stats(const struct frr_state *st, struct frr_stats *out)
+{
+	*out = st->stats;
+}
+
+/* Applies text (already prefixed with removals when needed) and logs what
+ * FRR said about it. */
+static int apply_logged(struct frr_state *st, const char *text, char **output)
+{
+	char *out = NULL;
+	int r;
+
+	st->stats.applies++;
+	r = frr_apply(st->vty_dir, text, &out);
+	if (r < 0) {
+		st->stats.apply_errors++;
+		/* vtysh's messages name the FRR line; they hold no keys */
+		log_warn("frr: applying the routing configuration: %s%s%s", strerror(-r),
+			 out && *out ? ": " : "", out ? out : "");
+	}
+	if (output)
+		*output = out;
+	else
+		free(out);
+	return r;
+}
+
+int frr_state_apply(struct frr_state *st, const char *frr_text, char **output)
+{
+	struct frr_buf all = {0};
+	char *removals = NULL, *want;
+	int r;
+
+	if (output)
+		*output = NULL;
+	want = strdup(frr_text ? frr_text : "");
+	if (!want)
+		return -ENOMEM;
+	r = frr_diff_removals(st->want, want, &removals);
+	if (r < 0) {
+		free_text(want);
+		return r;
+	}
+	frr_buf_puts(&all, removals);
+	frr_buf_puts(&all, want);
+	free_text(removals);
+	if (all.oom) {
+		frr_buf_free(&all);
+		free_text(want);
+		return -ENOMEM;
+	}
+	free_text(st->want);
+	st->want = want;
+	st->in_step = false;
+	if (all.len == 0) {
+		st->in_step = true;
+		r = 0;
+	} else {
+		r = apply_logged(st, all.s, output);
+		/* FRR refusing a line (-EIO) is not cured by sending it again */
+		st->in_step = r == 0 || r == -EIO;
+	}
+	frr_buf_free(&all);
+	return r;
+}
+
+int frr_state_apply_model(struct frr_state *st, const struct cfg_model *m, char *err,
+			  size_t errlen, char **output)
+{
+	char *text = NULL, *frr = NULL;
+	int r;
+
+	if (output)
+		*output = NULL;
+	r = frr_model_text(m, &text);
+	if (r < 0)
+		return r;
+	r = frr_translate(text, &frr, err, errlen);
+	free_text(text);
+	if (r < 0)
+		return r;
+	r = frr_state_apply(st, frr, output);
+	free_text(frr);
+	return r;
+}
+
+/* Is every marker of `want` in the running configuration? */
+static bool markers_present(const struct frr_tree *want, const struct frr_tree *run)
+{
+	for (size_t i = 0; i < want->n_top; i++) {
+		const struct frr_node *w = &want->top[i];
+		const struct frr_node *r = frr_tree_find(run->top, run->n_top, w->text);
+
+		if (strncmp(w->text, "interface ", 10) != 0) {
+			if (w->n_kid && !r)
+				return false;
+			continue;
+		}
+		for (size_t j = 0; j < w->n_kid; j++) {
+			if (strncmp(w->kid[j].text, "ip ospf area ", 13) != 0)
+				continue;
+			if (!r || !frr_tree_find(r->kid, r->n_kid, w->kid[j].text))
+				return false;
+		}
+	}
+	return true;
+}
+
+int frr_state_check(struct frr_state *st, char **output)
+{
+	struct frr_tree want = {0}, run = {0};
+	char *text = NULL;
+	bool ok;
+	int r;
+
+	if (output)
+		*output = NULL;
+	st->stats.checks++;
+	if (!st->want)
+		return 0;
+	r = frr_show(st->vty_dir, "show running-config", &text);
+	if (r < 0) {
+		st->stats.unreachable++;
+		st->in_step = false;
+		free(text);
+		return r;
+	}
+	r = frr_tree_parse(st->want, &want);
+	if (r == 0)
+		r = frr_tree_parse(text, &run);
+	free_text(text);
+	ok = r == 0 && st->in_step && markers_present(&want, &run);
+	frr_tree_free(&want);
+	frr_tree_free(&run);
+	if (r < 0)
+		return r;
+	if (ok)
+		return 0;
+	log_notice("frr: FRR lacks vtid's routing configuration (restarted?), applying it again");
+	st->stats.reapplies++;
+	r = apply_logged(st, st->want, output);
+	st->in_step = r == 0 || r == -EIO;
+	return r < 0 ? r : 1;
+}

@@ -1,0 +1,237 @@
+/* vtysh.c: running FRR's vtysh as a bounded child process.
+ *
+ * One call = fork, exec vtysh with stdout+stderr on a pipe, read until EOF
+ * or the deadline, reap.  On the deadline the child is SIGKILLed and reaped,
+ * so no call leaves a process or a zombie behind.  Input text reaches vtysh
+ * through a memfd on its stdin (`-f /dev/stdin` reopens it from offset 0).
+ * The child closes every descriptor above 2 and unblocks all signals before
+ * exec, so vtid's sockets and its signalfd mask do not leak into vtysh.
+ * Why synchronous: see frr.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "frr-integration/frr.h"
+#include "frr-integration/priv.h"
+#include "lib/log.h"
+
+enum { VTYSH_OUTPUT_MAX = 8 << 20 };
+
+static char vtysh_path[256];
+static int vtysh_timeout_ms = 5000;
+
+void frr_set_vtysh(const char *path, int timeout_ms)
+{
+	if (path)
+		snprintf(vtysh_path, sizeof(vtysh_path), "%s", path);
+	if (timeout_ms > 0)
+		vtysh_timeout_ms = timeout_ms;
+}
+
+static const char *vtysh_bin(void)
+{
+	const char *env;
+
+	if (vtysh_path[0])
+		return vtysh_path;
+	env = getenv("VTID_VTYSH");
+	return env && *env ? env : "/usr/bin/vtysh";
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int memfd_with(const char *text)
+{
+	size_t len = strlen(text), off = 0;
+	int fd = memfd_create("vtid-frr", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int e = n < 0 ? -errno : -EIO;
+
+			close(fd);
+			return e;
+		}
+		off += (size_t)n;
+	}
+	return fd;
+}
+
+/* Child side: only async-signal-safe calls (vtid may have threads). */
+static void child_exec(char *const argv[], int in_fd, int out_fd)
+{
+	sigset_t all;
+
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	if (in_fd >= 0) {
+		dup2(in_fd, 0);
+	} else {
+		int devnull = open("/dev/null", O_RDONLY);
+
+		if (devnull >= 0)
+			dup2(devnull, 0);
+	}
+	dup2(out_fd, 1);
+	dup2(out_fd, 2);
+	close_range(3, ~0U, 0);
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+/* Reads the child's output until EOF or the deadline. */
+static int read_output(int fd, long long deadline, struct frr_buf *out)
+{
+	char chunk[4096];
+
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		long long left = deadline - now_ms();
+		ssize_t n;
+		int r;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		r = poll(&p, 1, (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -ETIMEDOUT;
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		/* beyond the cap the output is drained and dropped */
+		if (out->len + (size_t)n <= VTYSH_OUTPUT_MAX && frr_buf_add(out, chunk, (size_t)n) < 0)
+			return -ENOMEM;
+	}
+}
+
+static int reap(pid_t pid, long long deadline, int *status)
+{
+	for (;;) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+
+		if (r == pid)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (now_ms() >= deadline) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+				;
+			return -ETIMEDOUT;
+		}
+		usleep(2000);
+	}
+}
+
+/* Runs vtysh with args (after the binary and --vty_socket) and in_text on
+ * stdin (NULL: /dev/null). */
+static int run_vtysh(const char *vty_dir, const char *const *args, const char *in_text,
+		     char **output)
+{
+	const char *argv[16];
+	struct frr_buf out = {0};
+	long long deadline = now_ms() + vtysh_timeout_ms;
+	int n = 0, in_fd = -1, pfd[2], status = 0, r, rr;
+	pid_t pid;
+
+	if (output)
+		*output = NULL;
+	argv[n++] = vtysh_bin();
+	if (vty_dir) {
+		argv[n++] = "--vty_socket";
+		argv[n++] = vty_dir;
+	}
+	while (*args && n < 15)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	if (in_text) {
+		in_fd = memfd_with(in_text);
+		if (in_fd < 0)
+			return in_fd;
+	}
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		r = -errno;
+		if (in_fd >= 0)
+			close(in_fd);
+		return r;
+	}
+	pid = fork();
+	if (pid == 0)
+		child_exec((char *const *)argv, in_fd, pfd[1]);
+	close(pfd[1]);
+	if (in_fd >= 0)
+		close(in_fd);
+	if (pid < 0) {
+		r = -errno;
+		close(pfd[0]);
+		return r;
+	}
+	r = read_output(pfd[0], deadline, &out);
+	close(pfd[0]);
+	if (r == -ETIMEDOUT)
+		deadline = now_ms(); /* kill now */
+	rr = reap(pid, deadline, &status);
+	if (r == 0)
+		r = rr;
+	if (r == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		r = -ENOENT; /* exec failed */
+	else if (r == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+		r = -EIO;
+	if (r == -ETIMEDOUT)
+		log_warn("frr: %s did not answer within %d ms, killed", argv[0], vtysh_timeout_ms);
+	if (output) {
+		*output = frr_buf_take(&out);
+		if (!*output && r == 0)
+			r = -ENOMEM;
+	}
+	frr_buf_free(&out);
+	return r;
+}
+
+int frr_apply(const char *vty_dir, const char *frr_text, char **output)
+{
+	static const char *const args[] = {"-f", "/dev/stdin", NULL};
+
+	return run_vtysh(vty_dir, args, frr_text ? frr_text : "", output);
+}
+
+int frr_show(const char *vty_dir, const char *command, char **output)
+{
+	const char *args[] = {"-c", command, NULL};
+
+	if (output)
+		*output = NULL;
+	/* -c runs every line of a multi-line argument: one line, show only. */
+	if (!command || strncmp(command, "show ", 5) != 0 || strpbrk(command, "\r\n"))
+		return -EPERM;
+	return run_vtysh(vty_dir, args, NULL, output);
+}
