@@ -1,0 +1,163 @@
+/* check.c: semantic checks over a whole model, after parsing (a file) or
+ * before committing (configure terminal): every name referenced exists,
+ * protected tunnels have what IKE will need, and no two tunnels would
+ * claim the same GRE packets.  Each error points at the referencing line. */
+#include "conf/internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_err(const void *a, const void *b)
+{
+	const struct cfg_error *x = a, *y = b;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->col - y->col;
+}
+
+#define ERR(pos, ...) cfg_errors_add(errs, (pos).line, (pos).col, __VA_ARGS__)
+
+/* The keyring peer whose address (and mask) covers dst, longest mask first. */
+const struct cfg_kr_peer *cfg_peer_for(const struct cfg_keyring *kr, uint32_t dst)
+{
+	const struct cfg_kr_peer *best = NULL;
+	for (size_t i = 0; kr && i < kr->n_peer; i++) {
+		const struct cfg_kr_peer *p = &kr->peer[i];
+		if (!p->has_addr || (dst & p->mask) != p->addr)
+			continue;
+		if (!best || ntohl(p->mask) > ntohl(best->mask))
+			best = p;
+	}
+	return best;
+}
+
+static void check_tunnel(const struct cfg_model *m, const struct cfg_interface *t,
+			 struct cfg_errors *errs)
+{
+	char a[16];
+	struct cfg_pos pp = t->protection_pos.line ? t->protection_pos : t->pos;
+	if (t->mode == CFG_TMODE_IPSEC && !t->protection[0])
+		ERR(t->pos, "%s: tunnel mode ipsec ipv4 needs tunnel protection", t->name);
+	if (!t->protection[0])
+		return;
+	if ((!t->has_src_addr && !t->src_if[0]) || !t->has_dst)
+		ERR(pp, "%s: tunnel protection needs tunnel source and tunnel destination",
+		    t->name);
+	const struct cfg_ipsec_profile *ip = cfg_find_ipsec_profile(m, t->protection);
+	if (!ip) {
+		ERR(pp, "ipsec profile '%s' is not defined", t->protection);
+		return;
+	}
+	if (!ip->ike_profile[0]) {
+		ERR(pp, "%s: ipsec profile '%s' has no set ikev2-profile", t->name, ip->name);
+		return;
+	}
+	const struct cfg_ike_profile *kp = cfg_find_ike_profile(m, ip->ike_profile);
+	if (!kp)
+		return; /* reported at the ipsec profile */
+	if (!kp->keyring[0]) {
+		ERR(pp, "%s: ikev2 profile '%s' has no keyring", t->name, kp->name);
+		return;
+	}
+	const struct cfg_keyring *kr = cfg_find_keyring(m, kp->keyring);
+	if (!kr || !t->has_dst)
+		return;
+	const struct cfg_kr_peer *peer = cfg_peer_for(kr, t->dst);
+	if (!peer)
+		ERR(pp, "%s: no peer in keyring '%s' has an address matching %s", t->name,
+		    kr->name, cfg_ip(t->dst, a));
+	else if (!peer->psk_local[0] || !peer->psk_remote[0])
+		ERR(pp, "%s: keyring '%s' peer '%s' has no %s pre-shared key", t->name, kr->name,
+		    peer->name, peer->psk_local[0] ? "remote" : "local");
+}
+
+int cfg_validate(const struct cfg_model *m, struct cfg_errors *errs)
+{
+	int before = errs->n + errs->dropped;
+	for (size_t i = 0; i < m->n_policy; i++) {
+		const struct cfg_policy *p = &m->policy[i];
+		for (int j = 0; j < p->n_proposal; j++)
+			if (!cfg_find_proposal(m, p->proposal[j]))
+				ERR(p->proposal_pos[j], "ikev2 proposal '%s' is not defined",
+				    p->proposal[j]);
+	}
+	for (size_t i = 0; i < m->n_proposal; i++) {
+		const struct cfg_proposal *p = &m->proposal[i];
+		bool aead = false, cbc = false;
+		for (int j = 0; j < p->n_encr; j++) {
+			if (strstr(p->encr[j], "gcm") || strstr(p->encr[j], "chacha"))
+				aead = true;
+			else
+				cbc = true;
+		}
+		if (!p->n_encr || !p->n_group)
+			ERR(p->pos, "ikev2 proposal '%s' needs encryption and group", p->name);
+		else if (cbc && !p->n_integ)
+			ERR(p->pos, "ikev2 proposal '%s': aes-cbc needs an integrity algorithm",
+			    p->name);
+		else if (aead && !cbc && p->n_integ)
+			ERR(p->pos, "ikev2 proposal '%s': AEAD encryption takes no integrity "
+				    "(use prf)",
+			    p->name);
+	}
+	for (size_t i = 0; i < m->n_ike_profile; i++) {
+		const struct cfg_ike_profile *p = &m->ike_profile[i];
+		if (p->keyring[0] && !cfg_find_keyring(m, p->keyring))
+			ERR(p->keyring_pos, "ikev2 keyring '%s' is not defined", p->keyring);
+	}
+	for (size_t i = 0; i < m->n_ipsec_profile; i++) {
+		const struct cfg_ipsec_profile *p = &m->ipsec_profile[i];
+		for (int j = 0; j < p->n_ts; j++)
+			if (!cfg_find_transform(m, p->ts[j]))
+				ERR(p->ts_pos, "transform-set '%s' is not defined", p->ts[j]);
+		if (p->ike_profile[0] && !cfg_find_ike_profile(m, p->ike_profile))
+			ERR(p->ike_profile_pos, "ikev2 profile '%s' is not defined",
+			    p->ike_profile);
+	}
+	for (size_t i = 0; i < m->n_class_map; i++) {
+		const struct cfg_class_map *c = &m->class_map[i];
+		for (size_t j = 0; j < c->n_m; j++)
+			if (c->m[j].type == CFG_CM_ACL && !cfg_find_acl(m, c->m[j].acl))
+				ERR(c->m[j].pos, "access-list '%s' is not defined", c->m[j].acl);
+	}
+	for (size_t i = 0; i < m->n_policy_map; i++) {
+		const struct cfg_policy_map *p = &m->policy_map[i];
+		for (size_t j = 0; j < p->n_cls; j++)
+			if (strcmp(p->cls[j].name, "class-default") != 0 &&
+			    !cfg_find_class_map(m, p->cls[j].name))
+				ERR(p->cls[j].pos, "class-map '%s' is not defined", p->cls[j].name);
+	}
+	for (size_t i = 0; i < m->n_interface; i++) {
+		const struct cfg_interface *t = &m->interface[i];
+		if (t->acl_in[0] && !cfg_find_acl(m, t->acl_in))
+			ERR(t->acl_pos, "access-list '%s' is not defined", t->acl_in);
+		if (t->acl_out[0] && !cfg_find_acl(m, t->acl_out))
+			ERR(t->acl_pos, "access-list '%s' is not defined", t->acl_out);
+		if (t->sp_in[0] && !cfg_find_policy_map(m, t->sp_in))
+			ERR(t->sp_pos, "policy-map '%s' is not defined", t->sp_in);
+		if (t->sp_out[0] && !cfg_find_policy_map(m, t->sp_out))
+			ERR(t->sp_pos, "policy-map '%s' is not defined", t->sp_out);
+		if (!t->is_tunnel)
+			continue;
+		check_tunnel(m, t, errs);
+		if (!t->has_dst)
+			continue;
+		for (size_t j = 0; j < i; j++) {
+			const struct cfg_interface *o = &m->interface[j];
+			if (!o->is_tunnel || !o->has_dst || o->dst != t->dst ||
+			    o->has_src_addr != t->has_src_addr || o->src_addr != t->src_addr ||
+			    strcmp(o->src_if, t->src_if) != 0 || o->has_key != t->has_key ||
+			    o->key != t->key)
+				continue;
+			ERR(t->pos,
+			    "%s has the same tunnel source, destination and key as %s "
+			    "(add a distinct tunnel key)",
+			    t->name, o->name);
+			break;
+		}
+	}
+	qsort(errs->e, (size_t)errs->n, sizeof(errs->e[0]), cmp_err);
+	return errs->n + errs->dropped > before ? -EINVAL : 0;
+}

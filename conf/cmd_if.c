@@ -1,0 +1,996 @@
+/* cmd_if.c: global one-liners (hostname, dataplane), interfaces, access
+ * lists, class-maps, policy-maps and the verbatim routing blocks.
+ * Handlers check the whole line before changing the candidate. */
+#include "conf/internal.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SESSION(ctx) ((struct cfg_session *)(ctx))
+#define REMOVE(arr, n, p) cfg_vec_remove((arr), &(n), sizeof(*(arr)), (size_t)((p) - (arr)))
+
+/* ---- global ---- */
+
+static int h_hostname(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_session *s = SESSION(ctx);
+	char name[CFG_NAME_MAX];
+	if (cfg_no(m)) {
+		s->cand->hostname[0] = '\0';
+		return 0;
+	}
+	if (cfg_copy(name, sizeof(name), m, "name", err))
+		return -EINVAL;
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+			return cfg_fail(err, cfg_argcol(m, "name") + (int)(p - name),
+					"hostname may hold letters, digits, '-', '_' and '.'");
+	memcpy(s->cand->hostname, name, sizeof(name));
+	return 0;
+}
+
+static int h_dataplane(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_session *s = SESSION(ctx);
+	const char *d = cli_arg(m, "dp");
+	(void)err;
+	if (cfg_no(m) || !d)
+		s->cand->dataplane = CFG_DP_AUTO;
+	else
+		s->cand->dataplane = !strcmp(d, "kernel")	 ? CFG_DP_KERNEL
+				     : !strcmp(d, "userspace") ? CFG_DP_USERSPACE
+							       : CFG_DP_AUTO;
+	return 0;
+}
+
+/* "Tunnel1", "tunnel1", "Tu1" -> "Tunnel1"; other names must be Linux
+ * interface names. */
+static int if_name(const struct cli_match *m, char *out, struct cli_error *err, bool *tunnel)
+{
+	const char *n = cli_arg(m, "name");
+	int col = cfg_argcol(m, "name");
+	size_t l = 0;
+	while (n[l] && !isdigit((unsigned char)n[l]))
+		l++;
+	*tunnel = false;
+	if (l >= 2 && l <= 6 && !strncasecmp(n, "tunnel", l) && n[l]) {
+		const char *d = n + l;
+		size_t nd = strlen(d);
+		for (size_t i = 0; i < nd; i++)
+			if (!isdigit((unsigned char)d[i]))
+				return cfg_fail(err, col, "invalid tunnel number '%s'", d);
+		if (nd > 9 || (nd > 1 && d[0] == '0'))
+			return cfg_fail(err, col + (int)l, "tunnel number out of range (0-999999999)");
+		snprintf(out, CFG_NAME_MAX, "Tunnel%s", d);
+		*tunnel = true;
+		return 0;
+	}
+	if (strlen(n) > 15)
+		return cfg_fail(err, col, "interface name too long (at most 15 characters)");
+	for (const char *p = n; *p; p++)
+		if (*p == '/' || *p == ':' || (unsigned char)*p <= ' ' || (unsigned char)*p >= 127)
+			return cfg_fail(err, col + (int)(p - n), "invalid interface name");
+	if (!strcmp(n, ".") || !strcmp(n, ".."))
+		return cfg_fail(err, col, "invalid interface name");
+	snprintf(out, CFG_NAME_MAX, "%s", n);
+	return 0;
+}
+
+static int h_interface(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_session *s = SESSION(ctx);
+	char name[CFG_NAME_MAX], hdr[CFG_TEXT_MAX];
+	bool tunnel;
+	if (if_name(m, name, err, &tunnel))
+		return -EINVAL;
+	struct cfg_interface *i = cfg_find_interface(s->cand, name);
+	if (cfg_no(m)) {
+		if (i) {
+			cfg_interface_fini(i);
+			REMOVE(s->cand->interface, s->cand->n_interface, i);
+		}
+		return 0;
+	}
+	if (!i) {
+		i = CFG_PUSH(s->cand->interface, s->cand->n_interface, s->cand->cap_interface);
+		if (!i)
+			return -ENOMEM;
+		memcpy(i->name, name, sizeof(name));
+		i->is_tunnel = tunnel;
+		i->pos = cfg_here(s);
+	}
+	snprintf(hdr, sizeof(hdr), "interface %s", name);
+	return cfg_enter(s, CFG_MODE_IF, hdr, name, NULL);
+}
+
+static int h_acl(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_session *s = SESSION(ctx);
+	char name[CFG_NAME_MAX], hdr[CFG_TEXT_MAX];
+	if (cfg_copy(name, sizeof(name), m, "name", err))
+		return -EINVAL;
+	struct cfg_acl *a = cfg_find_acl(s->cand, name);
+	if (cfg_no(m)) {
+		if (a) {
+			cfg_acl_fini(a);
+			REMOVE(s->cand->acl, s->cand->n_acl, a);
+		}
+		return 0;
+	}
+	if (!a) {
+		a = CFG_PUSH(s->cand->acl, s->cand->n_acl, s->cand->cap_acl);
+		if (!a)
+			return -ENOMEM;
+		memcpy(a->name, name, sizeof(name));
+		a->pos = cfg_here(s);
+	}
+	snprintf(hdr, sizeof(hdr), "ip access-list extended %s", name);
+	return cfg_enter(s, CFG_MODE_ACL, hdr, name, NULL);
+}
+
+static int h_class_map(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_session *s = SESSION(ctx);
+	char name[CFG_NAME_MAX], hdr[CFG_TEXT_MAX];
+	if (cfg_copy(name, sizeof(name), m, "name", err))
+		return -EINVAL;
+	struct cfg_class_map *c = cfg_find_class_map(s->cand, name);
+	if (cfg_no(m)) {
+		if (c) {
+			cfg_class_map_fini(c);
+			REMOVE(s->cand->class_map, s->cand->n_class_map, c);
+		}
+		return 0;
+	}
+	bool any = cli_arg(m, "type") && !strcmp(cli_arg(m, "type"), "match-any");
+	if (!c) {
+		c = CFG_PUSH(s->cand->class_map, s->cand->n_class_map, s->cand->cap_class_map);
+		if (!c)
+			return -ENOMEM;
+		memcpy(c->name, name, sizeof(name));
+		c->pos = cfg_here(s);
+	}
+	c->match_any = any;
+	snprintf(hdr, sizeof(hdr), "class-map %s%s", any ? "match-any " : "", name);
+	return cfg_enter(s, CFG_MODE_CMAP, hdr, name, NULL);
+}
+
+static int h_policy_map(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_session *s = SESSION(ctx);
+	char name[CFG_NAME_MAX], hdr[CFG_TEXT_MAX];
+	if (cfg_copy(name, sizeof(name), m, "name", err))
+		return -EINVAL;
+	struct cfg_policy_map *p = cfg_find_policy_map(s->cand, name);
+	if (cfg_no(m)) {
+		if (p) {
+			cfg_policy_map_fini(p);
+			REMOVE(s->cand->policy_map, s->cand->n_policy_map, p);
+		}
+		return 0;
+	}
+	if (!p) {
+		p = CFG_PUSH(s->cand->policy_map, s->cand->n_policy_map, s->cand->cap_policy_map);
+		if (!p)
+			return -ENOMEM;
+		memcpy(p->name, name, sizeof(name));
+		p->pos = cfg_here(s);
+	}
+	snprintf(hdr, sizeof(hdr), "policy-map %s", name);
+	return cfg_enter(s, CFG_MODE_PMAP, hdr, name, NULL);
+}
+
+static int h_router(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_session *s = SESSION(ctx);
+	char hdr[CFG_TEXT_MAX];
+	const char *start = cli_arg(m, "router") ? "router" : "bfd";
+	/* The header is the line itself minus `no`, spacing normalised. */
+	char raw[CFG_TEXT_MAX * 2] = "";
+	size_t o = 0;
+	bool seen = false;
+	for (int i = 0; i < m->nargs; i++) {
+		if (!seen && strcmp(m->args[i].name, start) != 0)
+			continue;
+		seen = true;
+		int r = snprintf(raw + o, sizeof(raw) - o, "%s%s", o ? " " : "", m->args[i].value);
+		if (r < 0 || (size_t)r >= sizeof(raw) - o)
+			return cfg_fail(err, 1, "line too long");
+		o += (size_t)r;
+	}
+	if (strlen(raw) >= sizeof(hdr))
+		return cfg_fail(err, 1, "line too long");
+	cfg_squash(hdr, sizeof(hdr), raw);
+	struct cfg_router *r = NULL;
+	for (size_t i = 0; i < s->cand->n_router; i++)
+		if (!strcmp(s->cand->router[i].header, hdr))
+			r = &s->cand->router[i];
+	if (cfg_no(m)) {
+		if (r) {
+			cfg_router_fini(r);
+			REMOVE(s->cand->router, s->cand->n_router, r);
+		}
+		return 0;
+	}
+	if (!r) {
+		r = CFG_PUSH(s->cand->router, s->cand->n_router, s->cand->cap_router);
+		if (!r)
+			return -ENOMEM;
+		memcpy(r->header, hdr, sizeof(hdr));
+		r->pos = cfg_here(s);
+	}
+	return cfg_enter(s, CFG_MODE_ROUTER, hdr, NULL, NULL);
+}
+
+static int h_router_line(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_session *s = SESSION(ctx);
+	struct cfg_router *r = NULL;
+	for (size_t i = 0; i < s->cand->n_router; i++)
+		if (!strcmp(s->cand->router[i].header, cfg_top(s)->header))
+			r = &s->cand->router[i];
+	if (!r)
+		return -ENOENT;
+	const char *t = cli_arg(m, "line");
+	if (strlen(t) >= CFG_TEXT_MAX)
+		return cfg_fail(err, cfg_argcol(m, "line"), "line too long (at most %d characters)",
+				CFG_TEXT_MAX - 1);
+	struct cfg_vline *v = CFG_PUSH(r->line, r->n_line, r->cap_line);
+	if (!v)
+		return -ENOMEM;
+	cfg_squash(v->text, sizeof(v->text), t);
+	return 0;
+}
+
+/* ---- config-if ---- */
+
+static struct cfg_interface *cur_if(struct cfg_session *s)
+{
+	return cfg_find_interface(s->cand, cfg_top(s)->obj);
+}
+
+/* Commands that only make sense on a TunnelN. */
+static struct cfg_interface *cur_tunnel(struct cfg_session *s, struct cli_error *err)
+{
+	struct cfg_interface *i = cur_if(s);
+	if (i && !i->is_tunnel) {
+		cfg_fail(err, s->line_indent + 1, "only Tunnel interfaces take this command");
+		return NULL;
+	}
+	if (!i)
+		cfg_fail(err, 1, "no interface");
+	return i;
+}
+
+static int h_if_desc(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_interface *i = cur_if(SESSION(ctx));
+	char t[CFG_TEXT_MAX];
+	if (!i)
+		return -ENOENT;
+	if (cfg_no(m)) {
+		i->description[0] = '\0';
+		return 0;
+	}
+	if (strlen(cli_arg(m, "text")) >= sizeof(t))
+		return cfg_fail(err, cfg_argcol(m, "text"), "too long (at most %zu characters)",
+				sizeof(t) - 1);
+	cfg_squash(t, sizeof(t), cli_arg(m, "text"));
+	memcpy(i->description, t, sizeof(t));
+	return 0;
+}
+
+static int h_if_addr(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_interface *i = cur_if(SESSION(ctx));
+	if (!i)
+		return -ENOENT;
+	if (cfg_no(m)) {
+		i->has_addr = false;
+		i->addr = i->mask = 0;
+		return 0;
+	}
+	uint32_t a = cfg_ipv4(cli_arg(m, "addr")), k = cfg_ipv4(cli_arg(m, "mask"));
+	if (!cfg_mask_ok(k) || k == 0)
+		return cfg_fail(err, cfg_argcol(m, "mask"), "invalid mask %s", cli_arg(m, "mask"));
+	uint32_t h = ntohl(a), hm = ntohl(k);
+	if (hm != 0xffffffffu && hm != 0xfffffffeu && ((h & ~hm) == 0 || (h & ~hm) == ~hm))
+		return cfg_fail(err, cfg_argcol(m, "addr"),
+				"%s is a network or broadcast address for mask %s",
+				cli_arg(m, "addr"), cli_arg(m, "mask"));
+	i->has_addr = true;
+	i->addr = a;
+	i->mask = k;
+	return 0;
+}
+
+static int h_if_mtu(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_interface *i = cur_tunnel(SESSION(ctx), err);
+	if (!i)
+		return -EINVAL;
+	i->mtu = cfg_no(m) ? 0 : (uint16_t)cfg_num(cli_arg(m, "mtu"));
+	return 0;
+}
+
+static int h_if_mss(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_interface *i = cur_tunnel(SESSION(ctx), err);
+	if (!i)
+		return -EINVAL;
+	i->mss = cfg_no(m) ? 0 : (uint16_t)cfg_num(cli_arg(m, "mss"));
+	return 0;
+}
+
+static int h_if_source(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_interface *i = cur_tunnel(SESSION(ctx), err);
+	if (!i)
+		return -EINVAL;
+	if (cfg_no(m)) {
+		i->has_src_addr = false;
+		i->src_addr = 0;
+		i->src_if[0] = '\0';
+		return 0;
+	}
+	if (cli_arg(m, "addr")) {
+		i->has_src_addr = true;
+		i->src_addr = cfg_ipv4(cli_arg(m, "addr"));
+		i->src_if[0] = '\0';
+		return 0;
+	}
+	const char *n = cli_arg(m, "ifname");
+	if (strlen(n) > 15)
+		return cfg_fail(err, cfg_argcol(m, "ifname"),
+				"expected A.B.C.D or an interface name (at most 15 characters)");
+	i->has_src_addr = false;
+	i->src_addr = 0;
+	snprintf(i->src_if, sizeof(i->src_if), "%s", n);
+	return 0;
+}
+
+static int h_if_dest(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_interface *i = cur_tunnel(SESSION(ctx), err);
+	if (!i)
+		return -EINVAL;
+	if (cfg_no(m)) {
+		i->has_dst = false;
+		i->dst = 0;
+		return 0;
+	}
+	uint32_t d = cfg_ipv4(cli_arg(m, "dst"));
+	uint32_t h = ntohl(d);
+	if (h == 0 || h == 0xffffffffu || (h >> 28) == 0xe || (h >> 24) == 127)
+		return cfg_fail(err, cfg_argcol(m, "dst"),
+				"tunnel destination must be a unicast address");
+	i->has_dst = true;
+	i->dst = d;
+	return 0;
+}
+
+static int h_if_mode(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_interface *i = cur_tunnel(SESSION(ctx), err);
+	if (!i)
+		return -EINVAL;
+	i->mode = (!cfg_no(m) && cli_arg(m, "ipsec")) ? CFG_TMODE_IPSEC : CFG_TMODE_GRE;
+	return 0;
+}
+
+static int h_if_key(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_interface *i = cur_tunnel(SESSION(ctx), err);
+	if (!i)
+		return -EINVAL;
+	i->has_key = !cfg_no(m);
+	i->key = cfg_no(m) ? 0 : (uint32_t)cfg_num(cli_arg(m, "key"));
+	return 0;
+}
+
+static int h_if_protection(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_session *s = SESSION(ctx);
+	struct cfg_interface *i = cur_tunnel(s, err);
+	char name[CFG_NAME_MAX];
+	if (!i)
+		return -EINVAL;
+	if (cfg_no(m)) {
+		i->protection[0] = '\0';
+		return 0;
+	}
+	if (cfg_copy(name, sizeof(name), m, "name", err))
+		return -EINVAL;
+	memcpy(i->protection, name, sizeof(name));
+	i->protection_pos = cfg_here(s);
+	return 0;
+}
+
+static int h_if_keepalive(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_interface *i = cur_tunnel(SESSION(ctx), err);
+	if (!i)
+		return -EINVAL;
+	if (cfg_no(m)) {
+		i->keepalive = false;
+		i->keepalive_period = i->keepalive_retries = 0;
+		return 0;
+	}
+	i->keepalive = true;
+	i->keepalive_period = cli_arg(m, "period") ? (uint16_t)cfg_num(cli_arg(m, "period")) : 10;
+	i->keepalive_retries = cli_arg(m, "retries") ? (uint16_t)cfg_num(cli_arg(m, "retries")) : 3;
+	return 0;
+}
+
+static int h_if_bandwidth(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_interface *i = cur_tunnel(SESSION(ctx), err);
+	if (!i)
+		return -EINVAL;
+	i->bandwidth = cfg_no(m) ? 0 : (uint32_t)cfg_num(cli_arg(m, "bw"));
+	return 0;
+}
+
+static int h_if_shutdown(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_interface *i = cur_tunnel(SESSION(ctx), err);
+	if (!i)
+		return -EINVAL;
+	i->shutdown = !cfg_no(m);
+	return 0;
+}
+
+static int h_if_acl(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_session *s = SESSION(ctx);
+	struct cfg_interface *i = cur_tunnel(s, err);
+	char name[CFG_NAME_MAX] = "";
+	if (!i)
+		return -EINVAL;
+	bool in = !strcmp(cli_arg(m, "dir"), "in");
+	if (!cfg_no(m) && cfg_copy(name, sizeof(name), m, "name", err))
+		return -EINVAL;
+	memcpy(in ? i->acl_in : i->acl_out, name, sizeof(name));
+	if (!cfg_no(m))
+		i->acl_pos = cfg_here(s);
+	return 0;
+}
+
+static int h_if_sp(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_session *s = SESSION(ctx);
+	struct cfg_interface *i = cur_tunnel(s, err);
+	char name[CFG_NAME_MAX] = "";
+	if (!i)
+		return -EINVAL;
+	bool in = !strcmp(cli_arg(m, "dir"), "input");
+	if (!cfg_no(m) && cfg_copy(name, sizeof(name), m, "name", err))
+		return -EINVAL;
+	memcpy(in ? i->sp_in : i->sp_out, name, sizeof(name));
+	if (!cfg_no(m))
+		i->sp_pos = cfg_here(s);
+	return 0;
+}
+
+/* The first word after "ip ospf" names the setting ("cost", "network");
+ * a number is the process of "ip ospf N area A". */
+static void ospf_key(const char *line, char *key, size_t len)
+{
+	const char *p = line + strlen("ip ospf ");
+	size_t n = strcspn(p, " ");
+	if (n && isdigit((unsigned char)p[0]))
+		snprintf(key, len, "#area");
+	else
+		snprintf(key, len, "%.*s", (int)n, p);
+}
+
+static int h_if_ospf(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_interface *i = cur_if(SESSION(ctx));
+	char line[CFG_TEXT_MAX], key[CFG_TEXT_MAX], k2[CFG_TEXT_MAX];
+	if (!i)
+		return -ENOENT;
+	const char *rest = cli_arg(m, "rest");
+	if (strlen(rest) + 8 >= sizeof(line))
+		return cfg_fail(err, cfg_argcol(m, "rest"), "line too long");
+	char tmp[CFG_TEXT_MAX];
+	cfg_squash(tmp, sizeof(tmp), rest);
+	snprintf(line, sizeof(line), "ip ospf %s", tmp);
+	ospf_key(line, key, sizeof(key));
+	if (cfg_no(m)) {
+		/* `no ip ospf cost` removes "ip ospf cost 10"; words must prefix. */
+		size_t l = strlen(line);
+		for (size_t k = 0; k < i->n_ospf;) {
+			const char *t = i->ospf[k].text;
+			if (!strncmp(t, line, l) && (t[l] == '\0' || t[l] == ' '))
+				cfg_vec_remove(i->ospf, &i->n_ospf, sizeof(*i->ospf), k);
+			else
+				k++;
+		}
+		return 0;
+	}
+	for (size_t k = 0; k < i->n_ospf; k++) {
+		ospf_key(i->ospf[k].text, k2, sizeof(k2));
+		if (!strcmp(key, k2)) {
+			memcpy(i->ospf[k].text, line, sizeof(line));
+			return 0;
+		}
+	}
+	struct cfg_vline *v = CFG_PUSH(i->ospf, i->n_ospf, i->cap_ospf);
+	if (!v)
+		return -ENOMEM;
+	memcpy(v->text, line, sizeof(line));
+	return 0;
+}
+
+/* ---- config-ext-nacl ---- */
+
+static const struct {
+	const char *name;
+	uint8_t num;
+} acl_protos[] = {{"ip", 0}, {"icmp", 1}, {"tcp", 6}, {"udp", 17}, {"gre", 47}, {"esp", 50},
+		  {"ahp", 51}};
+
+static int acl_side(const struct cli_match *m, char p, struct cfg_acl_addr *a, bool ports,
+		    struct cli_error *err)
+{
+	char k[16];
+	memset(a, 0, sizeof(*a));
+	snprintf(k, sizeof(k), "%cany", p);
+	if (cli_arg(m, k)) {
+		a->addr = 0;
+		a->wildcard = 0xffffffffu;
+	} else {
+		snprintf(k, sizeof(k), "%chaddr", p);
+		if (cli_arg(m, k)) {
+			a->addr = cfg_ipv4(cli_arg(m, k));
+		} else {
+			char w[16];
+			snprintf(k, sizeof(k), "%caddr", p);
+			snprintf(w, sizeof(w), "%cwild", p);
+			a->wildcard = cfg_ipv4(cli_arg(m, w));
+			a->addr = cfg_ipv4(cli_arg(m, k)) & ~a->wildcard;
+		}
+	}
+	snprintf(k, sizeof(k), "%cop", p);
+	const char *op = cli_arg(m, k);
+	if (!op)
+		return 0;
+	if (!ports)
+		return cfg_fail(err, cfg_argcol(m, k), "port matches need tcp or udp");
+	a->op = !strcmp(op, "eq")    ? CFG_PORT_EQ
+		: !strcmp(op, "neq") ? CFG_PORT_NEQ
+		: !strcmp(op, "lt")  ? CFG_PORT_LT
+		: !strcmp(op, "gt")  ? CFG_PORT_GT
+				     : CFG_PORT_RANGE;
+	snprintf(k, sizeof(k), "%cp1", p);
+	a->port1 = (uint16_t)cfg_num(cli_arg(m, k));
+	snprintf(k, sizeof(k), "%cp2", p);
+	if (a->op == CFG_PORT_RANGE) {
+		a->port2 = (uint16_t)cfg_num(cli_arg(m, k));
+		if (a->port2 < a->port1)
+			return cfg_fail(err, cfg_argcol(m, k), "range end below its start");
+	}
+	return 0;
+}
+
+static int acl_insert(struct cfg_acl *a, struct cfg_acl_entry *e, bool has_seq,
+		      const struct cli_match *m, struct cli_error *err)
+{
+	if (!has_seq) {
+		uint32_t last = a->n_ent ? a->ent[a->n_ent - 1].seq : 0;
+		if (last > 2147483647u - 10)
+			return cfg_fail(err, 1, "no sequence number left; give one");
+		e->seq = last + 10;
+	}
+	size_t at = a->n_ent;
+	for (size_t k = 0; k < a->n_ent; k++) {
+		if (a->ent[k].seq == e->seq)
+			return cfg_fail(err, cfg_argcol(m, "seq"), "duplicate sequence number %u",
+					e->seq);
+		if (a->ent[k].seq > e->seq && at == a->n_ent)
+			at = k;
+	}
+	if (!CFG_PUSH(a->ent, a->n_ent, a->cap_ent))
+		return -ENOMEM;
+	memmove(&a->ent[at + 1], &a->ent[at], (a->n_ent - 1 - at) * sizeof(*e));
+	a->ent[at] = *e;
+	return 0;
+}
+
+static bool acl_same(const struct cfg_acl_entry *x, const struct cfg_acl_entry *y)
+{
+	return x->action == y->action && x->proto == y->proto &&
+	       !memcmp(&x->src, &y->src, sizeof(x->src)) &&
+	       !memcmp(&x->dst, &y->dst, sizeof(x->dst)) && x->established == y->established &&
+	       x->log == y->log && !strcmp(x->remark, y->remark);
+}
+
+static int acl_apply(const struct cli_match *m, struct cfg_acl *a, struct cfg_acl_entry *e,
+		     struct cli_error *err)
+{
+	bool has_seq = cli_arg(m, "seq") != NULL;
+	if (has_seq)
+		e->seq = (uint32_t)cfg_num(cli_arg(m, "seq"));
+	if (cfg_no(m)) {
+		for (size_t k = 0; k < a->n_ent; k++)
+			if ((!has_seq || a->ent[k].seq == e->seq) && acl_same(&a->ent[k], e)) {
+				cfg_vec_remove(a->ent, &a->n_ent, sizeof(*a->ent), k);
+				return 0;
+			}
+		return 0;
+	}
+	return acl_insert(a, e, has_seq, m, err);
+}
+
+static int h_acl_rule(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_session *s = SESSION(ctx);
+	struct cfg_acl *a = cfg_find_acl(s->cand, cfg_top(s)->obj);
+	struct cfg_acl_entry e;
+	if (!a)
+		return -ENOENT;
+	memset(&e, 0, sizeof(e));
+	e.action = !strcmp(cli_arg(m, "action"), "permit") ? CFG_ACL_PERMIT : CFG_ACL_DENY;
+	const char *pr = cli_arg(m, "proto");
+	bool found = false;
+	for (size_t k = 0; k < sizeof(acl_protos) / sizeof(acl_protos[0]); k++)
+		if (!strcmp(pr, acl_protos[k].name)) {
+			e.proto = acl_protos[k].num;
+			found = true;
+		}
+	if (!found)
+		e.proto = (uint8_t)cfg_num(pr);
+	bool ports = e.proto == 6 || e.proto == 17;
+	if (acl_side(m, 's', &e.src, ports, err) || acl_side(m, 'd', &e.dst, ports, err))
+		return -EINVAL;
+	e.established = cli_arg(m, "est") != NULL;
+	if (e.established && e.proto != 6)
+		return cfg_fail(err, cfg_argcol(m, "est"), "established needs tcp");
+	e.log = cli_arg(m, "log") != NULL;
+	return acl_apply(m, a, &e, err);
+}
+
+static int h_acl_remark(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_session *s = SESSION(ctx);
+	struct cfg_acl *a = cfg_find_acl(s->cand, cfg_top(s)->obj);
+	struct cfg_acl_entry e;
+	if (!a)
+		return -ENOENT;
+	memset(&e, 0, sizeof(e));
+	e.action = CFG_ACL_REMARK;
+	if (strlen(cli_arg(m, "text")) >= sizeof(e.remark))
+		return cfg_fail(err, cfg_argcol(m, "text"), "too long (at most %zu characters)",
+				sizeof(e.remark) - 1);
+	cfg_squash(e.remark, sizeof(e.remark), cli_arg(m, "text"));
+	return acl_apply(m, a, &e, err);
+}
+
+static int h_acl_noseq(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_session *s = SESSION(ctx);
+	struct cfg_acl *a = cfg_find_acl(s->cand, cfg_top(s)->obj);
+	(void)err;
+	if (!a)
+		return -ENOENT;
+	uint32_t seq = (uint32_t)cfg_num(cli_arg(m, "seq"));
+	for (size_t k = 0; k < a->n_ent; k++)
+		if (a->ent[k].seq == seq) {
+			cfg_vec_remove(a->ent, &a->n_ent, sizeof(*a->ent), k);
+			break;
+		}
+	return 0;
+}
+
+/* ---- DSCP ---- */
+
+static const struct {
+	const char *name;
+	uint8_t v;
+} dscp_names[] = {
+	{"default", 0}, {"cs1", 8},   {"af11", 10}, {"af12", 12}, {"af13", 14}, {"cs2", 16},
+	{"af21", 18},   {"af22", 20}, {"af23", 22}, {"cs3", 24},  {"af31", 26}, {"af32", 28},
+	{"af33", 30},   {"cs4", 32},  {"af41", 34}, {"af42", 36}, {"af43", 38}, {"cs5", 40},
+	{"ef", 46},     {"cs6", 48},  {"cs7", 56},
+};
+
+int cfg_dscp_value(const char *s)
+{
+	for (size_t k = 0; k < sizeof(dscp_names) / sizeof(dscp_names[0]); k++)
+		if (!strcmp(s, dscp_names[k].name))
+			return dscp_names[k].v;
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+	if (!*s || *end || v > 63)
+		return -1;
+	return (int)v;
+}
+
+const char *cfg_dscp_name(uint8_t v, char *buf)
+{
+	for (size_t k = 0; k < sizeof(dscp_names) / sizeof(dscp_names[0]); k++)
+		if (dscp_names[k].v == v)
+			return dscp_names[k].name;
+	snprintf(buf, 4, "%u", v & 63);
+	return buf;
+}
+
+#define DSCP_ALT                                                                                   \
+	"<(0-63)|default|cs1|af11|af12|af13|cs2|af21|af22|af23|cs3|af31|af32|af33|cs4|af41|"      \
+	"af42|af43|cs5|ef|cs6|cs7>"
+
+/* ---- config-cmap ---- */
+
+static int h_cm_match(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_session *s = SESSION(ctx);
+	struct cfg_class_map *c = cfg_find_class_map(s->cand, cfg_top(s)->obj);
+	struct cfg_cm_match x;
+	if (!c)
+		return -ENOENT;
+	memset(&x, 0, sizeof(x));
+	if (cli_arg(m, "any")) {
+		x.type = CFG_CM_ANY;
+	} else if (cli_arg(m, "dscp")) {
+		x.type = CFG_CM_DSCP;
+		int n = cli_arg_count(m, "val");
+		if (n > CFG_LIST_MAX)
+			return cfg_fail(err, cfg_argcol(m, "val"), "too many values (at most %d)",
+					CFG_LIST_MAX);
+		for (int k = 0; k < n; k++)
+			x.dscp[x.n_dscp++] = (uint8_t)cfg_dscp_value(cli_arg_nth(m, "val", k));
+	} else {
+		x.type = CFG_CM_ACL;
+		if (cfg_copy(x.acl, sizeof(x.acl), m, "acl", err))
+			return -EINVAL;
+	}
+	x.pos = cfg_here(s);
+	for (size_t k = 0; k < c->n_m; k++) {
+		struct cfg_cm_match *y = &c->m[k];
+		if (y->type == x.type && !strcmp(y->acl, x.acl) && y->n_dscp == x.n_dscp &&
+		    !memcmp(y->dscp, x.dscp, sizeof(x.dscp))) {
+			if (cfg_no(m))
+				cfg_vec_remove(c->m, &c->n_m, sizeof(*c->m), k);
+			return 0;
+		}
+	}
+	if (cfg_no(m))
+		return 0;
+	struct cfg_cm_match *d = CFG_PUSH(c->m, c->n_m, c->cap_m);
+	if (!d)
+		return -ENOMEM;
+	*d = x;
+	return 0;
+}
+
+/* ---- config-pmap / config-pmap-c ---- */
+
+static int h_pm_class(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_session *s = SESSION(ctx);
+	struct cfg_policy_map *p = cfg_find_policy_map(s->cand, cfg_top(s)->obj);
+	char name[CFG_NAME_MAX], hdr[CFG_TEXT_MAX];
+	if (!p)
+		return -ENOENT;
+	if (cfg_copy(name, sizeof(name), m, "name", err))
+		return -EINVAL;
+	struct cfg_pm_class *c = NULL;
+	for (size_t k = 0; k < p->n_cls; k++)
+		if (!strcmp(p->cls[k].name, name))
+			c = &p->cls[k];
+	if (cfg_no(m)) {
+		if (c)
+			REMOVE(p->cls, p->n_cls, c);
+		return 0;
+	}
+	if (!c) {
+		c = CFG_PUSH(p->cls, p->n_cls, p->cap_cls);
+		if (!c)
+			return -ENOMEM;
+		memcpy(c->name, name, sizeof(name));
+		c->pos = cfg_here(s);
+	}
+	snprintf(hdr, sizeof(hdr), "class %s", name);
+	return cfg_enter(s, CFG_MODE_PMAP_C, hdr, p->name, name);
+}
+
+static int h_pmc_action(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_session *s = SESSION(ctx);
+	struct cfg_policy_map *p = cfg_find_policy_map(s->cand, cfg_top(s)->obj);
+	struct cfg_pm_class *c = NULL;
+	(void)err;
+	for (size_t k = 0; p && k < p->n_cls; k++)
+		if (!strcmp(p->cls[k].name, cfg_top(s)->sub))
+			c = &p->cls[k];
+	if (!c)
+		return -ENOENT;
+	bool no = cfg_no(m);
+	if (cli_arg(m, "priority")) {
+		c->priority = !no;
+		c->priority_kbps = no ? 0 : (uint32_t)cfg_num(cli_arg(m, "kbps"));
+	} else if (cli_arg(m, "bandwidth")) {
+		c->bandwidth_kbps = c->bandwidth_percent = 0;
+		if (!no && cli_arg(m, "pct"))
+			c->bandwidth_percent = (uint32_t)cfg_num(cli_arg(m, "pct"));
+		else if (!no)
+			c->bandwidth_kbps = (uint32_t)cfg_num(cli_arg(m, "kbps"));
+	} else if (cli_arg(m, "shape")) {
+		c->shape_bps = no ? 0 : cfg_num(cli_arg(m, "bps"));
+	} else if (cli_arg(m, "police")) {
+		c->police_bps = no ? 0 : cfg_num(cli_arg(m, "bps"));
+	} else if (cli_arg(m, "set")) {
+		c->has_set_dscp = !no;
+		c->set_dscp = no ? 0 : (uint8_t)cfg_dscp_value(cli_arg(m, "val"));
+	}
+	return 0;
+}
+
+#define EXIT_END(mode)                                                                             \
+	{mode, "exit", "Exit from this mode", cfg_h_exit, 0},                                     \
+		{mode, "end", "Exit to EXEC mode", cfg_h_end, 0}
+
+#define ACL_SIDE(p)                                                                                \
+	"<any$" p "any|host$" p "host A.B.C.D$" p "haddr|A.B.C.D$" p "addr A.B.C.D$" p "wild> "   \
+	"[<eq|neq|lt|gt>$" p "op (0-65535)$" p "p1|range$" p "op (0-65535)$" p "p1 (0-65535)$" p \
+	"p2]"
+#define ACL_SIDE_HELP                                                                              \
+	"Any address\nA single host\nHost address\nAddress\nWildcard bits\nPort equal to\n"        \
+	"Port not equal to\nPort below\nPort above\nPort\nPort range\nFirst port\nLast port\n"
+
+const struct cli_cmd cfg_cmds_if[] = {
+	{CFG_MODE_CONFIG, "hostname WORD$name", "Set the system name\nThis router's name",
+	 h_hostname, 0},
+	{CFG_MODE_CONFIG, "no hostname [WORD]", "Negate a command\nSystem name\nName", h_hostname,
+	 0},
+	{CFG_MODE_CONFIG, "dataplane <auto|userspace|kernel>$dp",
+	 "Packet processing backend\nKernel when it supports GRE and ESP, else userspace "
+	 "(default)\nTUN devices, GRE and ESP in vtid\nKernel GRE devices and XFRM",
+	 h_dataplane, 0},
+	{CFG_MODE_CONFIG, "no dataplane [WORD]", "Negate a command\nPacket processing backend",
+	 h_dataplane, 0},
+	{CFG_MODE_CONFIG, "[no] interface WORD$name",
+	 "Negate a command\nSelect an interface to configure\nInterface name (TunnelN, eth1)",
+	 h_interface, 0},
+	{CFG_MODE_CONFIG, "[no] ip access-list extended WORD$name",
+	 "Negate a command\nIP configuration\nNamed access list\nExtended access list\n"
+	 "Access list name",
+	 h_acl, 0},
+	{CFG_MODE_CONFIG, "[no] class-map [<match-any|match-all>$type] WORD$name",
+	 "Negate a command\nDefine a traffic class\nAny match line classifies\n"
+	 "All match lines must match (default)\nClass map name",
+	 h_class_map, 0},
+	{CFG_MODE_CONFIG, "[no] policy-map WORD$name",
+	 "Negate a command\nDefine a QoS policy\nPolicy map name", h_policy_map, 0},
+	{CFG_MODE_CONFIG, "[no] router ospf [(1-65535)]",
+	 "Negate a command\nRouting process\nOSPF (lines kept for FRR)\nInstance number",
+	 h_router, 0},
+	{CFG_MODE_CONFIG, "[no] router bgp (1-4294967295) [LINE]",
+	 "Negate a command\nRouting process\nBGP (lines kept for FRR)\nAutonomous system number\n"
+	 "vrf NAME, view NAME",
+	 h_router, 0},
+	{CFG_MODE_CONFIG, "[no] bfd", "Negate a command\nBFD configuration (kept for FRR)",
+	 h_router, 0},
+	{CFG_MODE_CONFIG, "exit", "Exit configuration mode", cfg_h_exit, 0},
+	{CFG_MODE_CONFIG, "end", "Exit to EXEC mode", cfg_h_end, 0},
+
+	{CFG_MODE_ROUTER, "LINE$line", "A routing line, passed to FRR as written", h_router_line,
+	 0},
+	EXIT_END(CFG_MODE_ROUTER),
+
+	{CFG_MODE_IF, "description LINE$text", "Interface description\nUp to 255 characters",
+	 h_if_desc, 0},
+	{CFG_MODE_IF, "no description [LINE]", "Negate a command\nInterface description",
+	 h_if_desc, 0},
+	{CFG_MODE_IF, "ip address A.B.C.D$addr A.B.C.D$mask",
+	 "IP configuration\nSet the IPv4 address\nIPv4 address\nNetwork mask", h_if_addr, 0},
+	{CFG_MODE_IF, "no ip address [A.B.C.D [A.B.C.D]]",
+	 "Negate a command\nIP configuration\nIPv4 address\nIPv4 address\nNetwork mask", h_if_addr,
+	 0},
+	{CFG_MODE_IF, "ip mtu (68-9000)$mtu", "IP configuration\nIP MTU of the tunnel\nBytes",
+	 h_if_mtu, 0},
+	{CFG_MODE_IF, "no ip mtu [(68-9000)]", "Negate a command\nIP configuration\nIP MTU",
+	 h_if_mtu, 0},
+	{CFG_MODE_IF, "ip tcp adjust-mss (500-1460)$mss",
+	 "IP configuration\nTCP\nClamp the MSS of TCP SYNs\nBytes", h_if_mss, 0},
+	{CFG_MODE_IF, "no ip tcp adjust-mss [(500-1460)]",
+	 "Negate a command\nIP configuration\nTCP\nMSS clamping", h_if_mss, 0},
+	{CFG_MODE_IF, "tunnel source <A.B.C.D$addr|WORD$ifname>",
+	 "Tunnel settings\nLocal endpoint\nSource address\nInterface whose address is used",
+	 h_if_source, 0},
+	{CFG_MODE_IF, "no tunnel source [WORD]", "Negate a command\nTunnel settings\nSource",
+	 h_if_source, 0},
+	{CFG_MODE_IF, "tunnel destination A.B.C.D$dst",
+	 "Tunnel settings\nRemote endpoint\nDestination address", h_if_dest, 0},
+	{CFG_MODE_IF, "no tunnel destination [A.B.C.D]",
+	 "Negate a command\nTunnel settings\nRemote endpoint", h_if_dest, 0},
+	{CFG_MODE_IF, "tunnel mode <gre ip|ipsec ipv4>",
+	 "Tunnel settings\nEncapsulation\nGRE (default)\nover IPv4\nNative IPsec (VTI)\n"
+	 "over IPv4",
+	 h_if_mode, 0},
+	{CFG_MODE_IF, "no tunnel mode [LINE]", "Negate a command\nTunnel settings\nEncapsulation",
+	 h_if_mode, 0},
+	{CFG_MODE_IF, "tunnel key (0-4294967295)$key", "Tunnel settings\nGRE key\nKey",
+	 h_if_key, 0},
+	{CFG_MODE_IF, "no tunnel key [(0-4294967295)]",
+	 "Negate a command\nTunnel settings\nGRE key", h_if_key, 0},
+	{CFG_MODE_IF, "tunnel protection ipsec profile WORD$name",
+	 "Tunnel settings\nProtect with IPsec\nIPsec\nIPsec profile\nProfile name",
+	 h_if_protection, 0},
+	{CFG_MODE_IF, "no tunnel protection [LINE]",
+	 "Negate a command\nTunnel settings\nIPsec protection", h_if_protection, 0},
+	{CFG_MODE_IF, "keepalive [(1-32767)$period [(1-255)$retries]]",
+	 "GRE keepalives\nSeconds between keepalives (default 10)\nRetries (default 3)",
+	 h_if_keepalive, 0},
+	{CFG_MODE_IF, "no keepalive [LINE]", "Negate a command\nGRE keepalives", h_if_keepalive,
+	 0},
+	{CFG_MODE_IF, "bandwidth (1-10000000)$bw",
+	 "Bandwidth for routing metrics and QoS\nKilobits per second", h_if_bandwidth, 0},
+	{CFG_MODE_IF, "no bandwidth [(1-10000000)]", "Negate a command\nBandwidth",
+	 h_if_bandwidth, 0},
+	{CFG_MODE_IF, "[no] shutdown", "Negate a command\nDisable the interface", h_if_shutdown,
+	 0},
+	{CFG_MODE_IF, "ip access-group WORD$name <in|out>$dir",
+	 "IP configuration\nFilter with an access list\nAccess list name\nInbound\nOutbound",
+	 h_if_acl, 0},
+	{CFG_MODE_IF, "no ip access-group [WORD] <in|out>$dir",
+	 "Negate a command\nIP configuration\nAccess list\nName\nInbound\nOutbound", h_if_acl, 0},
+	{CFG_MODE_IF, "service-policy <input|output>$dir WORD$name",
+	 "Attach a QoS policy\nInbound\nOutbound\nPolicy map name", h_if_sp, 0},
+	{CFG_MODE_IF, "no service-policy <input|output>$dir [WORD]",
+	 "Negate a command\nQoS policy\nInbound\nOutbound\nName", h_if_sp, 0},
+	{CFG_MODE_IF, "[no] ip ospf LINE$rest",
+	 "Negate a command\nIP configuration\nOSPF interface settings (passed to FRR)\n"
+	 "area, cost, network, hello-interval, dead-interval, bfd...",
+	 h_if_ospf, 0},
+	EXIT_END(CFG_MODE_IF),
+
+	{CFG_MODE_ACL,
+	 "[no] [(1-2147483647)$seq] <permit|deny>$action "
+	 "<ip|tcp|udp|icmp|gre|esp|ahp|(0-255)>$proto " ACL_SIDE("s") " " ACL_SIDE("d")
+	 " [established$est] [log$log]",
+	 "Negate a command\nSequence number\nForward matching packets\nDrop matching packets\n"
+	 "Any IP protocol\nTCP\nUDP\nICMP\nGRE\nESP\nAH\nProtocol number\n" ACL_SIDE_HELP
+		 ACL_SIDE_HELP "Established TCP connections\nLog matches",
+	 h_acl_rule, 0},
+	{CFG_MODE_ACL, "[no] [(1-2147483647)$seq] remark LINE$text",
+	 "Negate a command\nSequence number\nComment\nText", h_acl_remark, 0},
+	{CFG_MODE_ACL, "no (1-2147483647)$seq", "Negate a command\nDelete this entry", h_acl_noseq,
+	 0},
+	EXIT_END(CFG_MODE_ACL),
+
+	{CFG_MODE_CMAP, "[no] match access-group name WORD$acl",
+	 "Negate a command\nClassification criteria\nAccess list\nNamed access list\nName",
+	 h_cm_match, 0},
+	{CFG_MODE_CMAP, "[no] match dscp " DSCP_ALT "...$val",
+	 "Negate a command\nClassification criteria\nDSCP values\nValue", h_cm_match, 0},
+	{CFG_MODE_CMAP, "[no] match any", "Negate a command\nClassification criteria\nAll packets",
+	 h_cm_match, 0},
+	EXIT_END(CFG_MODE_CMAP),
+
+	{CFG_MODE_PMAP, "[no] class WORD$name",
+	 "Negate a command\nPolicy for a class\nClass map name (or class-default)", h_pm_class, 0},
+	EXIT_END(CFG_MODE_PMAP),
+
+	{CFG_MODE_PMAP_C, "priority [(8-100000000)$kbps]",
+	 "Strict priority queue\nLimit in kilobits per second", h_pmc_action, 0},
+	{CFG_MODE_PMAP_C, "bandwidth <(8-100000000)$kbps|percent (1-100)$pct>",
+	 "Guaranteed bandwidth\nKilobits per second\nPercent of the interface\nPercent",
+	 h_pmc_action, 0},
+	{CFG_MODE_PMAP_C, "shape average (8000-100000000000)$bps",
+	 "Traffic shaping\nAverage rate\nBits per second", h_pmc_action, 0},
+	{CFG_MODE_PMAP_C, "police (8000-100000000000)$bps",
+	 "Traffic policing\nBits per second", h_pmc_action, 0},
+	{CFG_MODE_PMAP_C, "set dscp " DSCP_ALT "$val", "Mark packets\nDSCP\nValue", h_pmc_action,
+	 0},
+	{CFG_MODE_PMAP_C, "no <priority|bandwidth|shape|police> [LINE]",
+	 "Negate a command\nPriority\nBandwidth\nShaping\nPolicing", h_pmc_action, 0},
+	{CFG_MODE_PMAP_C, "no set dscp [LINE]", "Negate a command\nMark packets\nDSCP",
+	 h_pmc_action, 0},
+	EXIT_END(CFG_MODE_PMAP_C),
+};
+const size_t cfg_n_cmds_if = sizeof(cfg_cmds_if) / sizeof(cfg_cmds_if[0]);

@@ -1,0 +1,75 @@
+/* internal.h: what the conf/ files share among themselves (not for other
+ * layers). */
+#ifndef VTID_CONF_INTERNAL_H
+#define VTID_CONF_INTERNAL_H
+
+#include "conf/conf.h"
+
+/* Growable arrays: returns a zeroed new last element or NULL. */
+void *cfg_vec_push(void **v, size_t *n, size_t *cap, size_t elem);
+void cfg_vec_remove(void *v, size_t *n, size_t elem, size_t i);
+#define CFG_PUSH(arr, n, cap) \
+	((__typeof__(arr))cfg_vec_push((void **)&(arr), &(n), &(cap), sizeof(*(arr))))
+
+void cfg_keyring_fini(struct cfg_keyring *kr);
+void cfg_interface_fini(struct cfg_interface *i);
+void cfg_acl_fini(struct cfg_acl *a);
+void cfg_class_map_fini(struct cfg_class_map *c);
+void cfg_policy_map_fini(struct cfg_policy_map *p);
+void cfg_router_fini(struct cfg_router *r);
+
+struct cfg_level {
+	int mode;
+	char header[CFG_TEXT_MAX];
+	char obj[CFG_NAME_MAX]; /* the object the mode edits (names survive reallocs) */
+	char sub[CFG_NAME_MAX]; /* keyring peer / policy-map class */
+};
+
+struct cfg_session {
+	const struct cli *cli;
+	struct cfg_model *cand;
+	int depth; /* lv[0] is global config */
+	struct cfg_level lv[CFG_MAX_DEPTH];
+	int line_no;     /* line being applied */
+	int line_indent; /* its leading whitespace (files) */
+	bool file;       /* reading a file: indentation rules for verbatim blocks */
+};
+
+/* Runs one line in exactly the current mode (no fallback). */
+int cfg_cmd_exec(struct cfg_session *s, const char *line, struct cli_error *err);
+
+bool cfg_mask_ok(uint32_t mask_net);
+const struct cfg_kr_peer *cfg_peer_for(const struct cfg_keyring *kr, uint32_t dst);
+void cfg_errors_add(struct cfg_errors *errs, int line, int col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+
+/* Helpers for command handlers (session.c). */
+int cfg_fail(struct cli_error *err, int col, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int cfg_argcol(const struct cli_match *m, const char *name);
+bool cfg_no(const struct cli_match *m);
+struct cfg_level *cfg_top(struct cfg_session *s);
+int cfg_enter(struct cfg_session *s, int mode, const char *header, const char *obj,
+	      const char *sub);
+struct cfg_pos cfg_here(const struct cfg_session *s);
+/* Copies argument `name` into dst, refusing values that do not fit. */
+int cfg_copy(char *dst, size_t len, const struct cli_match *m, const char *name,
+	     struct cli_error *err);
+uint32_t cfg_ipv4(const char *s); /* network order; the grammar already checked it */
+unsigned long long cfg_num(const char *s);
+/* The word-normalised rest of a LINE capture ("a  b" -> "a b"). */
+void cfg_squash(char *dst, size_t len, const char *src);
+
+int cfg_h_exit(const struct cli_match *m, void *ctx, struct cli_error *err);
+int cfg_h_end(const struct cli_match *m, void *ctx, struct cli_error *err);
+
+extern const struct cli_cmd cfg_cmds_crypto[];
+extern const size_t cfg_n_cmds_crypto;
+extern const struct cli_cmd cfg_cmds_if[];
+extern const size_t cfg_n_cmds_if;
+
+/* DSCP names (af11, ef, cs1...) <-> values; -1 when unknown. */
+int cfg_dscp_value(const char *s);
+const char *cfg_dscp_name(uint8_t v, char *buf); /* buf 4 bytes */
+#endif

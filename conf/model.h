@@ -1,0 +1,294 @@
+/* model.h: the configuration model — plain data.
+ *
+ * One struct cfg_model holds everything vtid's IOS-style file can say.
+ * Objects refer to each other by NAME, never by pointer, so a model can be
+ * printed, compared and replaced without fix-ups; containers are growable
+ * arrays owned by their parent.  Every object remembers the file line that
+ * defined it and each reference the line (and column) it was written on, so
+ * semantic errors can point at the referencing line.
+ *
+ * Pre-shared keys live only in cfg_kr_peer.psk_local/psk_remote and are
+ * wiped (OPENSSL_cleanse) by cfg_model_free and by deleting a peer. */
+#ifndef VTID_CONF_MODEL_H
+#define VTID_CONF_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+	CFG_NAME_MAX = 64,
+	CFG_TEXT_MAX = 256, /* description, remark, verbatim line */
+	CFG_PSK_MAX = 128,
+	CFG_LIST_MAX = 8,   /* algorithms, groups, proposals, transform-sets per object */
+	CFG_ALG_MAX = 24,
+	CFG_MATCH_MAX = 8,  /* match identity remote lines per profile */
+};
+
+/* A file position; line 0 means "typed interactively". */
+struct cfg_pos {
+	int line, col;
+};
+
+/* crypto ikev2 proposal NAME */
+struct cfg_proposal {
+	char name[CFG_NAME_MAX];
+	int n_encr, n_integ, n_prf, n_group;
+	char encr[CFG_LIST_MAX][CFG_ALG_MAX];  /* suite names: aes-cbc-256, aes-gcm-128, ... */
+	char integ[CFG_LIST_MAX][CFG_ALG_MAX]; /* sha1 sha256 sha384 sha512 */
+	char prf[CFG_LIST_MAX][CFG_ALG_MAX];
+	uint16_t group[CFG_LIST_MAX];          /* 14 15 16 19 20 21 31 */
+	struct cfg_pos pos;
+};
+
+/* crypto ikev2 policy NAME */
+struct cfg_policy {
+	char name[CFG_NAME_MAX];
+	int n_proposal;
+	char proposal[CFG_LIST_MAX][CFG_NAME_MAX];
+	struct cfg_pos proposal_pos[CFG_LIST_MAX];
+	bool has_match_local;
+	uint32_t match_local; /* network byte order */
+	struct cfg_pos pos;
+};
+
+enum cfg_id_type { CFG_ID_NONE = 0, CFG_ID_ADDRESS, CFG_ID_FQDN, CFG_ID_KEYID };
+
+struct cfg_identity {
+	enum cfg_id_type type;
+	uint32_t addr, mask;      /* ADDRESS (mask only for match identity remote) */
+	bool has_mask;
+	char str[CFG_NAME_MAX * 2]; /* FQDN / key-id */
+};
+
+/* peer NAME inside a keyring */
+struct cfg_kr_peer {
+	char name[CFG_NAME_MAX];
+	char description[CFG_TEXT_MAX];
+	bool has_addr;
+	uint32_t addr, mask; /* mask 255.255.255.255 when not given */
+	bool has_mask;
+	struct cfg_identity identity;
+	char psk_local[CFG_PSK_MAX];
+	char psk_remote[CFG_PSK_MAX];
+	struct cfg_pos pos;
+};
+
+/* crypto ikev2 keyring NAME */
+struct cfg_keyring {
+	char name[CFG_NAME_MAX];
+	struct cfg_kr_peer *peer;
+	size_t n_peer, cap_peer;
+	struct cfg_pos pos;
+};
+
+enum cfg_dpd_mode { CFG_DPD_PERIODIC = 0, CFG_DPD_ON_DEMAND };
+
+/* crypto ikev2 profile NAME */
+struct cfg_ike_profile {
+	char name[CFG_NAME_MAX];
+	char description[CFG_TEXT_MAX];
+	int n_match;
+	struct cfg_identity match[CFG_MATCH_MAX];
+	struct cfg_identity local_id;
+	bool auth_local_psk, auth_remote_psk;
+	char keyring[CFG_NAME_MAX];
+	struct cfg_pos keyring_pos;
+	uint32_t lifetime; /* seconds; IOS default 86400 */
+	uint32_t dpd_interval, dpd_retry; /* 0 = off */
+	enum cfg_dpd_mode dpd_mode;
+	bool nat_force_encap;
+	struct cfg_pos pos;
+};
+
+enum cfg_esp_encr { CFG_ESP_AES = 0, CFG_ESP_GCM, CFG_ESP_CHACHA };
+enum cfg_esp_integ { CFG_ESP_NOINTEG = 0, CFG_ESP_SHA1, CFG_ESP_SHA256, CFG_ESP_SHA384,
+		     CFG_ESP_SHA512 };
+
+/* crypto ipsec transform-set NAME ... */
+struct cfg_transform {
+	char name[CFG_NAME_MAX];
+	enum cfg_esp_encr encr;
+	uint16_t key_bits; /* 128 192 256; 0 for chacha (256) */
+	enum cfg_esp_integ integ;
+	bool transport;    /* mode transport; IOS default is tunnel */
+	struct cfg_pos pos;
+};
+
+/* crypto ipsec profile NAME */
+struct cfg_ipsec_profile {
+	char name[CFG_NAME_MAX];
+	int n_ts;
+	char ts[CFG_LIST_MAX][CFG_NAME_MAX];
+	struct cfg_pos ts_pos;
+	char ike_profile[CFG_NAME_MAX];
+	struct cfg_pos ike_profile_pos;
+	uint16_t pfs_group;       /* 0 = no PFS */
+	uint32_t lifetime_s;      /* default 3600 */
+	uint64_t lifetime_kb;     /* default 4608000 */
+	bool lifetime_kb_disable;
+	uint32_t replay_window;   /* default 64 */
+	bool replay_disable;
+	struct cfg_pos pos;
+};
+
+/* A verbatim routing line; in a block, leading spaces beyond the block's
+ * one-space indentation are kept so FRR sub-blocks (address-family) survive. */
+struct cfg_vline {
+	char text[CFG_TEXT_MAX];
+};
+
+enum cfg_tunnel_mode { CFG_TMODE_GRE = 0, CFG_TMODE_IPSEC };
+
+struct cfg_interface {
+	char name[CFG_NAME_MAX];
+	bool is_tunnel;
+	char description[CFG_TEXT_MAX];
+	bool has_addr;
+	uint32_t addr, mask;
+	uint16_t mtu;             /* 0 = default */
+	uint16_t mss;             /* 0 = none */
+	bool has_src_addr;
+	uint32_t src_addr;
+	char src_if[CFG_NAME_MAX]; /* tunnel source INTERFACE */
+	bool has_dst;
+	uint32_t dst;
+	enum cfg_tunnel_mode mode;
+	bool has_key;
+	uint32_t key;
+	char protection[CFG_NAME_MAX];
+	struct cfg_pos protection_pos;
+	bool keepalive;
+	uint16_t keepalive_period, keepalive_retries;
+	uint32_t bandwidth;       /* kbit/s; 0 = default */
+	bool shutdown;
+	char acl_in[CFG_NAME_MAX], acl_out[CFG_NAME_MAX];
+	struct cfg_pos acl_pos;
+	char sp_in[CFG_NAME_MAX], sp_out[CFG_NAME_MAX];
+	struct cfg_pos sp_pos;
+	struct cfg_vline *ospf; /* "ip ospf ..." lines, verbatim, in order */
+	size_t n_ospf, cap_ospf;
+	struct cfg_pos pos;
+};
+
+enum cfg_acl_action { CFG_ACL_PERMIT = 0, CFG_ACL_DENY, CFG_ACL_REMARK };
+enum cfg_port_op { CFG_PORT_ANY = 0, CFG_PORT_EQ, CFG_PORT_NEQ, CFG_PORT_LT, CFG_PORT_GT,
+		   CFG_PORT_RANGE };
+
+struct cfg_acl_addr {
+	uint32_t addr, wildcard; /* any = 0.0.0.0 255.255.255.255; host = addr 0.0.0.0 */
+	enum cfg_port_op op;
+	uint16_t port1, port2;
+};
+
+struct cfg_acl_entry {
+	uint32_t seq;             /* given or assigned in steps of 10 */
+	enum cfg_acl_action action;
+	uint8_t proto;            /* 0 = ip (any) */
+	struct cfg_acl_addr src, dst;
+	bool established, log;
+	char remark[CFG_TEXT_MAX];
+};
+
+/* ip access-list extended NAME */
+struct cfg_acl {
+	char name[CFG_NAME_MAX];
+	struct cfg_acl_entry *ent;
+	size_t n_ent, cap_ent;
+	struct cfg_pos pos;
+};
+
+enum cfg_cm_type { CFG_CM_ACL = 0, CFG_CM_DSCP, CFG_CM_ANY };
+
+struct cfg_cm_match {
+	enum cfg_cm_type type;
+	char acl[CFG_NAME_MAX];
+	int n_dscp;
+	uint8_t dscp[CFG_LIST_MAX];
+	struct cfg_pos pos;
+};
+
+/* class-map [match-any|match-all] NAME */
+struct cfg_class_map {
+	char name[CFG_NAME_MAX];
+	bool match_any;
+	struct cfg_cm_match *m;
+	size_t n_m, cap_m;
+	struct cfg_pos pos;
+};
+
+/* class NAME inside a policy-map; 0 = not set */
+struct cfg_pm_class {
+	char name[CFG_NAME_MAX];
+	bool priority;
+	uint32_t priority_kbps;
+	uint32_t bandwidth_kbps, bandwidth_percent;
+	uint64_t shape_bps, police_bps;
+	bool has_set_dscp;
+	uint8_t set_dscp;
+	struct cfg_pos pos;
+};
+
+struct cfg_policy_map {
+	char name[CFG_NAME_MAX];
+	struct cfg_pm_class *cls;
+	size_t n_cls, cap_cls;
+	struct cfg_pos pos;
+};
+
+/* router ospf N / router bgp ASN / bfd: kept verbatim for FRR. */
+struct cfg_router {
+	char header[CFG_TEXT_MAX]; /* "router ospf 1", "bfd" */
+	struct cfg_vline *line;
+	size_t n_line, cap_line;
+	struct cfg_pos pos;
+};
+
+enum cfg_dataplane { CFG_DP_AUTO = 0, CFG_DP_USERSPACE, CFG_DP_KERNEL };
+
+#define CFG_ARRAY(type, name) \
+	type *name;           \
+	size_t n_##name, cap_##name
+
+struct cfg_model {
+	char hostname[CFG_NAME_MAX]; /* "" = default ("vtid") */
+	enum cfg_dataplane dataplane;
+	char keylog[CFG_TEXT_MAX];
+	CFG_ARRAY(struct cfg_proposal, proposal);
+	CFG_ARRAY(struct cfg_policy, policy);
+	CFG_ARRAY(struct cfg_keyring, keyring);
+	CFG_ARRAY(struct cfg_ike_profile, ike_profile);
+	CFG_ARRAY(struct cfg_transform, transform);
+	CFG_ARRAY(struct cfg_ipsec_profile, ipsec_profile);
+	CFG_ARRAY(struct cfg_acl, acl);
+	CFG_ARRAY(struct cfg_class_map, class_map);
+	CFG_ARRAY(struct cfg_policy_map, policy_map);
+	CFG_ARRAY(struct cfg_interface, interface);
+	CFG_ARRAY(struct cfg_router, router);
+};
+
+struct cfg_model *cfg_model_new(void);
+void cfg_model_free(struct cfg_model *m); /* NULL-safe; wipes PSKs */
+/* Deep copy (a candidate for `configure terminal`); NULL on ENOMEM. */
+struct cfg_model *cfg_model_dup(const struct cfg_model *m);
+
+/* Lookups by name; NULL when absent. */
+struct cfg_proposal *cfg_find_proposal(const struct cfg_model *m, const char *name);
+struct cfg_policy *cfg_find_policy(const struct cfg_model *m, const char *name);
+struct cfg_keyring *cfg_find_keyring(const struct cfg_model *m, const char *name);
+struct cfg_kr_peer *cfg_find_peer(const struct cfg_keyring *kr, const char *name);
+struct cfg_ike_profile *cfg_find_ike_profile(const struct cfg_model *m, const char *name);
+struct cfg_transform *cfg_find_transform(const struct cfg_model *m, const char *name);
+struct cfg_ipsec_profile *cfg_find_ipsec_profile(const struct cfg_model *m, const char *name);
+struct cfg_acl *cfg_find_acl(const struct cfg_model *m, const char *name);
+struct cfg_class_map *cfg_find_class_map(const struct cfg_model *m, const char *name);
+struct cfg_policy_map *cfg_find_policy_map(const struct cfg_model *m, const char *name);
+struct cfg_interface *cfg_find_interface(const struct cfg_model *m, const char *name);
+
+/* Names of things, shared by the writer and the parser. */
+const char *cfg_esp_integ_name(enum cfg_esp_integ i);
+const char *cfg_dataplane_name(enum cfg_dataplane d);
+/* Dotted quad of a network-order address into buf (16 bytes). */
+const char *cfg_ip(uint32_t a, char *buf);
+
+#endif

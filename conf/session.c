@@ -1,0 +1,521 @@
+/* session.c: the per-line engine shared by files and `configure terminal`.
+ *
+ * A session is a mode stack (each level remembers its header line, e.g.
+ * "interface Tunnel1", and the name of the object it edits) over a
+ * candidate model.  A line is tried in the current mode, then in each
+ * parent up to global config (IOS); the first mode that accepts it runs
+ * its handler at that depth.  When no mode accepts it, the error reported
+ * is the one that got furthest into the line.  Handlers check everything
+ * before they change the candidate, so a refused line changes nothing.
+ *
+ * Files add one rule: after `router ...` / `bfd`, indented lines are kept
+ * verbatim and the first non-indented line leaves the block. */
+#include "conf/internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+	int id;
+	const char *name, *prompt;
+	int parent;
+} cfg_modes[] = {
+	{CFG_MODE_CONFIG, "config", "config", CLI_MODE_EXEC},
+	{CFG_MODE_IKEV2_PROPOSAL, "ikev2-proposal", "config-ikev2-proposal", CFG_MODE_CONFIG},
+	{CFG_MODE_IKEV2_POLICY, "ikev2-policy", "config-ikev2-policy", CFG_MODE_CONFIG},
+	{CFG_MODE_IKEV2_KEYRING, "ikev2-keyring", "config-ikev2-keyring", CFG_MODE_CONFIG},
+	{CFG_MODE_IKEV2_KEYRING_PEER, "ikev2-keyring-peer", "config-ikev2-keyring-peer",
+	 CFG_MODE_IKEV2_KEYRING},
+	{CFG_MODE_IKEV2_PROFILE, "ikev2-profile", "config-ikev2-profile", CFG_MODE_CONFIG},
+	{CFG_MODE_CRYPTO_TRANS, "crypto-trans", "cfg-crypto-trans", CFG_MODE_CONFIG},
+	{CFG_MODE_IPSEC_PROFILE, "ipsec-profile", "ipsec-profile", CFG_MODE_CONFIG},
+	{CFG_MODE_IF, "interface", "config-if", CFG_MODE_CONFIG},
+	{CFG_MODE_ACL, "ext-nacl", "config-ext-nacl", CFG_MODE_CONFIG},
+	{CFG_MODE_CMAP, "class-map", "config-cmap", CFG_MODE_CONFIG},
+	{CFG_MODE_PMAP, "policy-map", "config-pmap", CFG_MODE_CONFIG},
+	{CFG_MODE_PMAP_C, "policy-map-class", "config-pmap-c", CFG_MODE_PMAP},
+	{CFG_MODE_ROUTER, "router", "config-router", CFG_MODE_CONFIG},
+};
+
+int cfg_cli_register(struct cli *cli)
+{
+	struct cli_error e;
+	int r;
+	for (size_t i = 0; i < sizeof(cfg_modes) / sizeof(cfg_modes[0]); i++) {
+		r = cli_mode_add(cli, cfg_modes[i].id, cfg_modes[i].name, cfg_modes[i].prompt,
+				 cfg_modes[i].parent);
+		if (r < 0)
+			return r;
+	}
+	r = cli_install(cli, cfg_cmds_crypto, cfg_n_cmds_crypto, &e);
+	if (r == 0)
+		r = cli_install(cli, cfg_cmds_if, cfg_n_cmds_if, &e);
+	return r;
+}
+
+static struct cli *grammar;
+
+const struct cli *cfg_grammar(void)
+{
+	if (grammar)
+		return grammar;
+	struct cli *c = cli_new();
+	if (!c)
+		return NULL;
+	if (cfg_cli_register(c) < 0) {
+		cli_free(c);
+		return NULL;
+	}
+	grammar = c;
+	return grammar;
+}
+
+void cfg_grammar_free(void)
+{
+	cli_free(grammar);
+	grammar = NULL;
+}
+
+/* ---- helpers for handlers ---- */
+
+int cfg_fail(struct cli_error *err, int col, const char *fmt, ...)
+{
+	va_list ap;
+	if (err) {
+		err->col = col;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+int cfg_argcol(const struct cli_match *m, const char *name)
+{
+	for (int i = 0; i < m->nargs; i++)
+		if (!strcmp(m->args[i].name, name))
+			return m->args[i].col;
+	return 1;
+}
+
+bool cfg_no(const struct cli_match *m)
+{
+	return m->nargs > 0 && !strcmp(m->args[0].name, "no");
+}
+
+struct cfg_level *cfg_top(struct cfg_session *s)
+{
+	return &s->lv[s->depth - 1];
+}
+
+int cfg_enter(struct cfg_session *s, int mode, const char *header, const char *obj,
+	      const char *sub)
+{
+	if (s->depth >= CFG_MAX_DEPTH)
+		return -E2BIG;
+	struct cfg_level *l = &s->lv[s->depth++];
+	memset(l, 0, sizeof(*l));
+	l->mode = mode;
+	snprintf(l->header, sizeof(l->header), "%s", header ? header : "");
+	snprintf(l->obj, sizeof(l->obj), "%s", obj ? obj : "");
+	snprintf(l->sub, sizeof(l->sub), "%s", sub ? sub : "");
+	return 0;
+}
+
+struct cfg_pos cfg_here(const struct cfg_session *s)
+{
+	struct cfg_pos p = {s->line_no, s->line_no ? s->line_indent + 1 : 0};
+	return p;
+}
+
+int cfg_copy(char *dst, size_t len, const struct cli_match *m, const char *name,
+	     struct cli_error *err)
+{
+	const char *v = cli_arg(m, name);
+	if (!v)
+		v = "";
+	if (strlen(v) >= len)
+		return cfg_fail(err, cfg_argcol(m, name), "too long (at most %zu characters)",
+				len - 1);
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+uint32_t cfg_ipv4(const char *s)
+{
+	struct in_addr a = {0};
+	if (s)
+		inet_pton(AF_INET, s, &a);
+	return a.s_addr;
+}
+
+unsigned long long cfg_num(const char *s)
+{
+	return s ? strtoull(s, NULL, 10) : 0;
+}
+
+void cfg_squash(char *dst, size_t len, const char *src)
+{
+	size_t o = 0;
+	bool sp = false;
+	if (!len)
+		return;
+	for (; src && *src && o + 1 < len; src++) {
+		if (*src == ' ' || *src == '\t') {
+			sp = o > 0;
+			continue;
+		}
+		if (sp && o + 2 < len)
+			dst[o++] = ' ';
+		sp = false;
+		dst[o++] = *src;
+	}
+	dst[o] = '\0';
+}
+
+bool cfg_mask_ok(uint32_t mask_net)
+{
+	uint32_t inv = ~ntohl(mask_net);
+	/* Contiguous iff the inverted mask is 0...01...1. */
+	return (inv & (inv + 1)) == 0;
+}
+
+int cfg_h_exit(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_session *s = ctx;
+	(void)m, (void)err;
+	if (s->depth <= 1)
+		return CFG_LINE_EXIT;
+	s->depth--;
+	return CFG_LINE_OK;
+}
+
+int cfg_h_end(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_session *s = ctx;
+	(void)m, (void)err;
+	s->depth = 1;
+	return CFG_LINE_END;
+}
+
+/* ---- the session ---- */
+
+struct cfg_session *cfg_session_new(const struct cli *cli, const struct cfg_model *base)
+{
+	struct cfg_session *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->cli = cli ? cli : cfg_grammar();
+	s->cand = base ? cfg_model_dup(base) : cfg_model_new();
+	if (!s->cli || !s->cand) {
+		cfg_session_free(s);
+		return NULL;
+	}
+	cfg_enter(s, CFG_MODE_CONFIG, "configure terminal", NULL, NULL);
+	return s;
+}
+
+void cfg_session_free(struct cfg_session *s)
+{
+	if (!s)
+		return;
+	cfg_model_free(s->cand);
+	free(s);
+}
+
+int cfg_session_mode(const struct cfg_session *s)
+{
+	return s->lv[s->depth - 1].mode;
+}
+
+const char *cfg_session_prompt(const struct cfg_session *s)
+{
+	const char *p = cli_mode_prompt(s->cli, cfg_session_mode(s));
+	return p ? p : "config";
+}
+
+int cfg_session_depth(const struct cfg_session *s)
+{
+	return s->depth;
+}
+
+const char *cfg_session_header(const struct cfg_session *s, int level)
+{
+	if (level < 0 || level >= s->depth)
+		return NULL;
+	return s->lv[level].header;
+}
+
+const struct cfg_model *cfg_session_model(const struct cfg_session *s)
+{
+	return s->cand;
+}
+
+struct cfg_model *cfg_session_take(struct cfg_session *s)
+{
+	struct cfg_model *copy = cfg_model_dup(s->cand);
+	if (!copy)
+		return NULL;
+	struct cfg_model *out = s->cand;
+	s->cand = copy;
+	return out;
+}
+
+int cfg_session_help(const struct cfg_session *s, const char *line, struct cli_help_item *out,
+		     int max, struct cli_error *err)
+{
+	return cli_help(s->cli, cfg_session_mode(s), line, out, max, err);
+}
+
+int cfg_session_complete(const struct cfg_session *s, const char *line,
+			 struct cli_help_item *out, int max, struct cli_error *err)
+{
+	return cli_complete(s->cli, cfg_session_mode(s), line, out, max, err);
+}
+
+static int add_router_line(struct cfg_session *s, const char *text, int extra_indent,
+			   struct cfg_error *err)
+{
+	struct cfg_router *r = NULL;
+	for (size_t i = 0; i < s->cand->n_router; i++)
+		if (!strcmp(s->cand->router[i].header, cfg_top(s)->header))
+			r = &s->cand->router[i];
+	if (!r) {
+		err->col = 0;
+		snprintf(err->msg, sizeof(err->msg), "routing block vanished");
+		return -EINVAL;
+	}
+	char buf[CFG_TEXT_MAX];
+	int n = snprintf(buf, sizeof(buf), "%*s%s", extra_indent, "", text);
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
+		err->col = 1;
+		snprintf(err->msg, sizeof(err->msg), "line too long (at most %d characters)",
+			 CFG_TEXT_MAX - 1);
+		return -EINVAL;
+	}
+	struct cfg_vline *v = CFG_PUSH(r->line, r->n_line, r->cap_line);
+	if (!v)
+		return -ENOMEM;
+	/* Trailing blanks are not part of the line. */
+	while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\t' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	memcpy(v->text, buf, (size_t)n + 1);
+	return 0;
+}
+
+int cfg_session_line_at(struct cfg_session *s, const char *line, int line_no,
+			struct cfg_error *err)
+{
+	struct cli_error best = {0}, ce;
+	struct cli_match m;
+	int indent = 0, r;
+	memset(err, 0, sizeof(*err));
+	err->line = line_no;
+	while (line[indent] == ' ' || line[indent] == '\t')
+		indent++;
+	const char *body = line + indent;
+	if (!*body || *body == '!' || *body == '\r' || *body == '\n')
+		return CFG_LINE_OK;
+	s->line_no = line_no;
+	s->line_indent = indent;
+	if (cfg_session_mode(s) == CFG_MODE_ROUTER) {
+		if (s->file && indent > 0)
+			return add_router_line(s, body, indent - 1, err);
+		if (s->file)
+			s->depth = 1;
+		else if (strncmp(body, "no ", 3) != 0 &&
+			 cli_match_line(s->cli, CFG_MODE_CONFIG, body, &m, &ce) == 0) {
+			/* Interactively a global command leaves the block. */
+			cli_match_clear(&m);
+			s->depth = 1;
+		}
+	}
+	int saved = s->depth;
+	for (int d = s->depth; d >= 1; d--) {
+		int mode = s->lv[d - 1].mode;
+		r = cli_match_line(s->cli, mode, line, &m, &ce);
+		if (r == 0) {
+			s->depth = d;
+			r = m.cmd->handler ? m.cmd->handler(&m, s, &ce) : 0;
+			cli_match_clear(&m);
+			if (r < 0) {
+				s->depth = saved;
+				err->col = ce.col;
+				if (r == -ENOMEM)
+					snprintf(err->msg, sizeof(err->msg), "out of memory");
+				else
+					snprintf(err->msg, sizeof(err->msg), "%s", ce.msg);
+				return -EINVAL;
+			}
+			return r;
+		}
+		if (d == s->depth || ce.col > best.col)
+			best = ce;
+	}
+	err->col = best.col;
+	snprintf(err->msg, sizeof(err->msg), "%s", best.msg);
+	return -EINVAL;
+}
+
+int cfg_session_line(struct cfg_session *s, const char *line, struct cfg_error *err)
+{
+	return cfg_session_line_at(s, line, 0, err);
+}
+
+/* ---- errors ---- */
+
+int cfg_error_format(const struct cfg_error *e, const char *file, char *buf, size_t len)
+{
+	char pos[64] = "";
+	if (e->line && e->col)
+		snprintf(pos, sizeof(pos), "%d:%d: ", e->line, e->col);
+	else if (e->line)
+		snprintf(pos, sizeof(pos), "%d: ", e->line);
+	return snprintf(buf, len, "%s%s%serror: %s", file ? file : "", file ? ":" : "", pos,
+			e->msg);
+}
+
+void cfg_errors_print(const struct cfg_errors *errs, const char *file, FILE *out)
+{
+	char buf[512];
+	for (int i = 0; i < errs->n; i++) {
+		cfg_error_format(&errs->e[i], file, buf, sizeof(buf));
+		fprintf(out, "%s\n", buf);
+	}
+	if (errs->dropped)
+		fprintf(out, "%s: %d more errors not shown\n", file ? file : "config",
+			errs->dropped);
+}
+
+void cfg_errors_add(struct cfg_errors *errs, int line, int col, const char *fmt, ...)
+{
+	va_list ap;
+	if (!errs)
+		return;
+	if (errs->n >= CFG_MAX_ERRORS) {
+		errs->dropped++;
+		return;
+	}
+	struct cfg_error *e = &errs->e[errs->n++];
+	e->line = line;
+	e->col = col;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* ---- files ---- */
+
+int cfg_parse_text(const char *text, size_t len, struct cfg_model **out, struct cfg_errors *errs)
+{
+	struct cfg_errors local;
+	struct cfg_session *s;
+	char buf[1024];
+	int line_no = 0;
+	size_t i = 0;
+	if (!errs)
+		errs = &local;
+	memset(errs, 0, sizeof(*errs));
+	*out = NULL;
+	s = cfg_session_new(NULL, NULL);
+	if (!s) {
+		cfg_errors_add(errs, 0, 0, "out of memory");
+		return -ENOMEM;
+	}
+	s->file = true;
+	while (i < len) {
+		size_t j = i;
+		while (j < len && text[j] != '\n')
+			j++;
+		line_no++;
+		size_t l = j - i;
+		if (l && text[i + l - 1] == '\r')
+			l--;
+		if (l >= sizeof(buf)) {
+			cfg_errors_add(errs, line_no, (int)sizeof(buf),
+				       "line too long (at most %zu characters)", sizeof(buf) - 1);
+		} else if (memchr(text + i, '\0', l)) {
+			cfg_errors_add(errs, line_no, 0, "NUL byte in line");
+		} else {
+			struct cfg_error e;
+			memcpy(buf, text + i, l);
+			buf[l] = '\0';
+			int r = cfg_session_line_at(s, buf, line_no, &e);
+			if (r < 0)
+				cfg_errors_add(errs, line_no, e.col, "%s", e.msg);
+			else if (r == CFG_LINE_END)
+				break;
+		}
+		i = j + 1;
+	}
+	/* Lines may have held secrets. */
+	OPENSSL_cleanse(buf, sizeof(buf));
+	if (errs->n == 0)
+		cfg_validate(s->cand, errs);
+	if (errs->n > 0 || errs->dropped) {
+		cfg_session_free(s);
+		return -EINVAL;
+	}
+	*out = s->cand;
+	s->cand = NULL;
+	cfg_session_free(s);
+	return 0;
+}
+
+int cfg_parse_file(const char *path, struct cfg_model **out, struct cfg_errors *errs)
+{
+	struct cfg_errors local;
+	if (!errs)
+		errs = &local;
+	memset(errs, 0, sizeof(*errs));
+	*out = NULL;
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		int e = errno;
+		cfg_errors_add(errs, 0, 0, "cannot open: %s", strerror(e));
+		return -e;
+	}
+	char *text = NULL;
+	size_t len = 0, cap = 0;
+	for (;;) {
+		if (cap - len < 4096) {
+			if (cap > (16u << 20)) {
+				fclose(f);
+				free(text);
+				cfg_errors_add(errs, 0, 0, "file too large");
+				return -EFBIG;
+			}
+			char *nt = realloc(text, cap + 65536);
+			if (!nt) {
+				fclose(f);
+				free(text);
+				cfg_errors_add(errs, 0, 0, "out of memory");
+				return -ENOMEM;
+			}
+			text = nt;
+			cap += 65536;
+		}
+		size_t n = fread(text + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	int rerr = ferror(f);
+	fclose(f);
+	int r;
+	if (rerr) {
+		cfg_errors_add(errs, 0, 0, "read error");
+		r = -EIO;
+	} else {
+		r = cfg_parse_text(text ? text : "", len, out, errs);
+	}
+	if (text) {
+		OPENSSL_cleanse(text, len);
+		free(text);
+	}
+	return r;
+}

@@ -1,0 +1,395 @@
+/* write.c: the canonical printer (`show running-config`, `write memory`,
+ * `vtid --check-config`).  One fixed order of blocks and of lines inside a
+ * block, defaults left out, sub-mode lines indented one space per level,
+ * `!` between blocks, `end` last — so parse -> print is a fixed point and
+ * two equal models print the same text.  Pre-shared keys ARE printed (a
+ * saved file must hold them); the buffer is wiped by cfg_buf_free. */
+#include "conf/internal.h"
+
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cfg_buf_printf(struct cfg_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	for (;;) {
+		size_t room = b->cap - b->len;
+		va_start(ap, fmt);
+		int n = vsnprintf(b->s ? b->s + b->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return -EINVAL;
+		if ((size_t)n < room) {
+			b->len += (size_t)n;
+			return 0;
+		}
+		size_t ncap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
+		char *ns = malloc(ncap);
+		if (!ns)
+			return -ENOMEM;
+		if (b->s) {
+			memcpy(ns, b->s, b->len + 1);
+			OPENSSL_cleanse(b->s, b->cap);
+			free(b->s);
+		}
+		b->s = ns;
+		b->cap = ncap;
+	}
+}
+
+void cfg_buf_free(struct cfg_buf *b)
+{
+	if (!b)
+		return;
+	if (b->s) {
+		OPENSSL_cleanse(b->s, b->cap);
+		free(b->s);
+	}
+	memset(b, 0, sizeof(*b));
+}
+
+#define P(...)                                                                                     \
+	do {                                                                                       \
+		if (cfg_buf_printf(b, __VA_ARGS__) < 0)                                            \
+			return -ENOMEM;                                                            \
+	} while (0)
+
+static int write_identity(struct cfg_buf *b, const char *prefix, const struct cfg_identity *id)
+{
+	char a[16], k[16];
+	switch (id->type) {
+	case CFG_ID_ADDRESS:
+		if (id->has_mask)
+			P("%saddress %s %s\n", prefix, cfg_ip(id->addr, a), cfg_ip(id->mask, k));
+		else
+			P("%saddress %s\n", prefix, cfg_ip(id->addr, a));
+		break;
+	case CFG_ID_FQDN:
+		P("%sfqdn %s\n", prefix, id->str);
+		break;
+	case CFG_ID_KEYID:
+		P("%skey-id %s\n", prefix, id->str);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static int write_crypto(const struct cfg_model *m, struct cfg_buf *b)
+{
+	char a[16], k[16];
+	for (size_t i = 0; i < m->n_proposal; i++) {
+		const struct cfg_proposal *p = &m->proposal[i];
+		P("crypto ikev2 proposal %s\n", p->name);
+		if (p->n_encr) {
+			P(" encryption");
+			for (int j = 0; j < p->n_encr; j++)
+				P(" %s", p->encr[j]);
+			P("\n");
+		}
+		if (p->n_integ) {
+			P(" integrity");
+			for (int j = 0; j < p->n_integ; j++)
+				P(" %s", p->integ[j]);
+			P("\n");
+		}
+		if (p->n_prf) {
+			P(" prf");
+			for (int j = 0; j < p->n_prf; j++)
+				P(" %s", p->prf[j]);
+			P("\n");
+		}
+		if (p->n_group) {
+			P(" group");
+			for (int j = 0; j < p->n_group; j++)
+				P(" %u", p->group[j]);
+			P("\n");
+		}
+		P("!\n");
+	}
+	for (size_t i = 0; i < m->n_policy; i++) {
+		const struct cfg_policy *p = &m->policy[i];
+		P("crypto ikev2 policy %s\n", p->name);
+		if (p->has_match_local)
+			P(" match address local %s\n", cfg_ip(p->match_local, a));
+		if (p->n_proposal) {
+			P(" proposal");
+			for (int j = 0; j < p->n_proposal; j++)
+				P(" %s", p->proposal[j]);
+			P("\n");
+		}
+		P("!\n");
+	}
+	for (size_t i = 0; i < m->n_keyring; i++) {
+		const struct cfg_keyring *kr = &m->keyring[i];
+		P("crypto ikev2 keyring %s\n", kr->name);
+		for (size_t j = 0; j < kr->n_peer; j++) {
+			const struct cfg_kr_peer *p = &kr->peer[j];
+			P(" peer %s\n", p->name);
+			if (p->description[0])
+				P("  description %s\n", p->description);
+			if (p->has_addr && p->has_mask)
+				P("  address %s %s\n", cfg_ip(p->addr, a), cfg_ip(p->mask, k));
+			else if (p->has_addr)
+				P("  address %s\n", cfg_ip(p->addr, a));
+			if (write_identity(b, "  identity ", &p->identity))
+				return -ENOMEM;
+			if (p->psk_local[0] && !strcmp(p->psk_local, p->psk_remote)) {
+				P("  pre-shared-key %s\n", p->psk_local);
+			} else {
+				if (p->psk_local[0])
+					P("  pre-shared-key local %s\n", p->psk_local);
+				if (p->psk_remote[0])
+					P("  pre-shared-key remote %s\n", p->psk_remote);
+			}
+		}
+		P("!\n");
+	}
+	for (size_t i = 0; i < m->n_ike_profile; i++) {
+		const struct cfg_ike_profile *p = &m->ike_profile[i];
+		P("crypto ikev2 profile %s\n", p->name);
+		if (p->description[0])
+			P(" description %s\n", p->description);
+		for (int j = 0; j < p->n_match; j++)
+			if (write_identity(b, " match identity remote ", &p->match[j]))
+				return -ENOMEM;
+		if (write_identity(b, " identity local ", &p->local_id))
+			return -ENOMEM;
+		if (p->auth_remote_psk)
+			P(" authentication remote pre-share\n");
+		if (p->auth_local_psk)
+			P(" authentication local pre-share\n");
+		if (p->keyring[0])
+			P(" keyring local %s\n", p->keyring);
+		if (p->lifetime != 86400)
+			P(" lifetime %u\n", p->lifetime);
+		if (p->dpd_interval)
+			P(" dpd %u %u %s\n", p->dpd_interval, p->dpd_retry,
+			  p->dpd_mode == CFG_DPD_ON_DEMAND ? "on-demand" : "periodic");
+		if (p->nat_force_encap)
+			P(" nat force-encap\n");
+		P("!\n");
+	}
+	for (size_t i = 0; i < m->n_transform; i++) {
+		const struct cfg_transform *t = &m->transform[i];
+		P("crypto ipsec transform-set %s ", t->name);
+		if (t->encr == CFG_ESP_AES)
+			P("esp-aes %u %s\n", t->key_bits, cfg_esp_integ_name(t->integ));
+		else if (t->encr == CFG_ESP_GCM)
+			P("esp-gcm %u\n", t->key_bits);
+		else
+			P("esp-chacha20-poly1305\n");
+		P(" mode %s\n", t->transport ? "transport" : "tunnel");
+		P("!\n");
+	}
+	for (size_t i = 0; i < m->n_ipsec_profile; i++) {
+		const struct cfg_ipsec_profile *p = &m->ipsec_profile[i];
+		P("crypto ipsec profile %s\n", p->name);
+		if (p->lifetime_s != 3600)
+			P(" set security-association lifetime seconds %u\n", p->lifetime_s);
+		if (p->lifetime_kb_disable)
+			P(" set security-association lifetime kilobytes disable\n");
+		else if (p->lifetime_kb != 4608000)
+			P(" set security-association lifetime kilobytes %llu\n",
+			  (unsigned long long)p->lifetime_kb);
+		if (p->replay_disable)
+			P(" set security-association replay disable\n");
+		else if (p->replay_window != 64)
+			P(" set security-association replay window-size %u\n", p->replay_window);
+		if (p->n_ts) {
+			P(" set transform-set");
+			for (int j = 0; j < p->n_ts; j++)
+				P(" %s", p->ts[j]);
+			P("\n");
+		}
+		if (p->pfs_group)
+			P(" set pfs group%u\n", p->pfs_group);
+		if (p->ike_profile[0])
+			P(" set ikev2-profile %s\n", p->ike_profile);
+		P("!\n");
+	}
+	return 0;
+}
+
+static int write_acl_side(struct cfg_buf *b, const struct cfg_acl_addr *s)
+{
+	char a[16], w[16];
+	static const char *ops[] = {"", "eq", "neq", "lt", "gt", "range"};
+	if (s->wildcard == 0xffffffffu)
+		P(" any");
+	else if (s->wildcard == 0)
+		P(" host %s", cfg_ip(s->addr, a));
+	else
+		P(" %s %s", cfg_ip(s->addr, a), cfg_ip(s->wildcard, w));
+	if (s->op == CFG_PORT_RANGE)
+		P(" range %u %u", s->port1, s->port2);
+	else if (s->op != CFG_PORT_ANY)
+		P(" %s %u", ops[s->op], s->port1);
+	return 0;
+}
+
+static const char *proto_name(uint8_t p, char *buf)
+{
+	switch (p) {
+	case 0:
+		return "ip";
+	case 1:
+		return "icmp";
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 47:
+		return "gre";
+	case 50:
+		return "esp";
+	case 51:
+		return "ahp";
+	default:
+		snprintf(buf, 4, "%u", p);
+		return buf;
+	}
+}
+
+static int write_qos(const struct cfg_model *m, struct cfg_buf *b)
+{
+	char nb[4];
+	for (size_t i = 0; i < m->n_acl; i++) {
+		const struct cfg_acl *acl = &m->acl[i];
+		P("ip access-list extended %s\n", acl->name);
+		for (size_t j = 0; j < acl->n_ent; j++) {
+			const struct cfg_acl_entry *e = &acl->ent[j];
+			if (e->action == CFG_ACL_REMARK) {
+				P(" %u remark %s\n", e->seq, e->remark);
+				continue;
+			}
+			P(" %u %s %s", e->seq, e->action == CFG_ACL_PERMIT ? "permit" : "deny",
+			  proto_name(e->proto, nb));
+			if (write_acl_side(b, &e->src) || write_acl_side(b, &e->dst))
+				return -ENOMEM;
+			if (e->established)
+				P(" established");
+			if (e->log)
+				P(" log");
+			P("\n");
+		}
+		P("!\n");
+	}
+	for (size_t i = 0; i < m->n_class_map; i++) {
+		const struct cfg_class_map *c = &m->class_map[i];
+		P("class-map %s %s\n", c->match_any ? "match-any" : "match-all", c->name);
+		for (size_t j = 0; j < c->n_m; j++) {
+			const struct cfg_cm_match *x = &c->m[j];
+			if (x->type == CFG_CM_ANY) {
+				P(" match any\n");
+			} else if (x->type == CFG_CM_ACL) {
+				P(" match access-group name %s\n", x->acl);
+			} else {
+				P(" match dscp");
+				for (int k = 0; k < x->n_dscp; k++)
+					P(" %s", cfg_dscp_name(x->dscp[k], nb));
+				P("\n");
+			}
+		}
+		P("!\n");
+	}
+	for (size_t i = 0; i < m->n_policy_map; i++) {
+		const struct cfg_policy_map *p = &m->policy_map[i];
+		P("policy-map %s\n", p->name);
+		for (size_t j = 0; j < p->n_cls; j++) {
+			const struct cfg_pm_class *c = &p->cls[j];
+			P(" class %s\n", c->name);
+			if (c->priority && c->priority_kbps)
+				P("  priority %u\n", c->priority_kbps);
+			else if (c->priority)
+				P("  priority\n");
+			if (c->bandwidth_kbps)
+				P("  bandwidth %u\n", c->bandwidth_kbps);
+			if (c->bandwidth_percent)
+				P("  bandwidth percent %u\n", c->bandwidth_percent);
+			if (c->shape_bps)
+				P("  shape average %llu\n", (unsigned long long)c->shape_bps);
+			if (c->police_bps)
+				P("  police %llu\n", (unsigned long long)c->police_bps);
+			if (c->has_set_dscp)
+				P("  set dscp %s\n", cfg_dscp_name(c->set_dscp, nb));
+		}
+		P("!\n");
+	}
+	return 0;
+}
+
+static int write_interfaces(const struct cfg_model *m, struct cfg_buf *b)
+{
+	char a[16], k[16];
+	for (size_t i = 0; i < m->n_interface; i++) {
+		const struct cfg_interface *x = &m->interface[i];
+		P("interface %s\n", x->name);
+		if (x->description[0])
+			P(" description %s\n", x->description);
+		if (x->bandwidth)
+			P(" bandwidth %u\n", x->bandwidth);
+		if (x->has_addr)
+			P(" ip address %s %s\n", cfg_ip(x->addr, a), cfg_ip(x->mask, k));
+		if (x->mtu)
+			P(" ip mtu %u\n", x->mtu);
+		if (x->mss)
+			P(" ip tcp adjust-mss %u\n", x->mss);
+		if (x->acl_in[0])
+			P(" ip access-group %s in\n", x->acl_in);
+		if (x->acl_out[0])
+			P(" ip access-group %s out\n", x->acl_out);
+		for (size_t j = 0; j < x->n_ospf; j++)
+			P(" %s\n", x->ospf[j].text);
+		if (x->keepalive)
+			P(" keepalive %u %u\n", x->keepalive_period, x->keepalive_retries);
+		if (x->shutdown)
+			P(" shutdown\n");
+		if (x->has_src_addr)
+			P(" tunnel source %s\n", cfg_ip(x->src_addr, a));
+		else if (x->src_if[0])
+			P(" tunnel source %s\n", x->src_if);
+		if (x->has_dst)
+			P(" tunnel destination %s\n", cfg_ip(x->dst, a));
+		if (x->mode == CFG_TMODE_IPSEC)
+			P(" tunnel mode ipsec ipv4\n");
+		if (x->has_key)
+			P(" tunnel key %u\n", x->key);
+		if (x->protection[0])
+			P(" tunnel protection ipsec profile %s\n", x->protection);
+		if (x->sp_in[0])
+			P(" service-policy input %s\n", x->sp_in);
+		if (x->sp_out[0])
+			P(" service-policy output %s\n", x->sp_out);
+		P("!\n");
+	}
+	return 0;
+}
+
+int cfg_write(const struct cfg_model *m, struct cfg_buf *b)
+{
+	if (!m || !b)
+		return -EINVAL;
+	if (m->hostname[0])
+		P("hostname %s\n", m->hostname);
+	if (m->dataplane != CFG_DP_AUTO)
+		P("dataplane %s\n", cfg_dataplane_name(m->dataplane));
+	if (m->keylog[0])
+		P("crypto ikev2 keylog %s\n", m->keylog);
+	P("!\n");
+	if (write_crypto(m, b) || write_qos(m, b) || write_interfaces(m, b))
+		return -ENOMEM;
+	for (size_t i = 0; i < m->n_router; i++) {
+		const struct cfg_router *r = &m->router[i];
+		P("%s\n", r->header);
+		for (size_t j = 0; j < r->n_line; j++)
+			P(" %s\n", r->line[j].text);
+		P("!\n");
+	}
+	P("end\n");
+	return 0;
+}
