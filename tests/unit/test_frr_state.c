@@ -1,0 +1,224 @@
+/* test_frr_state: the vtysh runner and frr_state against a fake vtysh.
+ *
+ * The fake is a shell script written into a temporary folder that is also
+ * its "vty dir": `-f /dev/stdin` appends its input to DIR/applied (and fails
+ * when DIR/fail exists), `-c 'show running-config'` prints DIR/running,
+ * `-c 'show sleep'` execs sleep (for the deadline), other -c commands echo
+ * back.  The real FRR is exercised by tests/integration/t-frr-apply.sh. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "frr-integration/frr.h"
+#include "tests/unit/tcheck.h"
+
+static char dir[64];
+static char path[128];
+
+static const char fake[] = "#!/bin/sh\n"
+			   "[ \"$1\" = --vty_socket ] || exit 3\n"
+			   "d=$2; shift 2\n"
+			   "case \"$1\" in\n"
+			   "-f) cat \"$2\" >>\"$d/applied\"; echo '----' >>\"$d/applied\"\n"
+			   "    if [ -f \"$d/fail\" ]; then echo 'line 2: % Unknown command[4]:  bogus'; "
+			   "exit 1; fi; exit 0 ;;\n"
+			   "-c) case \"$2\" in\n"
+			   "    'show running-config') cat \"$d/running\" 2>/dev/null; exit 0 ;;\n"
+			   "    'show sleep') exec sleep 3 ;;\n"
+			   "    'show down') echo 'Exiting: failed to connect to any daemons.'; exit 1 ;;\n"
+			   "    esac; echo \"ran: $2\"; exit 0 ;;\n"
+			   "esac\nexit 4\n";
+
+static void put_file(const char *name, const char *text)
+{
+	char p[160];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static char *get_file(const char *name)
+{
+	char p[160];
+	static char buf[8192];
+	FILE *f;
+	size_t n;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "r");
+	if (!f)
+		return strcpy(buf, "");
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void rm_file(const char *name)
+{
+	char p[160];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	unlink(p);
+}
+
+static void test_show_output(void)
+{
+	char *out = NULL;
+
+	CHECK_EQ_INT(frr_show(dir, "show ip ospf neighbor json", &out), 0);
+	CHECK_EQ_STR(out, "ran: show ip ospf neighbor json\n");
+	free(out);
+}
+
+static void test_show_error_status(void)
+{
+	char *out = NULL;
+
+	CHECK_EQ_INT(frr_show(dir, "show down", &out), -EIO);
+	CHECK(out && strstr(out, "failed to connect") != NULL);
+	free(out);
+}
+
+static void test_deadline_kills(void)
+{
+	char *out = NULL;
+	int st;
+
+	frr_set_vtysh(NULL, 200);
+	CHECK_EQ_INT(frr_show(dir, "show sleep", &out), -ETIMEDOUT);
+	free(out);
+	frr_set_vtysh(NULL, 5000);
+	/* the child was reaped: no child of ours is left */
+	CHECK(waitpid(-1, &st, WNOHANG) < 0 && errno == ECHILD);
+}
+
+static void test_missing_binary(void)
+{
+	char *out = NULL;
+
+	frr_set_vtysh("/nonexistent/vtysh", 0);
+	CHECK_EQ_INT(frr_show(dir, "show version", &out), -ENOENT);
+	free(out);
+	frr_set_vtysh(path, 0);
+}
+
+static void test_apply_passes_text(void)
+{
+	char *out = NULL;
+
+	rm_file("applied");
+	CHECK_EQ_INT(frr_apply(dir, "router ospf\n ospf router-id 1.1.1.1\n", &out), 0);
+	CHECK_EQ_STR(out, "");
+	free(out);
+	CHECK_EQ_STR(get_file("applied"), "router ospf\n ospf router-id 1.1.1.1\n----\n");
+	put_file("fail", "");
+	CHECK_EQ_INT(frr_apply(dir, "x\n", &out), -EIO);
+	CHECK(out && strstr(out, "line 2: % Unknown command") != NULL);
+	free(out);
+	rm_file("fail");
+}
+
+static void test_state_removals_then_text(void)
+{
+	struct frr_state *st = frr_state_new(dir);
+	struct frr_stats s;
+
+	rm_file("applied");
+	CHECK_EQ_INT(frr_state_apply(st, "router ospf\n network 10.1.1.0/24 area 0\n!\n", NULL), 0);
+	CHECK_EQ_INT(frr_state_apply(st, "router ospf\n ospf router-id 2.2.2.2\n!\n", NULL), 0);
+	CHECK_EQ_STR(get_file("applied"),
+		     "router ospf\n network 10.1.1.0/24 area 0\n!\n----\n"
+		     "router ospf\n no network 10.1.1.0/24 area 0\nexit\n"
+		     "router ospf\n ospf router-id 2.2.2.2\n!\n----\n");
+	frr_state_stats(st, &s);
+	CHECK_EQ_INT(s.applies, 2);
+	CHECK_EQ_INT(s.apply_errors, 0);
+	frr_state_free(st);
+}
+
+static void test_state_check_reapplies_after_restart(void)
+{
+	struct frr_state *st = frr_state_new(dir);
+	const char *want = "interface Tunnel1\n ip ospf area 0\n ip ospf network point-to-point\n"
+			   "!\nrouter ospf\n ospf router-id 2.2.2.2\n!\n";
+	struct frr_stats s;
+
+	CHECK_EQ_INT(frr_state_apply(st, want, NULL), 0);
+	/* FRR holds it (as FRR prints it: exit lines, other lines around) */
+	put_file("running", "Building configuration...\n!\nfrr version 8.4.4\n!\n"
+			    "interface Tunnel1\n ip ospf area 0\n ip ospf network point-to-point\n"
+			    "exit\n!\nrouter ospf\n ospf router-id 2.2.2.2\nexit\n!\nend\n");
+	rm_file("applied");
+	CHECK_EQ_INT(frr_state_check(st, NULL), 0);
+	CHECK_EQ_STR(get_file("applied"), "");
+	/* ospfd restarted: its lines are gone */
+	put_file("running", "Building configuration...\n!\nfrr version 8.4.4\n!\nend\n");
+	CHECK_EQ_INT(frr_state_check(st, NULL), 1);
+	CHECK(strstr(get_file("applied"), "ospf router-id 2.2.2.2") != NULL);
+	/* only the interface line went */
+	put_file("running", "router ospf\n ospf router-id 2.2.2.2\nexit\n");
+	rm_file("applied");
+	CHECK_EQ_INT(frr_state_check(st, NULL), 1);
+	CHECK(strstr(get_file("applied"), " ip ospf area 0") != NULL);
+	frr_state_stats(st, &s);
+	CHECK_EQ_INT(s.checks, 3);
+	CHECK_EQ_INT(s.reapplies, 2);
+	frr_state_free(st);
+}
+
+static void test_state_unreachable_then_back(void)
+{
+	struct frr_state *st = frr_state_new(dir);
+	struct frr_stats s;
+
+	frr_set_vtysh("/nonexistent/vtysh", 0);
+	CHECK(frr_state_apply(st, "router ospf\n", NULL) < 0);
+	CHECK(frr_state_check(st, NULL) < 0);
+	frr_set_vtysh(path, 0);
+	/* FRR answers and even shows the block: the failed apply is redone */
+	put_file("running", "router ospf\nexit\n");
+	rm_file("applied");
+	CHECK_EQ_INT(frr_state_check(st, NULL), 1);
+	CHECK_EQ_STR(get_file("applied"), "router ospf\n----\n");
+	CHECK_EQ_INT(frr_state_check(st, NULL), 0);
+	frr_state_stats(st, &s);
+	CHECK_EQ_INT(s.unreachable, 1);
+	frr_state_free(st);
+}
+
+int main(void)
+{
+	int r;
+
+	strcpy(dir, "/tmp/vtfrrXXXXXX");
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(path, sizeof(path), "%s/vtysh", dir);
+	put_file("vtysh", fake);
+	chmod(path, 0700);
+	frr_set_vtysh(path, 5000);
+	RUN(test_show_output);
+	RUN(test_show_error_status);
+	RUN(test_deadline_kills);
+	RUN(test_missing_binary);
+	RUN(test_apply_passes_text);
+	RUN(test_state_removals_then_text);
+	RUN(test_state_check_reapplies_after_restart);
+	RUN(test_state_unreachable_then_back);
+	r = tcheck_done();
+	rm_file("applied");
+	rm_file("running");
+	rm_file("vtysh");
+	rmdir(dir);
+	return r;
+}
