@@ -1,6 +1,109 @@
+/* vtid: route-based GRE-over-IPsec VPN router daemon.
+ *
+ *   vtid --check-config FILE
+ *   vtid -f FILE [-s SOCKET] [--frr-vty-socket DIR] [-F] [-d] [--dataplane NAME]
+ *
+ * See README.md and docs/. */
+#include <getopt.h>
 #include <stdio.h>
-int main(void)
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "vtid/daemon.h"
+
+static void usage(FILE *f)
 {
-	puts("vtid: not yet");
-	return 0;
+	fprintf(f,
+		"usage: vtid --check-config FILE\n"
+		"       vtid [-f FILE] [-s SOCKET] [--frr-vty-socket DIR] [-F] [-d]\n"
+		"            [--dataplane auto|userspace|kernel] [--workers N]\n"
+		"            [--ike-port N --natt-port N]\n"
+		"  -f FILE                configuration (default /etc/vtid/vtid.conf)\n"
+		"  -s SOCKET              control socket (default /run/vtid/vtid.sock)\n"
+		"  --frr-vty-socket DIR   FRR's vty socket folder (for a namespace's own FRR)\n"
+		"  -F                     foreground, log to stderr (else syslog)\n"
+		"  -d                     debug logging\n"
+		"  --check-config FILE    check FILE, print it canonically, exit 0/1\n");
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_CHECK = 256, OPT_FRR, OPT_DP, OPT_WORKERS, OPT_IKEPORT, OPT_NATTPORT };
+	static const struct option longopts[] = {
+		{"check-config", required_argument, NULL, OPT_CHECK},
+		{"frr-vty-socket", required_argument, NULL, OPT_FRR},
+		{"dataplane", required_argument, NULL, OPT_DP},
+		{"workers", required_argument, NULL, OPT_WORKERS},
+		{"ike-port", required_argument, NULL, OPT_IKEPORT},
+		{"natt-port", required_argument, NULL, OPT_NATTPORT},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct vtid v;
+	const char *check = NULL;
+	int c;
+
+	memset(&v, 0, sizeof(v));
+	v.opts.conf_path = "/etc/vtid/vtid.conf";
+	v.opts.sock_path = "/run/vtid/vtid.sock";
+	while ((c = getopt_long(argc, argv, "f:s:Fdh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			v.opts.conf_path = optarg;
+			break;
+		case 's':
+			v.opts.sock_path = optarg;
+			break;
+		case 'F':
+			v.opts.foreground = true;
+			break;
+		case 'd':
+			v.opts.debug = true;
+			break;
+		case OPT_CHECK:
+			check = optarg;
+			break;
+		case OPT_FRR:
+			v.opts.frr_dir = optarg;
+			break;
+		case OPT_DP:
+			v.opts.dataplane = optarg;
+			break;
+		case OPT_WORKERS:
+			v.opts.workers = atoi(optarg);
+			break;
+		case OPT_IKEPORT:
+			v.opts.ike_port = (uint16_t)atoi(optarg);
+			break;
+		case OPT_NATTPORT:
+			v.opts.natt_port = (uint16_t)atoi(optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (check)
+		return vtid_check_config(check);
+
+	log_init("vtid", v.opts.foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG,
+		 v.opts.debug ? LOG_DEBUG : LOG_INFO);
+	if (!v.opts.foreground && daemon(0, 0) < 0) {
+		perror("vtid: daemon");
+		return 1;
+	}
+	int err = vtid_start(&v);
+	if (err == 0)
+		err = loop_run(v.loop);
+	vtid_stop(&v);
+	return err < 0 ? 1 : 0;
 }

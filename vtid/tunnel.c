@@ -418,8 +418,7 @@ static struct json_object *sa_json(struct tunnels *t, struct tunnel *tn,
 	add_str(o, "spi", buf);
 	add_u64(o, "spi_decimal", spi);
 	add_str(o, "state", "ACTIVE");
-	snprintf(buf, sizeof(buf), "%s%s%s", c->encr->display, c->integ ? " " : "",
-		 c->integ ? c->integ->display : "");
+	tunnel_transform_name(c->encr, c->integ, buf, sizeof(buf));
 	add_str(o, "transform", buf);
 	add_u64(o, "key_bits", (uint64_t)c->encr->key_len * 8);
 	add_str(o, "mode", c->transport ? "Transport" : "Tunnel");
@@ -450,6 +449,35 @@ static struct json_object *sa_json(struct tunnels *t, struct tunnel *tn,
 	return o;
 }
 
+/* The transform as IOS prints it: "esp-gcm 256", "esp-256-aes esp-sha256-hmac". */
+void tunnel_transform_name(const struct suite *encr, const struct suite *integ, char *buf,
+			   size_t len)
+{
+	const char *ih = "";
+	if (integ)
+		ih = integ->id == IKEV2_AUTH_HMAC_SHA1_96        ? " esp-sha-hmac"
+		     : integ->id == IKEV2_AUTH_HMAC_SHA2_256_128 ? " esp-sha256-hmac"
+		     : integ->id == IKEV2_AUTH_HMAC_SHA2_384_192 ? " esp-sha384-hmac"
+								  : " esp-sha512-hmac";
+	if (encr->id == IKEV2_ENCR_AES_GCM_16)
+		snprintf(buf, len, "esp-gcm %d%s", encr->key_len * 8, ih);
+	else if (encr->id == IKEV2_ENCR_CHACHA20_POLY1305)
+		snprintf(buf, len, "esp-chacha20-poly1305%s", ih);
+	else
+		snprintf(buf, len, "esp-%d-aes%s", encr->key_len * 8, ih);
+}
+
+static void add_ident(struct json_object *o, const char *key, struct in_addr a, bool gre)
+{
+	char buf[64], ip[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &a, ip, sizeof(ip));
+	if (gre)
+		snprintf(buf, sizeof(buf), "%s/255.255.255.255/47/0", ip);
+	else
+		snprintf(buf, sizeof(buf), "0.0.0.0/0.0.0.0/0/0");
+	add_str(o, key, buf);
+}
+
 static struct json_object *iface_sa_json(struct tunnels *t, struct tunnel *tn)
 {
 	struct json_object *o = json_object_new_object();
@@ -462,7 +490,13 @@ static struct json_object *iface_sa_json(struct tunnels *t, struct tunnel *tn)
 	inet_ntop(AF_INET, &tn->spec.link.remote, a, sizeof(a));
 	add_str(o, "current_peer", a);
 	add_str(o, "protection_profile", tn->spec.ipsec_profile);
-	add_str(o, "local_ident", "");
+	bool gre = tn->spec.ike.ts == IKE_TS_GRE;
+	add_ident(o, "local_ident", tn->spec.link.local, gre);
+	add_ident(o, "remote_ident", tn->spec.link.remote, gre);
+	add_u64(o, "peer_port",
+		tn->n_children && tn->children[tn->n_children - 1].natt_remote_port
+			? tn->children[tn->n_children - 1].natt_remote_port
+			: 500);
 	add_u64(o, "pkts_encaps", ls.pkts_encaps);
 	add_u64(o, "pkts_encrypt", ls.pkts_encrypt);
 	add_u64(o, "pkts_digest", ls.pkts_digest);

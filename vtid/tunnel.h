@@ -18,6 +18,7 @@
 #define VTID_TUNNEL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "gre/dp.h"
@@ -102,6 +103,8 @@ void tunnels_dp_event(struct tunnels *t, struct dp_link *link, enum dp_event ev,
 /* Show data. */
 struct json_object *tunnels_show_ipsec_sa(struct tunnels *t, const char *ifname);
 struct json_object *tunnels_show_interface(struct tunnels *t, const char *ifname);
+void tunnel_transform_name(const struct suite *encr, const struct suite *integ, char *buf,
+			   size_t len);
 /* Adds "interface" to each IKE SA of ike_show_sa() output. */
 void tunnels_annotate_ike_sa(struct tunnels *t, struct json_object *sas);
 

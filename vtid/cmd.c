@@ -1,0 +1,665 @@
+/* cmd.c: EXEC commands and configuration sessions (contract in cmd.h).
+ *
+ * The grammar is one struct cli: conf/ registers the configuration modes,
+ * this file adds the EXEC commands.  Every show builds a json-c object
+ * first; `json` prints it, the text form is rendered from it (show.c). */
+#include "vtid/cmd.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "frr-integration/frr.h"
+#include "ike/ike.h"
+#include "lib/log.h"
+#include "vtid/daemon.h"
+#include "vtid/ikeio.h"
+#include "vtid/show.h"
+#include "vtid/tunnel.h"
+
+#define VTID_VERSION "0.1.0"
+
+struct cmd_session {
+	struct vtid *v;
+	struct cfg_session *cfg; /* non-NULL while configuring */
+	bool pending;            /* the candidate holds lines not yet applied (invalid so far) */
+};
+
+/* What an EXEC handler gets as ctx. */
+struct cmd_ctx {
+	struct cmd_session *s;
+	struct sbuf *out;
+};
+
+static struct cli *grammar;
+static struct vtid *the_vtid;
+
+static void print_json(struct sbuf *out, struct json_object *o)
+{
+	sbuf_printf(out, "%s\n",
+		    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							  JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+static int fail(struct cli_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct cli_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	err->col = 0;
+	return -EINVAL;
+}
+
+/* ---- show crypto ---- */
+
+static int do_show_ikev2_sa(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cmd_ctx *c = ctx;
+	struct vtid *v = c->s->v;
+	bool detailed = cli_arg(m, "detailed") != NULL;
+	(void)err;
+	struct json_object *o = ike_show_sa(v->ike, detailed);
+	tunnels_annotate_ike_sa(v->tunnels, o);
+	if (cli_arg(m, "json"))
+		print_json(c->out, o);
+	else
+		show_ikev2_sa_text(o, detailed, c->out);
+	json_object_put(o);
+	return 0;
+}
+
+static int do_show_ikev2_stats(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cmd_ctx *c = ctx;
+	struct vtid *v = c->s->v;
+	(void)err;
+	struct json_object *o = ike_show_stats(v->ike);
+	const struct ikeio_stats *st = ikeio_stats(v->io);
+	json_object_object_add(o, "udp_rx_ike", json_object_new_int64((int64_t)st->rx_ike));
+	json_object_object_add(o, "udp_rx_esp", json_object_new_int64((int64_t)st->rx_esp));
+	json_object_object_add(o, "udp_tx_ike", json_object_new_int64((int64_t)st->tx_ike));
+	json_object_object_add(o, "udp_rx_errors", json_object_new_int64((int64_t)st->rx_errors));
+	json_object_object_add(o, "udp_tx_errors", json_object_new_int64((int64_t)st->tx_errors));
+	if (cli_arg(m, "json"))
+		print_json(c->out, o);
+	else
+		show_ikev2_stats_text(o, c->out);
+	json_object_put(o);
+	return 0;
+}
+
+static int do_show_ipsec_sa(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cmd_ctx *c = ctx;
+	const char *ifname = cli_arg(m, "ifname");
+	if (ifname && !tunnel_find(c->s->v->tunnels, ifname)) {
+		/* IOS is case-insensitive on interface names; tunnel_find is exact. */
+		bool found = false;
+		for (struct tunnel *t = tunnels_first(c->s->v->tunnels); t; t = t->next)
+			if (strcasecmp(t->spec.name, ifname) == 0)
+				found = true;
+		if (!found)
+			return fail(err, "%% No such interface: %s", ifname);
+	}
+	struct json_object *o = tunnels_show_ipsec_sa(c->s->v->tunnels, ifname);
+	if (cli_arg(m, "json"))
+		print_json(c->out, o);
+	else
+		show_ipsec_sa_text(o, c->out);
+	json_object_put(o);
+	return 0;
+}
+
+static struct json_object *find_ike_sa(struct json_object *sas, uint32_t tunnel_id)
+{
+	struct json_object *arr, *id;
+	if (!json_object_object_get_ex(sas, "sas", &arr))
+		return NULL;
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *sa = json_object_array_get_idx(arr, i);
+		if (json_object_object_get_ex(sa, "tunnel_id", &id) &&
+		    (uint32_t)json_object_get_int64(id) == tunnel_id)
+			return sa;
+	}
+	return NULL;
+}
+
+static const char *jstr(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+	return o && json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "";
+}
+
+static int64_t jint(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+	return o && json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : 0;
+}
+
+static int do_show_crypto_session(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cmd_ctx *c = ctx;
+	struct vtid *v = c->s->v;
+	(void)err;
+	struct json_object *ike = ike_show_sa(v->ike, false);
+	struct json_object *ipsec = tunnels_show_ipsec_sa(v->tunnels, NULL);
+	struct json_object *ifs, *sessions = json_object_new_array();
+	json_object_object_get_ex(ipsec, "interfaces", &ifs);
+	for (size_t i = 0; i < json_object_array_length(ifs); i++) {
+		struct json_object *x = json_object_array_get_idx(ifs, i);
+		struct tunnel *t = tunnel_find(v->tunnels, jstr(x, "interface"));
+		if (!t)
+			continue;
+		struct json_object *sa = find_ike_sa(ike, t->id);
+		struct json_object *o = json_object_new_object();
+		const char *st = t->carrier ? "UP-ACTIVE" : (sa ? "UP-NO-IKE" : "DOWN");
+		if (!t->carrier && sa && strcmp(jstr(sa, "status"), "READY") == 0)
+			st = "UP-IDLE";
+		if (t->spec.shutdown)
+			st = "DOWN";
+		json_object_object_add(o, "interface", json_object_new_string(t->spec.name));
+		json_object_object_add(o, "tunnel_id", json_object_new_int64(t->id));
+		json_object_object_add(o, "status", json_object_new_string(st));
+		json_object_object_add(o, "peer", json_object_new_string(jstr(x, "current_peer")));
+		json_object_object_add(o, "peer_port", json_object_new_int64(jint(x, "peer_port")));
+		json_object_object_add(o, "ike_local", json_object_new_string(jstr(sa, "local")));
+		json_object_object_add(o, "ike_remote", json_object_new_string(jstr(sa, "remote")));
+		json_object_object_add(o, "ike_status",
+				       json_object_new_string(sa ? jstr(sa, "status") : "none"));
+		json_object_object_add(
+			o, "uptime",
+			json_object_new_int64(t->carrier
+						      ? (int64_t)(loop_now_ms(v->loop) - t->carrier_since_ms) / 1000
+						      : 0));
+		struct json_object *flows = json_object_new_array(), *f = json_object_new_object();
+		char flow[160];
+		snprintf(flow, sizeof(flow), "%s host %s host %s",
+			 t->spec.ike.ts == IKE_TS_GRE ? "47" : "ip", jstr(x, "local_addr"),
+			 jstr(x, "current_peer"));
+		if (t->spec.ike.ts != IKE_TS_GRE)
+			snprintf(flow, sizeof(flow), "ip 0.0.0.0/0.0.0.0 0.0.0.0/0.0.0.0");
+		json_object_object_add(f, "flow", json_object_new_string(flow));
+		json_object_object_add(f, "active_sas", json_object_new_int64(t->n_children * 2));
+		json_object_object_add(f, "pkts_encrypted",
+				       json_object_new_int64(jint(x, "pkts_encrypt")));
+		json_object_object_add(f, "pkts_decrypted",
+				       json_object_new_int64(jint(x, "pkts_decrypt")));
+		json_object_object_add(f, "in_drops",
+				       json_object_new_int64(jint(x, "replay_failures") +
+							     jint(x, "auth_failures") +
+							     jint(x, "recv_errors")));
+		json_object_object_add(f, "out_drops",
+				       json_object_new_int64(jint(x, "send_errors") +
+							     jint(x, "no_sa_drops")));
+		json_object_array_add(flows, f);
+		json_object_object_add(o, "flows", flows);
+		json_object_array_add(sessions, o);
+	}
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "sessions", sessions);
+	if (cli_arg(m, "json"))
+		print_json(c->out, o);
+	else
+		show_crypto_session_text(o, cli_arg(m, "detail") != NULL, c->out);
+	json_object_put(o);
+	json_object_put(ike);
+	json_object_put(ipsec);
+	return 0;
+}
+
+static int do_show_interfaces(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cmd_ctx *c = ctx;
+	const char *ifname = cli_arg(m, "ifname");
+	struct json_object *o = tunnels_show_interface(c->s->v->tunnels, ifname);
+	struct json_object *arr;
+	json_object_object_get_ex(o, "interfaces", &arr);
+	if (ifname && json_object_array_length(arr) == 0) {
+		json_object_put(o);
+		return fail(err, "%% No such tunnel interface: %s", ifname);
+	}
+	if (cli_arg(m, "json"))
+		print_json(c->out, o);
+	else
+		show_interfaces_text(o, c->out);
+	json_object_put(o);
+	return 0;
+}
+
+static int do_show_running(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cmd_ctx *c = ctx;
+	struct vtid *v = c->s->v;
+	struct cfg_buf b = {0};
+	(void)err;
+	if (cfg_write(v->running, &b) < 0) {
+		cfg_buf_free(&b);
+		return fail(err, "%% out of memory");
+	}
+	if (cli_arg(m, "json")) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "config", json_object_new_string(b.s ? b.s : ""));
+		print_json(c->out, o);
+		json_object_put(o);
+	} else {
+		sbuf_printf(c->out, "Building configuration...\n\nCurrent configuration:\n!\n%s",
+			    b.s ? b.s : "");
+		sbuf_printf(c->out, "end\n");
+	}
+	cfg_buf_free(&b);
+	return 0;
+}
+
+static int do_show_version(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cmd_ctx *c = ctx;
+	struct vtid *v = c->s->v;
+	(void)err;
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "version", json_object_new_string(VTID_VERSION));
+	json_object_object_add(o, "dataplane", json_object_new_string(v->dp_ops->name));
+	json_object_object_add(
+		o, "uptime_sec",
+		json_object_new_int64((int64_t)(loop_now_ms(v->loop) - v->started_ms) / 1000));
+	json_object_object_add(o, "config_file", json_object_new_string(v->opts.conf_path));
+	if (cli_arg(m, "json"))
+		print_json(c->out, o);
+	else
+		sbuf_printf(c->out, "vtid version %s, dataplane %s, uptime %lld seconds\nconfiguration: %s\n",
+			    VTID_VERSION, v->dp_ops->name,
+			    (long long)jint(o, "uptime_sec"), v->opts.conf_path);
+	json_object_put(o);
+	return 0;
+}
+
+/* show ip ..., show bfd ...: FRR's, passed through its vtysh. */
+static int do_show_frr(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cmd_ctx *c = ctx;
+	struct vtid *v = c->s->v;
+	char cmd[512];
+	char *output = NULL;
+	const char *rest = cli_arg(m, "rest");
+	snprintf(cmd, sizeof(cmd), "show %s%s%s", cli_arg(m, "what"), rest ? " " : "", rest ? rest : "");
+	int rc = frr_show(v->opts.frr_dir, cmd, &output);
+	if (output)
+		sbuf_printf(c->out, "%s", output);
+	free(output);
+	if (rc != 0)
+		return fail(err, "%% FRR could not run: %.150s", cmd);
+	return 0;
+}
+
+/* ---- clear, debug, rekey ---- */
+
+static int do_clear_session(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cmd_ctx *c = ctx;
+	const char *peer = cli_arg(m, "peer");
+	struct in_addr a = {0};
+	if (peer && inet_pton(AF_INET, peer, &a) != 1)
+		return fail(err, "%% bad address %s", peer);
+	int n = tunnels_clear(c->s->v->tunnels, a.s_addr);
+	if (peer && n == 0)
+		return fail(err, "%% No crypto session with %s", peer);
+	return 0;
+}
+
+static int do_rekey(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cmd_ctx *c = ctx;
+	struct tunnel *t = tunnel_find(c->s->v->tunnels, cli_arg(m, "ifname"));
+	if (!t)
+		return fail(err, "%% No such tunnel interface: %s", cli_arg(m, "ifname"));
+	int rc = cli_arg(m, "ikev2") ? ike_rekey_ike(c->s->v->ike, t->id)
+				     : ike_rekey_child(c->s->v->ike, t->id);
+	if (rc < 0)
+		return fail(err, "%% Cannot rekey now: %.120s", strerror(-rc));
+	return 0;
+}
+
+static int do_debug(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cmd_ctx *c = ctx;
+	bool on = cli_arg(m, "no") == NULL && cli_arg(m, "undebug") == NULL;
+	unsigned mask = cli_arg(m, "ikev2") ? LOG_DBG_IKE : LOG_DBG_IPSEC;
+	(void)err;
+	log_set_debug(mask, on);
+	sbuf_printf(c->out, "Crypto %s debugging is %s\n", mask == LOG_DBG_IKE ? "IKEv2" : "IPSEC",
+		    on ? "on" : "off");
+	return 0;
+}
+
+static int do_undebug_all(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cmd_ctx *c = ctx;
+	(void)m;
+	(void)err;
+	log_set_debug(~0u, false);
+	sbuf_printf(c->out, "All possible debugging has been turned off\n");
+	return 0;
+}
+
+/* ---- configuration ---- */
+
+static int do_configure_terminal(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cmd_ctx *c = ctx;
+	(void)m;
+	cfg_session_free(c->s->cfg);
+	c->s->cfg = cfg_session_new(grammar, c->s->v->running);
+	c->s->pending = false;
+	if (!c->s->cfg)
+		return fail(err, "%% out of memory");
+	sbuf_printf(c->out, "Enter configuration commands, one per line.  End with CNTL/Z.\n");
+	return 0;
+}
+
+static int do_configure_replace(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cmd_ctx *c = ctx;
+	char msg[4096];
+	if (vtid_reload(c->s->v, cli_arg(m, "file"), msg, sizeof(msg)) < 0) {
+		sbuf_printf(c->out, "%s", msg);
+		return fail(err, "%% configuration unchanged");
+	}
+	sbuf_printf(c->out, "Configuration replaced from %s\n", cli_arg(m, "file"));
+	return 0;
+}
+
+static int do_write_memory(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cmd_ctx *c = ctx;
+	char msg[512];
+	(void)m;
+	if (vtid_write_memory(c->s->v, msg, sizeof(msg)) < 0)
+		return fail(err, "%% %.180s", msg);
+	sbuf_printf(c->out, "Building configuration...\n[OK]\n");
+	return 0;
+}
+
+static int do_write_terminal(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	(void)m;
+	return do_show_running(m, ctx, err);
+}
+
+static int do_nothing(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	(void)m;
+	(void)ctx;
+	(void)err;
+	return 0;
+}
+
+static const struct cli_cmd exec_cmds[] = {
+	{CLI_MODE_EXEC, "show crypto ikev2 sa [detailed$detailed] [json$json]",
+	 "Show running system information\nCrypto information\nIKEv2 information\n"
+	 "IKEv2 security associations\nDetailed information\nJSON output",
+	 do_show_ikev2_sa, 0},
+	{CLI_MODE_EXEC, "show crypto ikev2 stats [json$json]",
+	 "Show running system information\nCrypto information\nIKEv2 information\n"
+	 "IKEv2 counters\nJSON output",
+	 do_show_ikev2_stats, 0},
+	{CLI_MODE_EXEC, "show crypto ipsec sa [interface WORD$ifname] [json$json]",
+	 "Show running system information\nCrypto information\nIPsec information\n"
+	 "IPsec security associations\nOne tunnel interface\nInterface name\nJSON output",
+	 do_show_ipsec_sa, 0},
+	{CLI_MODE_EXEC, "show crypto session [detail$detail] [json$json]",
+	 "Show running system information\nCrypto information\nCrypto sessions (one per tunnel)\n"
+	 "Counters and uptime\nJSON output",
+	 do_show_crypto_session, 0},
+	{CLI_MODE_EXEC, "show interfaces [WORD$ifname] [json$json]",
+	 "Show running system information\nTunnel interface status and counters\n"
+	 "Interface name\nJSON output",
+	 do_show_interfaces, 0},
+	{CLI_MODE_EXEC, "show running-config [json$json]",
+	 "Show running system information\nThe configuration in force\nJSON output",
+	 do_show_running, 0},
+	{CLI_MODE_EXEC, "show version [json$json]",
+	 "Show running system information\nvtid version and uptime\nJSON output", do_show_version,
+	 0},
+	{CLI_MODE_EXEC, "show <ip|bfd|bgp>$what [LINE$rest]",
+	 "Show running system information\nIP routing information (FRR)\nBFD (FRR)\nBGP (FRR)\n"
+	 "FRR show command arguments (json allowed)",
+	 do_show_frr, 0},
+	{CLI_MODE_EXEC, "clear crypto session [remote A.B.C.D$peer]",
+	 "Reset functions\nCrypto\nRestart crypto sessions (IKE and IPsec SAs)\n"
+	 "Only sessions with one peer\nPeer address",
+	 do_clear_session, 0},
+	{CLI_MODE_EXEC, "clear crypto <sa|ikev2 sa>",
+	 "Reset functions\nCrypto\nAll IPsec SAs\nIKEv2\nAll IKEv2 SAs", do_clear_session, 0},
+	{CLI_MODE_EXEC, "crypto rekey <ipsec|ikev2$ikev2> interface WORD$ifname",
+	 "Crypto actions\nStart a rekey now (make-before-break)\nThe Child SA\nThe IKE SA\n"
+	 "Tunnel interface\nInterface name",
+	 do_rekey, 0},
+	{CLI_MODE_EXEC, "[no] debug crypto <ikev2$ikev2|ipsec$ipsec>",
+	 "Negate\nDebugging functions (to the log)\nCrypto\nIKEv2 exchanges\nIPsec data plane",
+	 do_debug, 0},
+	{CLI_MODE_EXEC, "undebug crypto <ikev2$ikev2|ipsec$ipsec>",
+	 "Disable debugging\nCrypto\nIKEv2\nIPsec", do_debug, 0},
+	{CLI_MODE_EXEC, "undebug all", "Disable debugging\nAll debugging", do_undebug_all, 0},
+	{CLI_MODE_EXEC, "configure terminal",
+	 "Enter configuration mode\nConfigure from the terminal", do_configure_terminal, 0},
+	{CLI_MODE_EXEC, "configure replace LINE$file",
+	 "Enter configuration mode\nReplace the running configuration by a file\nFile name",
+	 do_configure_replace, 0},
+	{CLI_MODE_EXEC, "write [memory]", "Write the running configuration\nTo the startup file",
+	 do_write_memory, 0},
+	{CLI_MODE_EXEC, "copy running-config startup-config",
+	 "Copy\nThe running configuration\nThe startup file", do_write_memory, 0},
+	{CLI_MODE_EXEC, "write terminal", "Write the running configuration\nTo this terminal",
+	 do_write_terminal, 0},
+	{CLI_MODE_EXEC, "enable", "Privileged mode (always on)", do_nothing, 0},
+	{CLI_MODE_EXEC, "terminal length (0-512)", "Terminal\nLines per page\nNumber (0 = no paging)",
+	 do_nothing, CLI_F_HIDDEN},
+};
+
+int cmd_init(struct vtid *v)
+{
+	struct cli_error err = {0};
+	the_vtid = v;
+	grammar = cli_new();
+	if (!grammar)
+		return -ENOMEM;
+	int rc = cfg_cli_register(grammar);
+	if (rc == 0)
+		rc = cli_install(grammar, exec_cmds, sizeof(exec_cmds) / sizeof(exec_cmds[0]), &err);
+	if (rc < 0)
+		log_err("command grammar: %s", err.msg);
+	return rc;
+}
+
+void cmd_fini(struct vtid *v)
+{
+	(void)v;
+	cli_free(grammar);
+	grammar = NULL;
+}
+
+struct cmd_session *cmd_session_new(struct vtid *v)
+{
+	struct cmd_session *s = calloc(1, sizeof(*s));
+	if (s)
+		s->v = v;
+	return s;
+}
+
+void cmd_session_free(struct cmd_session *s)
+{
+	if (!s)
+		return;
+	cfg_session_free(s->cfg);
+	free(s);
+}
+
+static const char *skip_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* "do CMD" in configuration modes runs an EXEC command. */
+static const char *do_prefix(const char *line)
+{
+	const char *p = skip_ws(line);
+	if (strncmp(p, "do", 2) == 0 && (p[2] == ' ' || p[2] == '\t'))
+		return skip_ws(p + 2);
+	return NULL;
+}
+
+static void report(struct sbuf *out, const char *line, const struct cli_error *err)
+{
+	/* IOS marks the column with a caret under the input. */
+	if (err->col > 0) {
+		sbuf_printf(out, "%s\n%*s^\n", line, err->col - 1, "");
+	}
+	sbuf_printf(out, "%% %s\n", err->msg[0] == '%' ? err->msg + 2 : err->msg);
+}
+
+static int exec_line(struct cmd_session *s, const char *line, struct sbuf *out)
+{
+	struct cmd_ctx ctx = {.s = s, .out = out};
+	struct cli_error err = {0};
+	const char *p = skip_ws(line);
+	if (*p == '\0' || *p == '!')
+		return 0;
+	int rc = cli_execute(grammar, CLI_MODE_EXEC, line, &ctx, &err);
+	if (rc < 0) {
+		if (err.msg[0] == '%')
+			sbuf_printf(out, "%s\n", err.msg);
+		else
+			report(out, line, &err);
+		return 1;
+	}
+	return 0;
+}
+
+static int config_line(struct cmd_session *s, const char *line, struct sbuf *out)
+{
+	struct cfg_error err = {0};
+	int rc = cfg_session_line(s->cfg, line, &err);
+	if (rc < 0) {
+		struct cli_error ce = {.col = err.col};
+		size_t ml = strnlen(err.msg, sizeof(ce.msg) - 1);
+		memcpy(ce.msg, err.msg, ml);
+		ce.msg[ml] = '\0';
+		report(out, line, &ce);
+		return 1;
+	}
+	/* IOS applies each accepted line at once.  A candidate that doesn't
+	 * validate yet (say, protection typed before the tunnel source) waits
+	 * for the lines that complete it. */
+	const struct cfg_model *cand = cfg_session_model(s->cfg);
+	struct cfg_errors errs = {0};
+	if (cfg_validate(cand, &errs) < 0) {
+		s->pending = true;
+		sbuf_printf(out, "%% Not applied yet: %s\n", errs.n ? errs.e[0].msg : "incomplete");
+	} else {
+		struct cfg_model *next = cfg_model_dup(cand);
+		char msg[1024];
+		if (!next) {
+			sbuf_printf(out, "%% out of memory\n");
+			return 1;
+		}
+		if (vtid_apply(s->v, next, msg, sizeof(msg)) < 0) {
+			sbuf_printf(out, "%% %s\n", msg);
+			return 1;
+		}
+		s->pending = false;
+	}
+	if (rc == CFG_LINE_END) {
+		if (s->pending)
+			sbuf_printf(out, "%% Pending changes were not applied: the configuration is "
+					 "incomplete\n");
+		cfg_session_free(s->cfg);
+		s->cfg = NULL;
+		s->pending = false;
+	}
+	return 0;
+}
+
+int cmd_exec(struct cmd_session *s, const char *line, struct sbuf *out)
+{
+	if (s->cfg) {
+		const char *sub = do_prefix(line);
+		if (sub)
+			return exec_line(s, sub, out);
+		return config_line(s, line, out);
+	}
+	const char *p = skip_ws(line);
+	if (strcmp(p, "end") == 0 || strcmp(p, "disable") == 0)
+		return 0;
+	return exec_line(s, line, out);
+}
+
+static int items_to_json(int n, const struct cli_help_item *items, int max, struct json_object *arr,
+			 bool with_help)
+{
+	for (int i = 0; i < n && i < max; i++) {
+		if (with_help) {
+			struct json_object *pair = json_object_new_array();
+			json_object_array_add(pair, json_object_new_string(items[i].token));
+			json_object_array_add(pair, json_object_new_string(items[i].help));
+			json_object_array_add(arr, pair);
+		} else {
+			json_object_array_add(arr, json_object_new_string(items[i].token));
+		}
+	}
+	return 0;
+}
+
+static int complete_or_help(struct cmd_session *s, const char *line, struct json_object *arr,
+			    bool help)
+{
+	enum { MAX = 256 };
+	struct cli_help_item *items = calloc(MAX, sizeof(*items));
+	struct cli_error err = {0};
+	int n;
+	if (!items)
+		return -ENOMEM;
+	const char *sub = s->cfg ? do_prefix(line) : NULL;
+	if (s->cfg && !sub)
+		n = help ? cfg_session_help(s->cfg, line, items, MAX, &err)
+			 : cfg_session_complete(s->cfg, line, items, MAX, &err);
+	else
+		n = help ? cli_help(grammar, CLI_MODE_EXEC, sub ? sub : line, items, MAX, &err)
+			 : cli_complete(grammar, CLI_MODE_EXEC, sub ? sub : line, items, MAX, &err);
+	if (n >= 0)
+		items_to_json(n, items, MAX, arr, help);
+	free(items);
+	return n < 0 ? n : 0;
+}
+
+int cmd_complete(struct cmd_session *s, const char *line, struct json_object *arr)
+{
+	return complete_or_help(s, line, arr, false);
+}
+
+int cmd_help(struct cmd_session *s, const char *line, struct json_object *arr)
+{
+	return complete_or_help(s, line, arr, true);
+}
+
+void cmd_prompt(struct cmd_session *s, char *buf, size_t len)
+{
+	const char *host = s->v->running && s->v->running->hostname[0] ? s->v->running->hostname
+									 : "vtid";
+	if (s->cfg)
+		snprintf(buf, len, "%s(%s)#", host, cfg_session_prompt(s->cfg));
+	else
+		snprintf(buf, len, "%s#", host);
+}
+
+bool cmd_session_configuring(const struct cmd_session *s)
+{
+	return s->cfg != NULL;
+}

@@ -1,0 +1,258 @@
+/* config.c: the daemon's configuration life: load at start, check, reload,
+ * apply a new model as an ordered change list, save.
+ *
+ * vtid_apply() is the one applier: every configuration change — the file at
+ * start, SIGHUP, `configure replace`, each line of `configure terminal` —
+ * goes through it, so they all behave the same: the old and new models are
+ * diffed, removed tunnels go first, changed tunnels restart alone, added
+ * tunnels come up at once, and the routing part goes to FRR. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "frr-integration/frr.h"
+#include "gre/dp.h"
+#include "ike/ike.h"
+#include "lib/log.h"
+#include "vtid/cmd.h"
+#include "vtid/ctlglue.h"
+#include "vtid/daemon.h"
+#include "vtid/spec.h"
+#include "vtid/tunnel.h"
+
+static void errors_to_text(const struct cfg_errors *errs, const char *file, char *buf, size_t len)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < errs->n && off < len; i++) {
+		char line[512];
+		cfg_error_format(&errs->e[i], file, line, sizeof(line));
+		int n = snprintf(buf + off, len - off, "%s\n", line);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+}
+
+int vtid_check_config(const char *path)
+{
+	struct cfg_model *m = NULL;
+	struct cfg_errors errs = {0};
+	if (cfg_parse_file(path, &m, &errs) < 0) {
+		cfg_errors_print(&errs, path, stderr);
+		cfg_grammar_free();
+		return 1;
+	}
+	struct cfg_buf b = {0};
+	int rc = cfg_write(m, &b);
+	if (rc == 0)
+		fwrite(b.s, 1, b.len, stdout);
+	cfg_buf_free(&b);
+	cfg_model_free(m);
+	cfg_grammar_free();
+	return rc == 0 ? 0 : 1;
+}
+
+/* The routing part of the configuration goes to FRR through its vtysh. */
+static int push_routing(struct vtid *v, const struct cfg_model *m)
+{
+	char err[512] = "";
+	char *output = NULL;
+	int rc = frr_state_apply_model(v->frr, m, err, sizeof(err), &output);
+	if (rc == -EINVAL && err[0])
+		log_err("routing configuration: %s", err);
+	else if (rc < 0)
+		log_warn("FRR: applying the routing configuration: %s%s%s", strerror(-rc),
+			 output && *output ? "\n" : "", output ? output : "");
+	free(output);
+	return rc;
+}
+
+/* FRR may restart under us; a cheap periodic check re-applies our part. */
+static void frr_check(void *arg)
+{
+	struct vtid *v = arg;
+	char *output = NULL;
+	int rc = frr_state_check(v->frr, &output);
+	if (rc == 1)
+		log_notice("FRR had lost vtid's routing configuration: applied again");
+	free(output);
+	loop_timer_arm(v->loop, &v->frr_timer, 3000);
+}
+
+static bool tunnel_in(const struct cfg_model *m, const char *name)
+{
+	const struct cfg_interface *ifc = m ? cfg_find_interface(m, name) : NULL;
+	return ifc && ifc->is_tunnel;
+}
+
+/* Brings one tunnel to what `next` says.  tunnel_change() compares the
+ * resolved specs, so only a change that touches this tunnel's endpoints or
+ * crypto restarts it, and a shared proposal changed restarts every tunnel
+ * that uses it — and no other. */
+static void apply_tunnel(struct vtid *v, const struct cfg_model *next, const char *name)
+{
+	struct tunnel_spec spec;
+	char err[256];
+	if (spec_from_model(next, name, &spec, err, sizeof(err)) < 0) {
+		log_err("%s: not brought up: %s", name, err);
+		if (tunnel_find(v->tunnels, name))
+			tunnel_del(v->tunnels, name);
+	} else if (tunnel_change(v->tunnels, &spec) < 0) {
+		log_err("%s: cannot apply the configuration", name);
+	}
+	spec_wipe(&spec);
+}
+
+int vtid_apply(struct vtid *v, struct cfg_model *next, char *err, size_t errlen)
+{
+	const struct cfg_model *old = v->running;
+	if (errlen)
+		err[0] = '\0';
+	/* Removals first, so a replacement may reuse the endpoints. */
+	for (struct tunnel *t = tunnels_first(v->tunnels), *nx; t; t = nx) {
+		nx = t->next;
+		if (!tunnel_in(next, t->spec.name))
+			tunnel_del(v->tunnels, t->spec.name);
+	}
+	for (size_t i = 0; i < next->n_interface; i++)
+		if (next->interface[i].is_tunnel)
+			apply_tunnel(v, next, next->interface[i].name);
+
+	bool keylog = !old || strcmp(old->keylog, next->keylog) != 0;
+	if (keylog) {
+		int k = ike_set_keylog(v->ike, next->keylog[0] ? next->keylog : NULL);
+		if (k < 0)
+			log_err("crypto ikev2 keylog %s: %s", next->keylog, strerror(-k));
+	}
+	if (old && old->dataplane != next->dataplane)
+		log_warn("dataplane %s: takes effect when vtid restarts",
+			 cfg_dataplane_name(next->dataplane));
+	cfg_model_free(v->running);
+	v->running = next;
+	/* frr_state_apply_model sends only what changed (removals, then the
+	 * text; re-adding a line FRR has is a no-op). */
+	push_routing(v, next);
+	return 0;
+}
+
+int vtid_reload(struct vtid *v, const char *path, char *err, size_t errlen)
+{
+	struct cfg_model *m = NULL;
+	struct cfg_errors errs = {0};
+	if (cfg_parse_file(path, &m, &errs) < 0) {
+		errors_to_text(&errs, path, err, errlen);
+		return -EINVAL;
+	}
+	return vtid_apply(v, m, err, errlen);
+}
+
+int vtid_write_memory(struct vtid *v, char *err, size_t errlen)
+{
+	struct cfg_buf b = {0};
+	char tmp[4096];
+	int rc = cfg_write(v->running, &b);
+	if (rc < 0) {
+		snprintf(err, errlen, "out of memory");
+		cfg_buf_free(&b);
+		return rc;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.new", v->opts.conf_path);
+	/* 0600: the file holds pre-shared keys. */
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		cfg_buf_free(&b);
+		return rc;
+	}
+	fchmod(fd, 0600);
+	size_t off = 0;
+	while (off < b.len) {
+		ssize_t n = write(fd, b.s + off, b.len - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			break;
+		}
+		off += (size_t)n;
+	}
+	if (rc == 0 && fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	cfg_buf_free(&b);
+	if (rc == 0 && rename(tmp, v->opts.conf_path) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot save %s: %s", v->opts.conf_path, strerror(-rc));
+		unlink(tmp);
+		return rc;
+	}
+	log_notice("configuration saved to %s", v->opts.conf_path);
+	return 0;
+}
+
+static const char *dataplane_name(struct vtid *v, const struct cfg_model *m)
+{
+	if (v->opts.dataplane)
+		return v->opts.dataplane;
+	return cfg_dataplane_name(m->dataplane);
+}
+
+int vtid_start(struct vtid *v)
+{
+	struct cfg_model *m = NULL;
+	struct cfg_errors errs = {0};
+	char err[4096];
+	if (cfg_parse_file(v->opts.conf_path, &m, &errs) < 0) {
+		errors_to_text(&errs, v->opts.conf_path, err, sizeof(err));
+		log_err("configuration not loaded:\n%s", err);
+		return -EINVAL;
+	}
+	int rc = vtid_start_core(v, dataplane_name(v, m));
+	if (rc < 0) {
+		cfg_model_free(m);
+		return rc;
+	}
+	v->frr = frr_state_new(v->opts.frr_dir);
+	if (!v->frr) {
+		cfg_model_free(m);
+		return -ENOMEM;
+	}
+	if ((rc = cmd_init(v)) < 0 || (rc = ctlglue_start(v)) < 0) {
+		cfg_model_free(m);
+		return rc;
+	}
+	v->running = cfg_model_new();
+	if (!v->running) {
+		cfg_model_free(m);
+		return -ENOMEM;
+	}
+	rc = vtid_apply(v, m, err, sizeof(err));
+	if (rc < 0)
+		log_err("configuration: %s", err);
+	loop_timer_init(&v->frr_timer, frr_check, v);
+	loop_timer_arm(v->loop, &v->frr_timer, 3000);
+	log_notice("vtid started: %s, control socket %s", v->opts.conf_path, v->opts.sock_path);
+	return 0;
+}
+
+void vtid_stop(struct vtid *v)
+{
+	ctlglue_stop(v);
+	cmd_fini(v);
+	loop_timer_cancel(&v->frr_timer);
+	frr_state_free(v->frr);
+	v->frr = NULL;
+	if (v->loop)
+		vtid_stop_core(v);
+	cfg_model_free(v->running);
+	v->running = NULL;
+	cfg_grammar_free();
+}

@@ -1,0 +1,274 @@
+/* show.c: text forms of the show commands, rendered from the same json-c
+ * object that `... json` prints, so the two can never disagree.  Layouts
+ * follow Cisco IOS-XE. */
+#include "vtid/show.h"
+
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sbuf_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	if (b->failed)
+		return;
+	for (;;) {
+		size_t room = b->cap - b->len;
+		va_start(ap, fmt);
+		int n = vsnprintf(b->buf ? b->buf + b->len : NULL, b->buf ? room : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->failed = true;
+			return;
+		}
+		if (b->buf && (size_t)n < room) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t cap = b->cap ? b->cap * 2 : 4096;
+		while (cap - b->len <= (size_t)n)
+			cap *= 2;
+		char *nb = realloc(b->buf, cap);
+		if (!nb) {
+			b->failed = true;
+			return;
+		}
+		b->buf = nb;
+		b->cap = cap;
+	}
+}
+
+void sbuf_free(struct sbuf *b)
+{
+	free(b->buf);
+	b->buf = NULL;
+	b->len = b->cap = 0;
+}
+
+static const char *s(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+	if (!o || !json_object_object_get_ex(o, k, &v))
+		return "";
+	return json_object_get_string(v);
+}
+
+static int64_t n(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+	if (!o || !json_object_object_get_ex(o, k, &v))
+		return 0;
+	return json_object_get_int64(v);
+}
+
+static struct json_object *arr(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+	if (!o || !json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_array))
+		return NULL;
+	return v;
+}
+
+static size_t len(struct json_object *a)
+{
+	return a ? json_object_array_length(a) : 0;
+}
+
+void show_ikev2_sa_text(struct json_object *o, bool detailed, struct sbuf *b)
+{
+	struct json_object *sas = arr(o, "sas");
+	sbuf_printf(b, " IPv4 Crypto IKEv2  SA \n\n");
+	if (len(sas) == 0)
+		return;
+	sbuf_printf(b, "Tunnel-id Local                 Remote                fvrf/ivrf            Status \n");
+	for (size_t i = 0; i < len(sas); i++) {
+		struct json_object *sa = json_object_array_get_idx(sas, i);
+		sbuf_printf(b, "%-9" PRId64 " %-21s %-21s %-20s %-7s\n", n(sa, "tunnel_id"),
+			    s(sa, "local"), s(sa, "remote"), "none/none", s(sa, "status"));
+		sbuf_printf(b,
+			    "      Encr: %s, keysize: %" PRId64 ", PRF: %s, Hash: %s, DH Grp:%" PRId64
+			    ", Auth sign: %s, Auth verify: %s\n",
+			    s(sa, "encryption"), n(sa, "keysize"), s(sa, "prf"), s(sa, "hash"),
+			    n(sa, "dh_group"), s(sa, "auth_sign"), s(sa, "auth_verify"));
+		sbuf_printf(b, "      Life/Active Time: %" PRId64 "/%" PRId64 " sec\n",
+			    n(sa, "lifetime"), n(sa, "active_time"));
+		if (!detailed) {
+			sbuf_printf(b, "\n");
+			continue;
+		}
+		if (*s(sa, "interface"))
+			sbuf_printf(b, "      Interface: %s\n", s(sa, "interface"));
+		sbuf_printf(b, "      Status Description: %s\n", s(sa, "status_description"));
+		sbuf_printf(b, "      Local spi: %-24s Remote spi: %s\n", s(sa, "spi_local"),
+			    s(sa, "spi_remote"));
+		sbuf_printf(b, "      Local id: %s\n", s(sa, "local_id"));
+		sbuf_printf(b, "      Remote id: %s\n", s(sa, "remote_id"));
+		sbuf_printf(b, "      Local req msg id:  %-16" PRId64 " Remote req msg id:  %" PRId64 "\n",
+			    n(sa, "local_req_msg_id"), n(sa, "remote_req_msg_id"));
+		sbuf_printf(b, "      Fragmentation is %s\n",
+			    n(sa, "fragmentation") ? "enabled" : "not configured");
+		sbuf_printf(b, "      Dynamic Route Update: disabled\n");
+		sbuf_printf(b, "      NAT-T is %s\n", *s(sa, "nat_t") ? s(sa, "nat_t") : "not detected");
+		sbuf_printf(b, "      Initiator of SA : %s\n",
+			    strcmp(s(sa, "role"), "INITIATOR") == 0 ? "Yes" : "No");
+		struct json_object *ch = arr(sa, "children");
+		for (size_t j = 0; j < len(ch); j++) {
+			struct json_object *c = json_object_array_get_idx(ch, j);
+			sbuf_printf(b, "      Child sa: local selector  %s\n", s(c, "local_selector"));
+			sbuf_printf(b, "                remote selector %s\n", s(c, "remote_selector"));
+			sbuf_printf(b, "                ESP spi in/out: %s/%s, mode %s\n", s(c, "spi_in"),
+				    s(c, "spi_out"), s(c, "mode"));
+		}
+		sbuf_printf(b, "\n");
+	}
+}
+
+void show_ikev2_stats_text(struct json_object *o, struct sbuf *b)
+{
+	sbuf_printf(b, "--------------------------------------------------------------------------------\n");
+	sbuf_printf(b, "                           Crypto IKEv2 SA Statistics\n");
+	sbuf_printf(b, "--------------------------------------------------------------------------------\n");
+	json_object_object_foreach(o, key, val)
+	{
+		if (json_object_is_type(val, json_type_int))
+			sbuf_printf(b, "%-40s: %" PRId64 "\n", key, json_object_get_int64(val));
+		else if (json_object_is_type(val, json_type_string))
+			sbuf_printf(b, "%-40s: %s\n", key, json_object_get_string(val));
+	}
+}
+
+static void ipsec_sa_list(struct sbuf *b, const char *title, struct json_object *list, bool inbound)
+{
+	sbuf_printf(b, "     %s esp sas:\n", title);
+	for (size_t i = 0; i < len(list); i++) {
+		struct json_object *sa = json_object_array_get_idx(list, i);
+		sbuf_printf(b, "      spi: %s(%" PRId64 ")\n", s(sa, "spi"), n(sa, "spi_decimal"));
+		sbuf_printf(b, "        transform: %s ,\n", s(sa, "transform"));
+		sbuf_printf(b, "        in use settings ={%s, }\n", s(sa, "mode"));
+		sbuf_printf(b,
+			    "        sa timing: remaining key lifetime (k/sec): (%" PRId64 "/%" PRId64
+			    ")\n",
+			    n(sa, "remaining_kb"), n(sa, "remaining_sec"));
+		if (inbound) {
+			sbuf_printf(b, "        replay detection support: %s\n",
+				    n(sa, "replay_window") ? "Y" : "N");
+			if (n(sa, "replay_window"))
+				sbuf_printf(b, "        replay window size: %" PRId64 ", bitmap: %s\n",
+					    n(sa, "replay_window"), s(sa, "replay_bitmap"));
+		}
+		sbuf_printf(b, "        Status: %s(%s)\n\n", s(sa, "state"), s(sa, "state"));
+	}
+	sbuf_printf(b, "\n");
+}
+
+void show_ipsec_sa_text(struct json_object *o, struct sbuf *b)
+{
+	struct json_object *ifs = arr(o, "interfaces");
+	for (size_t i = 0; i < len(ifs); i++) {
+		struct json_object *x = json_object_array_get_idx(ifs, i);
+		struct json_object *in = arr(x, "inbound"), *out = arr(x, "outbound");
+		sbuf_printf(b, "\ninterface: %s\n", s(x, "interface"));
+		sbuf_printf(b, "    Crypto map tag: %s-head-0, local addr %s\n\n", s(x, "interface"),
+			    s(x, "local_addr"));
+		sbuf_printf(b, "   protected vrf: (none)\n");
+		sbuf_printf(b, "   local  ident (addr/mask/prot/port): (%s)\n", s(x, "local_ident"));
+		sbuf_printf(b, "   remote ident (addr/mask/prot/port): (%s)\n", s(x, "remote_ident"));
+		sbuf_printf(b, "   current_peer %s port %" PRId64 "\n", s(x, "current_peer"),
+			    n(x, "peer_port") ? n(x, "peer_port") : 500);
+		sbuf_printf(b, "     PERMIT, flags={origin_is_acl,}\n");
+		sbuf_printf(b,
+			    "    #pkts encaps: %" PRId64 ", #pkts encrypt: %" PRId64
+			    ", #pkts digest: %" PRId64 "\n",
+			    n(x, "pkts_encaps"), n(x, "pkts_encrypt"), n(x, "pkts_digest"));
+		sbuf_printf(b,
+			    "    #pkts decaps: %" PRId64 ", #pkts decrypt: %" PRId64
+			    ", #pkts verify: %" PRId64 "\n",
+			    n(x, "pkts_decaps"), n(x, "pkts_decrypt"), n(x, "pkts_verify"));
+		sbuf_printf(b, "    #pkts replay failed: %" PRId64 ", #pkts auth failed: %" PRId64 "\n",
+			    n(x, "replay_failures"), n(x, "auth_failures"));
+		sbuf_printf(b, "    #send errors %" PRId64 ", #recv errors %" PRId64 "\n\n",
+			    n(x, "send_errors"), n(x, "recv_errors"));
+		sbuf_printf(b, "     local crypto endpt.: %s, remote crypto endpt.: %s\n",
+			    s(x, "local_addr"), s(x, "current_peer"));
+		sbuf_printf(b, "     plaintext mtu %" PRId64 ", path mtu %" PRId64 ", ip mtu %" PRId64 "\n",
+			    n(x, "ip_mtu"), n(x, "path_mtu"), n(x, "ip_mtu"));
+		struct json_object *cur = len(out) ? json_object_array_get_idx(out, 0) : NULL;
+		sbuf_printf(b, "     current outbound spi: %s(%" PRId64 ")\n",
+			    cur ? s(cur, "spi") : "0x0", cur ? n(cur, "spi_decimal") : 0);
+		const char *pfs = cur ? s(cur, "pfs_group") : "N";
+		sbuf_printf(b, "     PFS (Y/N): %s, DH group: %s\n\n", strcmp(pfs, "N") ? "Y" : "N",
+			    strcmp(pfs, "N") ? pfs : "none");
+		ipsec_sa_list(b, "inbound", in, true);
+		ipsec_sa_list(b, "outbound", out, false);
+	}
+}
+
+void show_crypto_session_text(struct json_object *o, bool detail, struct sbuf *b)
+{
+	struct json_object *ss = arr(o, "sessions");
+	sbuf_printf(b, "Crypto session current status\n\n");
+	for (size_t i = 0; i < len(ss); i++) {
+		struct json_object *x = json_object_array_get_idx(ss, i);
+		sbuf_printf(b, "Interface: %s\n", s(x, "interface"));
+		if (detail)
+			sbuf_printf(b, "Uptime: %" PRId64 " sec\n", n(x, "uptime"));
+		sbuf_printf(b, "Session status: %s\n", s(x, "status"));
+		sbuf_printf(b, "Peer: %s port %" PRId64 "\n", s(x, "peer"), n(x, "peer_port"));
+		sbuf_printf(b, "  Session ID: %" PRId64 "\n", n(x, "tunnel_id"));
+		sbuf_printf(b, "  IKEv2 SA: local %s remote %s %s\n", s(x, "ike_local"),
+			    s(x, "ike_remote"), s(x, "ike_status"));
+		struct json_object *fl = arr(x, "flows");
+		for (size_t j = 0; j < len(fl); j++) {
+			struct json_object *f = json_object_array_get_idx(fl, j);
+			sbuf_printf(b, "  IPSEC FLOW: permit %s\n", s(f, "flow"));
+			sbuf_printf(b, "        Active SAs: %" PRId64 ", origin: crypto map\n",
+				    n(f, "active_sas"));
+			if (detail)
+				sbuf_printf(b,
+					    "        Inbound:  #pkts dec'ed %" PRId64 " drop %" PRId64
+					    "\n        Outbound: #pkts enc'ed %" PRId64 " drop %" PRId64 "\n",
+					    n(f, "pkts_decrypted"), n(f, "in_drops"), n(f, "pkts_encrypted"),
+					    n(f, "out_drops"));
+		}
+		sbuf_printf(b, "\n");
+	}
+}
+
+void show_interfaces_text(struct json_object *o, struct sbuf *b)
+{
+	struct json_object *ifs = arr(o, "interfaces");
+	for (size_t i = 0; i < len(ifs); i++) {
+		struct json_object *x = json_object_array_get_idx(ifs, i);
+		sbuf_printf(b, "%s is %s, line protocol is %s", s(x, "interface"), s(x, "status"),
+			    s(x, "line_protocol"));
+		if (*s(x, "line_protocol_reason"))
+			sbuf_printf(b, " (%s)", s(x, "line_protocol_reason"));
+		sbuf_printf(b, "\n  Hardware is Tunnel\n");
+		if (*s(x, "description"))
+			sbuf_printf(b, "  Description: %s\n", s(x, "description"));
+		sbuf_printf(b, "  Internet address is %s/%" PRId64 "\n", s(x, "internet_address"),
+			    n(x, "prefix_length"));
+		sbuf_printf(b, "  MTU %" PRId64 " bytes, BW %" PRId64 " Kbit/sec\n", n(x, "mtu"),
+			    n(x, "bandwidth_kbit"));
+		sbuf_printf(b, "  Tunnel source %s, destination %s\n", s(x, "tunnel_source"),
+			    s(x, "tunnel_destination"));
+		sbuf_printf(b, "  Tunnel protocol/transport %s\n", s(x, "tunnel_mode"));
+		if (json_object_object_get_ex(x, "tunnel_key", NULL))
+			sbuf_printf(b, "  Key 0x%" PRIX64 ", sequencing disabled\n",
+				    (uint64_t)n(x, "tunnel_key"));
+		if (*s(x, "tunnel_protection"))
+			sbuf_printf(b, "  Tunnel protection via IPSec (profile \"%s\")\n",
+				    s(x, "tunnel_protection"));
+		sbuf_printf(b, "  Last state change %" PRId64 " sec ago, %" PRId64 " transitions\n",
+			    n(x, "last_change_sec"), n(x, "carrier_transitions"));
+		sbuf_printf(b, "     %" PRId64 " packets input, %" PRId64 " bytes, %" PRId64
+			       " input errors\n",
+			    n(x, "packets_input"), n(x, "bytes_input"), n(x, "input_errors"));
+		sbuf_printf(b, "     %" PRId64 " packets output, %" PRId64 " bytes, %" PRId64
+			       " output errors\n",
+			    n(x, "packets_output"), n(x, "bytes_output"), n(x, "output_errors"));
+	}
+}

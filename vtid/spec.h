@@ -1,0 +1,18 @@
+/* spec.h: a tunnel's configuration resolved from the model (see spec.c). */
+#ifndef VTID_SPEC_H
+#define VTID_SPEC_H
+
+#include <errno.h>
+#include <stddef.h>
+
+#include "vtid/tunnel.h"
+
+struct cfg_model;
+
+/* Fills spec for interface `name`; 0, or -EINVAL with err saying what is missing. */
+int spec_from_model(const struct cfg_model *m, const char *name, struct tunnel_spec *spec,
+		    char *err, size_t len);
+/* Wipes the spec (it holds pre-shared keys). */
+void spec_wipe(struct tunnel_spec *spec);
+
+#endif
