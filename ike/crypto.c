@@ -155,13 +155,19 @@ static int key_lengths(const struct suite *encr, const struct suite *integ, size
 	return 0;
 }
 
+/* Copies the next n bytes of KEYMAT to dst. */
+static void keymat_take(uint8_t *dst, const uint8_t *keymat, size_t *off, size_t n)
+{
+	memcpy(dst, keymat + *off, n);
+	*off += n;
+}
+
 /* {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED,
  * Ni | Nr | SPIi | SPIr), split into out in that order. */
 static int split_ike_keys(const struct suite *prf, const struct suite *encr,
 			  const struct suite *integ, const uint8_t *skeyseed, size_t skeyseed_len,
-			  const uint8_t *ni,
-			  size_t ni_len, const uint8_t *nr, size_t nr_len, const uint8_t spi_i[8],
-			  const uint8_t spi_r[8], struct ike_keys *out)
+			  const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+			  const uint8_t spi_i[8], const uint8_t spi_r[8], struct ike_keys *out)
 {
 	uint8_t keymat[3 * IKE_MAX_PRF + 4 * IKE_MAX_KEY];
 	struct prf_part seed[4] = {{ni, ni_len}, {nr, nr_len}, {spi_i, 8}, {spi_r, 8}};
@@ -179,13 +185,13 @@ static int split_ike_keys(const struct suite *prf, const struct suite *encr,
 	rc = prf_plus_parts(prf, skeyseed, skeyseed_len, seed, 4, keymat, total);
 	if (rc)
 		goto out;
-	memcpy(out->sk_d, keymat + off, out->prf_len), off += out->prf_len;
-	memcpy(out->sk_ai, keymat + off, integ_len), off += integ_len;
-	memcpy(out->sk_ar, keymat + off, integ_len), off += integ_len;
-	memcpy(out->sk_ei, keymat + off, encr_len), off += encr_len;
-	memcpy(out->sk_er, keymat + off, encr_len), off += encr_len;
-	memcpy(out->sk_pi, keymat + off, out->prf_len), off += out->prf_len;
-	memcpy(out->sk_pr, keymat + off, out->prf_len);
+	keymat_take(out->sk_d, keymat, &off, out->prf_len);
+	keymat_take(out->sk_ai, keymat, &off, integ_len);
+	keymat_take(out->sk_ar, keymat, &off, integ_len);
+	keymat_take(out->sk_ei, keymat, &off, encr_len);
+	keymat_take(out->sk_er, keymat, &off, encr_len);
+	keymat_take(out->sk_pi, keymat, &off, out->prf_len);
+	keymat_take(out->sk_pr, keymat, &off, out->prf_len);
 out:
 	OPENSSL_cleanse(keymat, sizeof(keymat));
 	if (rc)
@@ -195,14 +201,15 @@ out:
 
 static int check_prf(const struct suite *prf)
 {
-	return prf && prf->type == SUITE_PRF && prf->out_len && prf->out_len <= IKE_MAX_PRF ? 0
-											     : -EINVAL;
+	if (!prf || prf->type != SUITE_PRF || !prf->out_len || prf->out_len > IKE_MAX_PRF)
+		return -EINVAL;
+	return 0;
 }
 
 int ike_derive_keys(const struct suite *prf, const struct suite *encr, const struct suite *integ,
 		    const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
-		    const uint8_t *gir, size_t gir_len, const uint8_t spi_i[8], const uint8_t spi_r[8],
-		    struct ike_keys *out)
+		    const uint8_t *gir, size_t gir_len, const uint8_t spi_i[8],
+		    const uint8_t spi_r[8], struct ike_keys *out)
 {
 	uint8_t skeyseed[IKE_MAX_PRF];
 	uint8_t nonces[2 * 256];
@@ -222,8 +229,8 @@ int ike_derive_keys(const struct suite *prf, const struct suite *encr, const str
 	rc = prf_parts(prf, nonces, ni_len + nr_len, &gir_part, 1, skeyseed);
 	if (rc)
 		goto out;
-	rc = split_ike_keys(prf, encr, integ, skeyseed, prf->out_len, ni, ni_len, nr, nr_len,
-			    spi_i, spi_r, out);
+	rc = split_ike_keys(prf, encr, integ, skeyseed, prf->out_len, ni, ni_len, nr, nr_len, spi_i,
+			    spi_r, out);
 out:
 	OPENSSL_cleanse(nonces, sizeof(nonces));
 	OPENSSL_cleanse(skeyseed, sizeof(skeyseed));
@@ -285,10 +292,10 @@ int ike_derive_child_keys(const struct suite *prf, const uint8_t *sk_d, const ui
 			    2 * encr_len + 2 * integ_len);
 	if (rc)
 		goto out;
-	memcpy(out->encr_i, keymat + off, encr_len), off += encr_len;
-	memcpy(out->integ_i, keymat + off, integ_len), off += integ_len;
-	memcpy(out->encr_r, keymat + off, encr_len), off += encr_len;
-	memcpy(out->integ_r, keymat + off, integ_len);
+	keymat_take(out->encr_i, keymat, &off, encr_len);
+	keymat_take(out->integ_i, keymat, &off, integ_len);
+	keymat_take(out->encr_r, keymat, &off, encr_len);
+	keymat_take(out->integ_r, keymat, &off, integ_len);
 out:
 	OPENSSL_cleanse(keymat, sizeof(keymat));
 	if (rc)
@@ -332,8 +339,8 @@ size_t ike_sk_sealed_len(const struct suite *encr, const struct suite *integ, si
 }
 
 /* Truncated HMAC over data: the CBC suites' ICV. */
-static int sk_icv(const struct suite *integ, const uint8_t *key, const uint8_t *data,
-		  size_t len, uint8_t *icv)
+static int sk_icv(const struct suite *integ, const uint8_t *key, const uint8_t *data, size_t len,
+		  uint8_t *icv)
 {
 	uint8_t full[IKE_MAX_PRF];
 	struct prf_part part = {data, len};
@@ -365,11 +372,12 @@ static int sk_cipher(const struct suite *encr, const uint8_t *key, const uint8_t
 		memcpy(nonce, key + encr->key_len, encr->salt_len);
 		memcpy(nonce + encr->salt_len, iv, encr->iv_len);
 		if (!EVP_CipherInit_ex2(ctx, cipher, NULL, NULL, enc, NULL) ||
-		    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN,
-					encr->salt_len + encr->iv_len, NULL) <= 0 ||
+		    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, encr->salt_len + encr->iv_len,
+					NULL) <= 0 ||
 		    !EVP_CipherInit_ex2(ctx, NULL, key, nonce, enc, NULL))
 			goto out;
-		if (!enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, encr->icv_len, tag) <= 0)
+		if (!enc &&
+		    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, encr->icv_len, tag) <= 0)
 			goto out;
 		if (aad_len && !EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aad_len))
 			goto out;
@@ -397,8 +405,8 @@ out:
 }
 
 int ike_sk_seal(const struct suite *encr, const struct suite *integ, const uint8_t *encr_key,
-		const uint8_t *integ_key, uint8_t *buf, size_t cap, size_t aad_len, size_t plain_len,
-		size_t *out_len)
+		const uint8_t *integ_key, uint8_t *buf, size_t cap, size_t aad_len,
+		size_t plain_len, size_t *out_len)
 {
 	size_t sealed, padded, pad, icv_len;
 	uint8_t *iv, *ct, *icv;
@@ -506,8 +514,8 @@ int ike_psk_auth(const struct suite *prf, const uint8_t *psk, size_t psk_len, co
 	struct prf_part parts[3];
 	int rc;
 
-	if (check_prf(prf) || !psk || !psk_len || !msg || !msg_len || !nonce_other ||
-	    !nonce_len || !sk_p || !id_body || !id_len || !out)
+	if (check_prf(prf) || !psk || !psk_len || !msg || !msg_len || !nonce_other || !nonce_len ||
+	    !sk_p || !id_body || !id_len || !out)
 		return -EINVAL;
 	/* RFC 7296 2.15: MACedIDFor = prf(SK_px, IDx'),
 	 * AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"),

@@ -335,7 +335,8 @@ static int dh_get_bn_padded(const struct ike_dh *dh, const char *name, uint8_t *
 	BIGNUM *bn = NULL;
 	int rc = -EIO;
 
-	if (EVP_PKEY_get_bn_param(dh->pkey, name, &bn) > 0 && BN_bn2binpad(bn, out, (int)len) == (int)len)
+	if (EVP_PKEY_get_bn_param(dh->pkey, name, &bn) > 0 &&
+	    BN_bn2binpad(bn, out, (int)len) == (int)len)
 		rc = 0;
 	BN_free(bn);
 	return rc;

@@ -37,6 +37,7 @@ struct ecp_vector {
 	const char *i, *gi, *r, *gr, *gir;
 };
 
+/* clang-format off */
 static const struct ecp_vector ecp_vectors[] = {
 	{IKEV2_DH_ECP_256, "C88F01F510D9AC3F70A292DAA2316DE544E9AAB8AFE84049C62A9C57862D1433",
 	 "DAD0B65394221CF9B051E1FECA5787D098DFE637FC90B9EF945D0C3772581180"
@@ -76,6 +77,7 @@ static const struct ecp_vector ecp_vectors[] = {
 	 "01144C7D79AE6956BC8EDB8E7C787C4521CB086FA64407F97894E5E6B2D79B04"
 	 "D1427E73CA4BAA240A34786859810C06B3C715A3A8CC3151F2BEE417996D19F3DDEA"},
 };
+/* clang-format on */
 
 /* Both sides of a vector: private -> public, then each side's g^ir. */
 static void check_dh_vector(const struct suite *g, const char *i_hex, const char *gi_hex,
@@ -145,9 +147,9 @@ static void test_x25519_low_order_refused(void)
 	/* u = 0, u = 1 and a point of order 8: each gives the all-zero
 	 * shared secret, which RFC 8031 2.1 says MUST be refused. */
 	static const char *low[] = {
-		"0000000000000000000000000000000000000000000000000000000000000000",
-		"0100000000000000000000000000000000000000000000000000000000000000",
-		"e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+	    "0000000000000000000000000000000000000000000000000000000000000000",
+	    "0100000000000000000000000000000000000000000000000000000000000000",
+	    "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
 	};
 	const struct suite *g = dh_group(IKEV2_DH_CURVE25519);
 	struct ike_dh *dh = NULL;
@@ -237,7 +239,8 @@ static void test_modp_round_trip(void)
 static void test_modp_small_values_padded(void)
 {
 	const struct suite *g = dh_group(IKEV2_DH_MODP_2048);
-	uint8_t x = 2, pub[IKE_MAX_DH_PUB], peer[256] = {0}, sec[IKE_MAX_DH_SECRET], want[256] = {0};
+	uint8_t x = 2, pub[IKE_MAX_DH_PUB], peer[256] = {0}, sec[IKE_MAX_DH_SECRET],
+		want[256] = {0};
 	struct ike_dh *dh = NULL;
 	size_t n = 0;
 
@@ -373,10 +376,10 @@ static void test_integ_truncation_lengths(void)
 		uint16_t id;
 		size_t key, icv;
 	} rows[] = {
-		{"sha1", IKEV2_AUTH_HMAC_SHA1_96, 20, 12},
-		{"sha256", IKEV2_AUTH_HMAC_SHA2_256_128, 32, 16},
-		{"sha384", IKEV2_AUTH_HMAC_SHA2_384_192, 48, 24},
-		{"sha512", IKEV2_AUTH_HMAC_SHA2_512_256, 64, 32},
+	    {"sha1", IKEV2_AUTH_HMAC_SHA1_96, 20, 12},
+	    {"sha256", IKEV2_AUTH_HMAC_SHA2_256_128, 32, 16},
+	    {"sha384", IKEV2_AUTH_HMAC_SHA2_384_192, 48, 24},
+	    {"sha512", IKEV2_AUTH_HMAC_SHA2_512_256, 64, 32},
 	};
 	for (size_t k = 0; k < 4; k++) {
 		const struct suite *s = suite_by_name(SUITE_INTEG, rows[k].name);
@@ -400,9 +403,9 @@ static void test_prf_empty_key(void)
 	CHECK_EQ_INT(ike_prf(prf, &zero, 1, (const uint8_t *)"x", 1, b), 0);
 	CHECK_MEM(a, b, 32);
 	CHECK_EQ_INT(ike_prf(NULL, &zero, 1, (const uint8_t *)"x", 1, b), -EINVAL);
-	CHECK_EQ_INT(ike_prf(suite_by_name(SUITE_ENCR, "aes-cbc-128"), &zero, 1,
-			     (const uint8_t *)"x", 1, b),
-		     -EINVAL);
+	CHECK_EQ_INT(
+	    ike_prf(suite_by_name(SUITE_ENCR, "aes-cbc-128"), &zero, 1, (const uint8_t *)"x", 1, b),
+	    -EINVAL);
 }
 
 /* prf+ against T1 = prf(K, S | 1), Tn = prf(K, Tn-1 | S | n) done here. */
@@ -456,8 +459,8 @@ static void test_prf_plus_limit(void)
 	CHECK_EQ_INT(ike_prf_plus(prf, (const uint8_t *)"k", 1, (const uint8_t *)"s", 1, out, max),
 		     0);
 	CHECK_EQ_INT(
-		ike_prf_plus(prf, (const uint8_t *)"k", 1, (const uint8_t *)"s", 1, out, max + 1),
-		-EINVAL);
+	    ike_prf_plus(prf, (const uint8_t *)"k", 1, (const uint8_t *)"s", 1, out, max + 1),
+	    -EINVAL);
 	free(out);
 }
 
@@ -484,8 +487,7 @@ static void expect_ike_keys(const struct suite *prf, const struct suite *encr,
 	memcpy(seed + slen, nr, nr_len), slen += nr_len;
 	memcpy(seed + slen, spi_i, 8), slen += 8;
 	memcpy(seed + slen, spi_r, 8), slen += 8;
-	CHECK_EQ_INT(ike_prf_plus(prf, skeyseed, sklen, seed, slen, km, 3 * p + 2 * a + 2 * e),
-		     0);
+	CHECK_EQ_INT(ike_prf_plus(prf, skeyseed, sklen, seed, slen, km, 3 * p + 2 * a + 2 * e), 0);
 	CHECK_EQ_INT(got->prf_len, p);
 	CHECK_EQ_INT(got->integ_len, a);
 	CHECK_EQ_INT(got->encr_len, e);
@@ -509,10 +511,10 @@ struct combo {
 	const char *prf, *encr, *integ;
 };
 static const struct combo combos[] = {
-	{"sha256", "aes-cbc-256", "sha256"}, {"sha1", "aes-cbc-128", "sha1"},
-	{"sha384", "aes-cbc-192", "sha384"}, {"sha512", "aes-gcm-256", NULL},
-	{"sha256", "aes-gcm-128", NULL},     {"sha512", "chacha20-poly1305", NULL},
-	{"sha512", "aes-cbc-256", "sha512"},
+    {"sha256", "aes-cbc-256", "sha256"}, {"sha1", "aes-cbc-128", "sha1"},
+    {"sha384", "aes-cbc-192", "sha384"}, {"sha512", "aes-gcm-256", NULL},
+    {"sha256", "aes-gcm-128", NULL},	 {"sha512", "chacha20-poly1305", NULL},
+    {"sha512", "aes-cbc-256", "sha512"},
 };
 
 static void test_derive_ike_keys(void)
@@ -527,15 +529,15 @@ static void test_derive_ike_keys(void)
 		const struct suite *prf = prf_by(combos[k].prf);
 		const struct suite *encr = suite_by_name(SUITE_ENCR, combos[k].encr);
 		const struct suite *integ =
-			combos[k].integ ? suite_by_name(SUITE_INTEG, combos[k].integ) : NULL;
+		    combos[k].integ ? suite_by_name(SUITE_INTEG, combos[k].integ) : NULL;
 		struct ike_keys got;
 
 		/* SKEYSEED = prf(Ni | Nr, g^ir) */
 		memcpy(keyseed_key, ni, sizeof(ni));
 		memcpy(keyseed_key + sizeof(ni), nr, sizeof(nr));
-		CHECK_EQ_INT(ike_prf(prf, keyseed_key, sizeof(ni) + sizeof(nr), gir, sizeof(gir),
-				     skeyseed),
-			     0);
+		CHECK_EQ_INT(
+		    ike_prf(prf, keyseed_key, sizeof(ni) + sizeof(nr), gir, sizeof(gir), skeyseed),
+		    0);
 		memset(&got, 0xcc, sizeof(got));
 		CHECK_EQ_INT(ike_derive_keys(prf, encr, integ, ni, sizeof(ni), nr, sizeof(nr), gir,
 					     sizeof(gir), spi_i, spi_r, &got),
@@ -574,8 +576,8 @@ static void test_derive_rekey_keys(void)
 	fill(old_sk_d, sizeof(old_sk_d), 16);
 	/* Old PRF sha256 -> new sha512 and the reverse: SKEYSEED is the old
 	 * PRF's length and keys the new PRF's prf+. */
-	static const char *pairs[][2] = {{"sha256", "sha512"}, {"sha512", "sha1"},
-					 {"sha384", "sha384"}};
+	static const char *pairs[][2] = {
+	    {"sha256", "sha512"}, {"sha512", "sha1"}, {"sha384", "sha384"}};
 	for (size_t k = 0; k < 3; k++) {
 		const struct suite *old_prf = prf_by(pairs[k][0]), *prf = prf_by(pairs[k][1]);
 		const struct suite *encr = suite_by_name(SUITE_ENCR, "aes-cbc-256");
@@ -609,8 +611,7 @@ static void test_derive_child_keys(void)
 			const struct suite *prf = prf_by(combos[k].prf);
 			const struct suite *encr = suite_by_name(SUITE_ENCR, combos[k].encr);
 			const struct suite *integ =
-				combos[k].integ ? suite_by_name(SUITE_INTEG, combos[k].integ)
-						: NULL;
+			    combos[k].integ ? suite_by_name(SUITE_INTEG, combos[k].integ) : NULL;
 			size_t e = (size_t)encr->key_len + encr->salt_len;
 			size_t a = integ ? integ->key_len : 0, slen = 0, off = 0;
 			struct ike_child_keys got;
@@ -620,9 +621,9 @@ static void test_derive_child_keys(void)
 				memcpy(seed, gir, sizeof(gir)), slen += sizeof(gir);
 			memcpy(seed + slen, ni, sizeof(ni)), slen += sizeof(ni);
 			memcpy(seed + slen, nr, sizeof(nr)), slen += sizeof(nr);
-			CHECK_EQ_INT(ike_prf_plus(prf, sk_d, prf->out_len, seed, slen, km,
-						  2 * e + 2 * a),
-				     0);
+			CHECK_EQ_INT(
+			    ike_prf_plus(prf, sk_d, prf->out_len, seed, slen, km, 2 * e + 2 * a),
+			    0);
 			CHECK_EQ_INT(ike_derive_child_keys(prf, sk_d, pfs ? gir : NULL,
 							   pfs ? sizeof(gir) : 0, ni, sizeof(ni),
 							   nr, sizeof(nr), encr, integ, &got),

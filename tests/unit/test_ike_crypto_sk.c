@@ -223,9 +223,9 @@ static uint8_t *seal_one(const struct pair *p, const uint8_t *ekey, const uint8_
 		buf[k] = (uint8_t)k;
 	for (size_t k = 0; k < plain_len; k++)
 		buf[aad + p->encr->iv_len + k] = (uint8_t)(0x41 + k % 26);
-	CHECK_EQ_INT(ike_sk_seal(p->encr, p->integ, ekey, akey, buf, aad + sealed, aad, plain_len,
-				 total),
-		     0);
+	CHECK_EQ_INT(
+	    ike_sk_seal(p->encr, p->integ, ekey, akey, buf, aad + sealed, aad, plain_len, total),
+	    0);
 	CHECK_EQ_INT(*total, aad + sealed);
 	return buf;
 }
@@ -259,9 +259,9 @@ static void test_round_trips(void)
 					clear[j] = (uint8_t)(0x41 + j % 26);
 				CHECK(memcmp(buf + 32 + p->encr->iv_len, clear, 16) != 0);
 			}
-			CHECK_EQ_INT(ike_sk_open(p->encr, p->integ, ekey, akey, buf, total, 32,
-						 &off, &len),
-				     0);
+			CHECK_EQ_INT(
+			    ike_sk_open(p->encr, p->integ, ekey, akey, buf, total, 32, &off, &len),
+			    0);
 			CHECK_EQ_INT(off, 32 + p->encr->iv_len);
 			CHECK_EQ_INT(len, plen);
 			for (size_t j = 0; j < plen && j < len; j++)

@@ -106,8 +106,7 @@ static void test_encr_rows_match_openssl(void)
 		     "rfc7539esp(chacha20,poly1305)");
 	CHECK_EQ_STR(suite_by_name(SUITE_ENCR, "aes-cbc-128")->display, "AES-CBC");
 	CHECK_EQ_STR(suite_by_name(SUITE_ENCR, "aes-gcm-128")->display, "AES-GCM");
-	CHECK_EQ_STR(suite_by_name(SUITE_ENCR, "chacha20-poly1305")->display,
-		     "CHACHA20-POLY1305");
+	CHECK_EQ_STR(suite_by_name(SUITE_ENCR, "chacha20-poly1305")->display, "CHACHA20-POLY1305");
 }
 
 static void test_hash_rows_match_openssl(void)
@@ -157,8 +156,8 @@ static void test_dh_rows_match_openssl(void)
 	for (size_t i = 0; (s = suite_at(SUITE_DH, i)) != NULL; i++) {
 		int x25519 = strcmp(s->ossl, "X25519") == 0;
 		int modp = strncmp(s->ossl, "modp_", 5) == 0;
-		EVP_PKEY_CTX *ctx =
-			EVP_PKEY_CTX_new_from_name(NULL, x25519 ? "X25519" : modp ? "DH" : "EC", NULL);
+		const char *keytype = x25519 ? "X25519" : (modp ? "DH" : "EC");
+		EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, keytype, NULL);
 		EVP_PKEY *pk = NULL;
 		int bits;
 		CHECK(ctx != NULL);
@@ -167,7 +166,7 @@ static void test_dh_rows_match_openssl(void)
 		CHECK(EVP_PKEY_keygen_init(ctx) > 0);
 		if (!x25519) {
 			OSSL_PARAM p[2] = {OSSL_PARAM_construct_utf8_string(
-						   OSSL_PKEY_PARAM_GROUP_NAME, (char *)s->ossl, 0),
+					       OSSL_PKEY_PARAM_GROUP_NAME, (char *)s->ossl, 0),
 					   OSSL_PARAM_construct_end()};
 			CHECK(EVP_PKEY_CTX_set_params(ctx, p) > 0);
 		}
