@@ -238,6 +238,16 @@ uint64_t esp_last_seq(const struct esp_sa *sa)
 	return atomic_load_explicit(&sa->seq_out, memory_order_relaxed);
 }
 
+void esp_sa_set_last_seq(struct esp_sa *sa, uint64_t last)
+{
+	atomic_store(&sa->seq_out, last);
+	pthread_spin_lock(&sa->lock);
+	replay_init(&sa->rp, sa->rp.window);
+	if (last)
+		replay_update(&sa->rp, last);
+	pthread_spin_unlock(&sa->lock);
+}
+
 /* HMAC over SPI|seq|IV|ciphertext (+ seq_hi under ESN) into out (full digest). */
 static int esp_mac(struct esp_sa *sa, struct esp_slot *sl, const uint8_t *esp, size_t authlen,
 		   uint64_t seq, uint8_t *out)

@@ -55,6 +55,9 @@ struct esp_counters *esp_sa_counters(struct esp_sa *sa);
  * (2^32-1 without ESN, 2^64-1 with it): the SA must not send again. */
 uint64_t esp_next_seq(struct esp_sa *sa);
 uint64_t esp_last_seq(const struct esp_sa *sa);
+/* Tests only: outbound, the next esp_next_seq() returns last + 1; inbound,
+ * the window behaves as if `last` was the highest authentic number seen. */
+void esp_sa_set_last_seq(struct esp_sa *sa, uint64_t last);
 
 /* Encrypts in place.  Payload of plen bytes at esp + esp_hdr_len(sa);
  * cap = bytes writable from esp.  Returns the ESP packet length or -errno

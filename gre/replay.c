@@ -16,6 +16,7 @@ void replay_init(struct replay *r, uint32_t window)
 	while (n < need)
 		n <<= 1;
 	r->nwords = n;
+	_Static_assert(REPLAY_WORDS >= 2 * (REPLAY_WINDOW_MAX / 64), "ring too small");
 }
 
 uint32_t replay_infer_hi(const struct replay *r, uint32_t seq_lo)

@@ -22,7 +22,7 @@
 
 #define REPLAY_WINDOW_MAX     4096u
 #define REPLAY_WINDOW_DEFAULT 1024u
-#define REPLAY_WORDS          (REPLAY_WINDOW_MAX / 64 + 1)
+#define REPLAY_WORDS          128 /* power of two > REPLAY_WINDOW_MAX / 64 */
 
 struct replay {
 	uint64_t top;    /* highest authenticated sequence number, 0 = none yet */
