@@ -210,7 +210,16 @@ int vtid_start(struct vtid *v)
 	struct cfg_model *m = NULL;
 	struct cfg_errors errs = {0};
 	char err[4096];
-	if (cfg_parse_file(v->opts.conf_path, &m, &errs) < 0) {
+	int prc = cfg_parse_file(v->opts.conf_path, &m, &errs);
+	if (prc == -ENOENT) {
+		/* A new router: start empty, to be configured from vtish and saved
+		 * with `write memory`. */
+		log_notice("%s does not exist: starting with an empty configuration",
+			   v->opts.conf_path);
+		m = cfg_model_new();
+		if (!m)
+			return -ENOMEM;
+	} else if (prc < 0) {
 		errors_to_text(&errs, v->opts.conf_path, err, sizeof(err));
 		log_err("configuration not loaded:\n%s", err);
 		return -EINVAL;
