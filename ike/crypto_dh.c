@@ -7,7 +7,8 @@
  *   X25519 the 32-byte u-coordinate (RFC 7748)
  * Every peer value is hostile: exact length first, then range (MODP) or
  * curve membership (ECP), then OpenSSL's own public-key check through
- * EVP_PKEY_derive_set_peer_ex(validate = 1).  Shared secrets are returned
+ * EVP_PKEY_derive_set_peer_ex(validate = 1), which for the MODP groups also
+ * requires y^q = 1 (the prime-order subgroup every honest g^x lies in).  Shared secrets are returned
  * zero-padded to full length: MODP to the prime, ECP to the x-coordinate
  * (RFC 5903 7), X25519 32 bytes and never all zero (RFC 8031 2.1).
  *
