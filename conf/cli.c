@@ -775,6 +775,7 @@ static int run(const struct cli *cli, int mode, const struct words *w, int nw, s
 				set_err(err, w->off[wi] + 1, "value out of range %s", rng ? rng : "");
 			} else {
 				char list[160];
+				qsort(exp, (size_t)nexp, sizeof(exp[0]), cmp_str);
 				if (saw_end)
 					name_add(exp, &nexp, "end of line");
 				if (nexp == 0) {

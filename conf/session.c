@@ -141,7 +141,9 @@ int cfg_copy(char *dst, size_t len, const struct cli_match *m, const char *name,
 	if (strlen(v) >= len)
 		return cfg_fail(err, cfg_argcol(m, name), "too long (at most %zu characters)",
 				len - 1);
-	memcpy(dst, v, strlen(v) + 1);
+	/* Zero the tail too: resolved tunnels are compared with memcmp. */
+	memset(dst, 0, len);
+	memcpy(dst, v, strlen(v));
 	return 0;
 }
 

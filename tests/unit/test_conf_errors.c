@@ -1,0 +1,293 @@
+/* test_conf_errors.c: bad configuration files, each with the exact
+ * LINE:COL and message of its first error, and the promise that a file with
+ * an error yields no model. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "tests/unit/tcheck.h"
+
+struct bad {
+	const char *name;
+	const char *text;
+	const char *want; /* "LINE:COL: message" of the first error */
+};
+
+#define T1 "interface Tunnel1\n"
+#define PROP "crypto ikev2 proposal P\n"
+#define PEER "crypto ikev2 keyring KR\n peer A\n"
+#define IKP "crypto ikev2 profile PR\n"
+#define IPP "crypto ipsec profile IPP\n"
+#define ACL "ip access-list extended A\n"
+
+static const struct bad bad[] = {
+	{"unknown_global", "foo bar\n", "1:1: unknown command"},
+	{"unknown_after_blank", "\n!\n  \nfoo\n", "4:1: unknown command"},
+	{"unknown_indented", "   bogus line\n", "1:4: unknown command"},
+	{"incomplete_crypto", "crypto ikev2\n", "1:13: incomplete command"},
+	{"incomplete_interface", "interface\n", "1:10: incomplete command"},
+	{"ambiguous_e", PROP " e aes-cbc-256\n",
+	 "2:2: ambiguous command: 'e' could be encryption, end, exit"},
+	{"ambiguous_group", PROP " group 1\n", "2:8: ambiguous command: '1' could be 14, 15, 16, 19"},
+	{"bad_encryption", PROP " encryption aes-cbc-999\n",
+	 "2:13: expected one of: aes-cbc-128, aes-cbc-192, aes-cbc-256, aes-gcm-128, aes-gcm-256, "
+	 "chacha20-poly1305"},
+	{"bad_encryption_second", PROP " encryption aes-cbc-256 des\n",
+	 "2:25: expected one of: aes-cbc-128, aes-cbc-192, aes-cbc-256, aes-gcm-128, aes-gcm-256, "
+	 "chacha20-poly1305, end of line"},
+	{"bad_integrity", PROP " integrity md5\n",
+	 "2:12: expected one of: sha1, sha256, sha384, sha512"},
+	{"bad_group", PROP " group 5\n", "2:8: expected one of: 14, 15, 16, 19, 20, 21, 31"},
+	{"bad_prf", PROP " prf md5\n", "2:6: expected one of: sha1, sha256, sha384, sha512"},
+	{"dest_short", T1 " tunnel destination 1.2.3\n", "2:21: expected A.B.C.D"},
+	{"dest_octet", T1 " tunnel destination 1.2.3.256\n", "2:21: expected A.B.C.D"},
+	{"dest_multicast", T1 " tunnel destination 224.0.0.5\n",
+	 "2:21: tunnel destination must be a unicast address"},
+	{"dest_extra", T1 " tunnel destination 203.0.113.3 x\n", "2:33: expected end of line"},
+	{"mtu_low", T1 " ip mtu 10\n", "2:9: value out of range (68-9000)"},
+	{"mtu_high", T1 " ip mtu 9001\n", "2:9: value out of range (68-9000)"},
+	{"mtu_word", T1 " ip mtu big\n", "2:9: expected (68-9000)"},
+	{"mss_range", T1 " ip tcp adjust-mss 1500\n", "2:20: value out of range (500-1460)"},
+	{"tunnel_incomplete", T1 " tunnel\n", "2:8: incomplete command"},
+	{"tunnel_key_huge", T1 " tunnel key 4294967296\n",
+	 "2:13: value out of range (0-4294967295)"},
+	{"tunnel_key_overflow", T1 " tunnel key 99999999999999999999999\n",
+	 "2:13: value out of range (0-4294967295)"},
+	{"tunnel_mode_bad", T1 " tunnel mode gre ipv6\n", "2:18: expected ip"},
+	{"tunnel_mode_vxlan", T1 " tunnel mode vxlan\n", "2:14: expected gre or ipsec"},
+	{"shutdown_extra", T1 " shutdown now\n", "2:11: expected end of line"},
+	{"keepalive_extra", T1 " keepalive 10 3 x\n", "2:17: expected end of line"},
+	{"keepalive_range", T1 " keepalive 0\n", "2:12: value out of range (1-32767)"},
+	{"bandwidth_range", T1 " bandwidth 0\n", "2:12: value out of range (1-10000000)"},
+	{"ip_address_mask", T1 " ip address 10.0.0.1 255.0.255.0\n", "2:22: invalid mask 255.0.255.0"},
+	{"ip_address_zero_mask", T1 " ip address 10.0.0.1 0.0.0.0\n", "2:22: invalid mask 0.0.0.0"},
+	{"ip_address_network", T1 " ip address 10.0.0.0 255.255.255.0\n",
+	 "2:13: 10.0.0.0 is a network or broadcast address for mask 255.255.255.0"},
+	{"ip_address_missing_mask", T1 " ip address 10.0.0.1\n", "2:21: incomplete command"},
+	{"tunnel_cmd_on_eth", "interface eth1\n tunnel key 5\n",
+	 "2:2: only Tunnel interfaces take this command"},
+	{"shutdown_on_eth", "interface eth1\n shutdown\n",
+	 "2:2: only Tunnel interfaces take this command"},
+	{"ifname_long", "interface abcdefghijklmnopq\n",
+	 "1:11: interface name too long (at most 15 characters)"},
+	{"ifname_slash", "interface eth0/1\n", "1:15: invalid interface name"},
+	{"tunnel_number_bad", "interface Tunnel1x\n", "1:11: invalid tunnel number '1x'"},
+	{"tunnel_number_big", "interface Tunnel12345678901\n",
+	 "1:17: tunnel number out of range (0-999999999)"},
+	{"ts_aead_integ", "crypto ipsec transform-set T esp-gcm 256 esp-sha-hmac\n",
+	 "1:42: esp-gcm is an AEAD transform: no integrity transform allowed"},
+	{"ts_chacha_integ", "crypto ipsec transform-set T esp-chacha20-poly1305 esp-sha256-hmac\n",
+	 "1:52: esp-chacha20-poly1305 is an AEAD transform: no integrity transform allowed"},
+	{"ts_aes_no_integ", "crypto ipsec transform-set T esp-aes 256\n",
+	 "1:41: esp-aes needs an integrity transform (esp-sha-hmac, esp-sha256-hmac, "
+	 "esp-sha384-hmac or esp-sha512-hmac)"},
+	{"ts_gcm_192", "crypto ipsec transform-set T esp-gcm 192\n",
+	 "1:38: expected one of: 128, 256, esp-sha-hmac, esp-sha256-hmac, esp-sha384-hmac, "
+	 "esp-sha512-hmac, end of line"},
+	{"ts_no_transform", "crypto ipsec transform-set T\n", "1:29: incomplete command"},
+	{"ts_bad_mode", "crypto ipsec transform-set T esp-gcm\n mode beet\n",
+	 "2:7: expected transport or tunnel"},
+	{"ts_ambiguous_sha", "crypto ipsec transform-set T esp-aes esp-sha\n",
+	 "1:38: ambiguous command: 'esp-sha' could be esp-sha-hmac, esp-sha256-hmac, "
+	 "esp-sha384-hmac, esp-sha512-hmac"},
+	{"replay_not_pow2", IPP " set security-association replay window-size 100\n",
+	 "2:46: replay window must be a power of two (64-4096)"},
+	{"replay_range", IPP " set security-association replay window-size 8192\n",
+	 "2:46: value out of range (64-4096)"},
+	{"pfs_bad", IPP " set pfs group5\n",
+	 "2:10: expected one of: group14, group15, group16, group19, group20, group21, group31"},
+	{"sa_life_low", IPP " set security-association lifetime seconds 60\n",
+	 "2:44: value out of range (120-2592000)"},
+	{"sa_kb_word", IPP " set security-association lifetime kilobytes lots\n",
+	 "2:46: expected (2560-4294967295) or disable"},
+	{"ikp_lifetime", IKP " lifetime 100\n", "2:11: value out of range (120-86400)"},
+	{"ikp_dpd_retry", IKP " dpd 10 1 periodic\n", "2:9: value out of range (2-60)"},
+	{"ikp_dpd_mode", IKP " dpd 10 3 always\n", "2:11: expected on-demand or periodic"},
+	{"ikp_dpd_incomplete", IKP " dpd 10\n", "2:8: incomplete command"},
+	{"ikp_auth_bad", IKP " authentication local rsa-sig\n", "2:23: expected pre-share"},
+	{"ikp_match_bad", IKP " match identity remote email x@y\n",
+	 "2:24: expected one of: address, fqdn, key-id"},
+	{"ikp_match_mask", IKP " match identity remote address 10.0.0.0 255.0.0.255\n",
+	 "2:41: invalid mask 255.0.0.255"},
+	{"peer_addr_bad", PEER "  address 203.0.113\n", "3:11: expected A.B.C.D"},
+	{"peer_mask_bad", PEER "  address 203.0.113.0 255.255.0.255\n",
+	 "3:23: invalid mask 255.255.0.255"},
+	{"peer_psk_missing", PEER "  pre-shared-key\n", "3:17: incomplete command"},
+	{"peer_psk_long",
+	 PEER "  pre-shared-key "
+	      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+	 "3:18: pre-shared key too long (at most 127 characters)"},
+	{"name_too_long",
+	 "crypto ikev2 proposal "
+	 "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP\n",
+	 "1:23: too long (at most 63 characters)"},
+	{"hostname_bad", "hostname R2!\n", "1:12: hostname may hold letters, digits, '-', '_' and '.'"},
+	{"dataplane_bad", "dataplane dpdk\n", "1:11: expected one of: auto, kernel, userspace"},
+	{"acl_bad_proto", ACL " permit foo any any\n",
+	 "2:9: expected one of: (0-255), ahp, esp, gre, icmp, ip, tcp, udp"},
+	{"acl_missing_dst", ACL " permit ip any\n", "2:15: incomplete command"},
+	{"acl_host_bad", ACL " deny tcp host 1.2.3 any\n", "2:16: expected A.B.C.D"},
+	{"acl_port_on_ip", ACL " permit ip any any eq 22\n", "2:20: port matches need tcp or udp"},
+	{"acl_port_range", ACL " permit tcp any any eq 70000\n", "2:24: value out of range (0-65535)"},
+	{"acl_range_backwards", ACL " permit udp any any range 20 10\n",
+	 "2:30: range end below its start"},
+	{"acl_established_udp", ACL " permit udp any any established\n",
+	 "2:21: established needs tcp"},
+	{"acl_dup_seq", ACL " 10 permit ip any any\n 10 deny ip any any\n",
+	 "3:2: duplicate sequence number 10"},
+	{"acl_wildcard_missing", ACL " permit ip 10.0.0.0 any\n", "2:21: expected A.B.C.D"},
+	{"cmap_dscp_bad", "class-map C\n match dscp 64\n", "2:13: value out of range (0-63)"},
+	{"pmap_pct", "policy-map PM\n class C\n  bandwidth percent 101\n",
+	 "3:21: value out of range (1-100)"},
+	{"router_ospf_range", "router ospf 70000\n", "1:13: value out of range (1-65535)"},
+	{"undefined_proposal", "crypto ikev2 policy X\n proposal NOPE\n",
+	 "2:2: ikev2 proposal 'NOPE' is not defined"},
+	{"undefined_keyring", IKP " keyring local NOPE\n", "2:2: ikev2 keyring 'NOPE' is not defined"},
+	{"undefined_ts", IPP " set transform-set T1\n", "2:2: transform-set 'T1' is not defined"},
+	{"undefined_ikp", IPP " set ikev2-profile NOPE\n", "2:2: ikev2 profile 'NOPE' is not defined"},
+	{"undefined_ipp", T1 " tunnel source 203.0.113.2\n tunnel destination 203.0.113.3\n"
+			     " tunnel protection ipsec profile NOPE\n",
+	 "4:2: ipsec profile 'NOPE' is not defined"},
+	{"protection_no_endpoints", IPP " set ikev2-profile PR\n" IKP T1
+	 " tunnel protection ipsec profile IPP\n",
+	 "5:2: Tunnel1: tunnel protection needs tunnel source and tunnel destination"},
+	{"undefined_acl", T1 " ip access-group NOPE in\n", "2:2: access-list 'NOPE' is not defined"},
+	{"undefined_policy_map", T1 " service-policy output NOPE\n",
+	 "2:2: policy-map 'NOPE' is not defined"},
+	{"undefined_class_map", "policy-map PM\n class C1\n", "2:2: class-map 'C1' is not defined"},
+	{"undefined_cmap_acl", "class-map C\n match access-group name NOPE\n",
+	 "2:2: access-list 'NOPE' is not defined"},
+	{"duplicate_tunnels",
+	 T1 " tunnel source 203.0.113.2\n tunnel destination 203.0.113.3\n"
+	    "interface Tunnel2\n tunnel source 203.0.113.2\n tunnel destination 203.0.113.3\n",
+	 "4:1: Tunnel2 has the same tunnel source, destination and key as Tunnel1 (add a distinct "
+	 "tunnel key)"},
+	{"vti_without_protection", T1 " tunnel mode ipsec ipv4\n",
+	 "1:1: Tunnel1: tunnel mode ipsec ipv4 needs tunnel protection"},
+	{"proposal_incomplete", PROP " encryption aes-cbc-256\n",
+	 "1:1: ikev2 proposal 'P' needs encryption and group"},
+	{"proposal_cbc_no_integ", PROP " encryption aes-cbc-256\n group 19\n",
+	 "1:1: ikev2 proposal 'P': aes-cbc needs an integrity algorithm"},
+	{"proposal_gcm_integ", PROP " encryption aes-gcm-256\n integrity sha256\n group 19\n",
+	 "1:1: ikev2 proposal 'P': AEAD encryption takes no integrity (use prf)"},
+	{"error_after_end_ignored_not", "foo\nend\n", "1:1: unknown command"},
+	{"crlf_line", "interface Tunnel1\r\n ip mtu 5\r\n", "2:9: value out of range (68-9000)"},
+	{"tab_indent", "interface Tunnel1\n\tip mtu 5\n", "2:9: value out of range (68-9000)"},
+	{"sub_command_at_global", "encryption aes-cbc-256\n", "1:1: unknown command"},
+	{"peer_cmd_outside_keyring", "interface Tunnel1\n pre-shared-key x\n", "2:2: unknown command"},
+};
+
+static void check_bad(const void *arg)
+{
+	const struct bad *b = arg;
+	struct cfg_model *m = (struct cfg_model *)1;
+	struct cfg_errors errs;
+	char got[400];
+	int r = cfg_parse_text(b->text, strlen(b->text), &m, &errs);
+	CHECK_EQ_INT(r, -EINVAL);
+	CHECK(m == NULL);
+	CHECK(errs.n >= 1);
+	if (errs.n >= 1) {
+		snprintf(got, sizeof(got), "%d:%d: %s", errs.e[0].line, errs.e[0].col,
+			 errs.e[0].msg);
+		CHECK_EQ_STR(got, b->want);
+	}
+}
+
+/* Several errors are all reported, each on its own line. */
+static void test_several_errors(void)
+{
+	const char *t = "foo\ninterface Tunnel1\n ip mtu 1\n tunnel key x\nhostname ok\nbar\n";
+	struct cfg_model *m;
+	struct cfg_errors errs;
+	CHECK_EQ_INT(cfg_parse_text(t, strlen(t), &m, &errs), -EINVAL);
+	CHECK_EQ_INT(errs.n, 4);
+	CHECK_EQ_INT(errs.e[0].line, 1);
+	CHECK_EQ_INT(errs.e[1].line, 3);
+	CHECK_EQ_INT(errs.e[2].line, 4);
+	CHECK_EQ_STR(errs.e[2].msg, "expected (0-4294967295)");
+	CHECK_EQ_INT(errs.e[3].line, 6);
+}
+
+static void test_error_format(void)
+{
+	const char *t = "interface Tunnel1\n tunnel destination 1.2.3\n";
+	struct cfg_model *m;
+	struct cfg_errors errs;
+	char buf[256];
+	CHECK_EQ_INT(cfg_parse_text(t, strlen(t), &m, &errs), -EINVAL);
+	cfg_error_format(&errs.e[0], "r2.conf", buf, sizeof(buf));
+	CHECK_EQ_STR(buf, "r2.conf:2:21: error: expected A.B.C.D");
+}
+
+/* The error reported is the one from the mode where the match went furthest:
+ * `ip address` exists in config-if, so its error wins over "unknown command"
+ * from global config. */
+static void test_furthest_error(void)
+{
+	const char *t = "interface Tunnel1\n ip address 10.0.0.1 255.255.255.0 secondary\n";
+	struct cfg_model *m;
+	struct cfg_errors errs;
+	CHECK_EQ_INT(cfg_parse_text(t, strlen(t), &m, &errs), -EINVAL);
+	CHECK_EQ_INT(errs.e[0].col, 36);
+	CHECK_EQ_STR(errs.e[0].msg, "expected end of line");
+}
+
+static void test_too_many_errors(void)
+{
+	char t[4096] = "";
+	for (int i = 0; i < 40; i++)
+		strcat(t, "junk\n");
+	struct cfg_model *m;
+	struct cfg_errors errs;
+	CHECK_EQ_INT(cfg_parse_text(t, strlen(t), &m, &errs), -EINVAL);
+	CHECK_EQ_INT(errs.n, CFG_MAX_ERRORS);
+	CHECK_EQ_INT(errs.dropped, 40 - CFG_MAX_ERRORS);
+}
+
+static void test_long_line(void)
+{
+	char t[3000];
+	memset(t, 'a', sizeof(t) - 2);
+	t[sizeof(t) - 2] = '\n';
+	t[sizeof(t) - 1] = '\0';
+	struct cfg_model *m;
+	struct cfg_errors errs;
+	CHECK_EQ_INT(cfg_parse_text(t, strlen(t), &m, &errs), -EINVAL);
+	CHECK_EQ_STR(errs.e[0].msg, "line too long (at most 1023 characters)");
+}
+
+static void test_nul_byte(void)
+{
+	const char t[] = "hostname a\0b\n";
+	struct cfg_model *m;
+	struct cfg_errors errs;
+	CHECK_EQ_INT(cfg_parse_text(t, sizeof(t) - 1, &m, &errs), -EINVAL);
+	CHECK_EQ_STR(errs.e[0].msg, "NUL byte in line");
+}
+
+static void test_missing_file(void)
+{
+	struct cfg_model *m;
+	struct cfg_errors errs;
+	CHECK_EQ_INT(cfg_parse_file("/nonexistent/vtid.conf", &m, &errs), -ENOENT);
+	CHECK(m == NULL);
+	CHECK_EQ_INT(errs.n, 1);
+}
+
+int main(void)
+{
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		RUN_NAMED(bad[i].name, check_bad, &bad[i]);
+	RUN(test_several_errors);
+	RUN(test_error_format);
+	RUN(test_furthest_error);
+	RUN(test_too_many_errors);
+	RUN(test_long_line);
+	RUN(test_nul_byte);
+	RUN(test_missing_file);
+	cfg_grammar_free();
+	return tcheck_done();
+}
