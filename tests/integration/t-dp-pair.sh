@@ -67,6 +67,10 @@ stop() {
 	done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
 	pids=()
+	# the tools' own stderr (sanitizer reports included) goes to the log
+	for side in A B; do
+		if [ -s "$tmp/$side.err" ]; then sed "s/^/[$side] /" "$tmp/$side.err" >&2; : >"$tmp/$side.err"; fi
+	done
 }
 stat() { # SIDE KEY: one counter of the link
 	cmd $1 stats | tr ' ' '\n' | sed -n "s/^$2=//p"
