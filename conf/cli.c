@@ -349,6 +349,10 @@ static int element(struct comp *p, int cur)
 		}
 	} else {
 		char *w = split_suffix(p->tok[p->pos++], &repeat, &name);
+		if (name && !*name) {
+			p->why = "empty capture name";
+			return -1;
+		}
 		int t = token_node(p, w);
 		if (t < 0 || edge(p, js, t) < 0)
 			return -1;
@@ -1006,19 +1010,28 @@ static int cmp_item(const void *a, const void *b)
 	return strcmp(x->token, y->token);
 }
 
-static void item_add(struct cli_help_item *out, int max, int *n, const char *tok, const char *help,
-		     int stored_cap)
+struct items {
+	struct cli_help_item *v;
+	int n, cap;
+};
+
+static int item_add(struct items *it, const char *tok, const char *help)
 {
-	(void)stored_cap;
-	int lim = *n < max ? *n : max;
-	for (int i = 0; i < lim; i++)
-		if (!strcmp(out[i].token, tok))
-			return;
-	if (*n < max) {
-		snprintf(out[*n].token, sizeof(out[*n].token), "%s", tok);
-		snprintf(out[*n].help, sizeof(out[*n].help), "%s", help ? help : "");
+	for (int i = 0; i < it->n; i++)
+		if (!strcmp(it->v[i].token, tok))
+			return 0;
+	if (it->n == it->cap) {
+		int ncap = it->cap ? it->cap * 2 : 32;
+		struct cli_help_item *nv = realloc(it->v, (size_t)ncap * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		it->v = nv;
+		it->cap = ncap;
 	}
-	(*n)++;
+	snprintf(it->v[it->n].token, sizeof(it->v[0].token), "%s", tok);
+	snprintf(it->v[it->n].help, sizeof(it->v[0].help), "%s", help ? help : "");
+	it->n++;
+	return 0;
 }
 
 static int next_tokens(const struct cli *cli, int mode, const char *line,
@@ -1026,9 +1039,10 @@ static int next_tokens(const struct cli *cli, int mode, const char *line,
 {
 	struct words w;
 	struct stset res = {0};
+	struct items it = {0};
 	int16_t toks[CLI_MAX_NODES];
 	char rb[48];
-	int n = 0;
+	int r = 0;
 	if (!cli || !line || !mode_get(cli, mode) || max < 0) {
 		set_err(err, 0, "no such mode");
 		return -EINVAL;
@@ -1038,11 +1052,10 @@ static int next_tokens(const struct cli *cli, int mode, const char *line,
 	int ncomplete = (w.trailing_space || w.n == 0) ? w.n : w.n - 1;
 	const char *part = ncomplete < w.n ? line + w.off[w.n - 1] : "";
 	size_t plen = ncomplete < w.n ? (size_t)w.len[w.n - 1] : 0;
-	int r = run(cli, mode, &w, ncomplete, &res, err);
-	if (r < 0)
+	if (run(cli, mode, &w, ncomplete, &res, err) < 0)
 		return -EINVAL;
 	bool cr = false;
-	for (int si = 0; si < res.n; si++) {
+	for (int si = 0; si < res.n && r == 0; si++) {
 		const struct st *s = &res.v[si];
 		const struct ccmd *c = cli->cmds[s->cmd];
 		if (c->cmd->flags & CLI_F_HIDDEN)
@@ -1054,23 +1067,32 @@ static int next_tokens(const struct cli *cli, int mode, const char *line,
 		bool end;
 		int nt = closure(c, s->node, toks, &end);
 		cr |= end;
-		for (int ti = 0; ti < nt; ti++) {
+		for (int ti = 0; ti < nt && r == 0; ti++) {
 			const struct node *nd = &c->nodes[toks[ti]];
 			if (nd->kind == N_KW) {
 				if (strlen(nd->text) >= plen && !memcmp(nd->text, part, plen))
-					item_add(out, max, &n, nd->text,
-						 nd->help ? nd->help : nd->text, max);
+					r = item_add(&it, nd->text, nd->help ? nd->help : nd->text);
 			} else if (help && could_become(nd, part, plen)) {
-				item_add(out, max, &n, node_display(nd, rb, sizeof(rb)),
-					 nd->help ? nd->help : default_help(nd), max);
+				r = item_add(&it, node_display(nd, rb, sizeof(rb)),
+					     nd->help ? nd->help : default_help(nd));
 			}
 		}
 	}
 	free(res.v);
-	int stored = n < max ? n : max;
-	qsort(out, (size_t)stored, sizeof(out[0]), cmp_item);
-	if (help && cr && plen == 0)
-		item_add(out, max, &n, "<cr>", "", max);
+	if (r == 0) {
+		qsort(it.v, (size_t)it.n, sizeof(it.v[0]), cmp_item);
+		if (help && cr && plen == 0)
+			r = item_add(&it, "<cr>", "");
+	}
+	if (r < 0) {
+		free(it.v);
+		set_err(err, 0, "out of memory");
+		return r;
+	}
+	for (int i = 0; i < it.n && i < max; i++)
+		out[i] = it.v[i];
+	int n = it.n;
+	free(it.v);
 	return n;
 }
 
