@@ -171,22 +171,16 @@ static bool markers_present(const struct frr_tree *want, const struct frr_tree *
 	return true;
 }
 
-int frr_state_check(struct frr_state *st, char **output)
+/* One `show running-config`: 1 = every marker present, 0 = some missing,
+ * -errno = FRR did not answer. */
+static int in_running_config(struct frr_state *st)
 {
 	struct frr_tree want = {0}, run = {0};
 	char *text = NULL;
-	bool ok;
 	int r;
 
-	if (output)
-		*output = NULL;
-	st->stats.checks++;
-	if (!st->want)
-		return 0;
 	r = frr_show(st->vty_dir, "show running-config", &text);
 	if (r < 0) {
-		st->stats.unreachable++;
-		st->in_step = false;
 		free(text);
 		return r;
 	}
@@ -194,16 +188,42 @@ int frr_state_check(struct frr_state *st, char **output)
 	if (r == 0)
 		r = frr_tree_parse(text, &run);
 	free_text(text);
-	ok = r == 0 && st->in_step && markers_present(&want, &run);
+	if (r == 0)
+		r = markers_present(&want, &run) ? 1 : 0;
 	frr_tree_free(&want);
 	frr_tree_free(&run);
-	if (r < 0)
+	return r;
+}
+
+int frr_state_check(struct frr_state *st, char **output)
+{
+	int r;
+
+	if (output)
+		*output = NULL;
+	st->stats.checks++;
+	if (!st->want)
+		return 0;
+	r = in_running_config(st);
+	if (r < 0) {
+		st->stats.unreachable++;
+		st->in_step = false;
 		return r;
-	if (ok)
+	}
+	if (r == 1 && st->in_step)
 		return 0;
 	log_notice("frr: FRR lacks vtid's routing configuration (restarted?), applying it again");
 	st->stats.reapplies++;
 	r = apply_logged(st, st->want, output);
-	st->in_step = r == 0 || r == -EIO;
+	if (r < 0 && r != -EIO) {
+		st->in_step = false;
+		return r;
+	}
+	/* vtysh skips a daemon that is not up yet and still succeeds: only a
+	 * running config that shows our lines counts as done. */
+	r = in_running_config(st);
+	st->in_step = r == 1;
+	if (r == 0)
+		return -EAGAIN;
 	return r < 0 ? r : 1;
 }

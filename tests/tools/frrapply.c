@@ -101,8 +101,10 @@ int main(int argc, char **argv)
 		default: return 2;
 		}
 	}
-	if (show)
-		return report(frr_show(dir, show, &out), out);
+	if (show) {
+		r = frr_show(dir, show, &out);
+		return report(r, out);
+	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "usage: frrapply [--vty-dir DIR] [--translate] [--previous OLD] "
 				"[--watch SECS] FILE|-\n       frrapply [--vty-dir DIR] --show CMD\n"
@@ -125,6 +127,7 @@ int main(int argc, char **argv)
 
 		r = old ? frr_state_apply(st, old, &out) : -EINVAL;
 		free(old);
+		/* report() below reads out after this assignment */
 		if (report(r, out)) {
 			free(text);
 			frr_state_free(st);
@@ -132,7 +135,8 @@ int main(int argc, char **argv)
 		}
 		out = NULL;
 	}
-	r = report(frr_state_apply(st, text, &out), out);
+	r = frr_state_apply(st, text, &out);
+	r = report(r, out);
 	free(text);
 	for (int i = 0; r == 0 && watch >= 0 && i < watch * 5; i++) {
 		struct timespec ts = {0, 200 * 1000 * 1000};

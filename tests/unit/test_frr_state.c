@@ -4,7 +4,8 @@
  * its "vty dir": `-f /dev/stdin` appends its input to DIR/applied (and fails
  * when DIR/fail exists), `-c 'show running-config'` prints DIR/running,
  * `-c 'show sleep'` execs sleep (for the deadline), other -c commands echo
- * back.  The real FRR is exercised by tests/integration/t-frr-apply.sh. */
+ * back.  With DIR/mirror, what -f gets becomes the running config (FRR
+ * took it); without, the running config stays (a daemon not up).  The real FRR is exercised by tests/integration/t-frr-apply.sh. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@ static const char fake[] = "#!/bin/sh\n"
 			   "d=$2; shift 2\n"
 			   "case \"$1\" in\n"
 			   "-f) cat \"$2\" >>\"$d/applied\"; echo '----' >>\"$d/applied\"\n"
+			   "    if [ -f \"$d/mirror\" ]; then cat \"$d/applied\" >\"$d/running\"; fi\n"
 			   "    if [ -f \"$d/fail\" ]; then echo 'line 2: % Unknown command[4]:  bogus'; "
 			   "exit 1; fi; exit 0 ;;\n"
 			   "-c) case \"$2\" in\n"
@@ -161,18 +163,23 @@ static void test_state_check_reapplies_after_restart(void)
 	rm_file("applied");
 	CHECK_EQ_INT(frr_state_check(st, NULL), 0);
 	CHECK_EQ_STR(get_file("applied"), "");
-	/* ospfd restarted: its lines are gone */
+	/* ospfd restarted: its lines are gone; while it is not up, applying
+	 * changes nothing and the check says so */
 	put_file("running", "Building configuration...\n!\nfrr version 8.4.4\n!\nend\n");
+	CHECK_EQ_INT(frr_state_check(st, NULL), -EAGAIN);
+	put_file("mirror", "");
 	CHECK_EQ_INT(frr_state_check(st, NULL), 1);
 	CHECK(strstr(get_file("applied"), "ospf router-id 2.2.2.2") != NULL);
 	/* only the interface line went */
-	put_file("running", "router ospf\n ospf router-id 2.2.2.2\nexit\n");
 	rm_file("applied");
+	put_file("running", "router ospf\n ospf router-id 2.2.2.2\nexit\n");
 	CHECK_EQ_INT(frr_state_check(st, NULL), 1);
 	CHECK(strstr(get_file("applied"), " ip ospf area 0") != NULL);
+	CHECK_EQ_INT(frr_state_check(st, NULL), 0);
 	frr_state_stats(st, &s);
-	CHECK_EQ_INT(s.checks, 3);
-	CHECK_EQ_INT(s.reapplies, 2);
+	CHECK_EQ_INT(s.checks, 5);
+	CHECK_EQ_INT(s.reapplies, 3);
+	rm_file("mirror");
 	frr_state_free(st);
 }
 
@@ -188,9 +195,11 @@ static void test_state_unreachable_then_back(void)
 	/* FRR answers and even shows the block: the failed apply is redone */
 	put_file("running", "router ospf\nexit\n");
 	rm_file("applied");
+	put_file("mirror", "");
 	CHECK_EQ_INT(frr_state_check(st, NULL), 1);
 	CHECK_EQ_STR(get_file("applied"), "router ospf\n----\n");
 	CHECK_EQ_INT(frr_state_check(st, NULL), 0);
+	rm_file("mirror");
 	frr_state_stats(st, &s);
 	CHECK_EQ_INT(s.unreachable, 1);
 	frr_state_free(st);
@@ -218,6 +227,7 @@ int main(void)
 	r = tcheck_done();
 	rm_file("applied");
 	rm_file("running");
+	rm_file("mirror");
 	rm_file("vtysh");
 	rmdir(dir);
 	return r;
