@@ -43,6 +43,7 @@ bool log_debug_on(unsigned mask)
 	return (debug_mask & mask) != 0;
 }
 
+static void vlog(int level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void vlog(int level, const char *fmt, va_list ap)
 {
 	static const char *names[] = {"emerg", "alert", "crit", "error",

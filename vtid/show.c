@@ -88,11 +88,13 @@ void show_ikev2_sa_text(struct json_object *o, bool detailed, struct sbuf *b)
 		struct json_object *sa = json_object_array_get_idx(sas, i);
 		sbuf_printf(b, "%-9" PRId64 " %-21s %-21s %-20s %-7s\n", n(sa, "tunnel_id"),
 			    s(sa, "local"), s(sa, "remote"), "none/none", s(sa, "status"));
+		/* dh_group is the IANA display name, "DH_GROUP_256_ECP/Group 19"; IOS prints the number. */
+		const char *g = strstr(s(sa, "dh_group"), "Group ");
 		sbuf_printf(b,
-			    "      Encr: %s, keysize: %" PRId64 ", PRF: %s, Hash: %s, DH Grp:%" PRId64
+			    "      Encr: %s, keysize: %" PRId64 ", PRF: %s, Hash: %s, DH Grp:%s"
 			    ", Auth sign: %s, Auth verify: %s\n",
 			    s(sa, "encryption"), n(sa, "keysize"), s(sa, "prf"), s(sa, "hash"),
-			    n(sa, "dh_group"), s(sa, "auth_sign"), s(sa, "auth_verify"));
+			    g ? g + 6 : s(sa, "dh_group"), s(sa, "auth_sign"), s(sa, "auth_verify"));
 		sbuf_printf(b, "      Life/Active Time: %" PRId64 "/%" PRId64 " sec\n",
 			    n(sa, "lifetime"), n(sa, "active_time"));
 		if (!detailed) {
@@ -101,17 +103,14 @@ void show_ikev2_sa_text(struct json_object *o, bool detailed, struct sbuf *b)
 		}
 		if (*s(sa, "interface"))
 			sbuf_printf(b, "      Interface: %s\n", s(sa, "interface"));
-		sbuf_printf(b, "      Status Description: %s\n", s(sa, "status_description"));
-		sbuf_printf(b, "      Local spi: %-24s Remote spi: %s\n", s(sa, "spi_local"),
-			    s(sa, "spi_remote"));
-		sbuf_printf(b, "      Local id: %s\n", s(sa, "local_id"));
-		sbuf_printf(b, "      Remote id: %s\n", s(sa, "remote_id"));
+		bool initiator = strcmp(s(sa, "role"), "INITIATOR") == 0;
+		sbuf_printf(b, "      Local spi: %-24s Remote spi: %s\n",
+			    s(sa, initiator ? "spi_i" : "spi_r"), s(sa, initiator ? "spi_r" : "spi_i"));
 		sbuf_printf(b, "      Local req msg id:  %-16" PRId64 " Remote req msg id:  %" PRId64 "\n",
-			    n(sa, "local_req_msg_id"), n(sa, "remote_req_msg_id"));
+			    n(sa, "msgid_out"), n(sa, "msgid_in"));
 		sbuf_printf(b, "      Fragmentation is %s\n",
-			    n(sa, "fragmentation") ? "enabled" : "not configured");
-		sbuf_printf(b, "      Dynamic Route Update: disabled\n");
-		sbuf_printf(b, "      NAT-T is %s\n", *s(sa, "nat_t") ? s(sa, "nat_t") : "not detected");
+			    n(sa, "fragmentation") ? "enabled" : "not negotiated");
+		sbuf_printf(b, "      NAT-T is %s\n", n(sa, "nat_t") ? "detected" : "not detected");
 		sbuf_printf(b, "      Initiator of SA : %s\n",
 			    strcmp(s(sa, "role"), "INITIATOR") == 0 ? "Yes" : "No");
 		struct json_object *ch = arr(sa, "children");

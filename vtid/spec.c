@@ -320,9 +320,10 @@ int spec_from_model(const struct cfg_model *m, const char *name, struct tunnel_s
 	const struct cfg_interface *ifc = cfg_find_interface(m, name);
 	if (!ifc || !ifc->is_tunnel)
 		return fail(err, len, "%s is not a tunnel interface", name);
-	if (strlen(ifc->name) >= IFNAMSIZ)
+	size_t nl = strnlen(ifc->name, sizeof(ifc->name));
+	if (nl >= IFNAMSIZ)
 		return fail(err, len, "%s: interface name too long for Linux", name);
-	snprintf(spec->name, sizeof(spec->name), "%s", ifc->name);
+	memcpy(spec->name, ifc->name, nl + 1);
 	size_t dl = strnlen(ifc->description, sizeof(spec->description) - 1);
 	memcpy(spec->description, ifc->description, dl);
 	spec->description[dl] = '\0';
@@ -330,7 +331,7 @@ int spec_from_model(const struct cfg_model *m, const char *name, struct tunnel_s
 	spec->bandwidth_kbps = ifc->bandwidth;
 
 	struct dp_link_cfg *l = &spec->link;
-	snprintf(l->name, sizeof(l->name), "%s", ifc->name);
+	memcpy(l->name, ifc->name, nl + 1);
 	if (ifc->has_src_addr) {
 		l->local.s_addr = ifc->src_addr;
 	} else if (ifc->src_if[0]) {
