@@ -849,7 +849,8 @@ void cli_match_clear(struct cli_match *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static int add_arg(struct cli_match *m, const char *name, const char *v, size_t len, int col)
+static int add_arg(struct cli_match *m, const char *name, const char *v, size_t len, int col,
+		   bool implicit)
 {
 	if (m->nargs >= CLI_MAX_ARGS)
 		return -E2BIG;
@@ -859,6 +860,7 @@ static int add_arg(struct cli_match *m, const char *name, const char *v, size_t 
 	m->args[m->nargs].name = name;
 	m->args[m->nargs].value = s;
 	m->args[m->nargs].col = col;
+	m->args[m->nargs].implicit = implicit;
 	m->nargs++;
 	return 0;
 }
@@ -904,13 +906,14 @@ int cli_match_line(const struct cli *cli, int mode, const char *line, struct cli
 		const char *name = n->name ? n->name : n->text;
 		if (n->kind == N_LINE) {
 			r = add_arg(m, name, line + w.off[i], (size_t)(w.end - w.off[i]),
-				    w.off[i] + 1);
+				    w.off[i] + 1, false);
 			break;
 		}
 		if (n->kind == N_KW)
-			r = add_arg(m, name, n->text, strlen(n->text), w.off[i] + 1);
+			r = add_arg(m, name, n->text, strlen(n->text), w.off[i] + 1, !n->name);
 		else
-			r = add_arg(m, name, line + w.off[i], (size_t)w.len[i], w.off[i] + 1);
+			r = add_arg(m, name, line + w.off[i], (size_t)w.len[i], w.off[i] + 1,
+				    false);
 	}
 	free(res.v);
 	if (r < 0) {
@@ -933,10 +936,20 @@ int cli_execute(const struct cli *cli, int mode, const char *line, void *ctx,
 	return r;
 }
 
-const char *cli_arg_nth(const struct cli_match *m, const char *name, int i)
+/* Explicit captures under name shadow implicit keyword ones. */
+static bool want_implicit(const struct cli_match *m, const char *name)
 {
 	for (int k = 0; k < m->nargs; k++)
-		if (!strcmp(m->args[k].name, name) && i-- == 0)
+		if (!m->args[k].implicit && !strcmp(m->args[k].name, name))
+			return false;
+	return true;
+}
+
+const char *cli_arg_nth(const struct cli_match *m, const char *name, int i)
+{
+	bool imp = want_implicit(m, name);
+	for (int k = 0; k < m->nargs; k++)
+		if (m->args[k].implicit == imp && !strcmp(m->args[k].name, name) && i-- == 0)
 			return m->args[k].value;
 	return NULL;
 }
@@ -948,9 +961,10 @@ const char *cli_arg(const struct cli_match *m, const char *name)
 
 int cli_arg_count(const struct cli_match *m, const char *name)
 {
+	bool imp = want_implicit(m, name);
 	int n = 0;
 	for (int k = 0; k < m->nargs; k++)
-		n += !strcmp(m->args[k].name, name);
+		n += m->args[k].implicit == imp && !strcmp(m->args[k].name, name);
 	return n;
 }
 

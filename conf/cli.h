@@ -21,7 +21,9 @@
  *                 every token inside that has none of its own
  * A keyword without $name is captured under its own text, so
  * cli_arg(m, "no") tells whether `no` was typed; the captured value of a
- * keyword is the whole keyword, not the abbreviation typed.
+ * keyword is the whole keyword, not the abbreviation typed.  Lookups by a
+ * name prefer explicit $name captures, so "tunnel key (0-4294967295)$key"
+ * gives the number for "key", not the keyword.
  *
  * `help` is one line per token in the order they appear in the syntax,
  * separated by '\n'; a missing line falls back to a generic description.
@@ -77,6 +79,7 @@ struct cli_arg {
 	const char *name;  /* points into the grammar (lives as long as the cli) */
 	char *value;       /* owned copy */
 	int col;           /* 1-based column of the word it came from */
+	bool implicit;     /* a keyword captured under its own text */
 };
 
 struct cli_match {

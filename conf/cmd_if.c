@@ -496,7 +496,7 @@ static int h_if_ospf(const struct cli_match *m, void *ctx, struct cli_error *err
 	const char *rest = cli_arg(m, "rest");
 	if (strlen(rest) + 8 >= sizeof(line))
 		return cfg_fail(err, cfg_argcol(m, "rest"), "line too long");
-	char tmp[CFG_TEXT_MAX];
+	char tmp[CFG_TEXT_MAX - 8];
 	cfg_squash(tmp, sizeof(tmp), rest);
 	snprintf(line, sizeof(line), "ip ospf %s", tmp);
 	ospf_key(line, key, sizeof(key));

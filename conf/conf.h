@@ -71,6 +71,10 @@ void cfg_grammar_free(void);
  * frees) and 0 is returned; on any error *out is NULL, errs lists them
  * (syntax errors, then semantic errors) and -EINVAL is returned. */
 int cfg_parse_text(const char *text, size_t len, struct cfg_model **out, struct cfg_errors *errs);
+/* Flags for cfg_parse_text_opts. */
+enum { CFG_PARSE_NO_VALIDATE = 1 }; /* syntax only: skip cfg_validate */
+int cfg_parse_text_opts(const char *text, size_t len, unsigned flags, struct cfg_model **out,
+			struct cfg_errors *errs);
 /* Same, from a file; -errno when it cannot be read (errs has the reason). */
 int cfg_parse_file(const char *path, struct cfg_model **out, struct cfg_errors *errs);
 

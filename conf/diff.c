@@ -15,8 +15,9 @@
  * memcmp whatever was left behind a shorter value in the model. */
 static void scpy(char *d, size_t n, const char *s)
 {
-	strncpy(d, s, n - 1);
-	d[n - 1] = '\0';
+	size_t l = strnlen(s, n - 1);
+	memset(d, 0, n);
+	memcpy(d, s, l);
 }
 
 static void id_copy(struct cfg_identity *d, const struct cfg_identity *s)

@@ -1,7 +1,7 @@
 /* model.c: life cycle of the configuration model (new, deep copy, free
  * with PSK wiping) and lookups by name. */
 #include "conf/model.h"
-#include "conf/conf.h"
+#include "conf/internal.h"
 
 #include <arpa/inet.h>
 #include <openssl/crypto.h>

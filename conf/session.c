@@ -96,9 +96,10 @@ int cfg_fail(struct cli_error *err, int col, const char *fmt, ...)
 
 int cfg_argcol(const struct cli_match *m, const char *name)
 {
-	for (int i = 0; i < m->nargs; i++)
-		if (!strcmp(m->args[i].name, name))
-			return m->args[i].col;
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < m->nargs; i++)
+			if (m->args[i].implicit == (pass == 1) && !strcmp(m->args[i].name, name))
+				return m->args[i].col;
 	return 1;
 }
 
@@ -414,6 +415,12 @@ void cfg_errors_add(struct cfg_errors *errs, int line, int col, const char *fmt,
 
 int cfg_parse_text(const char *text, size_t len, struct cfg_model **out, struct cfg_errors *errs)
 {
+	return cfg_parse_text_opts(text, len, 0, out, errs);
+}
+
+int cfg_parse_text_opts(const char *text, size_t len, unsigned flags, struct cfg_model **out,
+			struct cfg_errors *errs)
+{
 	struct cfg_errors local;
 	struct cfg_session *s;
 	char buf[1024];
@@ -456,7 +463,7 @@ int cfg_parse_text(const char *text, size_t len, struct cfg_model **out, struct 
 	}
 	/* Lines may have held secrets. */
 	OPENSSL_cleanse(buf, sizeof(buf));
-	if (errs->n == 0)
+	if (errs->n == 0 && !(flags & CFG_PARSE_NO_VALIDATE))
 		cfg_validate(s->cand, errs);
 	if (errs->n > 0 || errs->dropped) {
 		cfg_session_free(s);

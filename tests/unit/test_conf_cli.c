@@ -41,7 +41,7 @@ static const struct cli_cmd cmds[] = {
 	{CLI_MODE_EXEC, "test int", NULL, h_count, 0},
 	{CLI_MODE_EXEC, "test interface", NULL, h_count, 0},
 	{CLI_MODE_EXEC, "test say LINE$text", NULL, h_count, 0},
-	{CLI_MODE_EXEC, "test alg <x|y z>...$v", NULL, h_count, 0},
+	{CLI_MODE_EXEC, "test alg <x|y z>...$alg", NULL, h_count, 0},
 	{CLI_MODE_EXEC, "test big (0-18446744073709551615)$n", NULL, h_count, 0},
 	{CLI_MODE_EXEC, "secret-cmd", NULL, h_count, CLI_F_HIDDEN},
 	{M_CONF, "[no] shutdown", NULL, h_count, 0},
@@ -152,8 +152,10 @@ static void test_captures(void)
 	CHECK_EQ_STR(cli_arg(&m, "text"), "hello   world");
 	cli_match_clear(&m);
 	CHECK_EQ_STR(try(c, 0, "test alg x y z x", &m), "ok");
-	CHECK_EQ_INT(cli_arg_count(&m, "v"), 4); /* x, y, z (sequence branch), x */
-	CHECK_EQ_STR(cli_arg(&m, "alg"), "alg"); /* a keyword captures under its own text */
+	/* x, y, z (sequence branch), x: the explicit $alg shadows the keyword "alg" */
+	CHECK_EQ_INT(cli_arg_count(&m, "alg"), 4);
+	CHECK_EQ_STR(cli_arg(&m, "alg"), "x");
+	CHECK_EQ_STR(cli_arg(&m, "test"), "test"); /* keywords capture under their own text */
 	cli_match_clear(&m);
 	CHECK_EQ_STR(try(c, 0, "test alg y", NULL), "11: incomplete command");
 	CHECK_EQ_STR(try(c, 0, "test nest a b c", &m), "ok");
