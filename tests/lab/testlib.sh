@@ -1,0 +1,61 @@
+# testlib.sh: helpers for the lab's integration tests (sourced).
+#
+# Expects $lab (the lab script).  JSON comes from vtish / vtysh `... json`;
+# python3 (stdlib) reads it.  Every wait is bounded.
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; failed=1; }
+now_ms() { date +%s%3N; }
+
+wait_until() { # SECONDS CMD...: true as soon as CMD is
+	local t=$(($1 * 5)); shift
+	while [ $t -gt 0 ]; do "$@" && return 0; sleep 0.2; t=$((t - 1)); done
+	return 1
+}
+
+# jq_py EXPR: evaluates a python expression on the JSON on stdin (`d`),
+# prints the result; fails when the input is not JSON or EXPR raises.
+jq_py() {
+	python3 -c 'import json,sys
+d=json.load(sys.stdin)
+r=eval(sys.argv[1])
+print(r if not isinstance(r,(dict,list)) else json.dumps(r))' "$1" 2>/dev/null
+}
+
+vtish_json() { # NAME NODE COMMAND
+	"$lab" vtish "$1" "$2" -c "$3" 2>/dev/null
+}
+
+# ike_ready NAME NODE IFACE: a READY IKE SA with a Child SA on IFACE
+ike_ready() {
+	[ "$(vtish_json "$1" "$2" 'show crypto ikev2 sa json' |
+		jq_py "any(s.get('status')=='READY' and any(c.get('interface')=='$3' for c in s.get('children',[])) for s in d.get('sas',[]))")" = True ]
+}
+
+# child_spi NAME NODE IFACE spi_in|spi_out: as an integer
+child_spi() {
+	vtish_json "$1" "$2" 'show crypto ikev2 sa json' |
+		jq_py "[int(str(c['$4']),16) if str(c['$4']).lower().startswith('0x') else int(c['$4']) for s in d['sas'] if s.get('status')=='READY' for c in s.get('children',[]) if c.get('interface')=='$3'][0]"
+}
+
+# ipsec_counter NAME NODE IFACE KEY: pkts_encaps, pkts_decaps, auth_failures...
+ipsec_counter() {
+	vtish_json "$1" "$2" 'show crypto ipsec sa json' |
+		jq_py "[i['$4'] for i in d['interfaces'] if i['interface']=='$3'][0]"
+}
+
+# route_ospf NAME NODE PREFIX [IFACE]: selected OSPF route (through IFACE)
+route_ospf() {
+	"$lab" vtysh "$1" "$2" -c "show ip route $3 json" 2>/dev/null |
+		jq_py "any(r.get('protocol')=='ospf' and r.get('selected') and ('${4:-}'=='' or any(n.get('interfaceName')=='${4:-}' for n in r.get('nexthops',[]))) for r in d.get('$3',[]))" |
+		grep -qx True
+}
+
+# carrier NAME NODE IFACE: the device exists and has carrier
+carrier() {
+	"$lab" exec "$1" "$2" ip link show "$3" 2>/dev/null | head -1 | grep -q 'LOWER_UP'
+}
+
+ping_ok() { # NAME NODE DEST
+	"$lab" exec "$1" "$2" ping -c 1 -W 1 "$3" >/dev/null 2>&1
+}
