@@ -1094,7 +1094,8 @@ static int next_tokens(const struct cli *cli, int mode, const char *line,
 	}
 	free(res.v);
 	if (r == 0) {
-		qsort(it.v, (size_t)it.n, sizeof(it.v[0]), cmp_item);
+		if (it.n > 1)
+			qsort(it.v, (size_t)it.n, sizeof(it.v[0]), cmp_item);
 		if (help && cr && plen == 0)
 			r = item_add(&it, "<cr>", "");
 	}
