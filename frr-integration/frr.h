@@ -51,9 +51,10 @@ struct cfg_model;
  * `ip ospf area` (FRR refuses to mix them). */
 int frr_translate(const char *vtid_routing_text, char **frr_text, char *err, size_t errlen);
 
-/* The routing part of a configuration model as vtid routing text: one
- * `interface NAME` block per interface with ip ospf lines, then the router
- * and bfd blocks in order.  "" when the model has no routing lines. */
+/* The routing part of a configuration model as vtid routing text: the
+ * router and bfd blocks in order, then one `interface NAME` block per
+ * interface with ip ospf lines (so the router-id is set before OSPF starts on
+ * an interface).  "" when the model has no routing lines. */
 int frr_model_text(const struct cfg_model *m, char **text);
 
 /* The commands that remove what `old_frr` configures and `new_frr` no longer

@@ -393,6 +393,16 @@ int frr_model_text(const struct cfg_model *m, char **text)
 	struct frr_buf b = {0};
 
 	*text = NULL;
+	/* Routers first: an interface's `ip ospf area` starts OSPF on it, and
+	 * the router-id must be in place by then or neighbours first learn an
+	 * automatic one (a stale neighbour until its dead interval). */
+	for (size_t i = 0; i < m->n_router; i++) {
+		const struct cfg_router *r = &m->router[i];
+
+		frr_buf_printf(&b, "%s\n", r->header);
+		for (size_t j = 0; j < r->n_line; j++)
+			frr_buf_printf(&b, " %s\n", r->line[j].text);
+	}
 	for (size_t i = 0; i < m->n_interface; i++) {
 		const struct cfg_interface *ifc = &m->interface[i];
 
@@ -401,13 +411,6 @@ int frr_model_text(const struct cfg_model *m, char **text)
 		frr_buf_printf(&b, "interface %s\n", ifc->name);
 		for (size_t j = 0; j < ifc->n_ospf; j++)
 			frr_buf_printf(&b, " %s\n", ifc->ospf[j].text);
-	}
-	for (size_t i = 0; i < m->n_router; i++) {
-		const struct cfg_router *r = &m->router[i];
-
-		frr_buf_printf(&b, "%s\n", r->header);
-		for (size_t j = 0; j < r->n_line; j++)
-			frr_buf_printf(&b, " %s\n", r->line[j].text);
 	}
 	*text = frr_buf_take(&b);
 	return *text ? 0 : -ENOMEM;

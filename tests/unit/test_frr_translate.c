@@ -214,8 +214,8 @@ static void test_model_text(void)
 	m.router = &rt;
 	m.n_router = 1;
 	CHECK_EQ_INT(frr_model_text(&m, &t), 0);
-	CHECK_EQ_STR(t, "interface Tunnel1\n ip ospf 1 area 0\n ip ospf hello-interval 1\n"
-			"router ospf 1\n router-id 2.2.2.2\n timers throttle lsa all 0\n");
+	CHECK_EQ_STR(t, "router ospf 1\n router-id 2.2.2.2\n timers throttle lsa all 0\n"
+			"interface Tunnel1\n ip ospf 1 area 0\n ip ospf hello-interval 1\n");
 	free(t);
 	m.n_interface = m.n_router = 0;
 	CHECK_EQ_INT(frr_model_text(&m, &t), 0);
