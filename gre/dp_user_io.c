@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "gre/offload.h"
 #include "lib/log.h"
 
 static uint16_t rd16(const uint8_t *p)
@@ -134,8 +135,10 @@ int dp_mss_clamp(uint8_t *ip, size_t len, uint16_t mss)
 
 static void dp_frag_needed(struct dp_link *l, int q, const uint8_t *ip, size_t ihl, uint16_t mtu)
 {
-	uint8_t pkt[20 + 8 + 60 + 8];
+	uint8_t frame[OFF_VNET_HDR_LEN + 20 + 8 + 60 + 8];
+	uint8_t *pkt = frame + OFF_VNET_HDR_LEN;
 	size_t quote = ihl + 8;
+	memset(frame, 0, OFF_VNET_HDR_LEN);
 	if (ip[9] == IPPROTO_ICMP)
 		return; /* never answer ICMP with ICMP */
 	uint32_t src = l->cfg.addr.s_addr ? l->cfg.addr.s_addr : l->cfg.local.s_addr, dst;
@@ -149,7 +152,7 @@ static void dp_frag_needed(struct dp_link *l, int q, const uint8_t *ip, size_t i
 	memcpy(icmp + 8, ip, quote);
 	wr16(icmp + 2, gre_inet_csum(icmp, 8 + quote));
 	ip4_build(pkt, 0xc0, 20 + 8 + quote, false, IPPROTO_ICMP, src, dst, true);
-	if (write(l->qfd[q], pkt, 20 + 8 + quote) < 0)
+	if (write(l->qfd[q], frame, OFF_VNET_HDR_LEN + 20 + 8 + quote) < 0)
 		CTR_ADD(l->ctr.send_errors, 1);
 	CTR_ADD(l->ctr.frag_needed, 1);
 }
@@ -266,31 +269,32 @@ static bool dp_is_control(const uint8_t *ip, size_t len)
 	return dport == 3784 || dport == 3785 || dport == 500 || dport == 4500;
 }
 
+#define DP_TXQ  128 /* bulk segments per flush: a 64 KiB GSO packet at MSS 536 fits */
+#define DP_CTLQ 8
+#define DP_SBUF (OFF_VNET_HDR_LEN + 65536)
+
 struct dp_wbuf {
-	uint8_t *buf[DP_BATCH];
+	uint8_t *sbuf;              /* one TUN read: vnet header + up to 64 KiB */
+	uint8_t *tx[DP_TXQ + DP_CTLQ];
 	uint8_t *rx[DP_BATCH];
-	struct mmsghdr msg[DP_BATCH];
-	struct iovec iov[DP_BATCH];
-	struct sockaddr_in addr[DP_BATCH];
-	int fd[DP_BATCH];
-	struct dp_link *link[DP_BATCH];
+	struct mmsghdr msg[DP_TXQ + DP_CTLQ];
+	struct iovec iov[DP_TXQ + DP_CTLQ];
+	struct sockaddr_in addr[DP_TXQ + DP_CTLQ];
+	int fd[DP_TXQ + DP_CTLQ];
+	struct dp_link *link[DP_TXQ + DP_CTLQ];
+	int nbulk, nctl;            /* queued: bulk in [0, DP_TXQ), control after */
 };
 
-static void dp_flush(struct dp_wbuf *wb, int n)
+static void dp_send_run(struct dp_wbuf *wb, int first, int n)
 {
-	/* sendmmsg per run of equal sockets; batches are per link, so usually one */
-	int i = 0;
-	while (i < n) {
+	/* sendmmsg per run of equal sockets; a read is per link, so usually one */
+	int i = first, end = first + n;
+	while (i < end) {
 		int j = i + 1;
-		while (j < n && wb->fd[j] == wb->fd[i])
+		while (j < end && wb->fd[j] == wb->fd[i])
 			j++;
 		int k = i;
 		while (k < j) {
-			if (wb->fd[k] < 0) {
-				CTR_ADD(wb->link[k]->ctr.send_errors, 1);
-				k++;
-				continue;
-			}
 			int r = sendmmsg(wb->fd[k], &wb->msg[k], (unsigned)(j - k), MSG_DONTWAIT);
 			if (r <= 0) {
 				/* the head packet failed (EMSGSIZE, ENOBUFS...): count, skip */
@@ -304,60 +308,129 @@ static void dp_flush(struct dp_wbuf *wb, int n)
 	}
 }
 
+/* Control traffic first, then bulk. */
+static void dp_flush(struct dp_wbuf *wb)
+{
+	if (wb->nctl)
+		dp_send_run(wb, DP_TXQ, wb->nctl);
+	if (wb->nbulk)
+		dp_send_run(wb, 0, wb->nbulk);
+	wb->nctl = wb->nbulk = 0;
+}
+
+/* Encapsulates the inner packet in buffer i (at tx[i] + DP_HEADROOM) and
+ * queues it as the next message, or drops it (counted in dp_output).  A
+ * GSO burst fills buffers ahead of the queue; when a segment before it was
+ * dropped, the kept buffer is swapped down so queued messages and their
+ * buffers stay in [0, nbulk) and the free ones above. */
+static void dp_queue(struct dp_worker *w, struct dp_link *l, struct dp_wbuf *wb, int i, size_t len)
+{
+	int k = i >= DP_TXQ ? DP_TXQ + wb->nctl : wb->nbulk;
+	uint8_t *o;
+	size_t ol;
+	int sfd = dp_output(l, w->idx, wb->tx[i] + DP_HEADROOM, len, &o, &ol, &wb->addr[k]);
+	if (sfd == -1)
+		return;
+	if (sfd < 0) { /* NAT-T without the IKE socket */
+		CTR_ADD(l->ctr.send_errors, 1);
+		return;
+	}
+	if (k != i) {
+		uint8_t *t = wb->tx[k];
+		wb->tx[k] = wb->tx[i];
+		wb->tx[i] = t;
+	}
+	wb->iov[k] = (struct iovec){.iov_base = o, .iov_len = ol};
+	memset(&wb->msg[k], 0, sizeof(wb->msg[k]));
+	wb->msg[k].msg_hdr.msg_iov = &wb->iov[k];
+	wb->msg[k].msg_hdr.msg_iovlen = 1;
+	wb->msg[k].msg_hdr.msg_name = &wb->addr[k];
+	wb->msg[k].msg_hdr.msg_namelen = sizeof(wb->addr[k]);
+	wb->fd[k] = sfd;
+	wb->link[k] = l;
+	if (i >= DP_TXQ)
+		wb->nctl++;
+	else
+		wb->nbulk++;
+}
+
+/* Room for one inner packet after the headroom, before ESP's trailer. */
+#define DP_INNER_CAP (DP_BUFSZ - DP_HEADROOM - 64 - ESP_MAX_TRAILER)
+
 static void dp_tun_read(struct dp_worker *w, struct dp_link *l, struct dp_wbuf *wb)
 {
 	int fd = l->qfd[w->idx];
-	for (int round = 0; round < 4; round++) {
-		int n = 0, nctl = 0;
-		size_t lens[DP_BATCH];
-		int order[DP_BATCH];
-		for (; n < DP_BATCH; n++) {
-			ssize_t r = read(fd, wb->buf[n] + DP_HEADROOM, DP_BUFSZ - DP_HEADROOM - 64 -
-								       ESP_MAX_TRAILER);
-			if (r <= 0)
-				break;
-			lens[n] = (size_t)r;
+	for (int reads = 0; reads < 64; reads++) {
+		ssize_t r = read(fd, wb->sbuf, DP_SBUF);
+		if (r <= 0)
+			break;
+		if ((size_t)r <= OFF_VNET_HDR_LEN) {
+			CTR_ADD(l->ctr.malformed, 1);
+			continue;
 		}
-		if (!n)
-			return;
-		/* control packets first, then bulk, each in arrival order */
-		for (int i = 0; i < n; i++)
-			if (dp_is_control(wb->buf[i] + DP_HEADROOM, lens[i]))
-				order[nctl++] = i;
-		int m = nctl;
-		for (int i = 0; i < n; i++)
-			if (!dp_is_control(wb->buf[i] + DP_HEADROOM, lens[i]))
-				order[m++] = i;
-		int out = 0;
-		for (int k = 0; k < n; k++) {
-			int i = order[k];
-			uint8_t *o;
-			size_t ol;
-			int sfd = dp_output(l, w->idx, wb->buf[i] + DP_HEADROOM, lens[i], &o, &ol,
-					    &wb->addr[out]);
-			if (sfd == -1)
+		struct virtio_net_hdr vh;
+		memcpy(&vh, wb->sbuf, sizeof(vh));
+		uint8_t *pkt = wb->sbuf + OFF_VNET_HDR_LEN;
+		size_t len = (size_t)r - OFF_VNET_HDR_LEN;
+		if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+			uint8_t *segs[DP_TXQ];
+			size_t lens[DP_TXQ];
+			int n;
+			if (DP_TXQ - wb->nbulk < DP_TXQ / 2)
+				dp_flush(wb);
+			int room = DP_TXQ - wb->nbulk;
+			for (int i = 0; i < room; i++)
+				segs[i] = wb->tx[wb->nbulk + i] + DP_HEADROOM;
+			n = off_tso_split(pkt, len, &vh, segs, DP_INNER_CAP, lens, room);
+			if (n < 0 && room < DP_TXQ) {
+				dp_flush(wb);
+				room = DP_TXQ;
+				for (int i = 0; i < room; i++)
+					segs[i] = wb->tx[i] + DP_HEADROOM;
+				n = off_tso_split(pkt, len, &vh, segs, DP_INNER_CAP, lens, room);
+			}
+			if (n < 0) {
+				CTR_ADD(l->ctr.malformed, 1);
 				continue;
-			wb->iov[out] = (struct iovec){.iov_base = o, .iov_len = ol};
-			memset(&wb->msg[out], 0, sizeof(wb->msg[out]));
-			wb->msg[out].msg_hdr.msg_iov = &wb->iov[out];
-			wb->msg[out].msg_hdr.msg_iovlen = 1;
-			wb->msg[out].msg_hdr.msg_name = &wb->addr[out];
-			wb->msg[out].msg_hdr.msg_namelen = sizeof(wb->addr[out]);
-			wb->fd[out] = sfd;
-			wb->link[out] = l;
-			out++;
+			}
+			int base = wb->nbulk;
+			for (int i = 0; i < n; i++)
+				dp_queue(w, l, wb, base + i, lens[i]);
+			continue;
 		}
-		dp_flush(wb, out);
-		if (n < DP_BATCH)
-			return;
+		if (len > DP_INNER_CAP || off_finish_csum(pkt, len, &vh) < 0) {
+			CTR_ADD(l->ctr.malformed, 1);
+			continue;
+		}
+		if (dp_is_control(pkt, len)) {
+			if (wb->nctl == DP_CTLQ)
+				dp_flush(wb);
+			memcpy(wb->tx[DP_TXQ + wb->nctl] + DP_HEADROOM, pkt, len);
+			dp_queue(w, l, wb, DP_TXQ + wb->nctl, len);
+		} else {
+			if (wb->nbulk == DP_TXQ)
+				dp_flush(wb);
+			memcpy(wb->tx[wb->nbulk] + DP_HEADROOM, pkt, len);
+			dp_queue(w, l, wb, wb->nbulk, len);
+		}
 	}
+	dp_flush(wb);
 }
 
 /* ---- inbound ---- */
 
-static void dp_tun_write(struct dp_link *l, int q, const uint8_t *ip, size_t len)
+/* Writes an inner packet to the device; its vnet header goes into the
+ * bytes just before it (ESP/GRE headers, no longer needed: every caller has
+ * at least 16 there). */
+static void dp_tun_write(struct dp_link *l, int q, uint8_t *ip, size_t len)
 {
-	if (write(l->qfd[q], ip, len) < 0) {
+	struct virtio_net_hdr vh = {0};
+	/* ESP already proved these bytes are what the peer sent: spare the
+	 * kernel a second checksum pass */
+	if (l->cfg.protected)
+		vh.flags = VIRTIO_NET_HDR_F_DATA_VALID;
+	memcpy(ip - OFF_VNET_HDR_LEN, &vh, sizeof(vh));
+	if (write(l->qfd[q], ip - OFF_VNET_HDR_LEN, len + OFF_VNET_HDR_LEN) < 0) {
 		CTR_ADD(l->ctr.recv_errors, 1);
 		return;
 	}
@@ -520,17 +593,19 @@ void *dp_worker_main(void *arg)
 	struct dp_worker *w = arg;
 	struct dp *dp = w->dp;
 	struct dp_wbuf *wb = calloc(1, sizeof(*wb));
-	uint8_t *mem = malloc((size_t)DP_BATCH * 2 * DP_BUFSZ);
+	size_t ntx = DP_TXQ + DP_CTLQ;
+	uint8_t *mem = malloc((ntx + DP_BATCH) * DP_BUFSZ + DP_SBUF);
 	if (!wb || !mem) {
 		log_err("dp: worker %d: out of memory", w->idx);
 		free(wb);
 		free(mem);
 		return NULL;
 	}
-	for (int i = 0; i < DP_BATCH; i++) {
-		wb->buf[i] = mem + (size_t)i * DP_BUFSZ;
-		wb->rx[i] = mem + (size_t)(DP_BATCH + i) * DP_BUFSZ;
-	}
+	for (size_t i = 0; i < ntx; i++)
+		wb->tx[i] = mem + i * DP_BUFSZ;
+	for (size_t i = 0; i < DP_BATCH; i++)
+		wb->rx[i] = mem + (ntx + i) * DP_BUFSZ;
+	wb->sbuf = mem + (ntx + DP_BATCH) * DP_BUFSZ;
 	struct epoll_event evs[16];
 	while (!atomic_load(&dp->stopping)) {
 		int n = epoll_wait(w->epfd, evs, 16, -1);

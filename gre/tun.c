@@ -3,6 +3,7 @@
 #include "gre/tun.h"
 
 #include <errno.h>
+#include <linux/virtio_net.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
@@ -24,7 +25,7 @@ int tun_open(const char *name, int nq, int *fds)
 		struct ifreq ifr;
 		memset(&ifr, 0, sizeof(ifr));
 		snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
-		ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE;
+		ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE | IFF_VNET_HDR;
 		if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr) < 0) {
 			int err = -errno;
 			if (fd >= 0)
@@ -37,6 +38,11 @@ int tun_open(const char *name, int nq, int *fds)
 			int off = 0;
 			/* no carrier until an SA is installed */
 			ioctl(fd, TUNSETCARRIER, &off);
+			/* checksums and TCP segmentation left to us (offload.c):
+			 * one read per 64 KiB super-packet.  Best effort: without
+			 * it the kernel segments and we still get a vnet header */
+			unsigned offl = TUN_F_CSUM | TUN_F_TSO4;
+			ioctl(fd, TUNSETOFFLOAD, offl);
 		}
 		fds[i] = fd;
 	}

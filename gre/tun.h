@@ -4,7 +4,10 @@
  * packet-information header: a read returns one bare IP packet.  The device
  * is created without carrier; the tunnel layer turns carrier on only while
  * an SA is installed (TUNSETCARRIER), so routing sees the tunnel go down at
- * once.  The device lives as long as one queue fd is open. */
+ * once.  The device lives as long as one queue fd is open.
+ * Every read and write carries a struct virtio_net_hdr first (IFF_VNET_HDR)
+ * and the device offers checksum and TCPv4 segmentation offload, which
+ * gre/offload.c completes in userspace. */
 #ifndef VTID_GRE_TUN_H
 #define VTID_GRE_TUN_H
 

@@ -209,6 +209,8 @@ int main(int argc, char **argv)
 		ops->destroy(dp);
 		return 1;
 	}
+	/* unbuffered: poll() on fd 0 must see every line stdio has not taken */
+	setvbuf(stdin, NULL, _IONBF, 0);
 	printf("ready\n");
 	fflush(stdout);
 	char line[1024];
