@@ -718,7 +718,7 @@ struct ctl_server *ctl_server_new(struct loop *loop, const char *path, const str
 	umask(old);
 	if (err < 0)
 		goto fail;
-	if (chmod(path, 0660) < 0 || lstat(path, &st) < 0 || listen(srv->fd, 64) < 0) {
+	if (chmod(path, 0660) < 0 || lstat(path, &st) < 0 || listen(srv->fd, 128) < 0) {
 		err = -errno;
 		unlink(path);
 		goto fail;

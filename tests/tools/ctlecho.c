@@ -120,7 +120,7 @@ struct words {
 	int n;
 	char *w[MAXWORDS];
 	int col[MAXWORDS]; /* 0-based column of each word */
-	char buf[1024];
+	char buf[65600];
 };
 
 /* Splits line into words; false if it has too many or is too long. */
