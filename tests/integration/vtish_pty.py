@@ -354,6 +354,21 @@ def scenario_vtid(r):
             t.expect(h + r"#$", what="end back to #")
         r.check("vtish-pty-vtid-modes-and-help", submodes)
 
+        def help_word_and_errors():
+            t.send("sh?")
+            m = t.expect(r"sh\?\n(.*?)\n" + h + r"#sh$",
+                         what="completions of 'sh' then 'sh' redrawn")
+            if "show" not in m.group(1).split():
+                raise Fail("completions of 'sh': %r" % m.group(1))
+            t.send(" cry ikev2 ?")
+            m = t.expect(r"ikev2 \?\n(.*?)" + h + r"#sh cry ikev2 $",
+                         what="help for 'sh cry ikev2 ' and the line redrawn")
+            if "sa" not in m.group(1):
+                raise Fail("help for 'sh cry ikev2 ' lacks 'sa': %r" % m.group(1))
+            t.send("\x15bogus\r")
+            t.expect(r"% .*\n" + h + r"#$", what="an error for 'bogus', prompt back")
+        r.check("vtish-pty-vtid-help-after-word-and-errors", help_word_and_errors)
+
         def abbrev():
             t.send("sh run\r")
             t.expect(r"interface Tunnel1", what="'sh run' (abbreviated) printed the configuration")
