@@ -66,8 +66,8 @@ static void check_tunnel(const struct cfg_model *m, const struct cfg_interface *
 		return;
 	const struct cfg_kr_peer *peer = cfg_peer_for(kr, t->dst);
 	if (!peer)
-		ERR(pp, "%s: no peer in keyring '%s' has an address matching %s", t->name,
-		    kr->name, cfg_ip(t->dst, a));
+		ERR(pp, "%s: no peer in keyring '%s' has an address matching %s", t->name, kr->name,
+		    cfg_ip(t->dst, a));
 	else if (!peer->psk_local[0] || !peer->psk_remote[0])
 		ERR(pp, "%s: keyring '%s' peer '%s' has no %s pre-shared key", t->name, kr->name,
 		    peer->name, peer->psk_local[0] ? "remote" : "local");
@@ -98,8 +98,9 @@ int cfg_validate(const struct cfg_model *m, struct cfg_errors *errs)
 			ERR(p->pos, "ikev2 proposal '%s': aes-cbc needs an integrity algorithm",
 			    p->name);
 		else if (aead && !cbc && p->n_integ)
-			ERR(p->pos, "ikev2 proposal '%s': AEAD encryption takes no integrity "
-				    "(use prf)",
+			ERR(p->pos,
+			    "ikev2 proposal '%s': AEAD encryption takes no integrity "
+			    "(use prf)",
 			    p->name);
 	}
 	for (size_t i = 0; i < m->n_ike_profile; i++) {

@@ -37,8 +37,8 @@ struct node {
 struct ccmd {
 	const struct cli_cmd *cmd;
 	int nnodes;
-	char *syn;  /* mutable copy of the syntax; node strings point into it */
-	char *help; /* mutable copy of the help text */
+	char *syn;	     /* mutable copy of the syntax; node strings point into it */
+	char *help;	     /* mutable copy of the help text */
 	struct node nodes[]; /* compiled at CLI_MAX_NODES, then trimmed to nnodes */
 };
 
@@ -55,7 +55,7 @@ struct cli {
 };
 
 static void set_err(struct cli_error *err, int col, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void set_err(struct cli_error *err, int col, const char *fmt, ...)
 {
 	va_list ap;
@@ -462,7 +462,8 @@ int cli_install(struct cli *cli, const struct cli_cmd *table, size_t n, struct c
 			free(c);
 			return r;
 		}
-		struct ccmd *small = realloc(c, sizeof(*c) + (size_t)c->nnodes * sizeof(struct node));
+		struct ccmd *small =
+		    realloc(c, sizeof(*c) + (size_t)c->nnodes * sizeof(struct node));
 		cli->cmds[cli->n++] = small ? small : c;
 	}
 	return 0;
@@ -615,7 +616,7 @@ struct st {
 	int16_t cmd;
 	int16_t node;
 	bool absorbing; /* a LINE token took this word; it takes the rest */
-	int8_t lvl;     /* match level of the latest word; -1 carried by LINE */
+	int8_t lvl;	/* match level of the latest word; -1 carried by LINE */
 	int score;
 	int16_t path[CLI_MAX_WORDS];
 };
@@ -726,8 +727,9 @@ static int run(const struct cli *cli, int mode, const struct words *w, int nw, s
 				int lvl = token_match(n, word, wl, &oob);
 				if (lvl == L_NONE) {
 					if (nrb < CLI_MAX_NODES)
-						name_add(exp, &nexp,
-							 node_display(n, rbuf[nrb++], sizeof(rbuf[0])));
+						name_add(
+						    exp, &nexp,
+						    node_display(n, rbuf[nrb++], sizeof(rbuf[0])));
 					continue;
 				}
 				struct st *d = st_push(&nxt);
@@ -754,7 +756,8 @@ static int run(const struct cli *cli, int mode, const struct words *w, int nw, s
 			if (lvl >= 0 && lvl != best)
 				continue;
 			if (lvl == L_PARTIAL)
-				name_add(partial, &npartial, cli->cmds[s->cmd]->nodes[s->node].text);
+				name_add(partial, &npartial,
+					 cli->cmds[s->cmd]->nodes[s->node].text);
 			nxt.v[k++] = *s;
 		}
 		nxt.n = k;
@@ -762,8 +765,8 @@ static int run(const struct cli *cli, int mode, const struct words *w, int nw, s
 			char list[160];
 			qsort(partial, (size_t)npartial, sizeof(partial[0]), cmp_str);
 			join_names(list, sizeof(list), partial, npartial, ", ");
-			set_err(err, w->off[wi] + 1, "ambiguous command: '%.*s' could be %s", (int)wl,
-				word, list);
+			set_err(err, w->off[wi] + 1, "ambiguous command: '%.*s' could be %s",
+				(int)wl, word, list);
 			ret = -EINVAL;
 			goto out;
 		}
@@ -776,7 +779,8 @@ static int run(const struct cli *cli, int mode, const struct words *w, int nw, s
 				for (int i = 0; i < nexp; i++)
 					if (exp[i][0] == '(')
 						rng = exp[i];
-				set_err(err, w->off[wi] + 1, "value out of range %s", rng ? rng : "");
+				set_err(err, w->off[wi] + 1, "value out of range %s",
+					rng ? rng : "");
 			} else {
 				char list[160];
 				qsort(exp, (size_t)nexp, sizeof(exp[0]), cmp_str);
@@ -802,7 +806,8 @@ static int run(const struct cli *cli, int mode, const struct words *w, int nw, s
 		for (int a = 0; a < nxt.n; a++) {
 			int dup = -1;
 			for (int b = 0; b < k; b++)
-				if (nxt.v[b].cmd == nxt.v[a].cmd && nxt.v[b].node == nxt.v[a].node &&
+				if (nxt.v[b].cmd == nxt.v[a].cmd &&
+				    nxt.v[b].node == nxt.v[a].node &&
 				    nxt.v[b].absorbing == nxt.v[a].absorbing)
 					dup = b;
 			if (dup < 0)
@@ -924,8 +929,7 @@ int cli_match_line(const struct cli *cli, int mode, const char *line, struct cli
 	return 0;
 }
 
-int cli_execute(const struct cli *cli, int mode, const char *line, void *ctx,
-		struct cli_error *err)
+int cli_execute(const struct cli *cli, int mode, const char *line, void *ctx, struct cli_error *err)
 {
 	struct cli_match m;
 	int r = cli_match_line(cli, mode, line, &m, err);
@@ -1048,8 +1052,8 @@ static int item_add(struct items *it, const char *tok, const char *help)
 	return 0;
 }
 
-static int next_tokens(const struct cli *cli, int mode, const char *line,
-		       struct cli_help_item *out, int max, struct cli_error *err, bool help)
+static int next_tokens(const struct cli *cli, int mode, const char *line, struct cli_help_item *out,
+		       int max, struct cli_error *err, bool help)
 {
 	struct words w;
 	struct stset res = {0};
@@ -1117,8 +1121,8 @@ int cli_complete(const struct cli *cli, int mode, const char *line, struct cli_h
 	return next_tokens(cli, mode, line, out, max, err, false);
 }
 
-int cli_help(const struct cli *cli, int mode, const char *line, struct cli_help_item *out,
-	     int max, struct cli_error *err)
+int cli_help(const struct cli *cli, int mode, const char *line, struct cli_help_item *out, int max,
+	     struct cli_error *err)
 {
 	return next_tokens(cli, mode, line, out, max, err, true);
 }

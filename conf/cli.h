@@ -42,9 +42,9 @@
 enum {
 	CLI_MODE_EXEC = 0,
 	CLI_MAX_MODES = 64,
-	CLI_MAX_WORDS = 128,  /* words in one input line */
-	CLI_MAX_ARGS = 64,    /* captured values in one match */
-	CLI_MAX_NODES = 160,  /* compiled tokens per command */
+	CLI_MAX_WORDS = 128, /* words in one input line */
+	CLI_MAX_ARGS = 64,   /* captured values in one match */
+	CLI_MAX_NODES = 160, /* compiled tokens per command */
 	CLI_MAX_EDGES = 32,
 	CLI_TOKEN_MAX = 64,
 	CLI_HELP_MAX = 128,
@@ -71,15 +71,15 @@ struct cli_cmd {
 };
 
 struct cli_error {
-	int col;       /* 1-based column of the offending input; 0 = no position */
+	int col; /* 1-based column of the offending input; 0 = no position */
 	char msg[192];
 };
 
 struct cli_arg {
-	const char *name;  /* points into the grammar (lives as long as the cli) */
-	char *value;       /* owned copy */
-	int col;           /* 1-based column of the word it came from */
-	bool implicit;     /* a keyword captured under its own text */
+	const char *name; /* points into the grammar (lives as long as the cli) */
+	char *value;	  /* owned copy */
+	int col;	  /* 1-based column of the word it came from */
+	bool implicit;	  /* a keyword captured under its own text */
 };
 
 struct cli_match {
@@ -139,7 +139,7 @@ int cli_complete(const struct cli *cli, int mode, const char *line, struct cli_h
 		 int max, struct cli_error *err);
 /* `?`: every token that may come next, with its description; "<cr>" last
  * when the line is already a complete command.  Same returns as cli_complete. */
-int cli_help(const struct cli *cli, int mode, const char *line, struct cli_help_item *out,
-	     int max, struct cli_error *err);
+int cli_help(const struct cli *cli, int mode, const char *line, struct cli_help_item *out, int max,
+	     struct cli_error *err);
 
 #endif

@@ -621,8 +621,8 @@ static int h_ikp_dpd(const struct cli_match *m, void *ctx, struct cli_error *err
 	}
 	p->dpd_interval = (uint32_t)cfg_num(cli_arg(m, "interval"));
 	p->dpd_retry = (uint32_t)cfg_num(cli_arg(m, "retry"));
-	p->dpd_mode = !strcmp(cli_arg(m, "dmode"), "on-demand") ? CFG_DPD_ON_DEMAND
-								: CFG_DPD_PERIODIC;
+	p->dpd_mode =
+	    !strcmp(cli_arg(m, "dmode"), "on-demand") ? CFG_DPD_ON_DEMAND : CFG_DPD_PERIODIC;
 	return 0;
 }
 
@@ -760,13 +760,13 @@ static int h_ipp_replay(const struct cli_match *m, void *ctx, struct cli_error *
 
 #define ENCRS "<aes-cbc-128|aes-cbc-192|aes-cbc-256|aes-gcm-128|aes-gcm-256|chacha20-poly1305>"
 #define ENCRS_HELP                                                                                 \
-	"AES-CBC with a 128-bit key\nAES-CBC with a 192-bit key\nAES-CBC with a 256-bit key\n"    \
+	"AES-CBC with a 128-bit key\nAES-CBC with a 192-bit key\nAES-CBC with a 256-bit key\n"     \
 	"AES-GCM with a 128-bit key\nAES-GCM with a 256-bit key\nChaCha20-Poly1305\n"
-#define HASHES "<sha1|sha256|sha384|sha512>"
+#define HASHES	    "<sha1|sha256|sha384|sha512>"
 #define HASHES_HELP "SHA-1\nSHA-256\nSHA-384\nSHA-512\n"
-#define GROUPS "<14|15|16|19|20|21|31>"
+#define GROUPS	    "<14|15|16|19|20|21|31>"
 #define GROUPS_HELP                                                                                \
-	"2048-bit MODP\n3072-bit MODP\n4096-bit MODP\n256-bit ECP (P-256)\n384-bit ECP (P-384)\n" \
+	"2048-bit MODP\n3072-bit MODP\n4096-bit MODP\n256-bit ECP (P-256)\n384-bit ECP (P-384)\n"  \
 	"521-bit ECP (P-521)\nCurve25519\n"
 #define IDENT "<address A.B.C.D$addr|fqdn WORD$fqdn_name|key-id WORD$keyid>"
 #define IDENT_HELP                                                                                 \
@@ -774,180 +774,176 @@ static int h_ipp_replay(const struct cli_match *m, void *ctx, struct cli_error *
 	"Key identifier\nKey identifier string\n"
 #define IDENT_MASK "<address A.B.C.D$addr [A.B.C.D$mask]|fqdn WORD$fqdn_name|key-id WORD$keyid>"
 #define IDENT_MASK_HELP                                                                            \
-	"IPv4 address identity\nIPv4 address\nMask\nFully qualified domain name\nDomain name\n"   \
+	"IPv4 address identity\nIPv4 address\nMask\nFully qualified domain name\nDomain name\n"    \
 	"Key identifier\nKey identifier string\n"
 #define EXIT_END(mode)                                                                             \
-	{mode, "exit", "Exit from this mode", cfg_h_exit, 0},                                     \
-		{mode, "end", "Exit to EXEC mode", cfg_h_end, 0}
+	{mode, "exit", "Exit from this mode", cfg_h_exit, 0},                                      \
+	{                                                                                          \
+		mode, "end", "Exit to EXEC mode", cfg_h_end, 0                                     \
+	}
 
 const struct cli_cmd cfg_cmds_crypto[] = {
-	{CFG_MODE_CONFIG, "[no] crypto ikev2 proposal WORD$name",
-	 "Negate a command\nEncryption module\nIKEv2 configuration\nDefine an IKEv2 proposal\n"
-	 "Proposal name",
-	 h_proposal, 0},
-	{CFG_MODE_CONFIG, "[no] crypto ikev2 policy WORD$name",
-	 "Negate a command\nEncryption module\nIKEv2 configuration\nDefine an IKEv2 policy\n"
-	 "Policy name",
-	 h_policy, 0},
-	{CFG_MODE_CONFIG, "[no] crypto ikev2 keyring WORD$name",
-	 "Negate a command\nEncryption module\nIKEv2 configuration\nDefine a keyring\nKeyring name",
-	 h_keyring, 0},
-	{CFG_MODE_CONFIG, "[no] crypto ikev2 profile WORD$name",
-	 "Negate a command\nEncryption module\nIKEv2 configuration\nDefine an IKEv2 profile\n"
-	 "Profile name",
-	 h_ike_profile, 0},
-	{CFG_MODE_CONFIG, "crypto ikev2 keylog WORD$file",
-	 "Encryption module\nIKEv2 configuration\nWrite IKE and ESP keys for Wireshark\nFile name",
-	 h_keylog, 0},
-	{CFG_MODE_CONFIG, "no crypto ikev2 keylog [WORD]",
-	 "Negate a command\nEncryption module\nIKEv2 configuration\nStop writing keys\nFile name",
-	 h_keylog, 0},
-	{CFG_MODE_CONFIG,
-	 "crypto ipsec transform-set WORD$name <esp-aes$enc [<128|192|256>$bits]|esp-gcm$enc "
-	 "[<128|256>$bits]|esp-chacha20-poly1305$enc> "
-	 "[<esp-sha-hmac|esp-sha256-hmac|esp-sha384-hmac|esp-sha512-hmac>$integ]",
-	 "Encryption module\nIPsec configuration\nDefine a transform set\nTransform set name\n"
-	 "ESP with AES-CBC\n128-bit key (default)\n192-bit key\n256-bit key\nESP with AES-GCM\n"
-	 "128-bit key (default)\n256-bit key\nESP with ChaCha20-Poly1305\nESP with HMAC-SHA1\n"
-	 "ESP with HMAC-SHA256\nESP with HMAC-SHA384\nESP with HMAC-SHA512",
-	 h_transform, 0},
-	{CFG_MODE_CONFIG, "no crypto ipsec transform-set WORD$name [LINE]",
-	 "Negate a command\nEncryption module\nIPsec configuration\nDelete a transform set\n"
-	 "Transform set name",
-	 h_transform, 0},
-	{CFG_MODE_CONFIG, "[no] crypto ipsec profile WORD$name",
-	 "Negate a command\nEncryption module\nIPsec configuration\nDefine an IPsec profile\n"
-	 "Profile name",
-	 h_ipsec_profile, 0},
+    {CFG_MODE_CONFIG, "[no] crypto ikev2 proposal WORD$name",
+     "Negate a command\nEncryption module\nIKEv2 configuration\nDefine an IKEv2 proposal\n"
+     "Proposal name",
+     h_proposal, 0},
+    {CFG_MODE_CONFIG, "[no] crypto ikev2 policy WORD$name",
+     "Negate a command\nEncryption module\nIKEv2 configuration\nDefine an IKEv2 policy\n"
+     "Policy name",
+     h_policy, 0},
+    {CFG_MODE_CONFIG, "[no] crypto ikev2 keyring WORD$name",
+     "Negate a command\nEncryption module\nIKEv2 configuration\nDefine a keyring\nKeyring name",
+     h_keyring, 0},
+    {CFG_MODE_CONFIG, "[no] crypto ikev2 profile WORD$name",
+     "Negate a command\nEncryption module\nIKEv2 configuration\nDefine an IKEv2 profile\n"
+     "Profile name",
+     h_ike_profile, 0},
+    {CFG_MODE_CONFIG, "crypto ikev2 keylog WORD$file",
+     "Encryption module\nIKEv2 configuration\nWrite IKE and ESP keys for Wireshark\nFile name",
+     h_keylog, 0},
+    {CFG_MODE_CONFIG, "no crypto ikev2 keylog [WORD]",
+     "Negate a command\nEncryption module\nIKEv2 configuration\nStop writing keys\nFile name",
+     h_keylog, 0},
+    {CFG_MODE_CONFIG,
+     "crypto ipsec transform-set WORD$name <esp-aes$enc [<128|192|256>$bits]|esp-gcm$enc "
+     "[<128|256>$bits]|esp-chacha20-poly1305$enc> "
+     "[<esp-sha-hmac|esp-sha256-hmac|esp-sha384-hmac|esp-sha512-hmac>$integ]",
+     "Encryption module\nIPsec configuration\nDefine a transform set\nTransform set name\n"
+     "ESP with AES-CBC\n128-bit key (default)\n192-bit key\n256-bit key\nESP with AES-GCM\n"
+     "128-bit key (default)\n256-bit key\nESP with ChaCha20-Poly1305\nESP with HMAC-SHA1\n"
+     "ESP with HMAC-SHA256\nESP with HMAC-SHA384\nESP with HMAC-SHA512",
+     h_transform, 0},
+    {CFG_MODE_CONFIG, "no crypto ipsec transform-set WORD$name [LINE]",
+     "Negate a command\nEncryption module\nIPsec configuration\nDelete a transform set\n"
+     "Transform set name",
+     h_transform, 0},
+    {CFG_MODE_CONFIG, "[no] crypto ipsec profile WORD$name",
+     "Negate a command\nEncryption module\nIPsec configuration\nDefine an IPsec profile\n"
+     "Profile name",
+     h_ipsec_profile, 0},
 
-	{CFG_MODE_IKEV2_PROPOSAL, "[no] encryption " ENCRS "...$alg",
-	 "Negate a command\nEncryption algorithms\n" ENCRS_HELP, h_encryption, 0},
-	{CFG_MODE_IKEV2_PROPOSAL, "no encryption", "Negate a command\nEncryption algorithms",
-	 h_encryption, 0},
-	{CFG_MODE_IKEV2_PROPOSAL, "[no] integrity " HASHES "...$alg",
-	 "Negate a command\nIntegrity algorithms\n" HASHES_HELP, h_integrity, 0},
-	{CFG_MODE_IKEV2_PROPOSAL, "no integrity", "Negate a command\nIntegrity algorithms",
-	 h_integrity, 0},
-	{CFG_MODE_IKEV2_PROPOSAL, "[no] prf " HASHES "...$alg",
-	 "Negate a command\nPseudo-random functions\n" HASHES_HELP, h_prf, 0},
-	{CFG_MODE_IKEV2_PROPOSAL, "no prf", "Negate a command\nPseudo-random functions", h_prf, 0},
-	{CFG_MODE_IKEV2_PROPOSAL, "[no] group " GROUPS "...$grp",
-	 "Negate a command\nDiffie-Hellman groups\n" GROUPS_HELP, h_group, 0},
-	{CFG_MODE_IKEV2_PROPOSAL, "no group", "Negate a command\nDiffie-Hellman groups", h_group,
-	 0},
-	EXIT_END(CFG_MODE_IKEV2_PROPOSAL),
+    {CFG_MODE_IKEV2_PROPOSAL, "[no] encryption " ENCRS "...$alg",
+     "Negate a command\nEncryption algorithms\n" ENCRS_HELP, h_encryption, 0},
+    {CFG_MODE_IKEV2_PROPOSAL, "no encryption", "Negate a command\nEncryption algorithms",
+     h_encryption, 0},
+    {CFG_MODE_IKEV2_PROPOSAL, "[no] integrity " HASHES "...$alg",
+     "Negate a command\nIntegrity algorithms\n" HASHES_HELP, h_integrity, 0},
+    {CFG_MODE_IKEV2_PROPOSAL, "no integrity", "Negate a command\nIntegrity algorithms", h_integrity,
+     0},
+    {CFG_MODE_IKEV2_PROPOSAL, "[no] prf " HASHES "...$alg",
+     "Negate a command\nPseudo-random functions\n" HASHES_HELP, h_prf, 0},
+    {CFG_MODE_IKEV2_PROPOSAL, "no prf", "Negate a command\nPseudo-random functions", h_prf, 0},
+    {CFG_MODE_IKEV2_PROPOSAL, "[no] group " GROUPS "...$grp",
+     "Negate a command\nDiffie-Hellman groups\n" GROUPS_HELP, h_group, 0},
+    {CFG_MODE_IKEV2_PROPOSAL, "no group", "Negate a command\nDiffie-Hellman groups", h_group, 0},
+    EXIT_END(CFG_MODE_IKEV2_PROPOSAL),
 
-	{CFG_MODE_IKEV2_POLICY, "[no] proposal WORD$name...",
-	 "Negate a command\nProposals to offer\nProposal name", h_pol_proposal, 0},
-	{CFG_MODE_IKEV2_POLICY, "no proposal", "Negate a command\nProposals to offer",
-	 h_pol_proposal, 0},
-	{CFG_MODE_IKEV2_POLICY, "match address local A.B.C.D$addr",
-	 "Match values\nLocal address\nLocal address\nIPv4 address", h_pol_match, 0},
-	{CFG_MODE_IKEV2_POLICY, "no match address local [A.B.C.D]",
-	 "Negate a command\nMatch values\nLocal address\nLocal address\nIPv4 address", h_pol_match,
-	 0},
-	EXIT_END(CFG_MODE_IKEV2_POLICY),
+    {CFG_MODE_IKEV2_POLICY, "[no] proposal WORD$name...",
+     "Negate a command\nProposals to offer\nProposal name", h_pol_proposal, 0},
+    {CFG_MODE_IKEV2_POLICY, "no proposal", "Negate a command\nProposals to offer", h_pol_proposal,
+     0},
+    {CFG_MODE_IKEV2_POLICY, "match address local A.B.C.D$addr",
+     "Match values\nLocal address\nLocal address\nIPv4 address", h_pol_match, 0},
+    {CFG_MODE_IKEV2_POLICY, "no match address local [A.B.C.D]",
+     "Negate a command\nMatch values\nLocal address\nLocal address\nIPv4 address", h_pol_match, 0},
+    EXIT_END(CFG_MODE_IKEV2_POLICY),
 
-	{CFG_MODE_IKEV2_KEYRING, "[no] peer WORD$name",
-	 "Negate a command\nConfigure a peer and its keys\nPeer name", h_peer, 0},
-	EXIT_END(CFG_MODE_IKEV2_KEYRING),
+    {CFG_MODE_IKEV2_KEYRING, "[no] peer WORD$name",
+     "Negate a command\nConfigure a peer and its keys\nPeer name", h_peer, 0},
+    EXIT_END(CFG_MODE_IKEV2_KEYRING),
 
-	{CFG_MODE_IKEV2_KEYRING_PEER, "description LINE$text",
-	 "Describe this peer\nUp to 255 characters", h_peer_desc, 0},
-	{CFG_MODE_IKEV2_KEYRING_PEER, "no description [LINE]", "Negate a command\nDescription",
-	 h_peer_desc, 0},
-	{CFG_MODE_IKEV2_KEYRING_PEER, "address A.B.C.D$addr [A.B.C.D$mask]",
-	 "Peer address\nIPv4 address\nMask", h_peer_addr, 0},
-	{CFG_MODE_IKEV2_KEYRING_PEER, "no address [A.B.C.D [A.B.C.D]]",
-	 "Negate a command\nPeer address\nIPv4 address\nMask", h_peer_addr, 0},
-	{CFG_MODE_IKEV2_KEYRING_PEER, "identity " IDENT, "Peer identity\n" IDENT_HELP,
-	 h_peer_identity, 0},
-	{CFG_MODE_IKEV2_KEYRING_PEER, "no identity [LINE]", "Negate a command\nPeer identity",
-	 h_peer_identity, 0},
-	{CFG_MODE_IKEV2_KEYRING_PEER, "pre-shared-key [<local|remote>$dir] WORD$secret",
-	 "Pre-shared key (both directions unless local/remote)\nKey this router signs with\n"
-	 "Key the peer signs with\nThe key",
-	 h_peer_psk, 0},
-	{CFG_MODE_IKEV2_KEYRING_PEER, "no pre-shared-key [<local|remote>$dir] [WORD]",
-	 "Negate a command\nPre-shared key\nLocal key\nRemote key\nThe key", h_peer_psk, 0},
-	EXIT_END(CFG_MODE_IKEV2_KEYRING_PEER),
+    {CFG_MODE_IKEV2_KEYRING_PEER, "description LINE$text",
+     "Describe this peer\nUp to 255 characters", h_peer_desc, 0},
+    {CFG_MODE_IKEV2_KEYRING_PEER, "no description [LINE]", "Negate a command\nDescription",
+     h_peer_desc, 0},
+    {CFG_MODE_IKEV2_KEYRING_PEER, "address A.B.C.D$addr [A.B.C.D$mask]",
+     "Peer address\nIPv4 address\nMask", h_peer_addr, 0},
+    {CFG_MODE_IKEV2_KEYRING_PEER, "no address [A.B.C.D [A.B.C.D]]",
+     "Negate a command\nPeer address\nIPv4 address\nMask", h_peer_addr, 0},
+    {CFG_MODE_IKEV2_KEYRING_PEER, "identity " IDENT, "Peer identity\n" IDENT_HELP, h_peer_identity,
+     0},
+    {CFG_MODE_IKEV2_KEYRING_PEER, "no identity [LINE]", "Negate a command\nPeer identity",
+     h_peer_identity, 0},
+    {CFG_MODE_IKEV2_KEYRING_PEER, "pre-shared-key [<local|remote>$dir] WORD$secret",
+     "Pre-shared key (both directions unless local/remote)\nKey this router signs with\n"
+     "Key the peer signs with\nThe key",
+     h_peer_psk, 0},
+    {CFG_MODE_IKEV2_KEYRING_PEER, "no pre-shared-key [<local|remote>$dir] [WORD]",
+     "Negate a command\nPre-shared key\nLocal key\nRemote key\nThe key", h_peer_psk, 0},
+    EXIT_END(CFG_MODE_IKEV2_KEYRING_PEER),
 
-	{CFG_MODE_IKEV2_PROFILE, "description LINE$text",
-	 "Describe this profile\nUp to 255 characters", h_ikp_desc, 0},
-	{CFG_MODE_IKEV2_PROFILE, "no description [LINE]", "Negate a command\nDescription",
-	 h_ikp_desc, 0},
-	{CFG_MODE_IKEV2_PROFILE, "[no] match identity remote " IDENT_MASK,
-	 "Negate a command\nMatch values\nPeer identity\nRemote identity\n" IDENT_MASK_HELP,
-	 h_ikp_match, 0},
-	{CFG_MODE_IKEV2_PROFILE, "identity local " IDENT,
-	 "Identity\nLocal identity (default: the tunnel source address)\n" IDENT_HELP,
-	 h_ikp_identity, 0},
-	{CFG_MODE_IKEV2_PROFILE, "no identity local [LINE]",
-	 "Negate a command\nIdentity\nLocal identity", h_ikp_identity, 0},
-	{CFG_MODE_IKEV2_PROFILE, "[no] authentication <local|remote>$dir pre-share",
-	 "Negate a command\nAuthentication method\nLocal authentication\nRemote authentication\n"
-	 "Pre-shared key",
-	 h_ikp_auth, 0},
-	{CFG_MODE_IKEV2_PROFILE, "keyring local WORD$name",
-	 "Keyring\nLocal keyring\nKeyring name", h_ikp_keyring, 0},
-	{CFG_MODE_IKEV2_PROFILE, "no keyring [local [WORD]]",
-	 "Negate a command\nKeyring\nLocal keyring\nKeyring name", h_ikp_keyring, 0},
-	{CFG_MODE_IKEV2_PROFILE, "lifetime (120-86400)$sec",
-	 "IKE SA lifetime\nSeconds (default 86400)", h_ikp_lifetime, 0},
-	{CFG_MODE_IKEV2_PROFILE, "no lifetime [(120-86400)]", "Negate a command\nIKE SA lifetime",
-	 h_ikp_lifetime, 0},
-	{CFG_MODE_IKEV2_PROFILE,
-	 "dpd (10-3600)$interval (2-60)$retry <periodic|on-demand>$dmode",
-	 "Dead peer detection\nInterval in seconds\nRetry interval in seconds\n"
-	 "Send liveness checks periodically\nCheck only when traffic is one-way",
-	 h_ikp_dpd, 0},
-	{CFG_MODE_IKEV2_PROFILE, "no dpd [LINE]", "Negate a command\nDead peer detection",
-	 h_ikp_dpd, 0},
-	{CFG_MODE_IKEV2_PROFILE, "[no] nat force-encap",
-	 "Negate a command\nNAT traversal\nAlways encapsulate ESP in UDP 4500", h_ikp_nat, 0},
-	EXIT_END(CFG_MODE_IKEV2_PROFILE),
+    {CFG_MODE_IKEV2_PROFILE, "description LINE$text", "Describe this profile\nUp to 255 characters",
+     h_ikp_desc, 0},
+    {CFG_MODE_IKEV2_PROFILE, "no description [LINE]", "Negate a command\nDescription", h_ikp_desc,
+     0},
+    {CFG_MODE_IKEV2_PROFILE, "[no] match identity remote " IDENT_MASK,
+     "Negate a command\nMatch values\nPeer identity\nRemote identity\n" IDENT_MASK_HELP,
+     h_ikp_match, 0},
+    {CFG_MODE_IKEV2_PROFILE, "identity local " IDENT,
+     "Identity\nLocal identity (default: the tunnel source address)\n" IDENT_HELP, h_ikp_identity,
+     0},
+    {CFG_MODE_IKEV2_PROFILE, "no identity local [LINE]",
+     "Negate a command\nIdentity\nLocal identity", h_ikp_identity, 0},
+    {CFG_MODE_IKEV2_PROFILE, "[no] authentication <local|remote>$dir pre-share",
+     "Negate a command\nAuthentication method\nLocal authentication\nRemote authentication\n"
+     "Pre-shared key",
+     h_ikp_auth, 0},
+    {CFG_MODE_IKEV2_PROFILE, "keyring local WORD$name", "Keyring\nLocal keyring\nKeyring name",
+     h_ikp_keyring, 0},
+    {CFG_MODE_IKEV2_PROFILE, "no keyring [local [WORD]]",
+     "Negate a command\nKeyring\nLocal keyring\nKeyring name", h_ikp_keyring, 0},
+    {CFG_MODE_IKEV2_PROFILE, "lifetime (120-86400)$sec", "IKE SA lifetime\nSeconds (default 86400)",
+     h_ikp_lifetime, 0},
+    {CFG_MODE_IKEV2_PROFILE, "no lifetime [(120-86400)]", "Negate a command\nIKE SA lifetime",
+     h_ikp_lifetime, 0},
+    {CFG_MODE_IKEV2_PROFILE, "dpd (10-3600)$interval (2-60)$retry <periodic|on-demand>$dmode",
+     "Dead peer detection\nInterval in seconds\nRetry interval in seconds\n"
+     "Send liveness checks periodically\nCheck only when traffic is one-way",
+     h_ikp_dpd, 0},
+    {CFG_MODE_IKEV2_PROFILE, "no dpd [LINE]", "Negate a command\nDead peer detection", h_ikp_dpd,
+     0},
+    {CFG_MODE_IKEV2_PROFILE, "[no] nat force-encap",
+     "Negate a command\nNAT traversal\nAlways encapsulate ESP in UDP 4500", h_ikp_nat, 0},
+    EXIT_END(CFG_MODE_IKEV2_PROFILE),
 
-	{CFG_MODE_CRYPTO_TRANS, "mode <tunnel|transport>$tmode",
-	 "Encapsulation mode\nTunnel mode (default)\nTransport mode", h_ts_mode, 0},
-	{CFG_MODE_CRYPTO_TRANS, "no mode [LINE]", "Negate a command\nEncapsulation mode",
-	 h_ts_mode, 0},
-	EXIT_END(CFG_MODE_CRYPTO_TRANS),
+    {CFG_MODE_CRYPTO_TRANS, "mode <tunnel|transport>$tmode",
+     "Encapsulation mode\nTunnel mode (default)\nTransport mode", h_ts_mode, 0},
+    {CFG_MODE_CRYPTO_TRANS, "no mode [LINE]", "Negate a command\nEncapsulation mode", h_ts_mode, 0},
+    EXIT_END(CFG_MODE_CRYPTO_TRANS),
 
-	{CFG_MODE_IPSEC_PROFILE, "set transform-set WORD$ts...",
-	 "Set a value\nTransform sets to offer, in order\nTransform set name", h_ipp_ts, 0},
-	{CFG_MODE_IPSEC_PROFILE, "no set transform-set [LINE]",
-	 "Negate a command\nSet a value\nTransform sets", h_ipp_ts, 0},
-	{CFG_MODE_IPSEC_PROFILE, "set ikev2-profile WORD$name",
-	 "Set a value\nIKEv2 profile\nProfile name", h_ipp_ikp, 0},
-	{CFG_MODE_IPSEC_PROFILE, "no set ikev2-profile [WORD]",
-	 "Negate a command\nSet a value\nIKEv2 profile\nProfile name", h_ipp_ikp, 0},
-	{CFG_MODE_IPSEC_PROFILE,
-	 "set pfs <group14|group15|group16|group19|group20|group21|group31>$grp",
-	 "Set a value\nPerfect forward secrecy for Child SAs\n" GROUPS_HELP, h_ipp_pfs, 0},
-	{CFG_MODE_IPSEC_PROFILE, "no set pfs [WORD]", "Negate a command\nSet a value\nPFS",
-	 h_ipp_pfs, 0},
-	{CFG_MODE_IPSEC_PROFILE, "set security-association lifetime seconds (120-2592000)$sec",
-	 "Set a value\nSecurity association parameters\nLifetime\nIn seconds (default 3600)\n"
-	 "Seconds",
-	 h_ipp_life, 0},
-	{CFG_MODE_IPSEC_PROFILE,
-	 "set security-association lifetime kilobytes <(2560-4294967295)$kb|disable>",
-	 "Set a value\nSecurity association parameters\nLifetime\nIn kilobytes (default 4608000)\n"
-	 "Kilobytes\nNo volume limit",
-	 h_ipp_life, 0},
-	{CFG_MODE_IPSEC_PROFILE,
-	 "no set security-association lifetime <seconds|kilobytes> [LINE]",
-	 "Negate a command\nSet a value\nSecurity association parameters\nLifetime\nSeconds\n"
-	 "Kilobytes",
-	 h_ipp_life, 0},
-	{CFG_MODE_IPSEC_PROFILE,
-	 "set security-association replay <window-size (64-4096)$win|disable>",
-	 "Set a value\nSecurity association parameters\nAnti-replay\nWindow size (default 64)\n"
-	 "Packets, a power of two\nNo anti-replay check",
-	 h_ipp_replay, 0},
-	{CFG_MODE_IPSEC_PROFILE, "no set security-association replay [LINE]",
-	 "Negate a command\nSet a value\nSecurity association parameters\nAnti-replay",
-	 h_ipp_replay, 0},
-	EXIT_END(CFG_MODE_IPSEC_PROFILE),
+    {CFG_MODE_IPSEC_PROFILE, "set transform-set WORD$ts...",
+     "Set a value\nTransform sets to offer, in order\nTransform set name", h_ipp_ts, 0},
+    {CFG_MODE_IPSEC_PROFILE, "no set transform-set [LINE]",
+     "Negate a command\nSet a value\nTransform sets", h_ipp_ts, 0},
+    {CFG_MODE_IPSEC_PROFILE, "set ikev2-profile WORD$name",
+     "Set a value\nIKEv2 profile\nProfile name", h_ipp_ikp, 0},
+    {CFG_MODE_IPSEC_PROFILE, "no set ikev2-profile [WORD]",
+     "Negate a command\nSet a value\nIKEv2 profile\nProfile name", h_ipp_ikp, 0},
+    {CFG_MODE_IPSEC_PROFILE,
+     "set pfs <group14|group15|group16|group19|group20|group21|group31>$grp",
+     "Set a value\nPerfect forward secrecy for Child SAs\n" GROUPS_HELP, h_ipp_pfs, 0},
+    {CFG_MODE_IPSEC_PROFILE, "no set pfs [WORD]", "Negate a command\nSet a value\nPFS", h_ipp_pfs,
+     0},
+    {CFG_MODE_IPSEC_PROFILE, "set security-association lifetime seconds (120-2592000)$sec",
+     "Set a value\nSecurity association parameters\nLifetime\nIn seconds (default 3600)\n"
+     "Seconds",
+     h_ipp_life, 0},
+    {CFG_MODE_IPSEC_PROFILE,
+     "set security-association lifetime kilobytes <(2560-4294967295)$kb|disable>",
+     "Set a value\nSecurity association parameters\nLifetime\nIn kilobytes (default 4608000)\n"
+     "Kilobytes\nNo volume limit",
+     h_ipp_life, 0},
+    {CFG_MODE_IPSEC_PROFILE, "no set security-association lifetime <seconds|kilobytes> [LINE]",
+     "Negate a command\nSet a value\nSecurity association parameters\nLifetime\nSeconds\n"
+     "Kilobytes",
+     h_ipp_life, 0},
+    {CFG_MODE_IPSEC_PROFILE, "set security-association replay <window-size (64-4096)$win|disable>",
+     "Set a value\nSecurity association parameters\nAnti-replay\nWindow size (default 64)\n"
+     "Packets, a power of two\nNo anti-replay check",
+     h_ipp_replay, 0},
+    {CFG_MODE_IPSEC_PROFILE, "no set security-association replay [LINE]",
+     "Negate a command\nSet a value\nSecurity association parameters\nAnti-replay", h_ipp_replay,
+     0},
+    EXIT_END(CFG_MODE_IPSEC_PROFILE),
 };
 const size_t cfg_n_cmds_crypto = sizeof(cfg_cmds_crypto) / sizeof(cfg_cmds_crypto[0]);

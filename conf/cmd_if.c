@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SESSION(ctx) ((struct cfg_session *)(ctx))
+#define SESSION(ctx)	  ((struct cfg_session *)(ctx))
 #define REMOVE(arr, n, p) cfg_vec_remove((arr), &(n), sizeof(*(arr)), (size_t)((p) - (arr)))
 
 /* ---- global ---- */
@@ -40,7 +40,7 @@ static int h_dataplane(const struct cli_match *m, void *ctx, struct cli_error *e
 	if (cfg_no(m) || !d)
 		s->cand->dataplane = CFG_DP_AUTO;
 	else
-		s->cand->dataplane = !strcmp(d, "kernel")	 ? CFG_DP_KERNEL
+		s->cand->dataplane = !strcmp(d, "kernel")      ? CFG_DP_KERNEL
 				     : !strcmp(d, "userspace") ? CFG_DP_USERSPACE
 							       : CFG_DP_AUTO;
 	return 0;
@@ -63,7 +63,8 @@ static int if_name(const struct cli_match *m, char *out, struct cli_error *err, 
 			if (!isdigit((unsigned char)d[i]))
 				return cfg_fail(err, col, "invalid tunnel number '%s'", d);
 		if (nd > 9 || (nd > 1 && d[0] == '0'))
-			return cfg_fail(err, col + (int)l, "tunnel number out of range (0-999999999)");
+			return cfg_fail(err, col + (int)l,
+					"tunnel number out of range (0-999999999)");
 		snprintf(out, CFG_NAME_MAX, "Tunnel%s", d);
 		*tunnel = true;
 		return 0;
@@ -531,8 +532,8 @@ static int h_if_ospf(const struct cli_match *m, void *ctx, struct cli_error *err
 static const struct {
 	const char *name;
 	uint8_t num;
-} acl_protos[] = {{"ip", 0}, {"icmp", 1}, {"tcp", 6}, {"udp", 17}, {"gre", 47}, {"esp", 50},
-		  {"ahp", 51}};
+} acl_protos[] = {{"ip", 0},   {"icmp", 1}, {"tcp", 6}, {"udp", 17},
+		  {"gre", 47}, {"esp", 50}, {"ahp", 51}};
 
 static int acl_side(const struct cli_match *m, char p, struct cfg_acl_addr *a, bool ports,
 		    struct cli_error *err)
@@ -692,10 +693,10 @@ static const struct {
 	const char *name;
 	uint8_t v;
 } dscp_names[] = {
-	{"default", 0}, {"cs1", 8},   {"af11", 10}, {"af12", 12}, {"af13", 14}, {"cs2", 16},
-	{"af21", 18},   {"af22", 20}, {"af23", 22}, {"cs3", 24},  {"af31", 26}, {"af32", 28},
-	{"af33", 30},   {"cs4", 32},  {"af41", 34}, {"af42", 36}, {"af43", 38}, {"cs5", 40},
-	{"ef", 46},     {"cs6", 48},  {"cs7", 56},
+    {"default", 0}, {"cs1", 8},	  {"af11", 10}, {"af12", 12}, {"af13", 14}, {"cs2", 16},
+    {"af21", 18},   {"af22", 20}, {"af23", 22}, {"cs3", 24},  {"af31", 26}, {"af32", 28},
+    {"af33", 30},   {"cs4", 32},  {"af41", 34}, {"af42", 36}, {"af43", 38}, {"cs5", 40},
+    {"ef", 46},	    {"cs6", 48},  {"cs7", 56},
 };
 
 int cfg_dscp_value(const char *s)
@@ -720,7 +721,7 @@ const char *cfg_dscp_name(uint8_t v, char *buf)
 }
 
 #define DSCP_ALT                                                                                   \
-	"<(0-63)|default|cs1|af11|af12|af13|cs2|af21|af22|af23|cs3|af31|af32|af33|cs4|af41|"      \
+	"<(0-63)|default|cs1|af11|af12|af13|cs2|af21|af22|af23|cs3|af31|af32|af33|cs4|af41|"       \
 	"af42|af43|cs5|ef|cs6|cs7>"
 
 /* ---- config-cmap ---- */
@@ -831,166 +832,156 @@ static int h_pmc_action(const struct cli_match *m, void *ctx, struct cli_error *
 }
 
 #define EXIT_END(mode)                                                                             \
-	{mode, "exit", "Exit from this mode", cfg_h_exit, 0},                                     \
-		{mode, "end", "Exit to EXEC mode", cfg_h_end, 0}
+	{mode, "exit", "Exit from this mode", cfg_h_exit, 0},                                      \
+	{                                                                                          \
+		mode, "end", "Exit to EXEC mode", cfg_h_end, 0                                     \
+	}
 
 #define ACL_SIDE(p)                                                                                \
-	"<any$" p "any|host$" p "host A.B.C.D$" p "haddr|A.B.C.D$" p "addr A.B.C.D$" p "wild> "   \
-	"[<eq|neq|lt|gt>$" p "op (0-65535)$" p "p1|range$" p "op (0-65535)$" p "p1 (0-65535)$" p \
+	"<any$" p "any|host$" p "host A.B.C.D$" p "haddr|A.B.C.D$" p "addr A.B.C.D$" p "wild> "    \
+	"[<eq|neq|lt|gt>$" p "op (0-65535)$" p "p1|range$" p "op (0-65535)$" p "p1 (0-65535)$" p   \
 	"p2]"
 #define ACL_SIDE_HELP                                                                              \
 	"Any address\nA single host\nHost address\nAddress\nWildcard bits\nPort equal to\n"        \
 	"Port not equal to\nPort below\nPort above\nPort\nPort range\nFirst port\nLast port\n"
 
 const struct cli_cmd cfg_cmds_if[] = {
-	{CFG_MODE_CONFIG, "hostname WORD$name", "Set the system name\nThis router's name",
-	 h_hostname, 0},
-	{CFG_MODE_CONFIG, "no hostname [WORD]", "Negate a command\nSystem name\nName", h_hostname,
-	 0},
-	{CFG_MODE_CONFIG, "dataplane <auto|userspace|kernel>$dp",
-	 "Packet processing backend\nKernel when it supports GRE and ESP, else userspace "
-	 "(default)\nTUN devices, GRE and ESP in vtid\nKernel GRE devices and XFRM",
-	 h_dataplane, 0},
-	{CFG_MODE_CONFIG, "no dataplane [WORD]", "Negate a command\nPacket processing backend",
-	 h_dataplane, 0},
-	{CFG_MODE_CONFIG, "[no] interface WORD$name",
-	 "Negate a command\nSelect an interface to configure\nInterface name (TunnelN, eth1)",
-	 h_interface, 0},
-	{CFG_MODE_CONFIG, "[no] ip access-list extended WORD$name",
-	 "Negate a command\nIP configuration\nNamed access list\nExtended access list\n"
-	 "Access list name",
-	 h_acl, 0},
-	{CFG_MODE_CONFIG, "[no] class-map [<match-any|match-all>$type] WORD$name",
-	 "Negate a command\nDefine a traffic class\nAny match line classifies\n"
-	 "All match lines must match (default)\nClass map name",
-	 h_class_map, 0},
-	{CFG_MODE_CONFIG, "[no] policy-map WORD$name",
-	 "Negate a command\nDefine a QoS policy\nPolicy map name", h_policy_map, 0},
-	{CFG_MODE_CONFIG, "[no] router ospf [(1-65535)]",
-	 "Negate a command\nRouting process\nOSPF (lines kept for FRR)\nInstance number",
-	 h_router, 0},
-	{CFG_MODE_CONFIG, "[no] router bgp (1-4294967295) [LINE]",
-	 "Negate a command\nRouting process\nBGP (lines kept for FRR)\nAutonomous system number\n"
-	 "vrf NAME, view NAME",
-	 h_router, 0},
-	{CFG_MODE_CONFIG, "[no] bfd", "Negate a command\nBFD configuration (kept for FRR)",
-	 h_router, 0},
-	{CFG_MODE_CONFIG, "exit", "Exit configuration mode", cfg_h_exit, 0},
-	{CFG_MODE_CONFIG, "end", "Exit to EXEC mode", cfg_h_end, 0},
+    {CFG_MODE_CONFIG, "hostname WORD$name", "Set the system name\nThis router's name", h_hostname,
+     0},
+    {CFG_MODE_CONFIG, "no hostname [WORD]", "Negate a command\nSystem name\nName", h_hostname, 0},
+    {CFG_MODE_CONFIG, "dataplane <auto|userspace|kernel>$dp",
+     "Packet processing backend\nKernel when it supports GRE and ESP, else userspace "
+     "(default)\nTUN devices, GRE and ESP in vtid\nKernel GRE devices and XFRM",
+     h_dataplane, 0},
+    {CFG_MODE_CONFIG, "no dataplane [WORD]", "Negate a command\nPacket processing backend",
+     h_dataplane, 0},
+    {CFG_MODE_CONFIG, "[no] interface WORD$name",
+     "Negate a command\nSelect an interface to configure\nInterface name (TunnelN, eth1)",
+     h_interface, 0},
+    {CFG_MODE_CONFIG, "[no] ip access-list extended WORD$name",
+     "Negate a command\nIP configuration\nNamed access list\nExtended access list\n"
+     "Access list name",
+     h_acl, 0},
+    {CFG_MODE_CONFIG, "[no] class-map [<match-any|match-all>$type] WORD$name",
+     "Negate a command\nDefine a traffic class\nAny match line classifies\n"
+     "All match lines must match (default)\nClass map name",
+     h_class_map, 0},
+    {CFG_MODE_CONFIG, "[no] policy-map WORD$name",
+     "Negate a command\nDefine a QoS policy\nPolicy map name", h_policy_map, 0},
+    {CFG_MODE_CONFIG, "[no] router ospf [(1-65535)]",
+     "Negate a command\nRouting process\nOSPF (lines kept for FRR)\nInstance number", h_router, 0},
+    {CFG_MODE_CONFIG, "[no] router bgp (1-4294967295) [LINE]",
+     "Negate a command\nRouting process\nBGP (lines kept for FRR)\nAutonomous system number\n"
+     "vrf NAME, view NAME",
+     h_router, 0},
+    {CFG_MODE_CONFIG, "[no] bfd", "Negate a command\nBFD configuration (kept for FRR)", h_router,
+     0},
+    {CFG_MODE_CONFIG, "exit", "Exit configuration mode", cfg_h_exit, 0},
+    {CFG_MODE_CONFIG, "end", "Exit to EXEC mode", cfg_h_end, 0},
 
-	{CFG_MODE_ROUTER, "LINE$line", "A routing line, passed to FRR as written", h_router_line,
-	 0},
-	EXIT_END(CFG_MODE_ROUTER),
+    {CFG_MODE_ROUTER, "LINE$line", "A routing line, passed to FRR as written", h_router_line, 0},
+    EXIT_END(CFG_MODE_ROUTER),
 
-	{CFG_MODE_IF, "description LINE$text", "Interface description\nUp to 255 characters",
-	 h_if_desc, 0},
-	{CFG_MODE_IF, "no description [LINE]", "Negate a command\nInterface description",
-	 h_if_desc, 0},
-	{CFG_MODE_IF, "ip address A.B.C.D$addr A.B.C.D$mask",
-	 "IP configuration\nSet the IPv4 address\nIPv4 address\nNetwork mask", h_if_addr, 0},
-	{CFG_MODE_IF, "no ip address [A.B.C.D [A.B.C.D]]",
-	 "Negate a command\nIP configuration\nIPv4 address\nIPv4 address\nNetwork mask", h_if_addr,
-	 0},
-	{CFG_MODE_IF, "ip mtu (68-9000)$mtu", "IP configuration\nIP MTU of the tunnel\nBytes",
-	 h_if_mtu, 0},
-	{CFG_MODE_IF, "no ip mtu [(68-9000)]", "Negate a command\nIP configuration\nIP MTU",
-	 h_if_mtu, 0},
-	{CFG_MODE_IF, "ip tcp adjust-mss (500-1460)$mss",
-	 "IP configuration\nTCP\nClamp the MSS of TCP SYNs\nBytes", h_if_mss, 0},
-	{CFG_MODE_IF, "no ip tcp adjust-mss [(500-1460)]",
-	 "Negate a command\nIP configuration\nTCP\nMSS clamping", h_if_mss, 0},
-	{CFG_MODE_IF, "tunnel source <A.B.C.D$addr|WORD$ifname>",
-	 "Tunnel settings\nLocal endpoint\nSource address\nInterface whose address is used",
-	 h_if_source, 0},
-	{CFG_MODE_IF, "no tunnel source [WORD]", "Negate a command\nTunnel settings\nSource",
-	 h_if_source, 0},
-	{CFG_MODE_IF, "tunnel destination A.B.C.D$dst",
-	 "Tunnel settings\nRemote endpoint\nDestination address", h_if_dest, 0},
-	{CFG_MODE_IF, "no tunnel destination [A.B.C.D]",
-	 "Negate a command\nTunnel settings\nRemote endpoint", h_if_dest, 0},
-	{CFG_MODE_IF, "tunnel mode <gre ip|ipsec ipv4>",
-	 "Tunnel settings\nEncapsulation\nGRE (default)\nover IPv4\nNative IPsec (VTI)\n"
-	 "over IPv4",
-	 h_if_mode, 0},
-	{CFG_MODE_IF, "no tunnel mode [LINE]", "Negate a command\nTunnel settings\nEncapsulation",
-	 h_if_mode, 0},
-	{CFG_MODE_IF, "tunnel key (0-4294967295)$key", "Tunnel settings\nGRE key\nKey",
-	 h_if_key, 0},
-	{CFG_MODE_IF, "no tunnel key [(0-4294967295)]",
-	 "Negate a command\nTunnel settings\nGRE key", h_if_key, 0},
-	{CFG_MODE_IF, "tunnel protection ipsec profile WORD$name",
-	 "Tunnel settings\nProtect with IPsec\nIPsec\nIPsec profile\nProfile name",
-	 h_if_protection, 0},
-	{CFG_MODE_IF, "no tunnel protection [LINE]",
-	 "Negate a command\nTunnel settings\nIPsec protection", h_if_protection, 0},
-	{CFG_MODE_IF, "keepalive [(1-32767)$period [(1-255)$retries]]",
-	 "GRE keepalives\nSeconds between keepalives (default 10)\nRetries (default 3)",
-	 h_if_keepalive, 0},
-	{CFG_MODE_IF, "no keepalive [LINE]", "Negate a command\nGRE keepalives", h_if_keepalive,
-	 0},
-	{CFG_MODE_IF, "bandwidth (1-10000000)$bw",
-	 "Bandwidth for routing metrics and QoS\nKilobits per second", h_if_bandwidth, 0},
-	{CFG_MODE_IF, "no bandwidth [(1-10000000)]", "Negate a command\nBandwidth",
-	 h_if_bandwidth, 0},
-	{CFG_MODE_IF, "[no] shutdown", "Negate a command\nDisable the interface", h_if_shutdown,
-	 0},
-	{CFG_MODE_IF, "ip access-group WORD$name <in|out>$dir",
-	 "IP configuration\nFilter with an access list\nAccess list name\nInbound\nOutbound",
-	 h_if_acl, 0},
-	{CFG_MODE_IF, "no ip access-group [WORD] <in|out>$dir",
-	 "Negate a command\nIP configuration\nAccess list\nName\nInbound\nOutbound", h_if_acl, 0},
-	{CFG_MODE_IF, "service-policy <input|output>$dir WORD$name",
-	 "Attach a QoS policy\nInbound\nOutbound\nPolicy map name", h_if_sp, 0},
-	{CFG_MODE_IF, "no service-policy <input|output>$dir [WORD]",
-	 "Negate a command\nQoS policy\nInbound\nOutbound\nName", h_if_sp, 0},
-	{CFG_MODE_IF, "[no] ip ospf LINE$rest",
-	 "Negate a command\nIP configuration\nOSPF interface settings (passed to FRR)\n"
-	 "area, cost, network, hello-interval, dead-interval, bfd...",
-	 h_if_ospf, 0},
-	EXIT_END(CFG_MODE_IF),
+    {CFG_MODE_IF, "description LINE$text", "Interface description\nUp to 255 characters", h_if_desc,
+     0},
+    {CFG_MODE_IF, "no description [LINE]", "Negate a command\nInterface description", h_if_desc, 0},
+    {CFG_MODE_IF, "ip address A.B.C.D$addr A.B.C.D$mask",
+     "IP configuration\nSet the IPv4 address\nIPv4 address\nNetwork mask", h_if_addr, 0},
+    {CFG_MODE_IF, "no ip address [A.B.C.D [A.B.C.D]]",
+     "Negate a command\nIP configuration\nIPv4 address\nIPv4 address\nNetwork mask", h_if_addr, 0},
+    {CFG_MODE_IF, "ip mtu (68-9000)$mtu", "IP configuration\nIP MTU of the tunnel\nBytes", h_if_mtu,
+     0},
+    {CFG_MODE_IF, "no ip mtu [(68-9000)]", "Negate a command\nIP configuration\nIP MTU", h_if_mtu,
+     0},
+    {CFG_MODE_IF, "ip tcp adjust-mss (500-1460)$mss",
+     "IP configuration\nTCP\nClamp the MSS of TCP SYNs\nBytes", h_if_mss, 0},
+    {CFG_MODE_IF, "no ip tcp adjust-mss [(500-1460)]",
+     "Negate a command\nIP configuration\nTCP\nMSS clamping", h_if_mss, 0},
+    {CFG_MODE_IF, "tunnel source <A.B.C.D$addr|WORD$ifname>",
+     "Tunnel settings\nLocal endpoint\nSource address\nInterface whose address is used",
+     h_if_source, 0},
+    {CFG_MODE_IF, "no tunnel source [WORD]", "Negate a command\nTunnel settings\nSource",
+     h_if_source, 0},
+    {CFG_MODE_IF, "tunnel destination A.B.C.D$dst",
+     "Tunnel settings\nRemote endpoint\nDestination address", h_if_dest, 0},
+    {CFG_MODE_IF, "no tunnel destination [A.B.C.D]",
+     "Negate a command\nTunnel settings\nRemote endpoint", h_if_dest, 0},
+    {CFG_MODE_IF, "tunnel mode <gre ip|ipsec ipv4>",
+     "Tunnel settings\nEncapsulation\nGRE (default)\nover IPv4\nNative IPsec (VTI)\n"
+     "over IPv4",
+     h_if_mode, 0},
+    {CFG_MODE_IF, "no tunnel mode [LINE]", "Negate a command\nTunnel settings\nEncapsulation",
+     h_if_mode, 0},
+    {CFG_MODE_IF, "tunnel key (0-4294967295)$key", "Tunnel settings\nGRE key\nKey", h_if_key, 0},
+    {CFG_MODE_IF, "no tunnel key [(0-4294967295)]", "Negate a command\nTunnel settings\nGRE key",
+     h_if_key, 0},
+    {CFG_MODE_IF, "tunnel protection ipsec profile WORD$name",
+     "Tunnel settings\nProtect with IPsec\nIPsec\nIPsec profile\nProfile name", h_if_protection, 0},
+    {CFG_MODE_IF, "no tunnel protection [LINE]",
+     "Negate a command\nTunnel settings\nIPsec protection", h_if_protection, 0},
+    {CFG_MODE_IF, "keepalive [(1-32767)$period [(1-255)$retries]]",
+     "GRE keepalives\nSeconds between keepalives (default 10)\nRetries (default 3)", h_if_keepalive,
+     0},
+    {CFG_MODE_IF, "no keepalive [LINE]", "Negate a command\nGRE keepalives", h_if_keepalive, 0},
+    {CFG_MODE_IF, "bandwidth (1-10000000)$bw",
+     "Bandwidth for routing metrics and QoS\nKilobits per second", h_if_bandwidth, 0},
+    {CFG_MODE_IF, "no bandwidth [(1-10000000)]", "Negate a command\nBandwidth", h_if_bandwidth, 0},
+    {CFG_MODE_IF, "[no] shutdown", "Negate a command\nDisable the interface", h_if_shutdown, 0},
+    {CFG_MODE_IF, "ip access-group WORD$name <in|out>$dir",
+     "IP configuration\nFilter with an access list\nAccess list name\nInbound\nOutbound", h_if_acl,
+     0},
+    {CFG_MODE_IF, "no ip access-group [WORD] <in|out>$dir",
+     "Negate a command\nIP configuration\nAccess list\nName\nInbound\nOutbound", h_if_acl, 0},
+    {CFG_MODE_IF, "service-policy <input|output>$dir WORD$name",
+     "Attach a QoS policy\nInbound\nOutbound\nPolicy map name", h_if_sp, 0},
+    {CFG_MODE_IF, "no service-policy <input|output>$dir [WORD]",
+     "Negate a command\nQoS policy\nInbound\nOutbound\nName", h_if_sp, 0},
+    {CFG_MODE_IF, "[no] ip ospf LINE$rest",
+     "Negate a command\nIP configuration\nOSPF interface settings (passed to FRR)\n"
+     "area, cost, network, hello-interval, dead-interval, bfd...",
+     h_if_ospf, 0},
+    EXIT_END(CFG_MODE_IF),
 
-	{CFG_MODE_ACL,
-	 "[no] [(1-2147483647)$seq] <permit|deny>$action "
-	 "<ip|tcp|udp|icmp|gre|esp|ahp|(0-255)>$proto " ACL_SIDE("s") " " ACL_SIDE("d")
-	 " [established$est] [log$log]",
-	 "Negate a command\nSequence number\nForward matching packets\nDrop matching packets\n"
-	 "Any IP protocol\nTCP\nUDP\nICMP\nGRE\nESP\nAH\nProtocol number\n" ACL_SIDE_HELP
-		 ACL_SIDE_HELP "Established TCP connections\nLog matches",
-	 h_acl_rule, 0},
-	{CFG_MODE_ACL, "[no] [(1-2147483647)$seq] remark LINE$text",
-	 "Negate a command\nSequence number\nComment\nText", h_acl_remark, 0},
-	{CFG_MODE_ACL, "no (1-2147483647)$seq", "Negate a command\nDelete this entry", h_acl_noseq,
-	 0},
-	EXIT_END(CFG_MODE_ACL),
+    {CFG_MODE_ACL,
+     "[no] [(1-2147483647)$seq] <permit|deny>$action "
+     "<ip|tcp|udp|icmp|gre|esp|ahp|(0-255)>$proto " ACL_SIDE("s") " " ACL_SIDE(
+	 "d") " [established$est] [log$log]",
+     "Negate a command\nSequence number\nForward matching packets\nDrop matching packets\n"
+     "Any IP protocol\nTCP\nUDP\nICMP\nGRE\nESP\nAH\nProtocol number\n" ACL_SIDE_HELP ACL_SIDE_HELP
+     "Established TCP connections\nLog matches",
+     h_acl_rule, 0},
+    {CFG_MODE_ACL, "[no] [(1-2147483647)$seq] remark LINE$text",
+     "Negate a command\nSequence number\nComment\nText", h_acl_remark, 0},
+    {CFG_MODE_ACL, "no (1-2147483647)$seq", "Negate a command\nDelete this entry", h_acl_noseq, 0},
+    EXIT_END(CFG_MODE_ACL),
 
-	{CFG_MODE_CMAP, "[no] match access-group name WORD$acl",
-	 "Negate a command\nClassification criteria\nAccess list\nNamed access list\nName",
-	 h_cm_match, 0},
-	{CFG_MODE_CMAP, "[no] match dscp " DSCP_ALT "...$val",
-	 "Negate a command\nClassification criteria\nDSCP values\nValue", h_cm_match, 0},
-	{CFG_MODE_CMAP, "[no] match any", "Negate a command\nClassification criteria\nAll packets",
-	 h_cm_match, 0},
-	EXIT_END(CFG_MODE_CMAP),
+    {CFG_MODE_CMAP, "[no] match access-group name WORD$acl",
+     "Negate a command\nClassification criteria\nAccess list\nNamed access list\nName", h_cm_match,
+     0},
+    {CFG_MODE_CMAP, "[no] match dscp " DSCP_ALT "...$val",
+     "Negate a command\nClassification criteria\nDSCP values\nValue", h_cm_match, 0},
+    {CFG_MODE_CMAP, "[no] match any", "Negate a command\nClassification criteria\nAll packets",
+     h_cm_match, 0},
+    EXIT_END(CFG_MODE_CMAP),
 
-	{CFG_MODE_PMAP, "[no] class WORD$name",
-	 "Negate a command\nPolicy for a class\nClass map name (or class-default)", h_pm_class, 0},
-	EXIT_END(CFG_MODE_PMAP),
+    {CFG_MODE_PMAP, "[no] class WORD$name",
+     "Negate a command\nPolicy for a class\nClass map name (or class-default)", h_pm_class, 0},
+    EXIT_END(CFG_MODE_PMAP),
 
-	{CFG_MODE_PMAP_C, "priority [(8-100000000)$kbps]",
-	 "Strict priority queue\nLimit in kilobits per second", h_pmc_action, 0},
-	{CFG_MODE_PMAP_C, "bandwidth <(8-100000000)$kbps|percent (1-100)$pct>",
-	 "Guaranteed bandwidth\nKilobits per second\nPercent of the interface\nPercent",
-	 h_pmc_action, 0},
-	{CFG_MODE_PMAP_C, "shape average (8000-100000000000)$bps",
-	 "Traffic shaping\nAverage rate\nBits per second", h_pmc_action, 0},
-	{CFG_MODE_PMAP_C, "police (8000-100000000000)$bps",
-	 "Traffic policing\nBits per second", h_pmc_action, 0},
-	{CFG_MODE_PMAP_C, "set dscp " DSCP_ALT "$val", "Mark packets\nDSCP\nValue", h_pmc_action,
-	 0},
-	{CFG_MODE_PMAP_C, "no <priority|bandwidth|shape|police> [LINE]",
-	 "Negate a command\nPriority\nBandwidth\nShaping\nPolicing", h_pmc_action, 0},
-	{CFG_MODE_PMAP_C, "no set dscp [LINE]", "Negate a command\nMark packets\nDSCP",
-	 h_pmc_action, 0},
-	EXIT_END(CFG_MODE_PMAP_C),
+    {CFG_MODE_PMAP_C, "priority [(8-100000000)$kbps]",
+     "Strict priority queue\nLimit in kilobits per second", h_pmc_action, 0},
+    {CFG_MODE_PMAP_C, "bandwidth <(8-100000000)$kbps|percent (1-100)$pct>",
+     "Guaranteed bandwidth\nKilobits per second\nPercent of the interface\nPercent", h_pmc_action,
+     0},
+    {CFG_MODE_PMAP_C, "shape average (8000-100000000000)$bps",
+     "Traffic shaping\nAverage rate\nBits per second", h_pmc_action, 0},
+    {CFG_MODE_PMAP_C, "police (8000-100000000000)$bps", "Traffic policing\nBits per second",
+     h_pmc_action, 0},
+    {CFG_MODE_PMAP_C, "set dscp " DSCP_ALT "$val", "Mark packets\nDSCP\nValue", h_pmc_action, 0},
+    {CFG_MODE_PMAP_C, "no <priority|bandwidth|shape|police> [LINE]",
+     "Negate a command\nPriority\nBandwidth\nShaping\nPolicing", h_pmc_action, 0},
+    {CFG_MODE_PMAP_C, "no set dscp [LINE]", "Negate a command\nMark packets\nDSCP", h_pmc_action,
+     0},
+    EXIT_END(CFG_MODE_PMAP_C),
 };
 const size_t cfg_n_cmds_if = sizeof(cfg_cmds_if) / sizeof(cfg_cmds_if[0]);

@@ -111,8 +111,8 @@ struct cfg_model *cfg_session_take(struct cfg_session *s);
 /* ? and TAB in the current mode. */
 int cfg_session_help(const struct cfg_session *s, const char *line, struct cli_help_item *out,
 		     int max, struct cli_error *err);
-int cfg_session_complete(const struct cfg_session *s, const char *line,
-			 struct cli_help_item *out, int max, struct cli_error *err);
+int cfg_session_complete(const struct cfg_session *s, const char *line, struct cli_help_item *out,
+			 int max, struct cli_error *err);
 
 /* The canonical text. */
 struct cfg_buf {

@@ -175,8 +175,7 @@ static void resolve_crypto(const struct cfg_model *m, const struct cfg_interface
 	resolve_proposals(m, h);
 }
 
-int cfg_tunnel_resolve(const struct cfg_model *m, const char *name,
-		       struct cfg_tunnel_resolved *out)
+int cfg_tunnel_resolve(const struct cfg_model *m, const char *name, struct cfg_tunnel_resolved *out)
 {
 	memset(out, 0, sizeof(*out));
 	const struct cfg_interface *t = cfg_find_interface(m, name);
@@ -255,8 +254,8 @@ static bool acl_changed(const struct cfg_model *a, const struct cfg_model *b, co
 	const struct cfg_acl *x = cfg_find_acl(a, name), *y = cfg_find_acl(b, name);
 	if (!x || !y)
 		return x != y;
-	return x->n_ent != y->n_ent || (x->n_ent && memcmp(x->ent, y->ent,
-							   x->n_ent * sizeof(*x->ent)));
+	return x->n_ent != y->n_ent ||
+	       (x->n_ent && memcmp(x->ent, y->ent, x->n_ent * sizeof(*x->ent)));
 }
 
 static bool cmap_changed(const struct cfg_model *a, const struct cfg_model *b, const char *name)

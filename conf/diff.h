@@ -43,7 +43,7 @@ struct cfg_tunnel_hard {
 	uint16_t pfs_group;
 	uint32_t sa_lifetime_s;
 	uint64_t sa_lifetime_kb; /* 0 = disabled */
-	uint32_t replay_window;  /* 0 = disabled */
+	uint32_t replay_window;	 /* 0 = disabled */
 	char ike_profile[CFG_NAME_MAX];
 	int n_match;
 	struct cfg_identity match[CFG_MATCH_MAX];
@@ -84,13 +84,13 @@ int cfg_tunnel_resolve(const struct cfg_model *m, const char *name,
 void cfg_tunnel_resolved_wipe(struct cfg_tunnel_resolved *r);
 
 enum cfg_change_kind {
-	CFG_CH_GLOBALS = 1,    /* what: CFG_W_HOSTNAME | CFG_W_DATAPLANE | CFG_W_KEYLOG */
+	CFG_CH_GLOBALS = 1, /* what: CFG_W_HOSTNAME | CFG_W_DATAPLANE | CFG_W_KEYLOG */
 	CFG_CH_TUNNEL_REMOVE,
 	CFG_CH_TUNNEL_RESTART, /* endpoints or resolved crypto changed */
 	CFG_CH_TUNNEL_ADD,
-	CFG_CH_TUNNEL_UPDATE,  /* what: CFG_W_* of the soft fields */
-	CFG_CH_QOS,            /* access-lists / class-maps / policy-maps changed */
-	CFG_CH_ROUTING,        /* router blocks or any interface's ip ospf lines */
+	CFG_CH_TUNNEL_UPDATE, /* what: CFG_W_* of the soft fields */
+	CFG_CH_QOS,	      /* access-lists / class-maps / policy-maps changed */
+	CFG_CH_ROUTING,	      /* router blocks or any interface's ip ospf lines */
 };
 
 enum {
@@ -101,7 +101,7 @@ enum {
 	CFG_W_BANDWIDTH = 1 << 4,
 	CFG_W_MTU = 1 << 5,
 	CFG_W_MSS = 1 << 6,
-	CFG_W_ACL = 1 << 7,        /* also: the content of a referenced access-list */
+	CFG_W_ACL = 1 << 7,	       /* also: the content of a referenced access-list */
 	CFG_W_SERVICE_POLICY = 1 << 8, /* also: a referenced policy-map or its classes */
 	CFG_W_OSPF = 1 << 9,
 };

@@ -8,7 +8,7 @@
 /* Growable arrays: returns a zeroed new last element or NULL. */
 void *cfg_vec_push(void **v, size_t *n, size_t *cap, size_t elem);
 void cfg_vec_remove(void *v, size_t *n, size_t elem, size_t i);
-#define CFG_PUSH(arr, n, cap) \
+#define CFG_PUSH(arr, n, cap)                                                                      \
 	((__typeof__(arr))cfg_vec_push((void **)&(arr), &(n), &(cap), sizeof(*(arr))))
 
 void cfg_keyring_fini(struct cfg_keyring *kr);
@@ -30,9 +30,9 @@ struct cfg_session {
 	struct cfg_model *cand;
 	int depth; /* lv[0] is global config */
 	struct cfg_level lv[CFG_MAX_DEPTH];
-	int line_no;     /* line being applied */
+	int line_no;	 /* line being applied */
 	int line_indent; /* its leading whitespace (files) */
-	bool file;       /* reading a file: indentation rules for verbatim blocks */
+	bool file;	 /* reading a file: indentation rules for verbatim blocks */
 };
 
 /* Runs one line in exactly the current mode (no fallback). */
@@ -41,12 +41,11 @@ int cfg_cmd_exec(struct cfg_session *s, const char *line, struct cli_error *err)
 bool cfg_mask_ok(uint32_t mask_net);
 const struct cfg_kr_peer *cfg_peer_for(const struct cfg_keyring *kr, uint32_t dst);
 void cfg_errors_add(struct cfg_errors *errs, int line, int col, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
+    __attribute__((format(printf, 4, 5)));
 
 /* Helpers for command handlers (session.c). */
 int cfg_fail(struct cli_error *err, int col, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 int cfg_argcol(const struct cli_match *m, const char *name);
 bool cfg_no(const struct cli_match *m);
 struct cfg_level *cfg_top(struct cfg_session *s);

@@ -20,9 +20,9 @@ enum {
 	CFG_NAME_MAX = 64,
 	CFG_TEXT_MAX = 256, /* description, remark, verbatim line */
 	CFG_PSK_MAX = 128,
-	CFG_LIST_MAX = 8,   /* algorithms, groups, proposals, transform-sets per object */
+	CFG_LIST_MAX = 8, /* algorithms, groups, proposals, transform-sets per object */
 	CFG_ALG_MAX = 24,
-	CFG_MATCH_MAX = 8,  /* match identity remote lines per profile */
+	CFG_MATCH_MAX = 8, /* match identity remote lines per profile */
 };
 
 /* A file position; line 0 means "typed interactively". */
@@ -37,7 +37,7 @@ struct cfg_proposal {
 	char encr[CFG_LIST_MAX][CFG_ALG_MAX];  /* suite names: aes-cbc-256, aes-gcm-128, ... */
 	char integ[CFG_LIST_MAX][CFG_ALG_MAX]; /* sha1 sha256 sha384 sha512 */
 	char prf[CFG_LIST_MAX][CFG_ALG_MAX];
-	uint16_t group[CFG_LIST_MAX];          /* 14 15 16 19 20 21 31 */
+	uint16_t group[CFG_LIST_MAX]; /* 14 15 16 19 20 21 31 */
 	struct cfg_pos pos;
 };
 
@@ -56,7 +56,7 @@ enum cfg_id_type { CFG_ID_NONE = 0, CFG_ID_ADDRESS, CFG_ID_FQDN, CFG_ID_KEYID };
 
 struct cfg_identity {
 	enum cfg_id_type type;
-	uint32_t addr, mask;      /* ADDRESS (mask only for match identity remote) */
+	uint32_t addr, mask; /* ADDRESS (mask only for match identity remote) */
 	bool has_mask;
 	char str[CFG_NAME_MAX * 2]; /* FQDN / key-id */
 };
@@ -94,7 +94,7 @@ struct cfg_ike_profile {
 	bool auth_local_psk, auth_remote_psk;
 	char keyring[CFG_NAME_MAX];
 	struct cfg_pos keyring_pos;
-	uint32_t lifetime; /* seconds; IOS default 86400 */
+	uint32_t lifetime;		  /* seconds; IOS default 86400 */
 	uint32_t dpd_interval, dpd_retry; /* 0 = off */
 	enum cfg_dpd_mode dpd_mode;
 	bool nat_force_encap;
@@ -102,8 +102,13 @@ struct cfg_ike_profile {
 };
 
 enum cfg_esp_encr { CFG_ESP_AES = 0, CFG_ESP_GCM, CFG_ESP_CHACHA };
-enum cfg_esp_integ { CFG_ESP_NOINTEG = 0, CFG_ESP_SHA1, CFG_ESP_SHA256, CFG_ESP_SHA384,
-		     CFG_ESP_SHA512 };
+enum cfg_esp_integ {
+	CFG_ESP_NOINTEG = 0,
+	CFG_ESP_SHA1,
+	CFG_ESP_SHA256,
+	CFG_ESP_SHA384,
+	CFG_ESP_SHA512
+};
 
 /* crypto ipsec transform-set NAME ... */
 struct cfg_transform {
@@ -111,7 +116,7 @@ struct cfg_transform {
 	enum cfg_esp_encr encr;
 	uint16_t key_bits; /* 128 192 256; 0 for chacha (256) */
 	enum cfg_esp_integ integ;
-	bool transport;    /* mode transport; IOS default is tunnel */
+	bool transport; /* mode transport; IOS default is tunnel */
 	struct cfg_pos pos;
 };
 
@@ -123,11 +128,11 @@ struct cfg_ipsec_profile {
 	struct cfg_pos ts_pos;
 	char ike_profile[CFG_NAME_MAX];
 	struct cfg_pos ike_profile_pos;
-	uint16_t pfs_group;       /* 0 = no PFS */
-	uint32_t lifetime_s;      /* default 3600 */
-	uint64_t lifetime_kb;     /* default 4608000 */
+	uint16_t pfs_group;   /* 0 = no PFS */
+	uint32_t lifetime_s;  /* default 3600 */
+	uint64_t lifetime_kb; /* default 4608000 */
 	bool lifetime_kb_disable;
-	uint32_t replay_window;   /* default 64 */
+	uint32_t replay_window; /* default 64 */
 	bool replay_disable;
 	struct cfg_pos pos;
 };
@@ -146,8 +151,8 @@ struct cfg_interface {
 	char description[CFG_TEXT_MAX];
 	bool has_addr;
 	uint32_t addr, mask;
-	uint16_t mtu;             /* 0 = default */
-	uint16_t mss;             /* 0 = none */
+	uint16_t mtu; /* 0 = default */
+	uint16_t mss; /* 0 = none */
 	bool has_src_addr;
 	uint32_t src_addr;
 	char src_if[CFG_NAME_MAX]; /* tunnel source INTERFACE */
@@ -160,7 +165,7 @@ struct cfg_interface {
 	struct cfg_pos protection_pos;
 	bool keepalive;
 	uint16_t keepalive_period, keepalive_retries;
-	uint32_t bandwidth;       /* kbit/s; 0 = default */
+	uint32_t bandwidth; /* kbit/s; 0 = default */
 	bool shutdown;
 	char acl_in[CFG_NAME_MAX], acl_out[CFG_NAME_MAX];
 	struct cfg_pos acl_pos;
@@ -172,8 +177,14 @@ struct cfg_interface {
 };
 
 enum cfg_acl_action { CFG_ACL_PERMIT = 0, CFG_ACL_DENY, CFG_ACL_REMARK };
-enum cfg_port_op { CFG_PORT_ANY = 0, CFG_PORT_EQ, CFG_PORT_NEQ, CFG_PORT_LT, CFG_PORT_GT,
-		   CFG_PORT_RANGE };
+enum cfg_port_op {
+	CFG_PORT_ANY = 0,
+	CFG_PORT_EQ,
+	CFG_PORT_NEQ,
+	CFG_PORT_LT,
+	CFG_PORT_GT,
+	CFG_PORT_RANGE
+};
 
 struct cfg_acl_addr {
 	uint32_t addr, wildcard; /* any = 0.0.0.0 255.255.255.255; host = addr 0.0.0.0 */
@@ -182,9 +193,9 @@ struct cfg_acl_addr {
 };
 
 struct cfg_acl_entry {
-	uint32_t seq;             /* given or assigned in steps of 10 */
+	uint32_t seq; /* given or assigned in steps of 10 */
 	enum cfg_acl_action action;
-	uint8_t proto;            /* 0 = ip (any) */
+	uint8_t proto; /* 0 = ip (any) */
 	struct cfg_acl_addr src, dst;
 	bool established, log;
 	char remark[CFG_TEXT_MAX];
@@ -246,8 +257,8 @@ struct cfg_router {
 
 enum cfg_dataplane { CFG_DP_AUTO = 0, CFG_DP_USERSPACE, CFG_DP_KERNEL };
 
-#define CFG_ARRAY(type, name) \
-	type *name;           \
+#define CFG_ARRAY(type, name)                                                                      \
+	type *name;                                                                                \
 	size_t n_##name, cap_##name
 
 struct cfg_model {

@@ -24,21 +24,21 @@ static const struct {
 	const char *name, *prompt;
 	int parent;
 } cfg_modes[] = {
-	{CFG_MODE_CONFIG, "config", "config", CLI_MODE_EXEC},
-	{CFG_MODE_IKEV2_PROPOSAL, "ikev2-proposal", "config-ikev2-proposal", CFG_MODE_CONFIG},
-	{CFG_MODE_IKEV2_POLICY, "ikev2-policy", "config-ikev2-policy", CFG_MODE_CONFIG},
-	{CFG_MODE_IKEV2_KEYRING, "ikev2-keyring", "config-ikev2-keyring", CFG_MODE_CONFIG},
-	{CFG_MODE_IKEV2_KEYRING_PEER, "ikev2-keyring-peer", "config-ikev2-keyring-peer",
-	 CFG_MODE_IKEV2_KEYRING},
-	{CFG_MODE_IKEV2_PROFILE, "ikev2-profile", "config-ikev2-profile", CFG_MODE_CONFIG},
-	{CFG_MODE_CRYPTO_TRANS, "crypto-trans", "cfg-crypto-trans", CFG_MODE_CONFIG},
-	{CFG_MODE_IPSEC_PROFILE, "ipsec-profile", "ipsec-profile", CFG_MODE_CONFIG},
-	{CFG_MODE_IF, "interface", "config-if", CFG_MODE_CONFIG},
-	{CFG_MODE_ACL, "ext-nacl", "config-ext-nacl", CFG_MODE_CONFIG},
-	{CFG_MODE_CMAP, "class-map", "config-cmap", CFG_MODE_CONFIG},
-	{CFG_MODE_PMAP, "policy-map", "config-pmap", CFG_MODE_CONFIG},
-	{CFG_MODE_PMAP_C, "policy-map-class", "config-pmap-c", CFG_MODE_PMAP},
-	{CFG_MODE_ROUTER, "router", "config-router", CFG_MODE_CONFIG},
+    {CFG_MODE_CONFIG, "config", "config", CLI_MODE_EXEC},
+    {CFG_MODE_IKEV2_PROPOSAL, "ikev2-proposal", "config-ikev2-proposal", CFG_MODE_CONFIG},
+    {CFG_MODE_IKEV2_POLICY, "ikev2-policy", "config-ikev2-policy", CFG_MODE_CONFIG},
+    {CFG_MODE_IKEV2_KEYRING, "ikev2-keyring", "config-ikev2-keyring", CFG_MODE_CONFIG},
+    {CFG_MODE_IKEV2_KEYRING_PEER, "ikev2-keyring-peer", "config-ikev2-keyring-peer",
+     CFG_MODE_IKEV2_KEYRING},
+    {CFG_MODE_IKEV2_PROFILE, "ikev2-profile", "config-ikev2-profile", CFG_MODE_CONFIG},
+    {CFG_MODE_CRYPTO_TRANS, "crypto-trans", "cfg-crypto-trans", CFG_MODE_CONFIG},
+    {CFG_MODE_IPSEC_PROFILE, "ipsec-profile", "ipsec-profile", CFG_MODE_CONFIG},
+    {CFG_MODE_IF, "interface", "config-if", CFG_MODE_CONFIG},
+    {CFG_MODE_ACL, "ext-nacl", "config-ext-nacl", CFG_MODE_CONFIG},
+    {CFG_MODE_CMAP, "class-map", "config-cmap", CFG_MODE_CONFIG},
+    {CFG_MODE_PMAP, "policy-map", "config-pmap", CFG_MODE_CONFIG},
+    {CFG_MODE_PMAP_C, "policy-map-class", "config-pmap-c", CFG_MODE_PMAP},
+    {CFG_MODE_ROUTER, "router", "config-router", CFG_MODE_CONFIG},
 };
 
 int cfg_cli_register(struct cli *cli)
@@ -113,8 +113,7 @@ struct cfg_level *cfg_top(struct cfg_session *s)
 	return &s->lv[s->depth - 1];
 }
 
-int cfg_enter(struct cfg_session *s, int mode, const char *header, const char *obj,
-	      const char *sub)
+int cfg_enter(struct cfg_session *s, int mode, const char *header, const char *obj, const char *sub)
 {
 	if (s->depth >= CFG_MAX_DEPTH)
 		return -E2BIG;
@@ -274,8 +273,8 @@ int cfg_session_help(const struct cfg_session *s, const char *line, struct cli_h
 	return cli_help(s->cli, cfg_session_mode(s), line, out, max, err);
 }
 
-int cfg_session_complete(const struct cfg_session *s, const char *line,
-			 struct cli_help_item *out, int max, struct cli_error *err)
+int cfg_session_complete(const struct cfg_session *s, const char *line, struct cli_help_item *out,
+			 int max, struct cli_error *err)
 {
 	return cli_complete(s->cli, cfg_session_mode(s), line, out, max, err);
 }
@@ -310,8 +309,7 @@ static int add_router_line(struct cfg_session *s, const char *text, int extra_in
 	return 0;
 }
 
-int cfg_session_line_at(struct cfg_session *s, const char *line, int line_no,
-			struct cfg_error *err)
+int cfg_session_line_at(struct cfg_session *s, const char *line, int line_no, struct cfg_error *err)
 {
 	struct cli_error best = {0}, ce;
 	struct cli_match m;

@@ -20,31 +20,31 @@ static int h_count(const struct cli_match *m, void *ctx, struct cli_error *err)
 enum { M_CONF = 1 };
 
 static const struct cli_cmd cmds[] = {
-	{CLI_MODE_EXEC, "show crypto ikev2 sa [detailed$detailed] [json$json]",
-	 "Show running system information\nEncryption module\nIKEv2 information\n"
-	 "IKEv2 security associations\nMore detail\nJSON output",
-	 h_count, 0},
-	{CLI_MODE_EXEC, "show crypto ipsec sa [interface WORD$ifname] [json$json]",
-	 "Show running system information\nEncryption module\nIPsec information\n"
-	 "IPsec security associations\nOne interface\nInterface name\nJSON output",
-	 h_count, 0},
-	{CLI_MODE_EXEC, "show interfaces [WORD$ifname]", NULL, h_count, 0},
-	{CLI_MODE_EXEC, "show running-config", NULL, h_count, 0},
-	{CLI_MODE_EXEC, "clear crypto session", NULL, h_count, 0},
-	{CLI_MODE_EXEC, "configure terminal", "Enter configuration mode\nFrom the terminal",
-	 h_count, 0},
-	{CLI_MODE_EXEC, "debug crypto <ikev2|ipsec>$what", NULL, h_count, 0},
-	{CLI_MODE_EXEC, "ping A.B.C.D$dst [repeat (1-1000)$n]", NULL, h_count, 0},
-	{CLI_MODE_EXEC, "test prefix A.B.C.D/M$p", NULL, h_count, 0},
-	{CLI_MODE_EXEC, "test list WORD$w...", NULL, h_count, 0},
-	{CLI_MODE_EXEC, "test nest [a [b [c]]]", NULL, h_count, 0},
-	{CLI_MODE_EXEC, "test int", NULL, h_count, 0},
-	{CLI_MODE_EXEC, "test interface", NULL, h_count, 0},
-	{CLI_MODE_EXEC, "test say LINE$text", NULL, h_count, 0},
-	{CLI_MODE_EXEC, "test alg <x|y z>...$alg", NULL, h_count, 0},
-	{CLI_MODE_EXEC, "test big (0-18446744073709551615)$n", NULL, h_count, 0},
-	{CLI_MODE_EXEC, "secret-cmd", NULL, h_count, CLI_F_HIDDEN},
-	{M_CONF, "[no] shutdown", NULL, h_count, 0},
+    {CLI_MODE_EXEC, "show crypto ikev2 sa [detailed$detailed] [json$json]",
+     "Show running system information\nEncryption module\nIKEv2 information\n"
+     "IKEv2 security associations\nMore detail\nJSON output",
+     h_count, 0},
+    {CLI_MODE_EXEC, "show crypto ipsec sa [interface WORD$ifname] [json$json]",
+     "Show running system information\nEncryption module\nIPsec information\n"
+     "IPsec security associations\nOne interface\nInterface name\nJSON output",
+     h_count, 0},
+    {CLI_MODE_EXEC, "show interfaces [WORD$ifname]", NULL, h_count, 0},
+    {CLI_MODE_EXEC, "show running-config", NULL, h_count, 0},
+    {CLI_MODE_EXEC, "clear crypto session", NULL, h_count, 0},
+    {CLI_MODE_EXEC, "configure terminal", "Enter configuration mode\nFrom the terminal", h_count,
+     0},
+    {CLI_MODE_EXEC, "debug crypto <ikev2|ipsec>$what", NULL, h_count, 0},
+    {CLI_MODE_EXEC, "ping A.B.C.D$dst [repeat (1-1000)$n]", NULL, h_count, 0},
+    {CLI_MODE_EXEC, "test prefix A.B.C.D/M$p", NULL, h_count, 0},
+    {CLI_MODE_EXEC, "test list WORD$w...", NULL, h_count, 0},
+    {CLI_MODE_EXEC, "test nest [a [b [c]]]", NULL, h_count, 0},
+    {CLI_MODE_EXEC, "test int", NULL, h_count, 0},
+    {CLI_MODE_EXEC, "test interface", NULL, h_count, 0},
+    {CLI_MODE_EXEC, "test say LINE$text", NULL, h_count, 0},
+    {CLI_MODE_EXEC, "test alg <x|y z>...$alg", NULL, h_count, 0},
+    {CLI_MODE_EXEC, "test big (0-18446744073709551615)$n", NULL, h_count, 0},
+    {CLI_MODE_EXEC, "secret-cmd", NULL, h_count, CLI_F_HIDDEN},
+    {M_CONF, "[no] shutdown", NULL, h_count, 0},
 };
 
 static struct cli *mk(void)
@@ -234,7 +234,7 @@ static void test_complete(void)
 	CHECK_EQ_STR(it[1].token, "interfaces");
 	CHECK_EQ_STR(it[2].token, "running-config");
 	CHECK_EQ_INT(cli_complete(c, 0, "ping ", it, 32, &e), 0); /* values are not completed */
-	CHECK_EQ_INT(cli_complete(c, 0, "se", it, 32, &e), 0);    /* hidden */
+	CHECK_EQ_INT(cli_complete(c, 0, "se", it, 32, &e), 0);	  /* hidden */
 	CHECK_EQ_INT(cli_complete(c, 0, "zz", it, 32, &e), 0);
 	CHECK_EQ_INT(cli_complete(c, 0, "test nest a ", it, 32, &e), 1);
 	CHECK_EQ_STR(it[0].token, "b");
@@ -242,13 +242,13 @@ static void test_complete(void)
 }
 
 static const struct cli_cmd broken[][1] = {
-	{{CLI_MODE_EXEC, "a [b", NULL, NULL, 0}},
-	{{CLI_MODE_EXEC, "a <b|c", NULL, NULL, 0}},
-	{{CLI_MODE_EXEC, "a (5-1)", NULL, NULL, 0}},
-	{{CLI_MODE_EXEC, "a b]", NULL, NULL, 0}},
-	{{CLI_MODE_EXEC, "", NULL, NULL, 0}},
-	{{CLI_MODE_EXEC, "a WORD$", NULL, NULL, 0}},
-	{{42, "a", NULL, NULL, 0}},
+    {{CLI_MODE_EXEC, "a [b", NULL, NULL, 0}},
+    {{CLI_MODE_EXEC, "a <b|c", NULL, NULL, 0}},
+    {{CLI_MODE_EXEC, "a (5-1)", NULL, NULL, 0}},
+    {{CLI_MODE_EXEC, "a b]", NULL, NULL, 0}},
+    {{CLI_MODE_EXEC, "", NULL, NULL, 0}},
+    {{CLI_MODE_EXEC, "a WORD$", NULL, NULL, 0}},
+    {{42, "a", NULL, NULL, 0}},
 };
 
 static void test_bad_syntax(void)

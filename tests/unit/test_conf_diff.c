@@ -9,29 +9,29 @@
 #include "tests/unit/tcheck.h"
 
 static const char *base =
-	"hostname R2\n"
-	"crypto ikev2 proposal P1\n encryption aes-cbc-256\n integrity sha256\n group 19\n"
-	"crypto ikev2 proposal UNUSED\n encryption aes-gcm-256\n group 20\n"
-	"crypto ikev2 policy POL\n proposal P1\n"
-	"crypto ikev2 keyring KR\n"
-	" peer B\n  address 203.0.113.3\n  pre-shared-key kb\n"
-	" peer C\n  address 203.0.113.4\n  pre-shared-key kc\n"
-	" peer NET\n  address 203.0.113.0 255.255.255.0\n  pre-shared-key knet\n"
-	"crypto ikev2 profile PROF\n authentication local pre-share\n"
-	" authentication remote pre-share\n keyring local KR\n"
-	"crypto ipsec transform-set TS1 esp-gcm 256\n mode transport\n"
-	"crypto ipsec transform-set TS2 esp-gcm 128\n mode transport\n"
-	"crypto ipsec profile IPP1\n set transform-set TS1\n set ikev2-profile PROF\n"
-	"crypto ipsec profile IPP2\n set transform-set TS2\n set ikev2-profile PROF\n"
-	"ip access-list extended ACL\n permit ip any any\n"
-	"interface Tunnel1\n description one\n ip address 192.168.1.2 255.255.255.0\n"
-	" ip ospf 1 area 0\n ip access-group ACL in\n"
-	" tunnel source 203.0.113.2\n tunnel destination 203.0.113.3\n"
-	" tunnel protection ipsec profile IPP1\n"
-	"interface Tunnel2\n ip address 192.168.2.2 255.255.255.0\n"
-	" tunnel source 203.0.113.2\n tunnel destination 203.0.113.4\n"
-	" tunnel protection ipsec profile IPP2\n"
-	"router ospf 1\n router-id 2.2.2.2\n";
+    "hostname R2\n"
+    "crypto ikev2 proposal P1\n encryption aes-cbc-256\n integrity sha256\n group 19\n"
+    "crypto ikev2 proposal UNUSED\n encryption aes-gcm-256\n group 20\n"
+    "crypto ikev2 policy POL\n proposal P1\n"
+    "crypto ikev2 keyring KR\n"
+    " peer B\n  address 203.0.113.3\n  pre-shared-key kb\n"
+    " peer C\n  address 203.0.113.4\n  pre-shared-key kc\n"
+    " peer NET\n  address 203.0.113.0 255.255.255.0\n  pre-shared-key knet\n"
+    "crypto ikev2 profile PROF\n authentication local pre-share\n"
+    " authentication remote pre-share\n keyring local KR\n"
+    "crypto ipsec transform-set TS1 esp-gcm 256\n mode transport\n"
+    "crypto ipsec transform-set TS2 esp-gcm 128\n mode transport\n"
+    "crypto ipsec profile IPP1\n set transform-set TS1\n set ikev2-profile PROF\n"
+    "crypto ipsec profile IPP2\n set transform-set TS2\n set ikev2-profile PROF\n"
+    "ip access-list extended ACL\n permit ip any any\n"
+    "interface Tunnel1\n description one\n ip address 192.168.1.2 255.255.255.0\n"
+    " ip ospf 1 area 0\n ip access-group ACL in\n"
+    " tunnel source 203.0.113.2\n tunnel destination 203.0.113.3\n"
+    " tunnel protection ipsec profile IPP1\n"
+    "interface Tunnel2\n ip address 192.168.2.2 255.255.255.0\n"
+    " tunnel source 203.0.113.2\n tunnel destination 203.0.113.4\n"
+    " tunnel protection ipsec profile IPP2\n"
+    "router ospf 1\n router-id 2.2.2.2\n";
 
 static struct cfg_model *parse(const char *t)
 {
@@ -64,8 +64,8 @@ static const char *changes(const struct cfg_model *a, const struct cfg_model *b)
 		return "ENOMEM";
 	for (size_t i = 0; i < ch.n; i++)
 		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s%s%s", i ? "," : "",
-				      cfg_change_kind_name(ch.v[i].kind), ch.v[i].name[0] ? ":" : "",
-				      ch.v[i].name);
+				      cfg_change_kind_name(ch.v[i].kind),
+				      ch.v[i].name[0] ? ":" : "", ch.v[i].name);
 	cfg_changes_free(&ch);
 	return out;
 }
@@ -84,7 +84,7 @@ static unsigned what_of(const struct cfg_model *a, const struct cfg_model *b, si
 	static void fn(void)                                                                       \
 	{                                                                                          \
 		struct cfg_model *a = parse(base), *b = edit(from, to);                            \
-		CHECK(a && b);                                                                     \
+		CHECK(a &&b);                                                                      \
 		if (a && b)                                                                        \
 			CHECK_EQ_STR(changes(a, b), want);                                         \
 		cfg_model_free(a);                                                                 \
@@ -92,8 +92,8 @@ static unsigned what_of(const struct cfg_model *a, const struct cfg_model *b, si
 	}
 
 CASE(test_same, "hostname R2", "hostname R2", "")
-CASE(test_tunnel2_profile_only, "set transform-set TS2\n", "set transform-set TS2\n set pfs group14\n",
-     "restart:Tunnel2")
+CASE(test_tunnel2_profile_only, "set transform-set TS2\n",
+     "set transform-set TS2\n set pfs group14\n", "restart:Tunnel2")
 CASE(test_tunnel2_transform_only, "esp-gcm 128", "esp-gcm 256", "restart:Tunnel2")
 CASE(test_shared_proposal_restarts_both, "group 19", "group 19 14",
      "restart:Tunnel1,restart:Tunnel2")
@@ -103,8 +103,8 @@ CASE(test_psk_of_one_peer, "pre-shared-key kc", "pre-shared-key kc2", "restart:T
 CASE(test_unused_peer_psk, "pre-shared-key knet", "pre-shared-key other", "")
 CASE(test_hostname_global, "hostname R2", "hostname R9", "globals")
 CASE(test_router_line_routing, "router-id 2.2.2.2", "router-id 9.9.9.9", "routing")
-CASE(test_ospf_line_update_and_routing, " ip ospf 1 area 0\n", " ip ospf 1 area 0\n ip ospf cost 5\n",
-     "update:Tunnel1,routing")
+CASE(test_ospf_line_update_and_routing, " ip ospf 1 area 0\n",
+     " ip ospf 1 area 0\n ip ospf cost 5\n", "update:Tunnel1,routing")
 CASE(test_acl_content_update, "permit ip any any", "deny ip any any", "update:Tunnel1,qos")
 CASE(test_tunnel_key_restart, "tunnel destination 203.0.113.4\n",
      "tunnel destination 203.0.113.4\n tunnel key 9\n", "restart:Tunnel2")
@@ -119,8 +119,7 @@ CASE(test_remove_tunnel_and_update,
      " tunnel source 203.0.113.2\n tunnel destination 203.0.113.4\n"
      " tunnel protection ipsec profile IPP2\n",
      "", "remove:Tunnel2")
-CASE(test_order, "description one", "description two\n ip mtu 1400",
-     "update:Tunnel1")
+CASE(test_order, "description one", "description two\n ip mtu 1400", "update:Tunnel1")
 
 static void test_order_all_kinds(void)
 {
@@ -148,7 +147,8 @@ static void test_order_all_kinds(void)
 
 static void test_update_bits(void)
 {
-	struct cfg_model *a = parse(base), *b = edit("description one", "description two\n ip mtu 1400");
+	struct cfg_model *a = parse(base),
+			 *b = edit("description one", "description two\n ip mtu 1400");
 	CHECK_EQ_INT(what_of(a, b, 0), CFG_W_DESCRIPTION | CFG_W_MTU);
 	cfg_model_free(b);
 	b = edit("hostname R2", "hostname R3\ndataplane userspace");
@@ -193,9 +193,9 @@ static void test_resolve(void)
 static void test_resolve_policy_choice(void)
 {
 	struct cfg_model *m =
-		edit("crypto ikev2 policy POL\n proposal P1\n",
-		     "crypto ikev2 policy POL\n proposal P1\n"
-		     "crypto ikev2 policy LOCAL\n match address local 203.0.113.2\n proposal UNUSED\n");
+	    edit("crypto ikev2 policy POL\n proposal P1\n",
+		 "crypto ikev2 policy POL\n proposal P1\n"
+		 "crypto ikev2 policy LOCAL\n match address local 203.0.113.2\n proposal UNUSED\n");
 	struct cfg_tunnel_resolved r;
 	CHECK(m != NULL);
 	CHECK_EQ_INT(cfg_tunnel_resolve(m, "Tunnel1", &r), 0);

@@ -81,133 +81,132 @@ static void test_examples(void)
 	globfree(&g);
 }
 
-static const char *everything =
-	"hostname R2\n"
-	"dataplane kernel\n"
-	"crypto ikev2 keylog /tmp/keys.log\n"
-	"crypto ikev2 proposal P1\n"
-	" encryption aes-cbc-256 aes-cbc-192\n"
-	" encryption aes-cbc-128\n"
-	" integrity sha512 sha384\n"
-	" prf sha256\n"
-	" group 14 15 16 19 20 21 31\n"
-	"crypto ikev2 proposal P2\n"
-	" encryption aes-gcm-128 aes-gcm-256 chacha20-poly1305\n"
-	" prf sha1\n"
-	" group 31\n"
-	"crypto ikev2 policy POL\n"
-	" proposal P1 P2\n"
-	" match address local 203.0.113.2\n"
-	"crypto ikev2 policy ANY\n"
-	" proposal P2\n"
-	"crypto ikev2 keyring KR\n"
-	" peer B\n"
-	"  description the B site\n"
-	"  address 203.0.113.0 255.255.255.0\n"
-	"  identity fqdn b.example.net\n"
-	"  pre-shared-key local one\n"
-	"  pre-shared-key remote two\n"
-	" peer C\n"
-	"  address 198.51.100.7\n"
-	"  identity key-id c-key\n"
-	"  pre-shared-key same\n"
-	"crypto ikev2 profile PROF\n"
-	" description main profile\n"
-	" match identity remote address 203.0.113.3 255.255.255.255\n"
-	" match identity remote fqdn b.example.net\n"
-	" match identity remote key-id c-key\n"
-	" identity local fqdn a.example.net\n"
-	" authentication local pre-share\n"
-	" authentication remote pre-share\n"
-	" keyring local KR\n"
-	" lifetime 3600\n"
-	" dpd 30 5 on-demand\n"
-	" nat force-encap\n"
-	"crypto ipsec transform-set T1 esp-aes 192 esp-sha384-hmac\n"
-	" mode transport\n"
-	"crypto ipsec transform-set T2 esp-gcm 256\n"
-	"crypto ipsec transform-set T3 esp-chacha20-poly1305\n"
-	" mode tunnel\n"
-	"crypto ipsec transform-set T4 esp-aes esp-sha-hmac\n"
-	"crypto ipsec profile IPP\n"
-	" set transform-set T2 T1 T3\n"
-	" set ikev2-profile PROF\n"
-	" set pfs group21\n"
-	" set security-association lifetime seconds 7200\n"
-	" set security-association lifetime kilobytes 100000\n"
-	" set security-association replay window-size 512\n"
-	"crypto ipsec profile IPP2\n"
-	" set transform-set T4\n"
-	" set ikev2-profile PROF\n"
-	" set security-association lifetime kilobytes disable\n"
-	" set security-association replay disable\n"
-	"ip access-list extended ACL1\n"
-	" remark web only\n"
-	" permit tcp any host 10.1.1.1 eq 443\n"
-	" permit udp 10.0.0.0 0.255.255.255 range 1000 2000 any neq 53\n"
-	" deny tcp any any lt 1024 established\n"
-	" 100 deny 89 any any log\n"
-	" permit icmp any any\n"
-	"class-map match-any VOICE\n"
-	" match dscp ef cs5 7\n"
-	"class-map WEB\n"
-	" match access-group name ACL1\n"
-	"class-map match-all ALL\n"
-	" match any\n"
-	"policy-map PM\n"
-	" class VOICE\n"
-	"  priority\n"
-	" class WEB\n"
-	"  bandwidth 2000\n"
-	"  police 1000000\n"
-	"  set dscp 12\n"
-	" class class-default\n"
-	"  shape average 50000000\n"
-	"interface Tunnel1\n"
-	" description to B\n"
-	" ip address 192.168.1.2 255.255.255.0\n"
-	" ip mtu 1400\n"
-	" ip tcp adjust-mss 1360\n"
-	" tunnel source 203.0.113.2\n"
-	" tunnel destination 203.0.113.3\n"
-	" tunnel key 1\n"
-	" tunnel protection ipsec profile IPP\n"
-	" keepalive\n"
-	" bandwidth 100000\n"
-	" ip access-group ACL1 in\n"
-	" service-policy output PM\n"
-	" ip ospf network point-to-point\n"
-	" ip ospf 1 area 0.0.0.0\n"
-	" ip ospf bfd\n"
-	"interface Tunnel2\n"
-	" ip address 192.168.2.1 255.255.255.252\n"
-	" tunnel source eth0\n"
-	" tunnel destination 198.51.100.7\n"
-	" tunnel mode ipsec ipv4\n"
-	" tunnel protection ipsec profile IPP2\n"
-	" keepalive 5 2\n"
-	" shutdown\n"
-	"interface Tunnel3\n"
-	" tunnel source 203.0.113.2\n"
-	" tunnel destination 203.0.113.3\n"
-	" tunnel key 2\n"
-	"interface eth1\n"
-	" description LAN\n"
-	" ip address 10.1.1.254 255.255.255.0\n"
-	" ip ospf 1 area 0\n"
-	"router ospf 1\n"
-	" ospf router-id 2.2.2.2\n"
-	" passive-interface eth1\n"
-	"router bgp 65001\n"
-	" neighbor 192.168.1.3 remote-as 65002\n"
-	" address-family ipv4 unicast\n"
-	"  network 10.1.1.0/24\n"
-	" exit-address-family\n"
-	"bfd\n"
-	" peer 192.168.1.3\n"
-	"  detect-multiplier 3\n"
-	"end\n"
-	"this line is after end and never read\n";
+static const char *everything = "hostname R2\n"
+				"dataplane kernel\n"
+				"crypto ikev2 keylog /tmp/keys.log\n"
+				"crypto ikev2 proposal P1\n"
+				" encryption aes-cbc-256 aes-cbc-192\n"
+				" encryption aes-cbc-128\n"
+				" integrity sha512 sha384\n"
+				" prf sha256\n"
+				" group 14 15 16 19 20 21 31\n"
+				"crypto ikev2 proposal P2\n"
+				" encryption aes-gcm-128 aes-gcm-256 chacha20-poly1305\n"
+				" prf sha1\n"
+				" group 31\n"
+				"crypto ikev2 policy POL\n"
+				" proposal P1 P2\n"
+				" match address local 203.0.113.2\n"
+				"crypto ikev2 policy ANY\n"
+				" proposal P2\n"
+				"crypto ikev2 keyring KR\n"
+				" peer B\n"
+				"  description the B site\n"
+				"  address 203.0.113.0 255.255.255.0\n"
+				"  identity fqdn b.example.net\n"
+				"  pre-shared-key local one\n"
+				"  pre-shared-key remote two\n"
+				" peer C\n"
+				"  address 198.51.100.7\n"
+				"  identity key-id c-key\n"
+				"  pre-shared-key same\n"
+				"crypto ikev2 profile PROF\n"
+				" description main profile\n"
+				" match identity remote address 203.0.113.3 255.255.255.255\n"
+				" match identity remote fqdn b.example.net\n"
+				" match identity remote key-id c-key\n"
+				" identity local fqdn a.example.net\n"
+				" authentication local pre-share\n"
+				" authentication remote pre-share\n"
+				" keyring local KR\n"
+				" lifetime 3600\n"
+				" dpd 30 5 on-demand\n"
+				" nat force-encap\n"
+				"crypto ipsec transform-set T1 esp-aes 192 esp-sha384-hmac\n"
+				" mode transport\n"
+				"crypto ipsec transform-set T2 esp-gcm 256\n"
+				"crypto ipsec transform-set T3 esp-chacha20-poly1305\n"
+				" mode tunnel\n"
+				"crypto ipsec transform-set T4 esp-aes esp-sha-hmac\n"
+				"crypto ipsec profile IPP\n"
+				" set transform-set T2 T1 T3\n"
+				" set ikev2-profile PROF\n"
+				" set pfs group21\n"
+				" set security-association lifetime seconds 7200\n"
+				" set security-association lifetime kilobytes 100000\n"
+				" set security-association replay window-size 512\n"
+				"crypto ipsec profile IPP2\n"
+				" set transform-set T4\n"
+				" set ikev2-profile PROF\n"
+				" set security-association lifetime kilobytes disable\n"
+				" set security-association replay disable\n"
+				"ip access-list extended ACL1\n"
+				" remark web only\n"
+				" permit tcp any host 10.1.1.1 eq 443\n"
+				" permit udp 10.0.0.0 0.255.255.255 range 1000 2000 any neq 53\n"
+				" deny tcp any any lt 1024 established\n"
+				" 100 deny 89 any any log\n"
+				" permit icmp any any\n"
+				"class-map match-any VOICE\n"
+				" match dscp ef cs5 7\n"
+				"class-map WEB\n"
+				" match access-group name ACL1\n"
+				"class-map match-all ALL\n"
+				" match any\n"
+				"policy-map PM\n"
+				" class VOICE\n"
+				"  priority\n"
+				" class WEB\n"
+				"  bandwidth 2000\n"
+				"  police 1000000\n"
+				"  set dscp 12\n"
+				" class class-default\n"
+				"  shape average 50000000\n"
+				"interface Tunnel1\n"
+				" description to B\n"
+				" ip address 192.168.1.2 255.255.255.0\n"
+				" ip mtu 1400\n"
+				" ip tcp adjust-mss 1360\n"
+				" tunnel source 203.0.113.2\n"
+				" tunnel destination 203.0.113.3\n"
+				" tunnel key 1\n"
+				" tunnel protection ipsec profile IPP\n"
+				" keepalive\n"
+				" bandwidth 100000\n"
+				" ip access-group ACL1 in\n"
+				" service-policy output PM\n"
+				" ip ospf network point-to-point\n"
+				" ip ospf 1 area 0.0.0.0\n"
+				" ip ospf bfd\n"
+				"interface Tunnel2\n"
+				" ip address 192.168.2.1 255.255.255.252\n"
+				" tunnel source eth0\n"
+				" tunnel destination 198.51.100.7\n"
+				" tunnel mode ipsec ipv4\n"
+				" tunnel protection ipsec profile IPP2\n"
+				" keepalive 5 2\n"
+				" shutdown\n"
+				"interface Tunnel3\n"
+				" tunnel source 203.0.113.2\n"
+				" tunnel destination 203.0.113.3\n"
+				" tunnel key 2\n"
+				"interface eth1\n"
+				" description LAN\n"
+				" ip address 10.1.1.254 255.255.255.0\n"
+				" ip ospf 1 area 0\n"
+				"router ospf 1\n"
+				" ospf router-id 2.2.2.2\n"
+				" passive-interface eth1\n"
+				"router bgp 65001\n"
+				" neighbor 192.168.1.3 remote-as 65002\n"
+				" address-family ipv4 unicast\n"
+				"  network 10.1.1.0/24\n"
+				" exit-address-family\n"
+				"bfd\n"
+				" peer 192.168.1.3\n"
+				"  detect-multiplier 3\n"
+				"end\n"
+				"this line is after end and never read\n";
 
 static void test_everything(void)
 {
@@ -246,15 +245,19 @@ static const char *pick(const char *const *v, unsigned n)
 }
 #define PICK(v) pick(v, sizeof(v) / sizeof(v[0]))
 
-static const char *const encrs[] = {"aes-cbc-128", "aes-cbc-192", "aes-cbc-256", "aes-gcm-128",
-				    "aes-gcm-256", "chacha20-poly1305"};
+static const char *const encrs[] = {"aes-cbc-128", "aes-cbc-192", "aes-cbc-256",
+				    "aes-gcm-128", "aes-gcm-256", "chacha20-poly1305"};
 static const char *const hashes[] = {"sha1", "sha256", "sha384", "sha512"};
 static const char *const groups[] = {"14", "15", "16", "19", "20", "21", "31"};
 static const char *const names[] = {"A", "B", "C"};
 static const char *const dscps[] = {"ef", "af11", "cs1", "0", "63", "default", "17"};
-static const char *const ospf[] = {"ip ospf cost 10", "ip ospf 1 area 0", "ip ospf bfd",
-				   "ip ospf network point-to-point", "ip ospf hello-interval 1",
-				   "no ip ospf cost", "ip ospf cost 20"};
+static const char *const ospf[] = {"ip ospf cost 10",
+				   "ip ospf 1 area 0",
+				   "ip ospf bfd",
+				   "ip ospf network point-to-point",
+				   "ip ospf hello-interval 1",
+				   "no ip ospf cost",
+				   "ip ospf cost 20"};
 static const char *const routing[] = {"network 10.0.0.0/8 area 0", "router-id 1.1.1.1",
 				      "  indented deeper", "timers throttle spf 0 50 5000"};
 
@@ -267,20 +270,23 @@ static void gen(char *out, size_t cap)
 		const char *n = PICK(names);
 		switch (rnd(12)) {
 		case 0:
-			ADD("crypto ikev2 proposal %s\n encryption %s %s\n integrity %s\n group %s %s\n",
+			ADD("crypto ikev2 proposal %s\n encryption %s %s\n integrity %s\n group %s "
+			    "%s\n",
 			    n, PICK(encrs), PICK(encrs), PICK(hashes), PICK(groups), PICK(groups));
 			if (rnd(2))
 				ADD(" prf %s\n no group %s\n", PICK(hashes), PICK(groups));
 			break;
 		case 1:
-			ADD("crypto ikev2 policy %s\n proposal %s %s\n", n, PICK(names), PICK(names));
+			ADD("crypto ikev2 policy %s\n proposal %s %s\n", n, PICK(names),
+			    PICK(names));
 			if (rnd(2))
 				ADD(" match address local 203.0.113.%u\n", rnd(255));
 			break;
 		case 2:
 			ADD("crypto ikev2 keyring %s\n peer %s\n  address 198.51.100.%u\n", n,
 			    PICK(names), rnd(256));
-			ADD(rnd(2) ? "  pre-shared-key k%u\n" : "  pre-shared-key local k%u\n", rnd(99));
+			ADD(rnd(2) ? "  pre-shared-key k%u\n" : "  pre-shared-key local k%u\n",
+			    rnd(99));
 			if (rnd(2))
 				ADD("  identity key-id id%u\n  description d %u\n", rnd(9), rnd(9));
 			break;
@@ -291,26 +297,32 @@ static void gen(char *out, size_t cap)
 				ADD(" dpd %u %u %s\n", 10 + rnd(100), 2 + rnd(50),
 				    rnd(2) ? "periodic" : "on-demand");
 			if (rnd(2))
-				ADD(" match identity remote address 203.0.113.%u\n no nat force-encap\n",
+				ADD(" match identity remote address 203.0.113.%u\n no nat "
+				    "force-encap\n",
 				    rnd(255));
 			break;
 		case 4:
 			if (rnd(2))
 				ADD("crypto ipsec transform-set %s esp-aes %s %s\n", n,
-				    rnd(2) ? "256" : "", rnd(2) ? "esp-sha-hmac" : "esp-sha512-hmac");
+				    rnd(2) ? "256" : "",
+				    rnd(2) ? "esp-sha-hmac" : "esp-sha512-hmac");
 			else
-				ADD("crypto ipsec transform-set %s esp-gcm%s\n", n, rnd(2) ? " 256" : "");
+				ADD("crypto ipsec transform-set %s esp-gcm%s\n", n,
+				    rnd(2) ? " 256" : "");
 			if (rnd(2))
 				ADD(" mode %s\n", rnd(2) ? "transport" : "tunnel");
 			break;
 		case 5:
-			ADD("crypto ipsec profile %s\n set transform-set %s\n set ikev2-profile %s\n",
+			ADD("crypto ipsec profile %s\n set transform-set %s\n set ikev2-profile "
+			    "%s\n",
 			    n, PICK(names), PICK(names));
 			if (rnd(2))
-				ADD(" set pfs group%s\n set security-association lifetime seconds %u\n",
+				ADD(" set pfs group%s\n set security-association lifetime seconds "
+				    "%u\n",
 				    PICK(groups), 120 + rnd(100000));
 			if (rnd(2))
-				ADD(" set security-association replay window-size %u\n", 64u << rnd(7));
+				ADD(" set security-association replay window-size %u\n",
+				    64u << rnd(7));
 			break;
 		case 6:
 		case 7:
@@ -330,15 +342,16 @@ static void gen(char *out, size_t cap)
 			ADD("ip access-list extended %s\n permit %s %s any eq %u\n", n,
 			    rnd(2) ? "tcp" : "udp", rnd(2) ? "any" : "host 10.0.0.1", rnd(65536));
 			if (rnd(2))
-				ADD(" %u deny ip 10.%u.0.0 0.0.255.255 any\n", 1 + rnd(1000), rnd(255));
+				ADD(" %u deny ip 10.%u.0.0 0.0.255.255 any\n", 1 + rnd(1000),
+				    rnd(255));
 			break;
 		case 9:
-			ADD("class-map %s %s\n match dscp %s %s\n", rnd(2) ? "match-any" : "match-all", n,
-			    PICK(dscps), PICK(dscps));
+			ADD("class-map %s %s\n match dscp %s %s\n",
+			    rnd(2) ? "match-any" : "match-all", n, PICK(dscps), PICK(dscps));
 			break;
 		case 10:
-			ADD("policy-map %s\n class %s\n  bandwidth %u\n  set dscp %s\n", n, PICK(names),
-			    8 + rnd(100000), PICK(dscps));
+			ADD("policy-map %s\n class %s\n  bandwidth %u\n  set dscp %s\n", n,
+			    PICK(names), 8 + rnd(100000), PICK(dscps));
 			break;
 		default:
 			ADD("router ospf %u\n %s\n %s\n", 1 + rnd(3), PICK(routing), PICK(routing));

@@ -58,17 +58,17 @@ static void test_all_prompts(void)
 	static const struct {
 		const char *line, *prompt;
 	} p[] = {
-		{"crypto ikev2 proposal P", "config-ikev2-proposal"},
-		{"crypto ikev2 policy P", "config-ikev2-policy"},
-		{"crypto ikev2 profile P", "config-ikev2-profile"},
-		{"crypto ipsec transform-set T esp-gcm 256", "cfg-crypto-trans"},
-		{"crypto ipsec profile I", "ipsec-profile"},
-		{"ip access-list extended A", "config-ext-nacl"},
-		{"class-map match-any C", "config-cmap"},
-		{"policy-map PM", "config-pmap"},
-		{"class C", "config-pmap-c"},
-		{"router ospf 1", "config-router"},
-		{"bfd", "config-router"},
+	    {"crypto ikev2 proposal P", "config-ikev2-proposal"},
+	    {"crypto ikev2 policy P", "config-ikev2-policy"},
+	    {"crypto ikev2 profile P", "config-ikev2-profile"},
+	    {"crypto ipsec transform-set T esp-gcm 256", "cfg-crypto-trans"},
+	    {"crypto ipsec profile I", "ipsec-profile"},
+	    {"ip access-list extended A", "config-ext-nacl"},
+	    {"class-map match-any C", "config-cmap"},
+	    {"policy-map PM", "config-pmap"},
+	    {"class C", "config-pmap-c"},
+	    {"router ospf 1", "config-router"},
+	    {"bfd", "config-router"},
 	};
 	fresh();
 	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
@@ -91,9 +91,9 @@ static void test_refused_line_changes_nothing(void)
 	CHECK_EQ_INT(cfg_session_line(S, "ip address 10.0.0.1 255.0.255.0", &e), -EINVAL);
 	CHECK_EQ_STR(text(), before);
 	CHECK_EQ_STR(cfg_session_prompt(S), "config-if"); /* and the mode stays */
-	CHECK_EQ_INT(cfg_session_line(S, "crypto ipsec transform-set T esp-gcm 128 esp-sha-hmac",
-				      &e),
-		     -EINVAL);
+	CHECK_EQ_INT(
+	    cfg_session_line(S, "crypto ipsec transform-set T esp-gcm 128 esp-sha-hmac", &e),
+	    -EINVAL);
 	CHECK_EQ_STR(cfg_session_prompt(S), "config-if");
 	CHECK_EQ_STR(text(), before);
 }
