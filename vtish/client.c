@@ -63,7 +63,8 @@ static int write_all(int fd, const char *p, size_t n)
 static long read_line(struct vtc *c, size_t *scanned)
 {
 	for (;;) {
-		char *nl = memchr(c->buf + *scanned, '\n', c->len - *scanned);
+		char *nl = c->len > *scanned ? memchr(c->buf + *scanned, '\n', c->len - *scanned)
+					     : NULL;
 		if (nl)
 			return nl - c->buf;
 		*scanned = c->len;
