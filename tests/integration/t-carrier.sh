@@ -89,4 +89,5 @@ if wait_until 40 converged; then
 else
 	fail restart-after-crash "not converged again"
 fi
+lab_down_checked $NAME
 exit $failed

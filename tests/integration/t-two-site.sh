@@ -98,6 +98,5 @@ for n in R2 R3; do
 done
 [ $bad = 0 ] && pass no-esp-failures || fail no-esp-failures "ICV or replay failures counted"
 
-"$lab" down $NAME
-ip netns list 2>/dev/null | grep -q "^$NAME-" && fail lab-down "namespaces left" || pass lab-down
+lab_down_checked $NAME
 exit $failed

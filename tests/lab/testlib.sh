@@ -3,14 +3,20 @@
 # Expects $lab (the lab script).  JSON comes from vtish / vtysh `... json`;
 # python3 (stdlib) reads it.  Every wait is bounded.
 
+# keep the routers' logs of every test lab (a failure can be read afterwards)
+export VTID_LAB_LOGS=${VTID_LAB_LOGS:-${BUILD:-build}/test-logs/lab}
+
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: $2"; failed=1; }
 now_ms() { date +%s%3N; }
 
-wait_until() { # SECONDS CMD...: true as soon as CMD is
-	local t=$(($1 * 5)); shift
-	while [ $t -gt 0 ]; do "$@" && return 0; sleep 0.2; t=$((t - 1)); done
-	return 1
+wait_until() { # SECONDS CMD...: true as soon as CMD is (by the clock, not tries)
+	local end=$(($(now_ms) + $1 * 1000)); shift
+	while :; do
+		"$@" && return 0
+		[ "$(now_ms)" -lt $end ] || return 1
+		sleep 0.2
+	done
 }
 
 # jq_py EXPR: evaluates a python expression on the JSON on stdin (`d`),
@@ -58,4 +64,16 @@ carrier() {
 
 ping_ok() { # NAME NODE DEST
 	"$lab" exec "$1" "$2" ping -c 1 -W 1 "$3" >/dev/null 2>&1
+}
+
+# lab_down_checked NAME: tear down; FAIL when vtid's logs hold sanitizer
+# reports or namespaces are left
+lab_down_checked() {
+	if ! "$lab" down "$1"; then
+		fail lab-down "sanitizer report in a vtid log (logs in $VTID_LAB_LOGS/$1)"
+	elif ip netns list 2>/dev/null | grep -q "^$1-"; then
+		fail lab-down "namespaces left"
+	else
+		pass lab-down
+	fi
 }

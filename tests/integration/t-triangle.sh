@@ -1,0 +1,69 @@
+#!/bin/bash
+# t-triangle: three sites, a protected tunnel between each pair (one IKE
+# profile matching both peers), OSPF + BFD over all three.
+#   every router has READY IKE SAs on both its tunnels; every LAN is reached
+#   by OSPF over the direct tunnel; hosts ping each other; when the A-B
+#   tunnel goes (A's Tunnel1 shut down through vtish) A reaches B's LAN
+#   through C, and back through the direct tunnel after `no shutdown`.
+set -u
+top=${VTID_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=${BUILD:-build}
+export BUILD VTID_TOP=$top LAB_QUIET=1
+lab="$top/tests/lab/lab"
+. "$top/tests/lab/testlib.sh"
+NAME=vttr$$
+failed=0
+trap '"$lab" down $NAME >/dev/null 2>&1' EXIT
+
+[ -x "$BUILD/vtid" ] || { echo "FAIL t-triangle: $BUILD/vtid not built"; exit 1; }
+t0=$(now_ms)
+"$lab" up triangle --name $NAME --vtid || { echo "FAIL lab-up: lab up triangle failed"; exit 1; }
+
+# router:tunnel pairs, and which LAN each router reaches through which tunnel
+all_ready() {
+	local rt
+	for rt in A:Tunnel1 A:Tunnel3 B:Tunnel1 B:Tunnel2 C:Tunnel2 C:Tunnel3; do
+		ike_ready $NAME "${rt%:*}" "${rt#*:}" || return 1
+	done
+}
+all_routes() {
+	route_ospf $NAME A 10.20.1.0/24 Tunnel1 && route_ospf $NAME A 10.30.1.0/24 Tunnel3 &&
+		route_ospf $NAME B 10.10.1.0/24 Tunnel1 && route_ospf $NAME B 10.30.1.0/24 Tunnel2 &&
+		route_ospf $NAME C 10.10.1.0/24 Tunnel3 && route_ospf $NAME C 10.20.1.0/24 Tunnel2
+}
+
+if wait_until 40 all_ready; then
+	pass six-sas-ready
+	echo "# all six IKE SAs READY after $(($(now_ms) - t0)) ms"
+else
+	fail six-sas-ready "A: $(vtish_json $NAME A 'show crypto ikev2 sa json' | tr -d ' \n' | head -c 300)"
+fi
+if wait_until 20 all_routes; then
+	pass ospf-direct-tunnels
+else
+	fail ospf-direct-tunnels "A: $("$lab" vtysh $NAME A -c 'show ip route ospf' | grep '^O' | tr '\n' '|')"
+fi
+ok=1
+for pair in HA:10.20.1.10 HA:10.30.1.10 HB:10.30.1.10 HC:10.10.1.10; do
+	wait_until 10 ping_ok $NAME "${pair%:*}" "${pair#*:}" || { ok=0; echo "# ${pair%:*} -> ${pair#*:} failed"; }
+done
+[ $ok = 1 ] && pass hosts-ping || fail hosts-ping "some host pairs unreachable"
+
+# the A-B tunnel goes: A reaches B's LAN through C
+if "$lab" vtish $NAME A -c 'configure terminal' -c 'interface Tunnel1' -c 'shutdown' -c 'end' >/dev/null; then
+	if wait_until 15 route_ospf $NAME A 10.20.1.0/24 Tunnel3 && wait_until 10 ping_ok $NAME HA 10.20.1.10; then
+		pass reroute-via-c
+	else
+		fail reroute-via-c "A: $("$lab" vtysh $NAME A -c 'show ip route ospf' | grep '^O' | tr '\n' '|')"
+	fi
+	"$lab" vtish $NAME A -c 'configure terminal' -c 'interface Tunnel1' -c 'no shutdown' -c 'end' >/dev/null
+	if wait_until 30 route_ospf $NAME A 10.20.1.0/24 Tunnel1 && wait_until 10 ping_ok $NAME HA 10.20.1.10; then
+		pass back-on-direct-tunnel
+	else
+		fail back-on-direct-tunnel "A: $("$lab" vtysh $NAME A -c 'show ip route ospf' | grep '^O' | tr '\n' '|')"
+	fi
+else
+	fail reroute-via-c "vtish could not shut Tunnel1 down on A"
+fi
+lab_down_checked $NAME
+exit $failed
