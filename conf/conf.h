@@ -108,7 +108,8 @@ const char *cfg_session_header(const struct cfg_session *s, int level);
 const struct cfg_model *cfg_session_model(const struct cfg_session *s);
 /* Hands the candidate over (caller frees); the session continues on a copy. */
 struct cfg_model *cfg_session_take(struct cfg_session *s);
-/* ? and TAB in the current mode. */
+/* ? and TAB: the current mode's answer, or when it has none for this line
+ * the first parent mode that has one (as a line would fall back). */
 int cfg_session_help(const struct cfg_session *s, const char *line, struct cli_help_item *out,
 		     int max, struct cli_error *err);
 int cfg_session_complete(const struct cfg_session *s, const char *line, struct cli_help_item *out,

@@ -267,16 +267,41 @@ struct cfg_model *cfg_session_take(struct cfg_session *s)
 	return out;
 }
 
+/* `?` and TAB answer from the current mode; when it has nothing for the
+ * line (a global command typed in a sub-mode, which the line engine would
+ * accept), the parent modes are asked in turn. */
+static int ask_modes(const struct cfg_session *s, const char *line, struct cli_help_item *out,
+		     int max, struct cli_error *err, bool help)
+{
+	int first = 0;
+	struct cli_error e0 = {0};
+	for (int d = s->depth; d >= 1; d--) {
+		struct cli_error e = {0};
+		int mode = s->lv[d - 1].mode;
+		int n = help ? cli_help(s->cli, mode, line, out, max, &e)
+			     : cli_complete(s->cli, mode, line, out, max, &e);
+		if (d == s->depth) {
+			first = n;
+			e0 = e;
+		}
+		if (n > 0)
+			return n;
+	}
+	if (err)
+		*err = e0;
+	return first;
+}
+
 int cfg_session_help(const struct cfg_session *s, const char *line, struct cli_help_item *out,
 		     int max, struct cli_error *err)
 {
-	return cli_help(s->cli, cfg_session_mode(s), line, out, max, err);
+	return ask_modes(s, line, out, max, err, true);
 }
 
 int cfg_session_complete(const struct cfg_session *s, const char *line, struct cli_help_item *out,
 			 int max, struct cli_error *err)
 {
-	return cli_complete(s->cli, cfg_session_mode(s), line, out, max, err);
+	return ask_modes(s, line, out, max, err, false);
 }
 
 static int add_router_line(struct cfg_session *s, const char *text, int extra_indent,

@@ -206,6 +206,16 @@ static void test_help_in_modes(void)
 	n = cfg_session_help(S, "keepalive ", it, 64, &e);
 	CHECK_EQ_INT(n, 2);
 	CHECK_EQ_STR(it[1].token, "<cr>");
+	/* A global command typed in a sub-mode is helped from global config. */
+	n = cfg_session_complete(S, "cry", it, 64, &e);
+	CHECK_EQ_INT(n, 1);
+	CHECK_EQ_STR(it[0].token, "crypto");
+	n = cfg_session_help(S, "crypto ikev2 ", it, 64, &e);
+	CHECK_EQ_INT(n, 5);
+	n = cfg_session_help(S, "bogus ", it, 64, &e);
+	CHECK_EQ_INT(n, -EINVAL);
+	CHECK_EQ_INT(e.col, 1);
+	CHECK_EQ_STR(e.msg, "unknown command");
 }
 
 static void test_take_and_base(void)
