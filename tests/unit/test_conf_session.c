@@ -305,6 +305,53 @@ static void test_acl_and_qos(void)
 			     "  shape average 10000000\n") != NULL);
 }
 
+/* Secrets never appear in error messages. */
+static void test_psk_not_in_errors(void)
+{
+	struct cfg_error e;
+	fresh();
+	line("crypto ikev2 keyring KR");
+	line("peer A");
+	CHECK_EQ_INT(cfg_session_line(S, "pre-shared-key local supersecret extra", &e), -EINVAL);
+	CHECK_EQ_STR(e.msg, "expected end of line");
+	CHECK(strstr(e.msg, "supersecret") == NULL);
+	CHECK_EQ_INT(e.col, 34);
+}
+
+/* FRR writes `exit` at column 0 after a block and indents sub-blocks. */
+static void test_file_router_blocks(void)
+{
+	const char *t = "router bgp 65001\n"
+			" neighbor 192.0.2.1 remote-as 65002\n"
+			" !\n"
+			" address-family ipv4 unicast\n"
+			"  network 10.0.0.0/8\n"
+			" exit-address-family\n"
+			"exit\n"
+			"!\n"
+			"interface Tunnel1\n"
+			" ip ospf cost 5\n"
+			"bfd\n"
+			" profile fast\n"
+			"  detect-multiplier 3\n"
+			" exit\n"
+			"hostname R1\n";
+	struct cfg_model *m;
+	struct cfg_errors errs;
+	CHECK_EQ_INT(cfg_parse_text(t, strlen(t), &m, &errs), 0);
+	if (!m)
+		return;
+	CHECK_EQ_INT((int)m->n_router, 2);
+	CHECK_EQ_STR(m->router[0].header, "router bgp 65001");
+	CHECK_EQ_INT((int)m->router[0].n_line, 4);
+	CHECK_EQ_STR(m->router[0].line[2].text, " network 10.0.0.0/8");
+	CHECK_EQ_STR(m->router[1].header, "bfd");
+	CHECK_EQ_STR(m->router[1].line[2].text, "exit");
+	CHECK_EQ_STR(m->hostname, "R1");
+	CHECK_EQ_INT((int)m->interface[0].n_ospf, 1);
+	cfg_model_free(m);
+}
+
 int main(void)
 {
 	RUN(test_modes_and_prompts);
@@ -319,6 +366,8 @@ int main(void)
 	RUN(test_transform_set);
 	RUN(test_ipsec_profile_values);
 	RUN(test_acl_and_qos);
+	RUN(test_psk_not_in_errors);
+	RUN(test_file_router_blocks);
 	cfg_session_free(S);
 	cfg_grammar_free();
 	return tcheck_done();
