@@ -3,12 +3,15 @@
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+volatile sig_atomic_t vtc_interrupted;
 
 /* A reply is trusted to be vtid's, but not to be small or sane. */
 enum { VTC_MAX_REPLY = 512 * 1024 * 1024 };
@@ -79,8 +82,11 @@ static long read_line(struct vtc *c, size_t *scanned)
 			c->cap = cap;
 		}
 		ssize_t n = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && errno == EINTR) {
+			if (vtc_interrupted)
+				return -EINTR;
 			continue;
+		}
 		if (n < 0)
 			return -errno;
 		if (n == 0)

@@ -5,6 +5,7 @@
 #ifndef VTISH_CLIENT_H
 #define VTISH_CLIENT_H
 
+#include <signal.h>
 #include <stddef.h>
 
 struct json_object;
@@ -22,9 +23,13 @@ void vtc_close(struct vtc *c);
 
 /* Sends {"id":N,"op":op[,"line":line]} and returns the reply (caller puts
  * it), or NULL with errno set: EPIPE/ECONNRESET when vtid went away, EPROTO
- * for a reply that isn't JSON.  A refusal sent without an id (too many
+ * for a reply that isn't JSON, EINTR when vtc_interrupted was set.  A refusal sent without an id (too many
  * clients) is returned as the reply. */
 struct json_object *vtc_call(struct vtc *c, const char *op, const char *line);
+
+/* Set by a signal handler: a vtc_call waiting for its reply gives up with
+ * EINTR (the reply, when it comes, is skipped by the next call). */
+extern volatile sig_atomic_t vtc_interrupted;
 
 /* Field helpers on a reply; "" / 0 when absent. */
 const char *vtc_str(struct json_object *reply, const char *key);

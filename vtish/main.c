@@ -41,7 +41,7 @@ static struct vtc conn;
 static char prompt[256] = "vtid#";
 static const char *sock_path;
 
-static struct termios saved_tty;
+static struct termios saved_tty, edit_tty;
 static bool tty_changed;
 static char *candidates[1024]; /* the last TAB answer, for the generator */
 static int ncandidates;
@@ -108,10 +108,30 @@ static void take_prompt(struct json_object *r)
 		snprintf(prompt, sizeof(prompt), "%s", p);
 }
 
-/* Runs one line; errors are printed on errf. */
+static void on_sigint(int sig)
+{
+	(void)sig;
+	vtc_interrupted = 1;
+}
+
+/* Runs one line; errors are printed on errf.  On the tty, Ctrl-C is a
+ * signal again while vtish waits for vtid, so a command that takes long can
+ * be given up on (it goes on in vtid; its reply is skipped). */
 static int exec_line(const char *line, FILE *errf)
 {
+	vtc_interrupted = 0;
+	if (tty_changed)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
 	struct json_object *r = vtc_call(&conn, "exec", line);
+	int err = errno;
+	if (tty_changed)
+		tcsetattr(STDIN_FILENO, TCSANOW, &edit_tty);
+	if (!r && err == EINTR && vtc_interrupted) {
+		fputs("\n% interrupted: vtid goes on with the command, its output is dropped\n", errf);
+		fflush(errf);
+		return EXEC_FAILED;
+	}
+	errno = err;
 	if (!r)
 		lost();
 	int rc = EXEC_OK;
@@ -273,8 +293,13 @@ static void tty_setup(void)
 	t.c_cc[VINTR] = _POSIX_VDISABLE;
 	t.c_cc[VSUSP] = _POSIX_VDISABLE;
 	if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0) {
+		edit_tty = t;
 		tty_changed = true;
 		atexit(restore_tty);
+		/* No SA_RESTART: the wait for a reply must return EINTR. */
+		struct sigaction sa = {.sa_handler = on_sigint};
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
 	}
 }
 

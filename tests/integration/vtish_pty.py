@@ -265,6 +265,19 @@ def scenario_toy(r):
                      what="recalled line ran")
         r.check("vtish-pty-history-recall", history)
 
+        def interrupt():
+            # vtid busy for 3 s: Ctrl-C gives the prompt back at once, and
+            # the late reply doesn't end up as the next command's answer.
+            t.send("sleep 3000\r")
+            time.sleep(0.3)
+            t.send("\x03")
+            t.expect(r"% interrupted.*\nctl#$", timeout=2.5, what="Ctrl-C ended the wait")
+            t.send("echo next\r")
+            m = t.expect(r"echo next\n(.*?)\nctl#$", timeout=10, what="the next command's answer")
+            if m.group(1) != "next":
+                raise Fail("the next command got %r" % m.group(1))
+        r.check("vtish-pty-ctrl-c-while-waiting", interrupt)
+
         def leave():
             t.send("exit\r")
             rc = t.wait_exit()

@@ -9,7 +9,7 @@
  * "ready" on stdout once the socket listens, and exits cleanly on SIGTERM or
  * SIGINT.  The grammar:
  *   user EXEC  (ctl>)   enable | exit | show version | show ctl | show big N |
- *                       echo LINE | fail
+ *                       echo LINE | fail | sleep MS (blocks the whole server)
  *   priv EXEC  (ctl#)   the same, disable, configure terminal (not enable)
  *   config     (ctl(config)#)  hostname WORD | interface WORD |
  *                       crypto ikev2 proposal WORD | crypto ikev2 policy WORD |
@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/log.h"
@@ -43,7 +44,7 @@ enum { M_EXEC = M_USER | M_PRIV, M_SUB = M_IF | M_PROP | M_POL, MAXW = 8, MAXWOR
 enum action {
 	A_ENABLE, A_DISABLE, A_EXIT, A_END, A_VERSION, A_CTLSTATS, A_BIG, A_ECHO, A_FAIL, A_CONFT,
 	A_HOSTNAME, A_INTERFACE, A_PROPOSAL, A_POLICY, A_DO, A_SHUT, A_NOSHUT, A_DESCR, A_IPADDR,
-	A_SETTING,
+	A_SETTING, A_SLEEP,
 };
 
 struct toy_cmd {
@@ -63,6 +64,7 @@ static const struct toy_cmd cmds[] = {
 	{M_EXEC, A_BIG, {"show", "big", "NUM"}, {"Show running system information", "A long output", "Number of lines"}},
 	{M_EXEC, A_ECHO, {"echo", "LINE"}, {"Echo a line", "Text to echo"}},
 	{M_EXEC, A_FAIL, {"fail"}, {"A command that always fails"}},
+	{M_EXEC, A_SLEEP, {"sleep", "NUM"}, {"Block the server (a busy vtid)", "Milliseconds, at most 10000"}},
 	{M_PRIV, A_CONFT, {"configure", "terminal"}, {"Enter configuration mode", "Configure from the terminal"}},
 	{M_CONF, A_HOSTNAME, {"hostname", "WORD"}, {"Set system's network name", "This system's network name"}},
 	{M_CONF, A_INTERFACE, {"interface", "WORD"}, {"Select an interface to configure", "Interface name"}},
@@ -290,6 +292,14 @@ static int run(struct toy *t, struct toy_session *s, const struct toy_cmd *c,
 	case A_FAIL:
 		sbuf_printf(out, "%% failed on purpose\n");
 		return 1;
+	case A_SLEEP: {
+		long ms = strtol(ws->w[1], NULL, 10);
+		struct timespec ts = {.tv_sec = (ms > 10000 ? 10000 : ms) / 1000,
+				      .tv_nsec = (ms % 1000) * 1000000L};
+		nanosleep(&ts, NULL);
+		sbuf_printf(out, "slept %ld ms\n", ms);
+		return 0;
+	}
 	case A_CONFT:
 		sbuf_printf(out, "Enter configuration commands, one per line.  End with CNTL/Z.\n");
 		s->mode = M_CONF;
