@@ -418,6 +418,7 @@ static int dpu_link_add(struct dp *dp, const struct dp_link_cfg *cfg, struct dp_
 	l->gre = (struct gre_params){.csum = cfg->gre_csum, .key_set = cfg->gre_key_set,
 				     .key = cfg->gre_key, .seq = cfg->gre_seq};
 	l->path_mtu = 1500;
+	atomic_store(&l->ka_up, true); /* IOS: up until retries are missed */
 	uint16_t mtu = cfg->mtu ? cfg->mtu : dp_compute_mtu(cfg, l->path_mtu, NULL);
 	atomic_store(&l->mtu, mtu);
 	if ((rc = tun_open(cfg->name, l->nq, l->qfd)))
@@ -477,8 +478,10 @@ static int dpu_link_carrier(struct dp_link *l, bool up)
 		l->admin_up = true;
 	}
 	int rc = tun_set_carrier(l->qfd[0], up);
-	if (!rc)
+	if (!rc) {
 		l->carrier = up;
+		atomic_store(&l->carrier_on, up);
+	}
 	return rc;
 }
 
@@ -623,8 +626,8 @@ static void dpu_udp_input(struct dp *dp, const uint8_t *pkt, size_t len,
 		return;
 	}
 	memcpy(dp->ctl_buf, pkt, len);
-	dp_esp_input(dp, dp->nworkers, 0, dp->ctl_buf, len, from ? from->sin_addr.s_addr : 0,
-		     to ? to->sin_addr.s_addr : 0, true);
+	dp_esp_input(dp, dp->nworkers, 0, dp->ctl_buf, len, dp->ctl_buf + 65536,
+		     from ? from->sin_addr.s_addr : 0, to ? to->sin_addr.s_addr : 0, true);
 }
 
 static bool dpu_available(void)

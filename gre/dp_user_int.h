@@ -70,6 +70,10 @@ struct dp_link {
 	_Atomic uint16_t mtu;
 	uint16_t path_mtu;
 	bool carrier, admin_up;
+	_Atomic bool carrier_on;      /* carrier, for the workers */
+	_Atomic uint64_t ka_last_ms;  /* keepalive: last sent (worker 0) */
+	_Atomic uint32_t ka_missed;
+	_Atomic bool ka_up;
 	_Atomic(struct dp_sa *) out_sa;
 	struct dp_sa *sas; /* all SAs of this link, newest first (control thread) */
 	struct dp_link *next; /* dp's list (control thread) */
@@ -131,9 +135,13 @@ uint16_t dp_compute_mtu(const struct dp_link_cfg *cfg, uint16_t path_mtu,
 /* dp_user_io.c */
 void *dp_worker_main(void *arg);
 /* Inbound ESP starting at the SPI; src/dst in network order; slot = worker
- * index or nworkers for the control thread; tun_q = queue to write to. */
-void dp_esp_input(struct dp *dp, int slot, int tun_q, uint8_t *esp, size_t len, uint32_t src,
-		  uint32_t dst, bool natt);
+ * index or nworkers for the control thread; tun_q = queue to write to;
+ * end = end of the buffer holding esp (room for a reflected keepalive). */
+void dp_esp_input(struct dp *dp, int slot, int tun_q, uint8_t *esp, size_t len,
+		  const uint8_t *end, uint32_t src, uint32_t dst, bool natt);
+/* Worker 0, about once a second: sends the keepalives that are due.
+ * buf: a DP_BUFSZ scratch buffer. */
+void dp_keepalive_tick(struct dp *dp, int slot, uint64_t now_ms, uint8_t *buf);
 /* Inner IPv4 from the TUN device of `link` at pkt (with DP_HEADROOM
  * before it); fills the outgoing message (iov base/len, destination);
  * returns the socket fd to send on or -1 when the packet was consumed. */

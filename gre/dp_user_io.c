@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gre/offload.h"
@@ -159,40 +160,16 @@ static void dp_frag_needed(struct dp_link *l, int q, const uint8_t *ip, size_t i
 
 /* ---- outbound ---- */
 
-int dp_output(struct dp_link *l, int slot, uint8_t *pkt, size_t len, uint8_t **out,
-	      size_t *out_len, struct sockaddr_in *to)
+/* Second stage of output: a packet at p (plen bytes) that is already what
+ * the outer header will carry for a plain link, or the GRE packet (or the
+ * bare inner IP for DP_ENCAP_NONE) for a protected one, is protected and
+ * framed.  `end` bounds the buffer (for ESP's trailer); headroom before p
+ * must hold ESP + IV + outer IP (+ 20 in tunnel mode with GRE).  Returns
+ * the socket to send on, or -1 when the packet was dropped (counted). */
+static int dp_output_gre(struct dp_link *l, int slot, uint8_t *p, size_t plen, uint8_t tos, bool df,
+			 const uint8_t *end, uint8_t **out, size_t *out_len, struct sockaddr_in *to)
 {
 	struct dp *dp = l->dp;
-	size_t tot, ihl = ip4_check(pkt, len, &tot);
-	if (!ihl) {
-		CTR_ADD(l->ctr.malformed, 1);
-		return -1;
-	}
-	len = tot;
-	uint16_t mtu = atomic_load_explicit(&l->mtu, memory_order_relaxed);
-	bool inner_df = rd16(pkt + 6) & 0x4000;
-	if (len > mtu) {
-		if (inner_df) {
-			dp_frag_needed(l, slot < l->nq ? slot : 0, pkt, ihl, mtu);
-			return -1;
-		}
-		/* without DF the outer packet may be fragmented by the kernel */
-	}
-	if (l->cfg.tcp_mss)
-		dp_mss_clamp(pkt, len, l->cfg.tcp_mss);
-	bool df = l->cfg.df == DP_DF_SET || (l->cfg.df == DP_DF_COPY && inner_df);
-	uint8_t tos = pkt[1];
-	uint8_t *p = pkt;
-	size_t plen = len;
-	if (l->cfg.encap == DP_ENCAP_GRE) {
-		size_t gl = gre_hdr_len(&l->gre);
-		p -= gl;
-		uint32_t seq = l->gre.seq ? atomic_fetch_add_explicit(&l->gre_seq_out, 1,
-								      memory_order_relaxed) : 0;
-		gre_build(&l->gre, GRE_PROTO_IPV4, seq, p, plen);
-		plen += gl;
-		CTR_ADD(l->ctr.pkts_encaps, 1);
-	}
 	to->sin_family = AF_INET;
 	to->sin_port = 0;
 	to->sin_addr = l->cfg.remote;
@@ -228,9 +205,7 @@ int dp_output(struct dp_link *l, int slot, uint8_t *pkt, size_t len, uint8_t **o
 		nh = IPPROTO_IPIP;
 	}
 	uint8_t *esp = p - esp_hdr_len(s->esp);
-	/* the buffer ends DP_BUFSZ after its start, which is DP_HEADROOM before pkt */
-	size_t cap = (size_t)(pkt - DP_HEADROOM + DP_BUFSZ - esp);
-	int el = esp_encrypt(s->esp, slot, seq, esp, plen, nh, cap);
+	int el = esp_encrypt(s->esp, slot, seq, esp, plen, nh, (size_t)(end - esp));
 	if (el < 0) {
 		CTR_ADD(l->ctr.send_errors, 1);
 		return -1;
@@ -252,6 +227,115 @@ int dp_output(struct dp_link *l, int slot, uint8_t *pkt, size_t len, uint8_t **o
 	*out_len = (size_t)el + 20;
 	CTR_ADD(l->ctr.bytes_out, (uint64_t)el + 20);
 	return dp->esp_fd;
+}
+
+int dp_output(struct dp_link *l, int slot, uint8_t *pkt, size_t len, uint8_t **out,
+	      size_t *out_len, struct sockaddr_in *to)
+{
+	size_t tot, ihl = ip4_check(pkt, len, &tot);
+	if (!ihl) {
+		CTR_ADD(l->ctr.malformed, 1);
+		return -1;
+	}
+	len = tot;
+	uint16_t mtu = atomic_load_explicit(&l->mtu, memory_order_relaxed);
+	bool inner_df = rd16(pkt + 6) & 0x4000;
+	if (len > mtu && inner_df) {
+		/* without DF the outer packet may be fragmented by the kernel */
+		dp_frag_needed(l, slot < l->nq ? slot : 0, pkt, ihl, mtu);
+		return -1;
+	}
+	if (l->cfg.tcp_mss)
+		dp_mss_clamp(pkt, len, l->cfg.tcp_mss);
+	bool df = l->cfg.df == DP_DF_SET || (l->cfg.df == DP_DF_COPY && inner_df);
+	uint8_t tos = pkt[1];
+	uint8_t *p = pkt;
+	size_t plen = len;
+	if (l->cfg.encap == DP_ENCAP_GRE) {
+		size_t gl = gre_hdr_len(&l->gre);
+		p -= gl;
+		uint32_t seq = l->gre.seq ? atomic_fetch_add_explicit(&l->gre_seq_out, 1,
+								      memory_order_relaxed) : 0;
+		gre_build(&l->gre, GRE_PROTO_IPV4, seq, p, plen);
+		plen += gl;
+		CTR_ADD(l->ctr.pkts_encaps, 1);
+	}
+	/* the buffer ends DP_BUFSZ after its start, which is DP_HEADROOM before pkt */
+	return dp_output_gre(l, slot, p, plen, tos, df, pkt - DP_HEADROOM + DP_BUFSZ, out, out_len, to);
+}
+
+/* ---- Cisco-style GRE keepalives ----
+ * Every period the sender tunnels an IP/GRE packet addressed from the peer
+ * back to itself; the peer decapsulates it and, seeing a GRE packet for
+ * the tunnel's own endpoints, sends it straight back.  Its arrival (GRE
+ * protocol 0) is the answer.  Each send counts one miss; an answer clears
+ * them; more misses than `retries` -> DP_EV_KEEPALIVE_DOWN, and the next
+ * answer -> DP_EV_KEEPALIVE_UP. */
+
+static void dp_send_one(struct dp_link *l, int sfd, uint8_t *o, size_t ol, struct sockaddr_in *to)
+{
+	if (sfd < 0 || sendto(sfd, o, ol, MSG_DONTWAIT, (struct sockaddr *)to, sizeof(*to)) < 0)
+		CTR_ADD(l->ctr.send_errors, 1);
+}
+
+void dp_keepalive_tick(struct dp *dp, int slot, uint64_t now_ms, uint8_t *buf)
+{
+	struct dp_link_table *t = atomic_load_explicit(&dp->link_tab, memory_order_acquire);
+	for (size_t i = 0; t && i < t->n; i++) {
+		struct dp_link *l = t->link[i];
+		uint16_t period = l->cfg.keepalive_period;
+		if (!period || !atomic_load_explicit(&l->carrier_on, memory_order_relaxed) ||
+		    l->cfg.encap != DP_ENCAP_GRE)
+			continue;
+		if (now_ms - atomic_load(&l->ka_last_ms) < (uint64_t)period * 1000)
+			continue;
+		atomic_store(&l->ka_last_ms, now_ms);
+		uint8_t retries = l->cfg.keepalive_retries ? l->cfg.keepalive_retries : 3;
+		uint32_t missed = atomic_fetch_add(&l->ka_missed, 1) + 1;
+		if (missed > retries && atomic_exchange(&l->ka_up, false))
+			dp_post_event(dp, l, DP_EV_KEEPALIVE_DOWN, 0, false);
+		/* inner: IP from the peer to us, carrying an empty GRE (protocol 0)
+		 * with this tunnel's key/sequence/checksum options */
+		uint8_t *pkt = buf + DP_HEADROOM;
+		size_t gl = gre_hdr_len(&l->gre);
+		ip4_build(pkt, 0xc0, 20 + gl, false, IPPROTO_GRE, l->cfg.remote.s_addr,
+			  l->cfg.local.s_addr, true);
+		uint32_t seq = l->gre.seq ? atomic_fetch_add(&l->gre_seq_out, 1) : 0;
+		gre_build(&l->gre, 0, seq, pkt + 20, 0);
+		uint8_t *o;
+		size_t ol;
+		struct sockaddr_in to;
+		int sfd = dp_output(l, slot, pkt, 20 + gl, &o, &ol, &to);
+		if (sfd != -1)
+			dp_send_one(l, sfd, o, ol, &to);
+	}
+}
+
+static void dp_keepalive_answer(struct dp *dp, struct dp_link *l)
+{
+	atomic_store(&l->ka_missed, 0);
+	if (l->cfg.keepalive_period && !atomic_exchange(&l->ka_up, true))
+		dp_post_event(dp, l, DP_EV_KEEPALIVE_UP, 0, false);
+}
+
+/* A decapsulated inner IP/GRE packet between our own tunnel endpoints
+ * (from us, to the peer) is the peer's keepalive: send its GRE part back. */
+static bool dp_keepalive_reflect(struct dp_link *l, int slot, uint8_t *ip, size_t len,
+				 const uint8_t *end)
+{
+	size_t tot, ihl = ip4_check(ip, len, &tot);
+	if (!ihl || ip[9] != IPPROTO_GRE || memcmp(ip + 12, &l->cfg.local, 4) ||
+	    memcmp(ip + 16, &l->cfg.remote, 4))
+		return false;
+	if (tot - ihl > 64)
+		return true; /* a keepalive is a bare GRE header: swallow anything else */
+	uint8_t *o;
+	size_t ol;
+	struct sockaddr_in to;
+	int sfd = dp_output_gre(l, slot, ip + ihl, tot - ihl, ip[1], false, end, &o, &ol, &to);
+	if (sfd != -1)
+		dp_send_one(l, sfd, o, ol, &to);
+	return true;
 }
 
 /* Control traffic that must not wait behind bulk: OSPF, BFD, IKE, GRE. */
@@ -569,7 +653,8 @@ static void dp_inner_deliver(struct dp_link *l, int q, uint8_t *ip, size_t len)
 	dp_tun_write(l, q, ip, tot);
 }
 
-static void dp_gre_input(struct dp_link *l, int q, uint8_t *g, size_t len)
+static void dp_gre_input(struct dp_link *l, int q, int slot, uint8_t *g, size_t len,
+			 const uint8_t *end)
 {
 	struct gre_info gi;
 	if (gre_parse(g, len, &gi) < 0) {
@@ -582,14 +667,23 @@ static void dp_gre_input(struct dp_link *l, int q, uint8_t *g, size_t len)
 		return;
 	}
 	if (gi.proto == GRE_PROTO_IPV4) {
-		dp_inner_deliver(l, q, g + gi.hdr_len, len - gi.hdr_len);
+		uint8_t *ip = g + gi.hdr_len;
+		/* reflected whether or not we run keepalives ourselves, as IOS does */
+		if (len - gi.hdr_len >= 20 && ip[9] == IPPROTO_GRE &&
+		    dp_keepalive_reflect(l, slot, ip, len - gi.hdr_len, end))
+			return;
+		dp_inner_deliver(l, q, ip, len - gi.hdr_len);
+		return;
+	}
+	if (gi.proto == 0 && len == gi.hdr_len) {
+		dp_keepalive_answer(l->dp, l);
 		return;
 	}
 	CTR_ADD(l->ctr.recv_errors, 1); /* other payload types are not ours */
 }
 
-void dp_esp_input(struct dp *dp, int slot, int tun_q, uint8_t *esp, size_t len, uint32_t src,
-		  uint32_t dst, bool natt)
+void dp_esp_input(struct dp *dp, int slot, int tun_q, uint8_t *esp, size_t len,
+		  const uint8_t *end, uint32_t src, uint32_t dst, bool natt)
 {
 	if (len < 8) {
 		atomic_fetch_add_explicit(&dp->rx_malformed, 1, memory_order_relaxed);
@@ -640,7 +734,7 @@ void dp_esp_input(struct dp *dp, int slot, int tun_q, uint8_t *esp, size_t len, 
 	size_t plen = rx.len;
 	if (rx.next_hdr == IPPROTO_GRE && s->mode == DP_ESP_TRANSPORT &&
 	    l->cfg.encap == DP_ENCAP_GRE) {
-		dp_gre_input(l, tun_q, p, plen);
+		dp_gre_input(l, tun_q, slot, p, plen, end);
 		return;
 	}
 	if (rx.next_hdr != IPPROTO_IPIP || s->mode != DP_ESP_TUNNEL) {
@@ -661,7 +755,7 @@ void dp_esp_input(struct dp *dp, int slot, int tun_q, uint8_t *esp, size_t len, 
 		CTR_ADD(l->ctr.recv_errors, 1);
 		return;
 	}
-	dp_gre_input(l, tun_q, p + ihl, tot - ihl);
+	dp_gre_input(l, tun_q, slot, p + ihl, tot - ihl, end);
 }
 
 static void dp_raw_input(struct dp_worker *w, struct dp_wbuf *wb, int fd, bool esp)
@@ -688,7 +782,8 @@ static void dp_raw_input(struct dp_worker *w, struct dp_wbuf *wb, int fd, bool e
 			memcpy(&src, ip + 12, 4);
 			memcpy(&dst, ip + 16, 4);
 			if (esp) {
-				dp_esp_input(dp, w->idx, w->idx, ip + ihl, tot - ihl, src, dst, false);
+				dp_esp_input(dp, w->idx, w->idx, ip + ihl, tot - ihl, wb->rx[i] + DP_BUFSZ, src, dst,
+					     false);
 				continue;
 			}
 			struct dp_link *l = dp_link_lookup_addr(dp, src, dst);
@@ -700,7 +795,7 @@ static void dp_raw_input(struct dp_worker *w, struct dp_wbuf *wb, int fd, bool e
 				CTR_ADD(l->ctr.unprotected_drops, 1);
 				continue;
 			}
-			dp_gre_input(l, w->idx, ip + ihl, tot - ihl);
+			dp_gre_input(l, w->idx, w->idx, ip + ihl, tot - ihl, wb->rx[i] + DP_BUFSZ);
 		}
 		dp_gro_flush(dp_gro_tls);
 		if (n < DP_BATCH)
@@ -730,8 +825,10 @@ void *dp_worker_main(void *arg)
 	if (gro.buf)
 		dp_gro_tls = &gro; /* without it, packets are written one by one */
 	struct epoll_event evs[16];
+	uint64_t last_tick = 0;
 	while (!atomic_load(&dp->stopping)) {
-		int n = epoll_wait(w->epfd, evs, 16, -1);
+		/* worker 0 also runs the keepalive clock: wake at least once a second */
+		int n = epoll_wait(w->epfd, evs, 16, w->idx == 0 ? 1000 : -1);
 		if (n < 0 && errno != EINTR) {
 			log_err("dp: worker %d: epoll_wait: %s", w->idx, strerror(errno));
 			break;
@@ -755,6 +852,15 @@ void *dp_worker_main(void *arg)
 				break;
 			default:
 				break;
+			}
+		}
+		if (w->idx == 0) {
+			struct timespec ts;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			uint64_t now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+			if (now - last_tick >= 1000) {
+				last_tick = now;
+				dp_keepalive_tick(dp, 0, now, wb->tx[0]);
 			}
 		}
 		atomic_fetch_add(&w->rcu, 1); /* even: quiescent */

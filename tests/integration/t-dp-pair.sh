@@ -196,6 +196,45 @@ if [ "$(stat B auth)" -ge 3 ] && [ "$(stat B decaps)" = 0 ]; then pass dp-bad-ic
 else fail dp-bad-icv-counted "B $(cmd B stats)"; fi
 stop
 
+# Cisco GRE keepalives: A sends them (period 1 s, 2 retries), B only
+# reflects.  Taking B's outbound SA away silences the answers -> A reports
+# keepalive down; a new SA pair brings the answers back -> keepalive up.
+wait_event() { # SIDE PATTERN
+	for _ in $(seq 100); do
+		case "$(cmd $1 events)" in *"$2"*) return 0 ;; esac
+		sleep 0.1
+	done
+	return 1
+}
+start A --name Tunnel1 --local 203.0.113.1 --remote 203.0.113.2 --addr 10.99.0.1/30 --keepalive 1,2 &&
+start B --name Tunnel1 --local 203.0.113.2 --remote 203.0.113.1 --addr 10.99.0.2/30 &&
+cmd A sa out 0x1001 transport aes-gcm-256 ${K1:0:72} >/dev/null && cmd A sa in 0x2001 transport aes-gcm-256 ${K2:0:72} >/dev/null &&
+cmd B sa out 0x2001 transport aes-gcm-256 ${K2:0:72} >/dev/null && cmd B sa in 0x1001 transport aes-gcm-256 ${K1:0:72} >/dev/null &&
+cmd A carrier up >/dev/null && cmd B carrier up >/dev/null
+ka_ok=1; why=""
+ip netns exec $A ping -q -c 2 -i 0.2 -W 1 10.99.0.2 >/dev/null 2>&1 || { ka_ok=0; why="no ping"; }
+cmd B del out 0x2001 >/dev/null
+wait_event A ka-down || { ka_ok=0; why="$why; no ka-down: $(cmd A events) B $(cmd B stats)"; }
+cmd A sa in 0x2003 transport aes-gcm-256 ${K1:0:72} >/dev/null; cmd B sa out 0x2003 transport aes-gcm-256 ${K1:0:72} >/dev/null
+wait_event A ka-up || { ka_ok=0; why="$why; no ka-up: $(cmd A events)"; }
+if [ $ka_ok = 1 ] && [[ "$(cmd A events)" != *ka-down*ka-down* ]]; then pass dp-keepalive-protected
+else fail dp-keepalive-protected "$why"; fi
+stop
+# plain GRE, both sides sending keepalives; B stops -> A down; B back -> A up
+start A --name Tunnel1 --local 203.0.113.1 --remote 203.0.113.2 --addr 10.99.0.1/30 --plain --gre-key 7 --keepalive 1,2 &&
+start B --name Tunnel1 --local 203.0.113.2 --remote 203.0.113.1 --addr 10.99.0.2/30 --plain --gre-key 7 --keepalive 1,2 &&
+cmd A carrier up >/dev/null && cmd B carrier up >/dev/null
+ka_ok=1; why=""
+sleep 1.5
+case "$(cmd A events)$(cmd B events)" in *ka-down*) ka_ok=0; why="down while both answer" ;; esac
+echo quit >&"$FD_B"; eval "exec $FD_B>&-"; unset FD_B
+wait_event A ka-down || { ka_ok=0; why="$why; no ka-down"; }
+start B --name Tunnel1 --local 203.0.113.2 --remote 203.0.113.1 --addr 10.99.0.2/30 --plain --gre-key 7 &&
+cmd B carrier up >/dev/null
+wait_event A ka-up || { ka_ok=0; why="$why; no ka-up: $(cmd A events)"; }
+if [ $ka_ok = 1 ]; then pass dp-keepalive-plain; else fail dp-keepalive-plain "$why"; fi
+stop
+
 # make-before-break: while a flood of pings runs, install new SAs on both
 # sides (inbound first), switch outbound, then delete the old ones
 if setup transport aes-gcm-256 72 ""; then

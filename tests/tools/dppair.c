@@ -4,7 +4,7 @@
  *
  *   dppair --name Tunnel1 --local A --remote B --addr 10.0.0.1/30
  *          [--plain] [--encap gre|none] [--workers N] [--gre-key K]
- *          [--gre-seq] [--gre-csum] [--mtu N] [--tcp-mss N]
+ *          [--gre-seq] [--gre-csum] [--mtu N] [--tcp-mss N] [--keepalive P[,R]]
  *
  * Commands (one per line; each answers one line "ok ..." or "err ..."):
  *   sa in|out SPI transport|tunnel ENCR KEYHEX [INTEG KEYHEX] [esn] [window N]
@@ -121,7 +121,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: dppair --name N --local A --remote B [--addr A/P] [--plain] "
 			"[--encap gre|none] [--workers N] [--gre-key K] [--gre-seq] [--gre-csum] "
-			"[--mtu N] [--tcp-mss N]\n");
+			"[--mtu N] [--tcp-mss N] [--keepalive P[,R]]\n");
 	exit(2);
 }
 
@@ -137,7 +137,7 @@ int main(int argc, char **argv)
 		{"addr", 1, 0, 'a'},  {"plain", 0, 0, 'p'},   {"encap", 1, 0, 'e'},
 		{"workers", 1, 0, 'w'}, {"gre-key", 1, 0, 'k'}, {"gre-seq", 0, 0, 's'},
 		{"gre-csum", 0, 0, 'c'}, {"mtu", 1, 0, 'm'},  {"tcp-mss", 1, 0, 't'},
-		{0, 0, 0, 0}};
+		{"keepalive", 1, 0, 'K'}, {0, 0, 0, 0}};
 	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
@@ -187,6 +187,12 @@ int main(int argc, char **argv)
 		case 't':
 			lc.tcp_mss = (uint16_t)atoi(optarg);
 			break;
+		case 'K': {
+			lc.keepalive_period = (uint16_t)atoi(optarg);
+			const char *c = strchr(optarg, ',');
+			lc.keepalive_retries = c ? (uint8_t)atoi(c + 1) : 0;
+			break;
+		}
 		default:
 			usage();
 		}
