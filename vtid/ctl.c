@@ -55,8 +55,8 @@ struct ctl_client {
 	char *in;
 	size_t in_len, in_cap;
 	bool discarding; /* skipping the tail of an oversize line */
-	bool eof;        /* the client shut down its side */
-	bool closing;    /* close once the queue is empty */
+	bool eof;	 /* the client shut down its side */
+	bool closing;	 /* close once the queue is empty */
 	char *out;
 	size_t out_off, out_len, out_cap; /* pending bytes are out[out_off, out_len) */
 	uint32_t events;
@@ -104,8 +104,8 @@ static int client_flush(struct ctl_client *c)
 {
 	bool progress = false;
 	while (out_pending(c)) {
-		ssize_t n = send(c->fd, c->out + c->out_off, out_pending(c),
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n =
+		    send(c->fd, c->out + c->out_off, out_pending(c), MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -151,7 +151,7 @@ static int client_reply(struct ctl_client *c, struct json_object *reply)
 {
 	size_t len;
 	const char *s = json_object_to_json_string_length(
-		reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	    reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	if (!s) {
 		client_free(c);
 		return -1;
@@ -266,8 +266,8 @@ static void op_list(struct ctl_client *c, const char *line, struct json_object *
 		json_object_object_add(r, "ok", json_object_new_boolean(false));
 		json_object_object_add(r, "error",
 				       json_object_new_string(rc == -ENOMEM
-								      ? "% out of memory"
-								      : "% Unrecognized command"));
+								  ? "% out of memory"
+								  : "% Unrecognized command"));
 		goto out;
 	}
 	for (size_t i = 0; i < json_object_array_length(raw); i++) {
@@ -285,8 +285,8 @@ static void op_list(struct ctl_client *c, const char *line, struct json_object *
 		struct json_object *pair = json_object_new_array();
 		json_object_array_add(pair, json_object_get(tok));
 		json_object_array_add(pair, json_object_is_type(txt, json_type_string)
-						    ? json_object_get(txt)
-						    : json_object_new_string(""));
+						? json_object_get(txt)
+						: json_object_new_string(""));
 		json_object_array_add(list, pair);
 	}
 	json_object_object_add(r, help ? "help" : "candidates", list);
@@ -368,7 +368,8 @@ static int handle_line(struct ctl_client *c, char *line, size_t len)
 		json_object_put(req);
 		return bad_request(c, NULL, "\"id\" must be an integer or a string");
 	}
-	if (!json_object_object_get_ex(req, "op", &v) || !json_object_is_type(v, json_type_string)) {
+	if (!json_object_object_get_ex(req, "op", &v) ||
+	    !json_object_is_type(v, json_type_string)) {
 		why = "missing \"op\" (exec, complete, help or prompt)";
 		goto bad;
 	}
@@ -583,7 +584,8 @@ static void on_listen(void *arg, int lfd, uint32_t events)
 	for (int i = 0; i < 16; i++) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
 				log_warn_rl("ctl: accept: %s", strerror(errno));
 				loop_mod_fd(srv->loop, lfd, 0);
 				loop_timer_arm(srv->loop, &srv->accept_pause, CTL_ACCEPT_PAUSE_MS);

@@ -66,8 +66,8 @@ static int write_all(int fd, const char *p, size_t n)
 static long read_line(struct vtc *c, size_t *scanned)
 {
 	for (;;) {
-		char *nl = c->len > *scanned ? memchr(c->buf + *scanned, '\n', c->len - *scanned)
-					     : NULL;
+		char *nl =
+		    c->len > *scanned ? memchr(c->buf + *scanned, '\n', c->len - *scanned) : NULL;
 		if (nl)
 			return nl - c->buf;
 		*scanned = c->len;
@@ -109,7 +109,7 @@ struct json_object *vtc_call(struct vtc *c, const char *op, const char *line)
 		json_object_object_add(req, "line", json_object_new_string(line));
 	size_t n;
 	const char *s = json_object_to_json_string_length(
-		req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+	    req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
 	int err = s ? write_all(c->fd, s, n) : -ENOMEM;
 	if (!err)
 		err = write_all(c->fd, "\n", 1);

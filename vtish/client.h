@@ -23,8 +23,8 @@ void vtc_close(struct vtc *c);
 
 /* Sends {"id":N,"op":op[,"line":line]} and returns the reply (caller puts
  * it), or NULL with errno set: EPIPE/ECONNRESET when vtid went away, EPROTO
- * for a reply that isn't JSON, EINTR when vtc_interrupted was set.  A refusal sent without an id (too many
- * clients) is returned as the reply. */
+ * for a reply that isn't JSON, EINTR when vtc_interrupted was set.  A refusal sent without an id
+ * (too many clients) is returned as the reply. */
 struct json_object *vtc_call(struct vtc *c, const char *op, const char *line);
 
 /* Set by a signal handler: a vtc_call waiting for its reply gives up with

@@ -49,13 +49,14 @@ static bool line_from_ctrlz;
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vtish [-s SOCKET] [-c COMMAND]...\n"
-		   "  -s SOCKET   vtid's control socket (default $VTISH_SOCKET or %s)\n"
-		   "  -c COMMAND  run COMMAND; several -c run in order in one session,\n"
-		   "              stopping at the first that fails (exit status 1)\n"
-		   "Without -c: an interactive shell on a terminal, else one command per\n"
-		   "line from standard input.\n",
-		   VTISH_DEFAULT_SOCKET);
+	fprintf(f,
+		"usage: vtish [-s SOCKET] [-c COMMAND]...\n"
+		"  -s SOCKET   vtid's control socket (default $VTISH_SOCKET or %s)\n"
+		"  -c COMMAND  run COMMAND; several -c run in order in one session,\n"
+		"              stopping at the first that fails (exit status 1)\n"
+		"Without -c: an interactive shell on a terminal, else one command per\n"
+		"line from standard input.\n",
+		VTISH_DEFAULT_SOCKET);
 }
 
 static void restore_tty(void)
@@ -127,7 +128,8 @@ static int exec_line(const char *line, FILE *errf)
 	if (tty_changed)
 		tcsetattr(STDIN_FILENO, TCSANOW, &edit_tty);
 	if (!r && err == EINTR && vtc_interrupted) {
-		fputs("\n% interrupted: vtid goes on with the command, its output is dropped\n", errf);
+		fputs("\n% interrupted: vtid goes on with the command, its output is dropped\n",
+		      errf);
 		fflush(errf);
 		return EXEC_FAILED;
 	}
@@ -179,7 +181,7 @@ static int print_help(const char *line, FILE *f)
 			fputs("% Unrecognized command\n", f);
 		for (size_t i = 0; i < n && !partial; i++) {
 			const char *tok = json_object_get_string(
-				json_object_array_get_idx(json_object_array_get_idx(list, i), 0));
+			    json_object_array_get_idx(json_object_array_get_idx(list, i), 0));
 			int len = tok ? (int)strlen(tok) : 0;
 			if (len > width)
 				width = len > 24 ? 24 : len;
@@ -274,7 +276,8 @@ static char **attempt_complete(const char *text, int start, int end)
 	free_candidates();
 	if (vtc_bool(r, "ok") && json_object_object_get_ex(r, "candidates", &list)) {
 		size_t n = json_object_array_length(list);
-		for (size_t i = 0; i < n && ncandidates < (int)(sizeof(candidates) / sizeof(*candidates)); i++) {
+		for (size_t i = 0;
+		     i < n && ncandidates < (int)(sizeof(candidates) / sizeof(*candidates)); i++) {
 			const char *s = json_object_get_string(json_object_array_get_idx(list, i));
 			if (s && (candidates[ncandidates] = strdup(s)))
 				ncandidates++;
@@ -319,7 +322,8 @@ static bool is_leave_word(const char *line)
 	size_t n = strcspn(line, " \t");
 	if (line[n + strspn(line + n, " \t")] != '\0')
 		return false;
-	return (n == 4 && strncmp(line, "exit", 4) == 0) || (n == 4 && strncmp(line, "quit", 4) == 0) ||
+	return (n == 4 && strncmp(line, "exit", 4) == 0) ||
+	       (n == 4 && strncmp(line, "quit", 4) == 0) ||
 	       (n == 6 && strncmp(line, "logout", 6) == 0);
 }
 
@@ -381,8 +385,8 @@ static int interactive(void)
 			continue;
 		}
 		if (!line_from_ctrlz) {
-			HIST_ENTRY *last = history_length ? history_get(history_base + history_length - 1)
-							  : NULL;
+			HIST_ENTRY *last =
+			    history_length ? history_get(history_base + history_length - 1) : NULL;
 			if (!last || strcmp(last->line, line) != 0)
 				add_history(line);
 		}

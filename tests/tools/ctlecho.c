@@ -42,43 +42,98 @@ enum mode { M_USER = 1, M_PRIV = 2, M_CONF = 4, M_IF = 8, M_PROP = 16, M_POL = 3
 enum { M_EXEC = M_USER | M_PRIV, M_SUB = M_IF | M_PROP | M_POL, MAXW = 8, MAXWORDS = 64 };
 
 enum action {
-	A_ENABLE, A_DISABLE, A_EXIT, A_END, A_VERSION, A_CTLSTATS, A_BIG, A_ECHO, A_FAIL, A_CONFT,
-	A_HOSTNAME, A_INTERFACE, A_PROPOSAL, A_POLICY, A_DO, A_SHUT, A_NOSHUT, A_DESCR, A_IPADDR,
-	A_SETTING, A_SLEEP,
+	A_ENABLE,
+	A_DISABLE,
+	A_EXIT,
+	A_END,
+	A_VERSION,
+	A_CTLSTATS,
+	A_BIG,
+	A_ECHO,
+	A_FAIL,
+	A_CONFT,
+	A_HOSTNAME,
+	A_INTERFACE,
+	A_PROPOSAL,
+	A_POLICY,
+	A_DO,
+	A_SHUT,
+	A_NOSHUT,
+	A_DESCR,
+	A_IPADDR,
+	A_SETTING,
+	A_SLEEP,
 };
 
 struct toy_cmd {
 	unsigned modes;
 	enum action action;
-	const char *w[MAXW];    /* keyword, "WORD", "NUM" or "LINE" (rest of line) */
+	const char *w[MAXW]; /* keyword, "WORD", "NUM" or "LINE" (rest of line) */
 	const char *help[MAXW];
 };
 
 static const struct toy_cmd cmds[] = {
-	{M_USER, A_ENABLE, {"enable"}, {"Turn on privileged commands"}},
-	{M_PRIV, A_DISABLE, {"disable"}, {"Turn off privileged commands"}},
-	{M_EXEC | M_CONF | M_SUB, A_EXIT, {"exit"}, {"Exit from the current mode"}},
-	{M_CONF | M_SUB, A_END, {"end"}, {"Exit to privileged EXEC mode"}},
-	{M_EXEC, A_VERSION, {"show", "version"}, {"Show running system information", "System software version"}},
-	{M_EXEC, A_CTLSTATS, {"show", "ctl"}, {"Show running system information", "Control socket counters"}},
-	{M_EXEC, A_BIG, {"show", "big", "NUM"}, {"Show running system information", "A long output", "Number of lines"}},
-	{M_EXEC, A_ECHO, {"echo", "LINE"}, {"Echo a line", "Text to echo"}},
-	{M_EXEC, A_FAIL, {"fail"}, {"A command that always fails"}},
-	{M_EXEC, A_SLEEP, {"sleep", "NUM"}, {"Block the server (a busy vtid)", "Milliseconds, at most 10000"}},
-	{M_PRIV, A_CONFT, {"configure", "terminal"}, {"Enter configuration mode", "Configure from the terminal"}},
-	{M_CONF, A_HOSTNAME, {"hostname", "WORD"}, {"Set system's network name", "This system's network name"}},
-	{M_CONF, A_INTERFACE, {"interface", "WORD"}, {"Select an interface to configure", "Interface name"}},
-	{M_CONF, A_PROPOSAL, {"crypto", "ikev2", "proposal", "WORD"}, {"Encryption module", "IKEv2 configuration", "Define IKEv2 proposals", "Proposal name"}},
-	{M_CONF, A_POLICY, {"crypto", "ikev2", "policy", "WORD"}, {"Encryption module", "IKEv2 configuration", "Define IKEv2 policies", "Policy name"}},
-	{M_CONF, A_DO, {"do", "LINE"}, {"To run exec commands in config mode", "Exec command"}},
-	{M_IF, A_SHUT, {"shutdown"}, {"Shutdown the selected interface"}},
-	{M_IF, A_NOSHUT, {"no", "shutdown"}, {"Negate a command or set its defaults", "Shutdown the selected interface"}},
-	{M_IF, A_DESCR, {"description", "LINE"}, {"Interface specific description", "Up to 240 characters describing this interface"}},
-	{M_IF, A_IPADDR, {"ip", "address", "WORD", "WORD"}, {"Interface Internet Protocol config commands", "Set the IP address of an interface", "IP address", "IP subnet mask"}},
-	{M_PROP, A_SETTING, {"encryption", "WORD"}, {"Set encryption algorithm", "Algorithm"}},
-	{M_PROP, A_SETTING, {"integrity", "WORD"}, {"Set integrity algorithm", "Algorithm"}},
-	{M_PROP, A_SETTING, {"group", "NUM"}, {"Set the Diffie-Hellman group", "DH group number"}},
-	{M_POL, A_SETTING, {"proposal", "WORD"}, {"Specify proposal", "Proposal name"}},
+    {M_USER, A_ENABLE, {"enable"}, {"Turn on privileged commands"}},
+    {M_PRIV, A_DISABLE, {"disable"}, {"Turn off privileged commands"}},
+    {M_EXEC | M_CONF | M_SUB, A_EXIT, {"exit"}, {"Exit from the current mode"}},
+    {M_CONF | M_SUB, A_END, {"end"}, {"Exit to privileged EXEC mode"}},
+    {M_EXEC,
+     A_VERSION,
+     {"show", "version"},
+     {"Show running system information", "System software version"}},
+    {M_EXEC,
+     A_CTLSTATS,
+     {"show", "ctl"},
+     {"Show running system information", "Control socket counters"}},
+    {M_EXEC,
+     A_BIG,
+     {"show", "big", "NUM"},
+     {"Show running system information", "A long output", "Number of lines"}},
+    {M_EXEC, A_ECHO, {"echo", "LINE"}, {"Echo a line", "Text to echo"}},
+    {M_EXEC, A_FAIL, {"fail"}, {"A command that always fails"}},
+    {M_EXEC,
+     A_SLEEP,
+     {"sleep", "NUM"},
+     {"Block the server (a busy vtid)", "Milliseconds, at most 10000"}},
+    {M_PRIV,
+     A_CONFT,
+     {"configure", "terminal"},
+     {"Enter configuration mode", "Configure from the terminal"}},
+    {M_CONF,
+     A_HOSTNAME,
+     {"hostname", "WORD"},
+     {"Set system's network name", "This system's network name"}},
+    {M_CONF,
+     A_INTERFACE,
+     {"interface", "WORD"},
+     {"Select an interface to configure", "Interface name"}},
+    {M_CONF,
+     A_PROPOSAL,
+     {"crypto", "ikev2", "proposal", "WORD"},
+     {"Encryption module", "IKEv2 configuration", "Define IKEv2 proposals", "Proposal name"}},
+    {M_CONF,
+     A_POLICY,
+     {"crypto", "ikev2", "policy", "WORD"},
+     {"Encryption module", "IKEv2 configuration", "Define IKEv2 policies", "Policy name"}},
+    {M_CONF, A_DO, {"do", "LINE"}, {"To run exec commands in config mode", "Exec command"}},
+    {M_IF, A_SHUT, {"shutdown"}, {"Shutdown the selected interface"}},
+    {M_IF,
+     A_NOSHUT,
+     {"no", "shutdown"},
+     {"Negate a command or set its defaults", "Shutdown the selected interface"}},
+    {M_IF,
+     A_DESCR,
+     {"description", "LINE"},
+     {"Interface specific description", "Up to 240 characters describing this interface"}},
+    {M_IF,
+     A_IPADDR,
+     {"ip", "address", "WORD", "WORD"},
+     {"Interface Internet Protocol config commands", "Set the IP address of an interface",
+      "IP address", "IP subnet mask"}},
+    {M_PROP, A_SETTING, {"encryption", "WORD"}, {"Set encryption algorithm", "Algorithm"}},
+    {M_PROP, A_SETTING, {"integrity", "WORD"}, {"Set integrity algorithm", "Algorithm"}},
+    {M_PROP, A_SETTING, {"group", "NUM"}, {"Set the Diffie-Hellman group", "DH group number"}},
+    {M_POL, A_SETTING, {"proposal", "WORD"}, {"Specify proposal", "Proposal name"}},
 };
 enum { NCMDS = sizeof(cmds) / sizeof(cmds[0]) };
 
@@ -320,7 +375,8 @@ static int run(struct toy *t, struct toy_session *s, const struct toy_cmd *c,
 		return toy_exec_in(t, s, M_PRIV, rest, out);
 	case A_SHUT:
 	case A_NOSHUT:
-		sbuf_printf(out, "%s: %s\n", s->name, c->action == A_SHUT ? "shutdown" : "no shutdown");
+		sbuf_printf(out, "%s: %s\n", s->name,
+			    c->action == A_SHUT ? "shutdown" : "no shutdown");
 		return 0;
 	case A_DESCR:
 		sbuf_printf(out, "%s: description \"%s\"\n", s->name, rest);
@@ -447,12 +503,12 @@ int main(int argc, char **argv)
 {
 	enum { O_LINE = 256, O_HIGH, O_QUEUE, O_CLIENTS, O_STALL };
 	static const struct option opts[] = {
-		{"max-line", required_argument, NULL, O_LINE},
-		{"high-mark", required_argument, NULL, O_HIGH},
-		{"max-queue", required_argument, NULL, O_QUEUE},
-		{"max-clients", required_argument, NULL, O_CLIENTS},
-		{"stall-ms", required_argument, NULL, O_STALL},
-		{NULL, 0, NULL, 0},
+	    {"max-line", required_argument, NULL, O_LINE},
+	    {"high-mark", required_argument, NULL, O_HIGH},
+	    {"max-queue", required_argument, NULL, O_QUEUE},
+	    {"max-clients", required_argument, NULL, O_CLIENTS},
+	    {"stall-ms", required_argument, NULL, O_STALL},
+	    {NULL, 0, NULL, 0},
 	};
 	struct ctl_limits lim = {0};
 	const char *path = NULL;
