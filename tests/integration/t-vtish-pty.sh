@@ -85,6 +85,23 @@ if [ $up = 0 ]; then
 fi
 python3 tests/integration/vtish_pty.py --vtish "$VTISH" --socket "$tmp/vtid.sock" \
 	--home "$tmp/home2" --scenario vtid --hostname "${host:-vtid}" || fails=$((fails + 1))
+# -c against the real grammar: one session, abbreviations, failure status
+out=$("$VTISH" -s "$tmp/vtid.sock" -c 'conf t' -c 'int Tunnel1' -c 'description set by vtish -c' \
+	-c end -c 'sh run' 2>&1)
+if [ $? = 0 ] && grep -q "^ description set by vtish -c$" <<<"$out"; then
+	echo "PASS vtish-pty-vtid-c-session"
+else
+	echo "FAIL vtish-pty-vtid-c-session: $out"
+	fails=$((fails + 1))
+fi
+"$VTISH" -s "$tmp/vtid.sock" -c 'conf t' -c 'bogus words' -c end >"$tmp/o" 2>"$tmp/e"
+rc=$?
+if [ $rc = 1 ] && grep -q "^% " "$tmp/e"; then
+	echo "PASS vtish-pty-vtid-c-failure"
+else
+	echo "FAIL vtish-pty-vtid-c-failure: rc=$rc stderr: $(cat "$tmp/e")"
+	fails=$((fails + 1))
+fi
 kill -TERM "$vpid"
 if ! wait "$vpid"; then
 	echo "FAIL vtish-pty-vtid-exit: vtid exited with an error: $(tail -5 "$tmp/vtid.log")"
