@@ -265,6 +265,13 @@ def scenario_toy(r):
                      what="recalled line ran")
         r.check("vtish-pty-history-recall", history)
 
+        def paste():
+            # A pasted block: every line runs, in order, in its mode.
+            t.send("conf t\rinterface Tunnel9\rdescription pasted\rno shut\rend\recho done\r")
+            t.expect(r'Tunnel9: description "pasted"\n.*Tunnel9: no shutdown\n.*\ndone\nctl#$',
+                     what="the pasted lines' outputs in order")
+        r.check("vtish-pty-paste-block", paste)
+
         def interrupt():
             # vtid busy for 3 s: Ctrl-C gives the prompt back at once, and
             # the late reply doesn't end up as the next command's answer.
