@@ -40,6 +40,8 @@ struct cfg_model;
  *   network A WILDCARD area X          -> network A/LEN area X
  *   area X range A MASK                -> area X range A/LEN
  *   redistribute P ... subnets         -> redistribute P ...
+ *   [no] passive-interface IF          -> interface IF / [no] ip ospf passive
+ *                                         (`passive-interface default` stays)
  *   ip ospf 1 area X (interface)       -> ip ospf area X
  *   interface TunnelN with ip ospf     -> + ip ospf network point-to-point
  *                                         (unless an ip ospf network line exists)
@@ -85,9 +87,9 @@ int frr_show(const char *vty_dir, const char *command, char **output);
 struct frr_state;
 
 struct frr_stats {
-	unsigned long applies;      /* frr_state_apply calls that ran vtysh */
+	unsigned long applies;	    /* frr_state_apply calls that ran vtysh */
 	unsigned long apply_errors; /* ... that vtysh reported errors for */
-	unsigned long checks;       /* frr_state_check calls */
+	unsigned long checks;	    /* frr_state_check calls */
 	unsigned long reapplies;    /* FRR lost our configuration (restart) and got it again */
 	unsigned long unreachable;  /* checks that found no FRR to talk to */
 };
@@ -103,8 +105,8 @@ const char *frr_state_vty_dir(const struct frr_state *st);
 int frr_state_apply(struct frr_state *st, const char *frr_text, char **output);
 /* Model -> routing text -> FRR text -> apply.  A translation error is
  * returned (-EINVAL, err filled) before FRR is touched. */
-int frr_state_apply_model(struct frr_state *st, const struct cfg_model *m, char *err,
-			  size_t errlen, char **output);
+int frr_state_apply_model(struct frr_state *st, const struct cfg_model *m, char *err, size_t errlen,
+			  char **output);
 
 /* The periodic cheap check (call every few seconds from a loop timer): one
  * `show running-config`; when a block header or interface `ip ospf area`

@@ -39,7 +39,7 @@ bool frr_next_line(const char *s, size_t *pos, int *line_no, struct frr_line *ou
  * follow it its children.  `exit`, `exit-address-family` and `end` lines
  * only close blocks in FRR's syntax and are not kept. */
 struct frr_node {
-	char *text;           /* trimmed */
+	char *text;	      /* trimmed */
 	struct frr_node *kid; /* children */
 	size_t n_kid, cap_kid;
 };

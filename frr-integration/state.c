@@ -20,8 +20,8 @@
 
 struct frr_state {
 	char *vty_dir;
-	char *want;     /* FRR text we want FRR to hold; NULL = nothing yet */
-	bool in_step;   /* the last apply of `want` ran without error */
+	char *want;   /* FRR text we want FRR to hold; NULL = nothing yet */
+	bool in_step; /* the last apply of `want` ran without error */
 	struct frr_stats stats;
 };
 
@@ -129,8 +129,8 @@ int frr_state_apply(struct frr_state *st, const char *frr_text, char **output)
 	return r;
 }
 
-int frr_state_apply_model(struct frr_state *st, const struct cfg_model *m, char *err,
-			  size_t errlen, char **output)
+int frr_state_apply_model(struct frr_state *st, const struct cfg_model *m, char *err, size_t errlen,
+			  char **output)
 {
 	char *text = NULL, *frr = NULL;
 	int r;

@@ -22,7 +22,7 @@
 #include "frr-integration/frr.h"
 #include "frr-integration/priv.h"
 
-enum { TOK_MAX = 24, LINE_MAX_LEN = 512, OSPF_HDR_MAX = 16 };
+enum { TOK_MAX = 24, LINE_MAX_LEN = 512, OSPF_HDR_MAX = 16, PASSIVE_MAX = 64 };
 
 struct toks {
 	char buf[LINE_MAX_LEN];
@@ -113,6 +113,11 @@ struct xl {
 	bool bgp_policy_line;
 	/* whole text */
 	int network_line, if_area_line;
+	int n_passive;
+	struct {
+		char ifname[64];
+		bool on;
+	} passive[PASSIVE_MAX];
 	int n_ospf_hdr;
 	struct {
 		char xlated[LINE_MAX_LEN];
@@ -204,10 +209,11 @@ static int open_block(struct xl *x, const struct frr_line *l, const struct toks 
 		for (i = 0; i < x->n_ospf_hdr; i++)
 			if (strcmp(x->ospf_hdr[i].xlated, line) == 0 &&
 			    strcmp(x->ospf_hdr[i].orig, num) != 0)
-				return fail(x, l->no,
-					    "FRR runs one OSPF process: \"router ospf %s\" here and "
-					    "\"router ospf %s\" on line %d",
-					    num, x->ospf_hdr[i].orig, x->ospf_hdr[i].line);
+				return fail(
+				    x, l->no,
+				    "FRR runs one OSPF process: \"router ospf %s\" here and "
+				    "\"router ospf %s\" on line %d",
+				    num, x->ospf_hdr[i].orig, x->ospf_hdr[i].line);
 		if (x->n_ospf_hdr < OSPF_HDR_MAX) {
 			i = x->n_ospf_hdr++;
 			snprintf(x->ospf_hdr[i].xlated, sizeof(x->ospf_hdr[i].xlated), "%s", line);
@@ -230,8 +236,8 @@ static int open_block(struct xl *x, const struct frr_line *l, const struct toks 
 }
 
 /* network A WILDCARD area X [...] -> network A/LEN area X [...] */
-static int xl_ospf_network(struct xl *x, const struct frr_line *l, const struct toks *k,
-			   char *line, size_t len)
+static int xl_ospf_network(struct xl *x, const struct frr_line *l, const struct toks *k, char *line,
+			   size_t len)
 {
 	uint32_t a, w;
 	char pfx[32];
@@ -273,11 +279,34 @@ static int xl_ospf_range(struct xl *x, const struct frr_line *l, const struct to
 	return 1;
 }
 
+/* [no] passive-interface IFNAME: FRR 8.4 deprecates it under router ospf
+ * (not VRF-aware) and wants `ip ospf passive` on the interface; remembered
+ * here and written as interface blocks at the end. */
+static int xl_ospf_passive(struct xl *x, const struct frr_line *l, const struct toks *k)
+{
+	bool on = !tok_is(k, 0, "no");
+	int i = on ? 1 : 2;
+
+	if (k->n != i + 1 || tok_is(k, i, "default"))
+		return 0;
+	if (x->n_passive == PASSIVE_MAX)
+		return fail(x, l->no, "more than %d passive-interface lines", PASSIVE_MAX);
+	snprintf(x->passive[x->n_passive].ifname, sizeof(x->passive[0].ifname), "%s", k->t[i]);
+	x->passive[x->n_passive++].on = on;
+	return 1;
+}
+
 static int xl_ospf_line(struct xl *x, const struct frr_line *l, const struct toks *k)
 {
 	char line[LINE_MAX_LEN];
 	int r = 0;
 
+	if (tok_is(k, 0, "passive-interface") ||
+	    (tok_is(k, 0, "no") && tok_is(k, 1, "passive-interface"))) {
+		r = xl_ospf_passive(x, l, k);
+		if (r != 0)
+			return r < 0 ? r : 0;
+	}
 	if (tok_is(k, 0, "router-id") && k->n == 2) {
 		snprintf(line, sizeof(line), "ospf router-id %s", k->t[1]);
 		r = 1;
@@ -350,8 +379,8 @@ int frr_translate(const char *in, char **frr_text, char *err, size_t errlen)
 			continue;
 		}
 		if (x->blk == BLK_NONE) {
-			r = fail(x, l.no, "indented line outside any block: \"%.*s\"", (int)l.len,
-				 l.text);
+			/* the line itself is not echoed: it may hold a key */
+			r = fail(x, l.no, "indented line outside any block");
 			break;
 		}
 		if (!x->blk_indent)
@@ -373,6 +402,9 @@ int frr_translate(const char *in, char **frr_text, char *err, size_t errlen)
 	}
 	if (r == 0)
 		close_block(x);
+	for (int i = 0; r == 0 && i < x->n_passive; i++)
+		frr_buf_printf(&x->out, "interface %s\n %sip ospf passive\n!\n",
+			       x->passive[i].ifname, x->passive[i].on ? "" : "no ");
 	if (r == 0 && x->network_line && x->if_area_line)
 		r = fail(x, x->if_area_line,
 			 "FRR cannot mix interface \"ip ospf area\" with \"network ... area\" "

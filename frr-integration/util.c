@@ -157,6 +157,14 @@ static bool is_closer(const struct frr_line *l)
 
 enum { TREE_DEPTH = 8 };
 
+static struct frr_node *find_n(struct frr_node *v, size_t n, const char *text, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(v[i].text) == len && memcmp(v[i].text, text, len) == 0)
+			return &v[i];
+	return NULL;
+}
+
 int frr_tree_parse(const char *s, struct frr_tree *t)
 {
 	/* stack[d] = the node open at depth d, ind[d] its indentation */
@@ -176,11 +184,19 @@ int frr_tree_parse(const char *s, struct frr_tree *t)
 		 * the loop above has closed it already. */
 		if (is_closer(&l))
 			continue;
-		if (depth == 0)
-			e = node_add(&t->top, &t->n_top, &cap_top, l.text, l.len);
-		else
-			e = node_add(&stack[depth - 1]->kid, &stack[depth - 1]->n_kid,
-				     &stack[depth - 1]->cap_kid, l.text, l.len);
+		/* The same context line twice (`interface eth0` in two
+		 * places) is one context in FRR: merge. */
+		if (depth == 0) {
+			e = find_n(t->top, t->n_top, l.text, l.len);
+			if (!e)
+				e = node_add(&t->top, &t->n_top, &cap_top, l.text, l.len);
+		} else {
+			struct frr_node *up = stack[depth - 1];
+
+			e = find_n(up->kid, up->n_kid, l.text, l.len);
+			if (!e)
+				e = node_add(&up->kid, &up->n_kid, &up->cap_kid, l.text, l.len);
+		}
 		if (!e) {
 			frr_tree_free(t);
 			return -ENOMEM;

@@ -128,7 +128,8 @@ static int read_output(int fd, long long deadline, struct frr_buf *out)
 		if (n == 0)
 			return 0;
 		/* beyond the cap the output is drained and dropped */
-		if (out->len + (size_t)n <= VTYSH_OUTPUT_MAX && frr_buf_add(out, chunk, (size_t)n) < 0)
+		if (out->len + (size_t)n <= VTYSH_OUTPUT_MAX &&
+		    frr_buf_add(out, chunk, (size_t)n) < 0)
 			return -ENOMEM;
 	}
 }
@@ -150,6 +151,34 @@ static int reap(pid_t pid, long long deadline, int *status)
 		}
 		usleep(2000);
 	}
+}
+
+/* vtysh echoes a line it refuses ("line 3: % Unknown command[4]:  LINE"),
+ * and callers log vtysh's output: whatever follows a key-bearing keyword on
+ * a line is replaced, so no authentication key reaches a log. */
+static int redact(struct frr_buf *in, struct frr_buf *out)
+{
+	static const char *const words[] = {"authentication-key", "message-digest-key", "password",
+					    "key-string"};
+	const char *p = in->s ? in->s : "";
+
+	while (*p) {
+		const char *eol = strchr(p, '\n');
+		size_t n = eol ? (size_t)(eol - p) + 1 : strlen(p);
+		size_t cut = n;
+
+		for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+			const char *w = memmem(p, n, words[i], strlen(words[i]));
+
+			if (w && (size_t)(w - p) + strlen(words[i]) < cut)
+				cut = (size_t)(w - p) + strlen(words[i]);
+		}
+		frr_buf_add(out, p, cut);
+		if (cut < n)
+			frr_buf_puts(out, eol ? " <hidden>\n" : " <hidden>");
+		p += n;
+	}
+	return out->oom ? -ENOMEM : 0;
 }
 
 /* Runs vtysh with args (after the binary and --vty_socket) and in_text on
@@ -209,7 +238,11 @@ static int run_vtysh(const char *vty_dir, const char *const *args, const char *i
 	if (r == -ETIMEDOUT)
 		log_warn("frr: %s did not answer within %d ms, killed", argv[0], vtysh_timeout_ms);
 	if (output) {
-		*output = frr_buf_take(&out);
+		struct frr_buf clean = {0};
+
+		if (redact(&out, &clean) == 0)
+			*output = frr_buf_take(&clean);
+		frr_buf_free(&clean);
 		if (!*output && r == 0)
 			r = -ENOMEM;
 	}

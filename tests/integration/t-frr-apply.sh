@@ -37,6 +37,7 @@ router ospf 1
  router-id 9.9.9.9
  timers lsa min-arrival 0
  redistribute connected subnets
+ passive-interface eth0
 bfd
  peer 10.9.9.2
 EOF
@@ -46,7 +47,8 @@ if out=$(fa --translate "$tmp/v1" 2>&1); then
 	o=$(block "router ospf"); i=$(block "interface eth0"); b=$(block "bfd")
 	if grep -qx ' ospf router-id 9.9.9.9' <<<"$o" && grep -qx ' timers lsa min-arrival 0' <<<"$o" &&
 		grep -qx ' redistribute connected' <<<"$o" && grep -qx ' ip ospf area 0' <<<"$i" &&
-		grep -qx ' ip ospf hello-interval 1' <<<"$i" && grep -qx ' peer 10.9.9.2' <<<"$b"; then
+		grep -qx ' ip ospf hello-interval 1' <<<"$i" && grep -qx ' ip ospf passive' <<<"$i" &&
+		grep -qx ' peer 10.9.9.2' <<<"$b"; then
 		pass apply-translated
 	else
 		fail apply-translated "running-config lacks lines: $(run | tr '\n' '|')"

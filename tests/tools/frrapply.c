@@ -79,10 +79,13 @@ static int report(int r, char *out)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"vty-dir", required_argument, NULL, 'd'}, {"translate", no_argument, NULL, 't'},
-		{"previous", required_argument, NULL, 'p'}, {"watch", required_argument, NULL, 'w'},
-		{"show", required_argument, NULL, 's'},   {"print", no_argument, NULL, 'P'},
-		{NULL, 0, NULL, 0},
+	    {"vty-dir", required_argument, NULL, 'd'},
+	    {"translate", no_argument, NULL, 't'},
+	    {"previous", required_argument, NULL, 'p'},
+	    {"watch", required_argument, NULL, 'w'},
+	    {"show", required_argument, NULL, 's'},
+	    {"print", no_argument, NULL, 'P'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *dir = NULL, *prev = NULL, *show = NULL;
 	int translate = 0, print = 0, watch = -1, c, r;
@@ -92,13 +95,26 @@ int main(int argc, char **argv)
 	log_init("frrapply", LOG_TO_STDERR, LOG_INFO);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': dir = optarg; break;
-		case 't': translate = 1; break;
-		case 'p': prev = optarg; break;
-		case 'w': watch = atoi(optarg); break;
-		case 's': show = optarg; break;
-		case 'P': print = translate = 1; break;
-		default: return 2;
+		case 'd':
+			dir = optarg;
+			break;
+		case 't':
+			translate = 1;
+			break;
+		case 'p':
+			prev = optarg;
+			break;
+		case 'w':
+			watch = atoi(optarg);
+			break;
+		case 's':
+			show = optarg;
+			break;
+		case 'P':
+			print = translate = 1;
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (show) {
@@ -106,9 +122,10 @@ int main(int argc, char **argv)
 		return report(r, out);
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: frrapply [--vty-dir DIR] [--translate] [--previous OLD] "
-				"[--watch SECS] FILE|-\n       frrapply [--vty-dir DIR] --show CMD\n"
-				"       frrapply --print FILE|-\n");
+		fprintf(stderr,
+			"usage: frrapply [--vty-dir DIR] [--translate] [--previous OLD] "
+			"[--watch SECS] FILE|-\n       frrapply [--vty-dir DIR] --show CMD\n"
+			"       frrapply --print FILE|-\n");
 		return 2;
 	}
 	text = load(argv[optind], translate);

@@ -5,7 +5,8 @@
  * when DIR/fail exists), `-c 'show running-config'` prints DIR/running,
  * `-c 'show sleep'` execs sleep (for the deadline), other -c commands echo
  * back.  With DIR/mirror, what -f gets becomes the running config (FRR
- * took it); without, the running config stays (a daemon not up).  The real FRR is exercised by tests/integration/t-frr-apply.sh. */
+ * took it); without, the running config stays (a daemon not up).  The real FRR is exercised by
+ * tests/integration/t-frr-apply.sh. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,20 +21,24 @@
 static char dir[64];
 static char path[128];
 
-static const char fake[] = "#!/bin/sh\n"
-			   "[ \"$1\" = --vty_socket ] || exit 3\n"
-			   "d=$2; shift 2\n"
-			   "case \"$1\" in\n"
-			   "-f) cat \"$2\" >>\"$d/applied\"; echo '----' >>\"$d/applied\"\n"
-			   "    if [ -f \"$d/mirror\" ]; then cat \"$d/applied\" >\"$d/running\"; fi\n"
-			   "    if [ -f \"$d/fail\" ]; then echo 'line 2: % Unknown command[4]:  bogus'; "
-			   "exit 1; fi; exit 0 ;;\n"
-			   "-c) case \"$2\" in\n"
-			   "    'show running-config') cat \"$d/running\" 2>/dev/null; exit 0 ;;\n"
-			   "    'show sleep') exec sleep 3 ;;\n"
-			   "    'show down') echo 'Exiting: failed to connect to any daemons.'; exit 1 ;;\n"
-			   "    esac; echo \"ran: $2\"; exit 0 ;;\n"
-			   "esac\nexit 4\n";
+static const char fake[] =
+    "#!/bin/sh\n"
+    "[ \"$1\" = --vty_socket ] || exit 3\n"
+    "d=$2; shift 2\n"
+    "case \"$1\" in\n"
+    "-f) cat \"$2\" >>\"$d/applied\"; echo '----' >>\"$d/applied\"\n"
+    "    if [ -f \"$d/mirror\" ]; then cat \"$d/applied\" >\"$d/running\"; fi\n"
+    "    if [ -f \"$d/fail\" ]; then echo 'line 2: % Unknown command[4]:  bogus'; "
+    "exit 1; fi; exit 0 ;;\n"
+    "-c) case \"$2\" in\n"
+    "    'show running-config') cat \"$d/running\" 2>/dev/null; exit 0 ;;\n"
+    "    'show sleep') exec sleep 3 ;;\n"
+    "    'show down') echo 'Exiting: failed to connect to any daemons.'; exit 1 ;;\n"
+    "    'show key') echo 'line 4: % Unknown command[4]:  ip ospf "
+    "message-digest-key 1 md5 s3cr3t'; echo ' neighbor 1.2.3.4 password "
+    "pw'; echo 'after'; exit 0 ;;\n"
+    "    esac; echo \"ran: $2\"; exit 0 ;;\n"
+    "esac\nexit 4\n";
 
 static void put_file(const char *name, const char *text)
 {
@@ -91,6 +96,16 @@ static void test_show_error_status(void)
 	free(out);
 }
 
+static void test_output_hides_keys(void)
+{
+	char *out = NULL;
+
+	CHECK_EQ_INT(frr_show(dir, "show key", &out), 0);
+	CHECK_EQ_STR(out, "line 4: % Unknown command[4]:  ip ospf message-digest-key <hidden>\n"
+			  " neighbor 1.2.3.4 password <hidden>\nafter\n");
+	free(out);
+}
+
 static void test_deadline_kills(void)
 {
 	char *out = NULL;
@@ -138,10 +153,9 @@ static void test_state_removals_then_text(void)
 	rm_file("applied");
 	CHECK_EQ_INT(frr_state_apply(st, "router ospf\n network 10.1.1.0/24 area 0\n!\n", NULL), 0);
 	CHECK_EQ_INT(frr_state_apply(st, "router ospf\n ospf router-id 2.2.2.2\n!\n", NULL), 0);
-	CHECK_EQ_STR(get_file("applied"),
-		     "router ospf\n network 10.1.1.0/24 area 0\n!\n----\n"
-		     "router ospf\n no network 10.1.1.0/24 area 0\nexit\n"
-		     "router ospf\n ospf router-id 2.2.2.2\n!\n----\n");
+	CHECK_EQ_STR(get_file("applied"), "router ospf\n network 10.1.1.0/24 area 0\n!\n----\n"
+					  "router ospf\n no network 10.1.1.0/24 area 0\nexit\n"
+					  "router ospf\n ospf router-id 2.2.2.2\n!\n----\n");
 	frr_state_stats(st, &s);
 	CHECK_EQ_INT(s.applies, 2);
 	CHECK_EQ_INT(s.apply_errors, 0);
@@ -218,6 +232,7 @@ int main(void)
 	frr_set_vtysh(path, 5000);
 	RUN(test_show_output);
 	RUN(test_show_error_status);
+	RUN(test_output_hides_keys);
 	RUN(test_deadline_kills);
 	RUN(test_missing_binary);
 	RUN(test_apply_passes_text);

@@ -72,8 +72,9 @@ static void test_network_prefix_passes(void)
 
 static void test_noncontiguous_wildcard_refused(void)
 {
-	CHECK_EQ_INT(xl_rc("router ospf 1\n router-id 1.1.1.1\n network 10.1.0.0 0.0.255.0 area 0\n"),
-		     -EINVAL);
+	CHECK_EQ_INT(
+	    xl_rc("router ospf 1\n router-id 1.1.1.1\n network 10.1.0.0 0.0.255.0 area 0\n"),
+	    -EINVAL);
 	CHECK(strstr(err, "line 3") != NULL);
 	CHECK(strstr(err, "non-contiguous wildcard 0.0.255.0") != NULL);
 	/* a netmask where IOS wants a wildcard is non-contiguous as a wildcard */
@@ -99,6 +100,30 @@ static void test_redistribute_subnets(void)
 	free(o);
 }
 
+static void test_passive_interface(void)
+{
+	char *o = xl("router ospf 1\n passive-interface default\n no passive-interface Tunnel1\n"
+		     " passive-interface eth0\ninterface eth0\n ip ospf 1 area 0\n");
+
+	CHECK_EQ_STR(o, "router ospf\n passive-interface default\n!\ninterface eth0\n"
+			" ip ospf area 0\n!\ninterface Tunnel1\n no ip ospf passive\n!\n"
+			"interface eth0\n ip ospf passive\n!\n");
+	free(o);
+}
+
+static void test_diff_merges_repeated_blocks(void)
+{
+	char *o = NULL;
+
+	/* eth0 appears twice in the old text; only the line that went is negated */
+	CHECK_EQ_INT(frr_diff_removals("interface eth0\n ip ospf area 0\n!\ninterface eth0\n"
+				       " ip ospf passive\n",
+				       "interface eth0\n ip ospf area 0\n", &o),
+		     0);
+	CHECK_EQ_STR(o, "interface eth0\n no ip ospf passive\nexit\n");
+	free(o);
+}
+
 static void test_ip_ospf_process_area(void)
 {
 	char *o = xl("interface eth0\n ip ospf 1 area 0\n ip ospf hello-interval 1\n");
@@ -120,7 +145,8 @@ static void test_tunnel_gets_point_to_point(void)
 	free(o);
 	/* not a tunnel, or no OSPF on it: nothing added */
 	o = xl("interface eth0\n ip ospf area 0\ninterface Tunnel3\n description x\n");
-	CHECK_EQ_STR(o, "interface eth0\n ip ospf area 0\n!\ninterface Tunnel3\n description x\n!\n");
+	CHECK_EQ_STR(o,
+		     "interface eth0\n ip ospf area 0\n!\ninterface Tunnel3\n description x\n!\n");
 	free(o);
 }
 
@@ -314,6 +340,8 @@ int main(void)
 	RUN(test_noncontiguous_wildcard_refused);
 	RUN(test_area_range_mask);
 	RUN(test_redistribute_subnets);
+	RUN(test_passive_interface);
+	RUN(test_diff_merges_repeated_blocks);
 	RUN(test_ip_ospf_process_area);
 	RUN(test_tunnel_gets_point_to_point);
 	RUN(test_unknown_lines_pass);
