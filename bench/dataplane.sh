@@ -59,7 +59,14 @@ if [ -n "${DIAG:-}" ]; then
 	ip netns exec $A ping -c 20 -i 0.01 -q 10.99.0.2 | tail -1 | sed 's/^/tunnel idle /'
 	(sleep 2; ip netns exec $A ss -tin dst 10.99.0.2 | grep -o -E 'cwnd:[0-9]+|rtt:[0-9./]+|send [0-9.]+[MG]bps|pacing_rate [0-9.]+[MG]bps|unacked:[0-9]+|(rwnd|snd_wnd):[0-9]+|busy:[0-9]+ms|rwnd_limited:[^ ]+|sndbuf_limited:[^ ]+' | tr '\n' ' '; echo) &
 fi
+cpu() { # user+system seconds of both data planes
+	local t=0 p
+	for p in "${pids[@]}"; do t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat))); done
+	echo "$t"
+}
+c0=$(cpu)
 ip netns exec $A iperf3 -c 10.99.0.2 -p 5201 -t "$T" -J >$tmp/tun.json 2>/dev/null
+c1=$(cpu)
 tun=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"])' <$tmp/tun.json)
 echo "tunnel retransmits: $(python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_sent"].get("retransmits"))' <$tmp/tun.json)"
 [ -n "${perfpid:-}" ] && wait "$perfpid"
@@ -77,9 +84,13 @@ veth=$(ip netns exec $A iperf3 -c 203.0.113.2 -p 5202 -t "$T" -J 2>/dev/null |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"])')
 echo stats >&7
 sleep 0.2
-python3 - "$tun" "$veth" "$E" "$W" <<'PY'
-import sys
+python3 - "$tun" "$veth" "$E" "$W" "$((c1 - c0))" "$(getconf CLK_TCK)" "$T" <<'PY'
+import sys, os
 tun, veth = float(sys.argv[1]), float(sys.argv[2])
+cpu = int(sys.argv[5]) / int(sys.argv[6]); secs = float(sys.argv[7])
+gbytes = tun * secs / 8 / 1e9
+print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+print(f"data-plane CPU (both ends): {cpu:.2f} s for {gbytes:.2f} GB = {cpu / gbytes if gbytes else 0:.2f} CPU-s/GB")
 print(f"tunnel ({sys.argv[3]}, workers={sys.argv[4] if sys.argv[4] != '0' else 'ncpu'}): {tun/1e9:.2f} Gbit/s")
 print(f"plain veth: {veth/1e9:.2f} Gbit/s")
 print(f"ratio: {tun/veth:.3f}")
