@@ -42,7 +42,9 @@ struct cfg_model;
  *   redistribute P ... subnets         -> redistribute P ...
  *   [no] passive-interface IF          -> interface IF / [no] ip ospf passive
  *                                         (`passive-interface default` stays)
- *   ip ospf 1 area X (interface)       -> ip ospf area X
+ *   ip ospf 1 area X (interface)       -> ip ospf area X, moved to the end of
+ *                                         its block (OSPF starts on the
+ *                                         interface with its timers set)
  *   interface TunnelN with ip ospf     -> + ip ospf network point-to-point
  *                                         (unless an ip ospf network line exists)
  *   router bgp ASN                     -> + no bgp ebgp-requires-policy (IOS

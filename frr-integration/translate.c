@@ -109,6 +109,8 @@ struct xl {
 	/* interface block */
 	char ifname[64];
 	bool if_tunnel, if_ospf, if_ospf_net;
+	char if_area[LINE_MAX_LEN]; /* the interface's `ip ospf area` line, written last */
+	int if_area_indent;
 	/* bgp block */
 	bool bgp_policy_line;
 	/* whole text */
@@ -179,6 +181,12 @@ static void close_block(struct xl *x)
 {
 	if (x->blk == BLK_IF && x->if_tunnel && x->if_ospf && !x->if_ospf_net)
 		put_line(x, 1, "ip ospf network point-to-point");
+	/* `ip ospf area` starts OSPF on the interface: after its network type
+	 * and timers, or the first Wait timer runs with the default dead
+	 * interval (40 s) and the first hellos carry the wrong intervals. */
+	if (x->blk == BLK_IF && x->if_area[0])
+		put_line(x, x->if_area_indent, x->if_area);
+	x->if_area[0] = '\0';
 	if (x->blk == BLK_BGP && !x->bgp_policy_line)
 		put_line(x, 1, "no bgp ebgp-requires-policy");
 	if (x->blk != BLK_NONE)
@@ -345,13 +353,17 @@ static int xl_if_line(struct xl *x, const struct frr_line *l, const struct toks 
 	if (k->n >= 5 && all_digits(k->t[2]) && tok_is(k, 3, "area")) {
 		/* ip ospf PROCESS area X: single-instance ospfd has no PROCESS */
 		join(line, sizeof(line), "ip ospf", k, 3);
-		x->if_area_line = l->no;
-		put_line(x, l->indent, line);
+	} else if (tok_is(k, 2, "area")) {
+		join(line, sizeof(line), "", k, 0);
+	} else {
+		put_input(x, l);
 		return 0;
 	}
-	if (tok_is(k, 2, "area"))
-		x->if_area_line = l->no;
-	put_input(x, l);
+	if (x->if_area[0])
+		put_line(x, x->if_area_indent, x->if_area); /* a second one: keep order */
+	x->if_area_line = l->no;
+	snprintf(x->if_area, sizeof(x->if_area), "%s", line);
+	x->if_area_indent = l->indent;
 	return 0;
 }
 

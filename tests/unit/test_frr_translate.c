@@ -128,7 +128,8 @@ static void test_ip_ospf_process_area(void)
 {
 	char *o = xl("interface eth0\n ip ospf 1 area 0\n ip ospf hello-interval 1\n");
 
-	CHECK_EQ_STR(o, "interface eth0\n ip ospf area 0\n ip ospf hello-interval 1\n!\n");
+	/* the area line last: OSPF starts on eth0 with hello 1 already set */
+	CHECK_EQ_STR(o, "interface eth0\n ip ospf hello-interval 1\n ip ospf area 0\n!\n");
 	free(o);
 }
 
@@ -136,8 +137,8 @@ static void test_tunnel_gets_point_to_point(void)
 {
 	char *o = xl("interface Tunnel1\n ip ospf 1 area 0\n ip ospf bfd\n");
 
-	CHECK_EQ_STR(o, "interface Tunnel1\n ip ospf area 0\n ip ospf bfd\n"
-			" ip ospf network point-to-point\n!\n");
+	CHECK_EQ_STR(o, "interface Tunnel1\n ip ospf bfd\n ip ospf network point-to-point\n"
+			" ip ospf area 0\n!\n");
 	free(o);
 	/* configured otherwise: left alone */
 	o = xl("interface Tunnel2\n ip ospf network broadcast\n ip ospf 1 area 0\n");
