@@ -425,6 +425,7 @@ static int dpu_link_add(struct dp *dp, const struct dp_link_cfg *cfg, struct dp_
 		goto fail;
 	if ((rc = l->ifindex = tun_ifindex(cfg->name)) < 0)
 		goto fail;
+	tun_disable_ipv6(cfg->name); /* best effort */
 	if ((rc = tun_set_mtu(cfg->name, mtu)))
 		goto fail;
 	if (cfg->addr.s_addr && (rc = tun_add_addr(l->ifindex, cfg->addr, cfg->prefixlen)))

@@ -49,6 +49,18 @@ int tun_open(const char *name, int nq, int *fds)
 	return 0;
 }
 
+int tun_disable_ipv6(const char *name)
+{
+	char path[96];
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno; /* no IPv6 in this kernel/namespace: nothing to do */
+	int rc = write(fd, "1", 1) == 1 ? 0 : -errno;
+	close(fd);
+	return rc;
+}
+
 int tun_set_carrier(int fd, bool up)
 {
 	int v = up;

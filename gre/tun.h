@@ -19,6 +19,9 @@
  * non-blocking.  Returns 0 or -errno; on failure no fd is left open. */
 int tun_open(const char *name, int nq, int *fds);
 int tun_set_carrier(int fd, bool up);
+/* vtid tunnels carry IPv4 only: no link-local address, no router or
+ * listener solicitations queued to a device that would only drop them. */
+int tun_disable_ipv6(const char *name);
 int tun_ifindex(const char *name);
 int tun_set_mtu(const char *name, uint16_t mtu);
 int tun_set_up(const char *name, bool up);

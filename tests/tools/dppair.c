@@ -14,6 +14,7 @@
  *   stats                 link counters as key=value
  *   sastats in|out SPI    SA counters as key=value
  *   events                the events received so far
+ *   relink                delete the tunnel device and create it again (no SAs)
  *   quit */
 #include <errno.h>
 #include <getopt.h>
@@ -262,6 +263,15 @@ int main(int argc, char **argv)
 				       (unsigned long long)s.pad_fail, (unsigned long long)s.seq);
 				fflush(stdout);
 				continue;
+			}
+		} else if (!strcmp(tok[0], "relink")) {
+			ops->link_del(link);
+			link = NULL;
+			rc = ops->link_add(dp, &lc, &link);
+			if (rc) {
+				printf("err %s\n", strerror(-rc));
+				fflush(stdout);
+				break;
 			}
 		} else if (!strcmp(tok[0], "events")) {
 			printf("ok %s\n", events_seen);
