@@ -259,6 +259,21 @@ else
 	fail dp-make-before-break "setup failed"; stop
 fi
 
+# lifetimes: outbound soft at 4 packets, hard at 8 -> one event each, then
+# drops counted as no-SA; inbound limits fire on the receiving side
+start A --name Tunnel1 --local 203.0.113.1 --remote 203.0.113.2 --addr 10.99.0.1/30 &&
+start B --name Tunnel1 --local 203.0.113.2 --remote 203.0.113.1 --addr 10.99.0.2/30 &&
+cmd A sa out 0x1001 transport aes-gcm-256 ${K1:0:72} soft-packets 4 hard-packets 8 >/dev/null &&
+cmd B sa in 0x1001 transport aes-gcm-256 ${K1:0:72} soft-packets 3 >/dev/null &&
+cmd A carrier up >/dev/null
+ip netns exec $A ping -q -c 12 -i 0.02 -W 1 10.99.0.2 >/dev/null 2>&1
+wait_event A hard:out:1001; wait_event B soft:in:1001
+ea=$(cmd A events); eb=$(cmd B events)
+if [ "$ea" = "ok soft:out:1001 hard:out:1001 " ] && [ "$(stat A encrypt)" = 8 ] && [ "$(stat A no_sa)" = 4 ] &&
+   [ "$eb" = "ok soft:in:1001 " ]; then pass dp-lifetime-events
+else fail dp-lifetime-events "A: $ea B: $eb A $(cmd A stats)"; fi
+stop
+
 # table churn under traffic: inbound SAs added and deleted (each a table
 # rebuild + grace period) while a ping flood runs on the live SA: no loss,
 # then the device is deleted and re-created under the same traffic
