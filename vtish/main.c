@@ -7,6 +7,7 @@
  *   -c CMD ...   each command in order in one session, outputs printed,
  *                stop at the first failure (exit 1), like vtysh -c;
  *   a tty        readline with vtid's prompt, history in ~/.vtish_history,
+ *                output longer than the screen through $VTISH_PAGER if set,
  *                TAB completion, `?` help at any point (the line is redrawn
  *                unchanged), Ctrl-Z = end, Ctrl-C drops the line, Ctrl-D or
  *                exit at EXEC level leaves;
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -41,7 +43,10 @@ static struct vtc conn;
 static char prompt[256] = "vtid#";
 static const char *sock_path;
 
-static struct termios saved_tty, edit_tty;
+/* saved: the user's; edit: while readline edits (no VINTR, no VSUSP: the
+ * keys are readline's); wait: while waiting for vtid (VINTR back, so Ctrl-C
+ * can give up the wait; a Ctrl-Z typed ahead still reaches readline). */
+static struct termios saved_tty, edit_tty, wait_tty;
 static bool tty_changed;
 static char *candidates[1024]; /* the last TAB answer, for the generator */
 static int ncandidates;
@@ -102,6 +107,39 @@ static void put_text(FILE *f, const char *s)
 		fputc('\n', f);
 }
 
+/* Interactive output longer than the screen goes through $VTISH_PAGER when
+ * it is set (say "less -FRX"), as vtysh does with VTYSH_PAGER. */
+static void put_output(const char *s)
+{
+	const char *pager = getenv("VTISH_PAGER");
+	struct winsize ws;
+	if (tty_changed && pager && *pager && isatty(STDOUT_FILENO) &&
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 1) {
+		size_t lines = 0;
+		for (const char *p = s; (p = strchr(p, '\n')); p++)
+			lines++;
+		if (lines >= ws.ws_row) {
+			fflush(stdout);
+			/* The pager gets the terminal as the user had it. */
+			tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+			FILE *f = popen(pager, "w");
+			if (f) {
+				/* The pager owns the terminal: SIGINT is its to handle. */
+				struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+				sigemptyset(&ign.sa_mask);
+				sigaction(SIGINT, &ign, &old);
+				put_text(f, s);
+				pclose(f);
+				sigaction(SIGINT, &old, NULL); /* keeps its no-SA_RESTART */
+			}
+			tcsetattr(STDIN_FILENO, TCSANOW, &edit_tty);
+			if (f)
+				return;
+		}
+	}
+	put_text(stdout, s);
+}
+
 static void take_prompt(struct json_object *r)
 {
 	const char *p = vtc_str(r, "prompt");
@@ -122,7 +160,7 @@ static int exec_line(const char *line, FILE *errf)
 {
 	vtc_interrupted = 0;
 	if (tty_changed)
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+		tcsetattr(STDIN_FILENO, TCSANOW, &wait_tty);
 	struct json_object *r = vtc_call(&conn, "exec", line);
 	int err = errno;
 	if (tty_changed)
@@ -138,7 +176,7 @@ static int exec_line(const char *line, FILE *errf)
 		lost();
 	int rc = EXEC_OK;
 	if (vtc_bool(r, "ok")) {
-		put_text(stdout, vtc_str(r, "output"));
+		put_output(vtc_str(r, "output"));
 		if (vtc_bool(r, "close"))
 			rc = EXEC_CLOSE;
 	} else {
@@ -297,6 +335,8 @@ static void tty_setup(void)
 	t.c_cc[VSUSP] = _POSIX_VDISABLE;
 	if (tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0) {
 		edit_tty = t;
+		wait_tty = t;
+		wait_tty.c_cc[VINTR] = saved_tty.c_cc[VINTR];
 		tty_changed = true;
 		atexit(restore_tty);
 		/* No SA_RESTART: the wait for a reply must return EINTR. */

@@ -167,8 +167,7 @@ python3 tests/integration/ctl_proto.py "$SOCK" || fails=$((fails + 1))
 echo "(ctl_proto.py done)"
 
 # ---- a stale socket (server killed) is replaced ----
-kill -KILL "$main_pid"
-wait "$main_pid" 2>/dev/null
+{ kill -KILL "$main_pid"; wait "$main_pid"; } 2>/dev/null
 if [ -S "$SOCK" ] && start_ctlecho again "$SOCK" &&
 	"$VTISH" -s "$SOCK" -c "show version" | grep -q "ctlecho test server"; then
 	pass vtish-ctl-stale-socket-replaced

@@ -71,7 +71,7 @@ ip netns exec "$ns" "$VTID" -F -f "$CONF" -s "$tmp/vtid.sock" --frr-vty-socket "
 vpid=$!
 pids+=("$vpid")
 up=0
-for _ in $(seq 100); do
+for _ in $(seq 300); do
 	if "$VTISH" -s "$tmp/vtid.sock" -c 'show version' >/dev/null 2>&1; then
 		up=1
 		break

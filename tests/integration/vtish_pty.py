@@ -131,6 +131,7 @@ class Runner:
             "TERM": "vt100",
             "INPUTRC": "/dev/null",
             "LANG": "C",
+            "VTISH_PAGER": "cat -n",
         }
         for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
             if k in os.environ:
@@ -272,13 +273,29 @@ def scenario_toy(r):
                      what="the pasted lines' outputs in order")
         r.check("vtish-pty-paste-block", paste)
 
+        def pager():
+            # Output longer than the screen (40 rows) goes through the pager.
+            t.send("show big 60\r")
+            t.expect(r"\n\s+61\s+end of big output\nctl#$",
+                     what="61 lines numbered by the pager (cat -n)")
+            t.send("show big 5\r")
+            t.expect(r"\nline 5 of 5: the quick brown fox jumps\nend of big output\nctl#$",
+                     what="a short output printed directly")
+        r.check("vtish-pty-pager", pager)
+
         def interrupt():
             # vtid busy for 3 s: Ctrl-C gives the prompt back at once, and
             # the late reply doesn't end up as the next command's answer.
             t.send("sleep 3000\r")
-            time.sleep(0.3)
+            # Ctrl-C is a signal only while vtish waits for vtid: wait until
+            # the terminal says so (the master sees the slave's settings).
+            end = time.monotonic() + 5
+            while termios.tcgetattr(t.fd)[6][termios.VINTR] in (b"\x00", 0):
+                if time.monotonic() > end:
+                    raise Fail("vtish never re-enabled Ctrl-C while waiting")
+                time.sleep(0.02)
             t.send("\x03")
-            t.expect(r"% interrupted.*\nctl#$", timeout=2.5, what="Ctrl-C ended the wait")
+            t.expect(r"% interrupted.*\nctl#$", timeout=5, what="Ctrl-C ended the wait")
             t.send("echo next\r")
             m = t.expect(r"echo next\n(.*?)\nctl#$", timeout=10, what="the next command's answer")
             if m.group(1) != "next":
