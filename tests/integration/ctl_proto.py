@@ -268,6 +268,19 @@ def t_slow_reader():
                    % (after["dropped_slow"] - before["dropped_slow"]))
 
 
+def t_gone_mid_reply():
+    before = stats()
+    for _ in range(5):
+        c = Client()
+        c.send_raw(json.dumps({"id": 1, "op": "exec", "line": "show big 50000"}).encode() + b"\n")
+        c.s.recv(100)  # the reply has started
+        c.close()      # and the client is gone with most of it queued
+    time.sleep(0.2)
+    after = stats()
+    if after["current"] != 1 or after["requests"] - before["requests"] != 6:
+        raise Fail("after clients vanished mid-reply: %r" % after)
+
+
 def t_many_clients():
     clients = [Client() for _ in range(50)]
     # everyone sends before anyone reads
@@ -325,6 +338,7 @@ check("ctl-request-at-eof", t_eof)
 check("ctl-exit-closes", t_close)
 check("ctl-long-output-whole", t_long_output)
 check("ctl-slow-reader-dropped", t_slow_reader)
+check("ctl-client-gone-mid-reply", t_gone_mid_reply)
 check("ctl-50-clients-at-once", t_many_clients)
 check("ctl-too-many-clients-refused", t_too_many)
 sys.exit(1 if failed else 0)
