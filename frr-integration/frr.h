@@ -102,8 +102,11 @@ void frr_state_free(struct frr_state *st); /* NULL-safe; wipes the text */
 const char *frr_state_vty_dir(const struct frr_state *st);
 
 /* Makes FRR hold frr_text: the removals of what the previously applied text
- * had, then frr_text.  The text is remembered even when FRR cannot be reached
- * or reports errors, so frr_state_check keeps trying.  *output as frr_apply. */
+ * had, then frr_text, then one `show running-config` to see what FRR took.
+ * The text is remembered even when FRR cannot be reached or reports errors,
+ * so frr_state_check keeps trying.  Returns as frr_apply, or -EAGAIN when
+ * vtysh was content but a daemon was not up (the check will apply again).
+ * *output as frr_apply. */
 int frr_state_apply(struct frr_state *st, const char *frr_text, char **output);
 /* Model -> routing text -> FRR text -> apply.  A translation error is
  * returned (-EINVAL, err filled) before FRR is touched. */
@@ -111,10 +114,12 @@ int frr_state_apply_model(struct frr_state *st, const struct cfg_model *m, char 
 			  char **output);
 
 /* The periodic cheap check (call every few seconds from a loop timer): one
- * `show running-config`; when a block header or interface `ip ospf area`
- * line we applied is missing (ospfd/zebra restarted, someone typed `no router
- * ospf`), or the last apply did not reach FRR, the whole text is applied
- * again.  Returns 0 when in step, 1 when it re-applied, -errno on failure. */
+ * `show running-config`; when more block headers or interface `ip ospf area`
+ * lines we applied are missing than FRR refused at the last apply
+ * (ospfd/zebra restarted, someone typed `no router ospf`), or the last apply
+ * did not reach FRR, the whole text is applied again.  Returns 0 when in
+ * step, 1 when it re-applied, -errno on failure (-EAGAIN: a daemon is still
+ * not up, the next check tries again). */
 int frr_state_check(struct frr_state *st, char **output);
 void frr_state_stats(const struct frr_state *st, struct frr_stats *out);
 

@@ -7,7 +7,14 @@
  * an interface (`router ospf`, `router bgp 65001`, `bfd`, which FRR prints as
  * we wrote them), and each interface's `ip ospf area` line under that
  * interface.  A restarted ospfd or bfdd comes back empty, so a marker is
- * missing and the whole text is applied again. */
+ * missing and the whole text is applied again.
+ *
+ * A line FRR refuses (vtysh reports an error) stays missing however often it
+ * is sent, so after every apply the number of missing markers is kept as a
+ * baseline: the check re-applies only when more are missing than that (a
+ * restart), not every period for a block FRR will never take.  An apply that
+ * vtysh calls clean but leaves markers missing means a daemon was not up
+ * yet: the next check tries again. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +28,12 @@
 struct frr_state {
 	char *vty_dir;
 	char *want;   /* FRR text we want FRR to hold; NULL = nothing yet */
-	bool in_step; /* the last apply of `want` ran without error */
+	bool in_step; /* the last apply reached FRR and the daemons were up */
+	int refused;  /* markers missing right after that apply (FRR refused them) */
 	struct frr_stats stats;
 };
+
+static int settle(struct frr_state *st, int r);
 
 static void free_text(char *s)
 {
@@ -116,14 +126,12 @@ int frr_state_apply(struct frr_state *st, const char *frr_text, char **output)
 	}
 	free_text(st->want);
 	st->want = want;
-	st->in_step = false;
 	if (all.len == 0) {
 		st->in_step = true;
+		st->refused = 0;
 		r = 0;
 	} else {
-		r = apply_logged(st, all.s, output);
-		/* FRR refusing a line (-EIO) is not cured by sending it again */
-		st->in_step = r == 0 || r == -EIO;
+		r = settle(st, apply_logged(st, all.s, output));
 	}
 	frr_buf_free(&all);
 	return r;
@@ -149,31 +157,33 @@ int frr_state_apply_model(struct frr_state *st, const struct cfg_model *m, char 
 	return r;
 }
 
-/* Is every marker of `want` in the running configuration? */
-static bool markers_present(const struct frr_tree *want, const struct frr_tree *run)
+/* How many markers of `want` the running configuration lacks. */
+static int markers_missing(const struct frr_tree *want, const struct frr_tree *run)
 {
+	int missing = 0;
+
 	for (size_t i = 0; i < want->n_top; i++) {
 		const struct frr_node *w = &want->top[i];
 		const struct frr_node *r = frr_tree_find(run->top, run->n_top, w->text);
 
 		if (strncmp(w->text, "interface ", 10) != 0) {
 			if (w->n_kid && !r)
-				return false;
+				missing++;
 			continue;
 		}
 		for (size_t j = 0; j < w->n_kid; j++) {
 			if (strncmp(w->kid[j].text, "ip ospf area ", 13) != 0)
 				continue;
 			if (!r || !frr_tree_find(r->kid, r->n_kid, w->kid[j].text))
-				return false;
+				missing++;
 		}
 	}
-	return true;
+	return missing;
 }
 
-/* One `show running-config`: 1 = every marker present, 0 = some missing,
- * -errno = FRR did not answer. */
-static int in_running_config(struct frr_state *st)
+/* One `show running-config`: the number of our markers it lacks, or
+ * -errno when FRR did not answer. */
+static int count_missing(struct frr_state *st)
 {
 	struct frr_tree want = {0}, run = {0};
 	char *text = NULL;
@@ -189,9 +199,28 @@ static int in_running_config(struct frr_state *st)
 		r = frr_tree_parse(text, &run);
 	free_text(text);
 	if (r == 0)
-		r = markers_present(&want, &run) ? 1 : 0;
+		r = markers_missing(&want, &run);
 	frr_tree_free(&want);
 	frr_tree_free(&run);
+	return r;
+}
+
+/* After an apply that returned r: is FRR in step, and what did it refuse?
+ * Returns r, or -EAGAIN when a clean apply left markers missing. */
+static int settle(struct frr_state *st, int r)
+{
+	int missing;
+
+	st->in_step = false;
+	if (r < 0 && r != -EIO)
+		return r; /* FRR not reached */
+	missing = count_missing(st);
+	if (missing < 0)
+		return r < 0 ? r : missing;
+	if (r == 0 && missing > 0)
+		return -EAGAIN; /* vtysh skipped a daemon that is not up yet */
+	st->in_step = true;
+	st->refused = missing;
 	return r;
 }
 
@@ -204,26 +233,18 @@ int frr_state_check(struct frr_state *st, char **output)
 	st->stats.checks++;
 	if (!st->want)
 		return 0;
-	r = in_running_config(st);
+	r = count_missing(st);
 	if (r < 0) {
 		st->stats.unreachable++;
 		st->in_step = false;
 		return r;
 	}
-	if (r == 1 && st->in_step)
+	if (st->in_step && r <= st->refused) {
+		st->refused = r; /* FRR may take later what it refused */
 		return 0;
+	}
 	log_notice("frr: FRR lacks vtid's routing configuration (restarted?), applying it again");
 	st->stats.reapplies++;
-	r = apply_logged(st, st->want, output);
-	if (r < 0 && r != -EIO) {
-		st->in_step = false;
-		return r;
-	}
-	/* vtysh skips a daemon that is not up yet and still succeeds: only a
-	 * running config that shows our lines counts as done. */
-	r = in_running_config(st);
-	st->in_step = r == 1;
-	if (r == 0)
-		return -EAGAIN;
+	r = settle(st, apply_logged(st, st->want, output));
 	return r < 0 ? r : 1;
 }

@@ -151,6 +151,7 @@ static void test_state_removals_then_text(void)
 	struct frr_stats s;
 
 	rm_file("applied");
+	put_file("mirror", "");
 	CHECK_EQ_INT(frr_state_apply(st, "router ospf\n network 10.1.1.0/24 area 0\n!\n", NULL), 0);
 	CHECK_EQ_INT(frr_state_apply(st, "router ospf\n ospf router-id 2.2.2.2\n!\n", NULL), 0);
 	CHECK_EQ_STR(get_file("applied"), "router ospf\n network 10.1.1.0/24 area 0\n!\n----\n"
@@ -159,16 +160,18 @@ static void test_state_removals_then_text(void)
 	frr_state_stats(st, &s);
 	CHECK_EQ_INT(s.applies, 2);
 	CHECK_EQ_INT(s.apply_errors, 0);
+	rm_file("mirror");
 	frr_state_free(st);
 }
 
 static void test_state_check_reapplies_after_restart(void)
 {
 	struct frr_state *st = frr_state_new(dir);
-	const char *want = "interface Tunnel1\n ip ospf area 0\n ip ospf network point-to-point\n"
+	const char *want = "interface Tunnel1\n ip ospf network point-to-point\n ip ospf area 0\n"
 			   "!\nrouter ospf\n ospf router-id 2.2.2.2\n!\n";
 	struct frr_stats s;
 
+	put_file("mirror", "");
 	CHECK_EQ_INT(frr_state_apply(st, want, NULL), 0);
 	/* FRR holds it (as FRR prints it: exit lines, other lines around) */
 	put_file("running", "Building configuration...\n!\nfrr version 8.4.4\n!\n"
@@ -179,6 +182,7 @@ static void test_state_check_reapplies_after_restart(void)
 	CHECK_EQ_STR(get_file("applied"), "");
 	/* ospfd restarted: its lines are gone; while it is not up, applying
 	 * changes nothing and the check says so */
+	rm_file("mirror");
 	put_file("running", "Building configuration...\n!\nfrr version 8.4.4\n!\nend\n");
 	CHECK_EQ_INT(frr_state_check(st, NULL), -EAGAIN);
 	put_file("mirror", "");
@@ -194,6 +198,37 @@ static void test_state_check_reapplies_after_restart(void)
 	CHECK_EQ_INT(s.checks, 5);
 	CHECK_EQ_INT(s.reapplies, 3);
 	rm_file("mirror");
+	frr_state_free(st);
+}
+
+static void test_state_refused_not_resent(void)
+{
+	struct frr_state *st = frr_state_new(dir);
+	struct frr_stats s;
+
+	/* FRR refuses the text: nothing lands */
+	put_file("running", "end\n");
+	put_file("fail", "");
+	CHECK_EQ_INT(frr_state_apply(st,
+				     "router ospf\n ospf router-id 1.1.1.1\n!\n"
+				     "router bgp 1\n bogus\n!\n",
+				     NULL),
+		     -EIO);
+	/* sending it again every period would not help: the check leaves it */
+	rm_file("applied");
+	CHECK_EQ_INT(frr_state_check(st, NULL), 0);
+	CHECK_EQ_STR(get_file("applied"), "");
+	/* FRR took the OSPF block after all (typed by hand): fewer missing */
+	put_file("running", "router ospf\n ospf router-id 1.1.1.1\nexit\n");
+	CHECK_EQ_INT(frr_state_check(st, NULL), 0);
+	/* then lost it (restart): more missing than refused -> applied again */
+	put_file("running", "end\n");
+	CHECK_EQ_INT(frr_state_check(st, NULL), -EIO);
+	CHECK(strstr(get_file("applied"), "router bgp 1") != NULL);
+	frr_state_stats(st, &s);
+	CHECK_EQ_INT(s.reapplies, 1);
+	CHECK_EQ_INT(s.apply_errors, 2);
+	rm_file("fail");
 	frr_state_free(st);
 }
 
@@ -238,6 +273,7 @@ int main(void)
 	RUN(test_apply_passes_text);
 	RUN(test_state_removals_then_text);
 	RUN(test_state_check_reapplies_after_restart);
+	RUN(test_state_refused_not_resent);
 	RUN(test_state_unreachable_then_back);
 	r = tcheck_done();
 	rm_file("applied");
