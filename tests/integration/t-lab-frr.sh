@@ -31,6 +31,16 @@ wait_until() { # SECONDS CMD...
 	return 1
 }
 
+# ---- refusals -------------------------------------------------------------------
+if "$lab" up two-site --name 'x;rm' --no-vtid 2>/dev/null || "$lab" up no-such-topo --name $A 2>/dev/null ||
+	"$lab" exec $A R1 true 2>/dev/null; then
+	fail refusals "a bad name, an unknown topology or a lab that is not up was accepted"
+elif ip netns list 2>/dev/null | grep -q "^$A-\|^x;rm"; then
+	fail refusals "a refused command left namespaces"
+else
+	pass refusals
+fi
+
 # ---- two-site -----------------------------------------------------------------
 if ! "$lab" up two-site --name $A --no-vtid; then
 	echo "FAIL lab-up-two-site: lab up failed"; exit 1

@@ -53,11 +53,10 @@ fi
 
 # 4. counters and the wire
 N=50
-for n in R2 R3; do
-	for k in pkts_encaps pkts_decaps; do
-		eval "${n}_${k}_0=\$(ipsec_counter $NAME $n Tunnel1 $k)"
-	done
-done
+R2_pkts_encaps_0=$(ipsec_counter $NAME R2 Tunnel1 pkts_encaps)
+R3_pkts_decaps_0=$(ipsec_counter $NAME R3 Tunnel1 pkts_decaps)
+R3_pkts_encaps_0=$(ipsec_counter $NAME R3 Tunnel1 pkts_encaps)
+R2_pkts_decaps_0=$(ipsec_counter $NAME R2 Tunnel1 pkts_decaps)
 "$lab" exec $NAME R3 timeout 10 tcpdump -i wan -n -U -w "$tmp/wan.pcap" >/dev/null 2>&1 &
 cap=$!
 wait_until 5 test -s "$tmp/wan.pcap" # the pcap header: capturing

@@ -1,6 +1,7 @@
+# shellcheck shell=bash
 # testlib.sh: helpers for the lab's integration tests (sourced).
 #
-# Expects $lab (the lab script).  JSON comes from vtish / vtysh `... json`;
+# Expects $lab (the lab script) and sets $failed on a failure.  JSON comes from vtish / vtysh `... json`;
 # python3 (stdlib) reads it.  Every wait is bounded.
 
 # keep the routers' logs of every test lab (a failure can be read afterwards)
