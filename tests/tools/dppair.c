@@ -5,10 +5,11 @@
  *   dppair --name Tunnel1 --local A --remote B --addr 10.0.0.1/30
  *          [--plain] [--encap gre|none] [--workers N] [--gre-key K]
  *          [--gre-seq] [--gre-csum] [--mtu N] [--tcp-mss N] [--keepalive P[,R]]
+ *          [--natt]   (own UDP 4500 socket, as vtid's IKE socket: ESP in UDP)
  *
  * Commands (one per line; each answers one line "ok ..." or "err ..."):
  *   sa in|out SPI transport|tunnel ENCR KEYHEX [INTEG KEYHEX] [esn] [window N]
- *      [soft-packets N] [hard-packets N]
+ *      [soft-packets N] [hard-packets N] [natt]
  *   del in|out SPI
  *   carrier up|down
  *   stats                 link counters as key=value
@@ -23,7 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <openssl/crypto.h>
 
@@ -91,12 +95,37 @@ static int cmd_sa(const struct dp_ops *ops, struct dp_link *link, char **tok, in
 			c.soft_packets = strtoull(tok[++i], NULL, 0);
 		else if (!strcmp(tok[i], "hard-packets") && i + 1 < nt)
 			c.hard_packets = strtoull(tok[++i], NULL, 0);
+		else if (!strcmp(tok[i], "natt"))
+			c.natt_local_port = c.natt_remote_port = 4500;
 		else
 			return -EINVAL;
 	}
 	int rc = ops->sa_add(link, &c);
 	OPENSSL_cleanse(&c, sizeof(c));
 	return rc;
+}
+
+/* What vtid's IKE socket does with port 4500: non-ESP marker -> IKE (not
+ * ours here), one 0xff byte -> NAT keepalive, anything else -> ESP. */
+static void udp_read(const struct dp_ops *ops, struct dp *dp, int udp)
+{
+	static uint8_t buf[65536];
+	char ctl[128];
+	struct sockaddr_in from, to = {.sin_family = AF_INET, .sin_port = htons(4500)};
+	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+	struct msghdr mh = {.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
+			    .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
+	ssize_t n = recvmsg(udp, &mh, MSG_DONTWAIT);
+	if (n <= 0)
+		return;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO)
+			to.sin_addr = ((struct in_pktinfo *)CMSG_DATA(c))->ipi_addr;
+	if (n == 1 && buf[0] == 0xff)
+		return;
+	if (n >= 4 && !buf[0] && !buf[1] && !buf[2] && !buf[3])
+		return;
+	ops->udp_input(dp, buf, (size_t)n, &from, &to);
 }
 
 static void cmd_stats(const struct dp_ops *ops, struct dp_link *link)
@@ -138,7 +167,8 @@ int main(int argc, char **argv)
 		{"addr", 1, 0, 'a'},  {"plain", 0, 0, 'p'},   {"encap", 1, 0, 'e'},
 		{"workers", 1, 0, 'w'}, {"gre-key", 1, 0, 'k'}, {"gre-seq", 0, 0, 's'},
 		{"gre-csum", 0, 0, 'c'}, {"mtu", 1, 0, 'm'},  {"tcp-mss", 1, 0, 't'},
-		{"keepalive", 1, 0, 'K'}, {0, 0, 0, 0}};
+		{"keepalive", 1, 0, 'K'}, {"natt", 0, 0, 'N'}, {0, 0, 0, 0}};
+	int udp = -1;
 	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
@@ -188,6 +218,17 @@ int main(int argc, char **argv)
 		case 't':
 			lc.tcp_mss = (uint16_t)atoi(optarg);
 			break;
+		case 'N': {
+			struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(4500)};
+			int one = 1;
+			udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+			if (udp < 0 || setsockopt(udp, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
+			    bind(udp, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+				perror("dppair: udp 4500");
+				return 1;
+			}
+			break;
+		}
 		case 'K': {
 			lc.keepalive_period = (uint16_t)atoi(optarg);
 			const char *c = strchr(optarg, ',');
@@ -203,7 +244,7 @@ int main(int argc, char **argv)
 	log_init("dppair", LOG_TO_STDERR, LOG_INFO);
 	signal(SIGPIPE, SIG_IGN);
 	const struct dp_ops *ops = dp_ops_by_name("userspace");
-	struct dp_init init = {.on_event = on_event, .workers = workers, .udp_encap_fd = -1};
+	struct dp_init init = {.on_event = on_event, .workers = workers, .udp_encap_fd = udp};
 	struct dp *dp;
 	struct dp_link *link;
 	int rc = ops->create(&init, &dp);
@@ -221,12 +262,16 @@ int main(int argc, char **argv)
 	printf("ready\n");
 	fflush(stdout);
 	char line[1024];
-	struct pollfd pf[2] = {{.fd = 0, .events = POLLIN}, {.fd = ops->event_fd(dp), .events = POLLIN}};
+	struct pollfd pf[3] = {{.fd = 0, .events = POLLIN},
+			       {.fd = ops->event_fd(dp), .events = POLLIN},
+			       {.fd = udp, .events = POLLIN}};
 	for (;;) {
-		if (poll(pf, 2, -1) < 0 && errno != EINTR)
+		if (poll(pf, udp >= 0 ? 3 : 2, -1) < 0 && errno != EINTR)
 			break;
 		if (pf[1].revents & POLLIN)
 			ops->dispatch(dp);
+		if (udp >= 0 && (pf[2].revents & POLLIN))
+			udp_read(ops, dp, udp);
 		if (!(pf[0].revents & (POLLIN | POLLHUP)))
 			continue;
 		if (!fgets(line, sizeof(line), stdin))
@@ -288,5 +333,7 @@ int main(int argc, char **argv)
 	}
 	ops->link_del(link);
 	ops->destroy(dp);
+	if (udp >= 0)
+		close(udp);
 	return 0;
 }
