@@ -322,6 +322,79 @@ static void test_diff_nested(void)
 	free(o);
 }
 
+static void test_long_lines_pass(void)
+{
+	char in[2048], want[2048], *o;
+	size_t n;
+
+	/* longer than the tokenizer's buffer: passed through untouched */
+	n = (size_t)snprintf(in, sizeof(in), "router ospf 1\n network 10.0.0.0 0.0.0.255 area ");
+	memset(in + n, '1', 700);
+	in[n + 700] = '\0';
+	strcat(in, "\n");
+	o = xl(in);
+	snprintf(want, sizeof(want), "router ospf\n%s!\n", strchr(in, '\n') + 1);
+	CHECK_EQ_STR(o, want);
+	free(o);
+	/* more words than the tokenizer keeps */
+	o = xl("router ospf 1\n a b c d e f g h i j k l m n o p q r s t u v w x y z\n");
+	CHECK_EQ_STR(o, "router ospf\n a b c d e f g h i j k l m n o p q r s t u v w x y z\n!\n");
+	free(o);
+}
+
+static void test_deep_nesting_diff(void)
+{
+	char *o = NULL;
+
+	/* deeper than the walk follows: no crash, the top-level removal seen */
+	CHECK_EQ_INT(frr_diff_removals("a\n b\n  c\n   d\n    e\n     f\n      g\n       h\n"
+				       "        i\n         j\nz\n",
+				       "a\n b\n  c\n   d\n    e\n     f\n      g\n       h\n"
+				       "        i\n",
+				       &o),
+		     0);
+	CHECK(o != NULL);
+	free(o);
+	CHECK_EQ_INT(frr_diff_removals("a\nz\n", "a\n", &o), 0);
+	CHECK_EQ_STR(o, "no z\n");
+	free(o);
+}
+
+/* Random text: translate and diff never crash, and either produce text or
+ * refuse with a message (a cheap stand-in for a fuzzer, run under ASan). */
+static void test_random_text(void)
+{
+	static const char alphabet[] = "  \n\n\t!abnortuwkspfiecd0123456789./-";
+	unsigned seed = 12345;
+	int ok = 0, refused = 0;
+
+	for (int it = 0; it < 3000; it++) {
+		char in[160], *o = NULL, *rm = NULL;
+		size_t n = (size_t)(seed % (sizeof(in) - 1));
+		int r;
+
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			in[i] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		in[n] = '\0';
+		seed = seed * 1103515245u + 12345u;
+		r = frr_translate(in, &o, err, sizeof(err));
+		if (r == 0 && o) {
+			ok++;
+			CHECK_EQ_INT(frr_diff_removals(o, in, &rm), 0);
+			free(rm);
+		} else if (r == -EINVAL && o == NULL && err[0]) {
+			refused++;
+		} else {
+			CHECK(!"translate neither produced text nor refused with a message");
+		}
+		free(o);
+	}
+	CHECK(ok > 0);
+	CHECK(refused > 0);
+}
+
 static void test_show_refuses(void)
 {
 	char *out = (char *)1;
@@ -358,6 +431,9 @@ int main(void)
 	RUN(test_diff_interface_kept);
 	RUN(test_diff_negation_removed);
 	RUN(test_diff_nested);
+	RUN(test_long_lines_pass);
+	RUN(test_deep_nesting_diff);
+	RUN(test_random_text);
 	RUN(test_show_refuses);
 	return tcheck_done();
 }
