@@ -17,10 +17,10 @@ static const struct {
 	const char *encr, *integ;
 	bool esn;
 } TX[8] = {
-	{"aes-gcm-256", NULL, false},       {"aes-gcm-128", NULL, true},
-	{"chacha20-poly1305", NULL, false}, {"chacha20-poly1305", NULL, true},
-	{"aes-cbc-256", "sha256", false},   {"aes-cbc-128", "sha1", true},
-	{"aes-cbc-256", "sha512", true},    {"aes-cbc-192", "sha384", false},
+    {"aes-gcm-256", NULL, false},	{"aes-gcm-128", NULL, true},
+    {"chacha20-poly1305", NULL, false}, {"chacha20-poly1305", NULL, true},
+    {"aes-cbc-256", "sha256", false},	{"aes-cbc-128", "sha1", true},
+    {"aes-cbc-256", "sha512", true},	{"aes-cbc-192", "sha384", false},
 };
 
 static void setup(void)

@@ -359,7 +359,8 @@ static void dpu_destroy(struct dp *dp)
 uint16_t dp_compute_mtu(const struct dp_link_cfg *cfg, uint16_t path_mtu,
 			const struct dp_sa_cfg *sa)
 {
-	struct gre_params g = {.csum = cfg->gre_csum, .key_set = cfg->gre_key_set, .seq = cfg->gre_seq};
+	struct gre_params g = {
+	    .csum = cfg->gre_csum, .key_set = cfg->gre_key_set, .seq = cfg->gre_seq};
 	int gre = cfg->encap == DP_ENCAP_GRE ? (int)gre_hdr_len(&g) : 0;
 	int avail = path_mtu - 20;
 	if (!cfg->protected)
@@ -415,8 +416,10 @@ static int dpu_link_add(struct dp *dp, const struct dp_link_cfg *cfg, struct dp_
 		goto fail;
 	for (int i = 0; i < l->nq; i++)
 		l->qfd[i] = -1;
-	l->gre = (struct gre_params){.csum = cfg->gre_csum, .key_set = cfg->gre_key_set,
-				     .key = cfg->gre_key, .seq = cfg->gre_seq};
+	l->gre = (struct gre_params){.csum = cfg->gre_csum,
+				     .key_set = cfg->gre_key_set,
+				     .key = cfg->gre_key,
+				     .seq = cfg->gre_seq};
 	l->path_mtu = 1500;
 	atomic_store(&l->ka_up, true); /* IOS: up until retries are missed */
 	uint16_t mtu = cfg->mtu ? cfg->mtu : dp_compute_mtu(cfg, l->path_mtu, NULL);
@@ -554,7 +557,8 @@ static int dpu_sa_del(struct dp_link *l, uint32_t spi, bool inbound)
 {
 	struct dp *dp = l->dp;
 	struct dp_sa **pp, *s;
-	for (pp = &l->sas; *pp && !((*pp)->spi == spi && (*pp)->inbound == inbound); pp = &(*pp)->next)
+	for (pp = &l->sas; *pp && !((*pp)->spi == spi && (*pp)->inbound == inbound);
+	     pp = &(*pp)->next)
 		;
 	if (!(s = *pp))
 		return -ENOENT;
@@ -637,18 +641,18 @@ static bool dpu_available(void)
 }
 
 const struct dp_ops dp_user_ops = {
-	.name = "userspace",
-	.create = dpu_create,
-	.destroy = dpu_destroy,
-	.link_add = dpu_link_add,
-	.link_del = dpu_link_del,
-	.link_carrier = dpu_link_carrier,
-	.sa_add = dpu_sa_add,
-	.sa_del = dpu_sa_del,
-	.link_stats = dpu_link_stats,
-	.sa_stats = dpu_sa_stats,
-	.event_fd = dpu_event_fd,
-	.dispatch = dpu_dispatch,
-	.udp_input = dpu_udp_input,
-	.available = dpu_available,
+    .name = "userspace",
+    .create = dpu_create,
+    .destroy = dpu_destroy,
+    .link_add = dpu_link_add,
+    .link_del = dpu_link_del,
+    .link_carrier = dpu_link_carrier,
+    .sa_add = dpu_sa_add,
+    .sa_del = dpu_sa_del,
+    .link_stats = dpu_link_stats,
+    .sa_stats = dpu_sa_stats,
+    .event_fd = dpu_event_fd,
+    .dispatch = dpu_dispatch,
+    .udp_input = dpu_udp_input,
+    .available = dpu_available,
 };

@@ -25,9 +25,9 @@
 #include "gre/esp.h"
 #include "gre/gre.h"
 
-#define DP_BATCH    32
-#define DP_HEADROOM 128 /* outer IP 20 + UDP 8 + ESP 8 + IV 16 + IP 20 + GRE 16, rounded */
-#define DP_BUFSZ    4096
+#define DP_BATCH       32
+#define DP_HEADROOM    128 /* outer IP 20 + UDP 8 + ESP 8 + IV 16 + IP 20 + GRE 16, rounded */
+#define DP_BUFSZ       4096
 #define DP_MAX_WORKERS 64
 
 #define DP_EVK_LINK 0
@@ -70,12 +70,12 @@ struct dp_link {
 	_Atomic uint16_t mtu;
 	uint16_t path_mtu;
 	bool carrier, admin_up;
-	_Atomic bool carrier_on;      /* carrier, for the workers */
-	_Atomic uint64_t ka_last_ms;  /* keepalive: last sent (worker 0) */
+	_Atomic bool carrier_on;     /* carrier, for the workers */
+	_Atomic uint64_t ka_last_ms; /* keepalive: last sent (worker 0) */
 	_Atomic uint32_t ka_missed;
 	_Atomic bool ka_up;
 	_Atomic(struct dp_sa *) out_sa;
-	struct dp_sa *sas; /* all SAs of this link, newest first (control thread) */
+	struct dp_sa *sas;    /* all SAs of this link, newest first (control thread) */
 	struct dp_link *next; /* dp's list (control thread) */
 	struct dp_link_ctr ctr;
 };
@@ -137,8 +137,8 @@ void *dp_worker_main(void *arg);
 /* Inbound ESP starting at the SPI; src/dst in network order; slot = worker
  * index or nworkers for the control thread; tun_q = queue to write to;
  * end = end of the buffer holding esp (room for a reflected keepalive). */
-void dp_esp_input(struct dp *dp, int slot, int tun_q, uint8_t *esp, size_t len,
-		  const uint8_t *end, uint32_t src, uint32_t dst, bool natt);
+void dp_esp_input(struct dp *dp, int slot, int tun_q, uint8_t *esp, size_t len, const uint8_t *end,
+		  uint32_t src, uint32_t dst, bool natt);
 /* Worker 0, about once a second: sends the keepalives that are due.
  * buf: a DP_BUFSZ scratch buffer. */
 void dp_keepalive_tick(struct dp *dp, int slot, uint64_t now_ms, uint8_t *buf);

@@ -78,10 +78,12 @@ static void dp_sa_account(struct dp *dp, struct dp_sa *s)
 	struct esp_counters *c = esp_sa_counters(s->esp);
 	uint64_t pk = atomic_load_explicit(&c->packets, memory_order_relaxed);
 	uint64_t by = atomic_load_explicit(&c->bytes, memory_order_relaxed);
-	if (((s->soft_bytes && by >= s->soft_bytes) || (s->soft_packets && pk >= s->soft_packets)) &&
+	if (((s->soft_bytes && by >= s->soft_bytes) ||
+	     (s->soft_packets && pk >= s->soft_packets)) &&
 	    !atomic_exchange(&s->soft_fired, true))
 		dp_post_event(dp, s->link, DP_EV_SOFT_EXPIRE, s->spi, s->inbound);
-	if (((s->hard_bytes && by >= s->hard_bytes) || (s->hard_packets && pk >= s->hard_packets)) &&
+	if (((s->hard_bytes && by >= s->hard_bytes) ||
+	     (s->hard_packets && pk >= s->hard_packets)) &&
 	    !atomic_exchange(&s->hard_fired, true))
 		dp_post_event(dp, s->link, DP_EV_HARD_EXPIRE, s->spi, s->inbound);
 }
@@ -229,8 +231,8 @@ static int dp_output_gre(struct dp_link *l, int slot, uint8_t *p, size_t plen, u
 	return dp->esp_fd;
 }
 
-int dp_output(struct dp_link *l, int slot, uint8_t *pkt, size_t len, uint8_t **out,
-	      size_t *out_len, struct sockaddr_in *to)
+int dp_output(struct dp_link *l, int slot, uint8_t *pkt, size_t len, uint8_t **out, size_t *out_len,
+	      struct sockaddr_in *to)
 {
 	size_t tot, ihl = ip4_check(pkt, len, &tot);
 	if (!ihl) {
@@ -254,14 +256,16 @@ int dp_output(struct dp_link *l, int slot, uint8_t *pkt, size_t len, uint8_t **o
 	if (l->cfg.encap == DP_ENCAP_GRE) {
 		size_t gl = gre_hdr_len(&l->gre);
 		p -= gl;
-		uint32_t seq = l->gre.seq ? atomic_fetch_add_explicit(&l->gre_seq_out, 1,
-								      memory_order_relaxed) : 0;
+		uint32_t seq =
+		    l->gre.seq ? atomic_fetch_add_explicit(&l->gre_seq_out, 1, memory_order_relaxed)
+			       : 0;
 		gre_build(&l->gre, GRE_PROTO_IPV4, seq, p, plen);
 		plen += gl;
 		CTR_ADD(l->ctr.pkts_encaps, 1);
 	}
 	/* the buffer ends DP_BUFSZ after its start, which is DP_HEADROOM before pkt */
-	return dp_output_gre(l, slot, p, plen, tos, df, pkt - DP_HEADROOM + DP_BUFSZ, out, out_len, to);
+	return dp_output_gre(l, slot, p, plen, tos, df, pkt - DP_HEADROOM + DP_BUFSZ, out, out_len,
+			     to);
 }
 
 /* ---- Cisco-style GRE keepalives ----
@@ -353,12 +357,12 @@ static bool dp_is_control(const uint8_t *ip, size_t len)
 	return dport == 3784 || dport == 3785 || dport == 500 || dport == 4500;
 }
 
-#define DP_TXQ  128 /* bulk segments per flush: a 64 KiB GSO packet at MSS 536 fits */
+#define DP_TXQ	128 /* bulk segments per flush: a 64 KiB GSO packet at MSS 536 fits */
 #define DP_CTLQ 8
 #define DP_SBUF (OFF_VNET_HDR_LEN + 65536)
 
 struct dp_wbuf {
-	uint8_t *sbuf;              /* one TUN read: vnet header + up to 64 KiB */
+	uint8_t *sbuf; /* one TUN read: vnet header + up to 64 KiB */
 	uint8_t *tx[DP_TXQ + DP_CTLQ];
 	uint8_t *rx[DP_BATCH];
 	struct mmsghdr msg[DP_TXQ + DP_CTLQ];
@@ -366,7 +370,7 @@ struct dp_wbuf {
 	struct sockaddr_in addr[DP_TXQ + DP_CTLQ];
 	int fd[DP_TXQ + DP_CTLQ];
 	struct dp_link *link[DP_TXQ + DP_CTLQ];
-	int nbulk, nctl;            /* queued: bulk in [0, DP_TXQ), control after */
+	int nbulk, nctl; /* queued: bulk in [0, DP_TXQ), control after */
 };
 
 static void dp_send_run(struct dp_wbuf *wb, int first, int n)
@@ -515,9 +519,9 @@ static void dp_tun_read(struct dp_worker *w, struct dp_link *l, struct dp_wbuf *
 struct dp_gro {
 	struct dp_link *l;
 	int q;
-	uint8_t *buf;  /* vnet header + super-packet */
-	size_t len;    /* super-packet bytes */
-	size_t hl;     /* IP + TCP header bytes */
+	uint8_t *buf; /* vnet header + super-packet */
+	size_t len;   /* super-packet bytes */
+	size_t hl;    /* IP + TCP header bytes */
 	size_t mss;
 	uint32_t next_seq;
 	int nseg;
@@ -592,9 +596,9 @@ static bool dp_gro_add(struct dp_gro *g, struct dp_link *l, int q, const uint8_t
 		bool same = g->l == l && g->q == q && hl == g->hl && !g->last_short &&
 			    pl <= g->mss && seq == g->next_seq && g->len + pl <= DP_GRO_MAX &&
 			    h[1] == ip[1] && h[8] == ip[8] && !memcmp(h + 12, ip + 12, 8) &&
-			    !memcmp(ht, t, 4) && !memcmp(ht + 8, t + 8, 4) &&
-			    ht[12] == t[12] && (ht[13] & ~0x08) == (fl & ~0x08) &&
-			    !memcmp(ht + 14, t + 14, 2) && !memcmp(ht + 20, t + 20, doff - 20);
+			    !memcmp(ht, t, 4) && !memcmp(ht + 8, t + 8, 4) && ht[12] == t[12] &&
+			    (ht[13] & ~0x08) == (fl & ~0x08) && !memcmp(ht + 14, t + 14, 2) &&
+			    !memcmp(ht + 20, t + 20, doff - 20);
 		if (!same)
 			dp_gro_flush(g);
 	}
@@ -682,8 +686,8 @@ static void dp_gre_input(struct dp_link *l, int q, int slot, uint8_t *g, size_t 
 	CTR_ADD(l->ctr.recv_errors, 1); /* other payload types are not ours */
 }
 
-void dp_esp_input(struct dp *dp, int slot, int tun_q, uint8_t *esp, size_t len,
-		  const uint8_t *end, uint32_t src, uint32_t dst, bool natt)
+void dp_esp_input(struct dp *dp, int slot, int tun_q, uint8_t *esp, size_t len, const uint8_t *end,
+		  uint32_t src, uint32_t dst, bool natt)
 {
 	if (len < 8) {
 		atomic_fetch_add_explicit(&dp->rx_malformed, 1, memory_order_relaxed);
@@ -774,16 +778,18 @@ static void dp_raw_input(struct dp_worker *w, struct dp_wbuf *wb, int fd, bool e
 		for (int i = 0; i < n; i++) {
 			uint8_t *ip = wb->rx[i];
 			size_t len = wb->msg[i].msg_len, tot, ihl;
-			if ((wb->msg[i].msg_hdr.msg_flags & MSG_TRUNC) || !(ihl = ip4_check(ip, len, &tot))) {
-				atomic_fetch_add_explicit(&dp->rx_malformed, 1, memory_order_relaxed);
+			if ((wb->msg[i].msg_hdr.msg_flags & MSG_TRUNC) ||
+			    !(ihl = ip4_check(ip, len, &tot))) {
+				atomic_fetch_add_explicit(&dp->rx_malformed, 1,
+							  memory_order_relaxed);
 				continue;
 			}
 			uint32_t src, dst;
 			memcpy(&src, ip + 12, 4);
 			memcpy(&dst, ip + 16, 4);
 			if (esp) {
-				dp_esp_input(dp, w->idx, w->idx, ip + ihl, tot - ihl, wb->rx[i] + DP_BUFSZ, src, dst,
-					     false);
+				dp_esp_input(dp, w->idx, w->idx, ip + ihl, tot - ihl,
+					     wb->rx[i] + DP_BUFSZ, src, dst, false);
 				continue;
 			}
 			struct dp_link *l = dp_link_lookup_addr(dp, src, dst);

@@ -100,7 +100,8 @@ static int esp_check_cfg(const struct dp_sa_cfg *cfg)
 	const struct suite *e = cfg->encr, *i = cfg->integ;
 	if (!e || e->type != SUITE_ENCR)
 		return -EINVAL;
-	if (cfg->encr_key_len != e->key_len + e->salt_len || cfg->encr_key_len > sizeof(cfg->encr_key))
+	if (cfg->encr_key_len != e->key_len + e->salt_len ||
+	    cfg->encr_key_len > sizeof(cfg->encr_key))
 		return -EINVAL;
 	if (e->aead) {
 		if (e->salt_len != 4 || e->iv_len != 8 || e->icv_len != 16 || i)
@@ -174,8 +175,9 @@ int esp_sa_new(const struct dp_sa_cfg *cfg, int slots, struct esp_sa **out)
 			rc = -ENOMEM;
 			goto fail;
 		}
-		int ok = sa->inbound ? EVP_DecryptInit_ex2(sl->c, sa->cipher, cfg->encr_key, NULL, NULL)
-				     : EVP_EncryptInit_ex2(sl->c, sa->cipher, cfg->encr_key, NULL, NULL);
+		int ok = sa->inbound
+			     ? EVP_DecryptInit_ex2(sl->c, sa->cipher, cfg->encr_key, NULL, NULL)
+			     : EVP_EncryptInit_ex2(sl->c, sa->cipher, cfg->encr_key, NULL, NULL);
 		if (!ok) {
 			rc = -EIO;
 			goto fail;
@@ -183,7 +185,8 @@ int esp_sa_new(const struct dp_sa_cfg *cfg, int slots, struct esp_sa **out)
 		if (!sa->aead) {
 			EVP_CIPHER_CTX_set_padding(sl->c, 0); /* ESP pads itself */
 			sl->m = EVP_MAC_CTX_new(sa->mac);
-			if (!sl->m || !EVP_MAC_init(sl->m, cfg->integ_key, cfg->integ_key_len, mparams)) {
+			if (!sl->m ||
+			    !EVP_MAC_init(sl->m, cfg->integ_key, cfg->integ_key_len, mparams)) {
 				rc = -EIO;
 				goto fail;
 			}

@@ -28,9 +28,9 @@
 #include "gre/dp.h"
 #include "gre/replay.h"
 
-#define ESP_HDR_LEN 8            /* SPI + sequence */
-#define ESP_MAX_IV  16
-#define ESP_MAX_ICV 32
+#define ESP_HDR_LEN	8 /* SPI + sequence */
+#define ESP_MAX_IV	16
+#define ESP_MAX_ICV	32
 #define ESP_MAX_TRAILER (15 + 2 + ESP_MAX_ICV) /* worst pad + padlen/nh + ICV */
 
 struct esp_sa;
@@ -45,7 +45,7 @@ int esp_sa_new(const struct dp_sa_cfg *cfg, int slots, struct esp_sa **out);
 void esp_sa_free(struct esp_sa *sa);
 
 uint32_t esp_sa_spi(const struct esp_sa *sa);
-size_t esp_hdr_len(const struct esp_sa *sa);    /* ESP header + IV */
+size_t esp_hdr_len(const struct esp_sa *sa); /* ESP header + IV */
 /* Bytes after the payload for a payload of plen bytes: pad + 2 + ICV. */
 size_t esp_trailer_len(const struct esp_sa *sa, size_t plen);
 size_t esp_max_overhead(const struct esp_sa *sa); /* hdr + worst trailer */
@@ -66,10 +66,10 @@ int esp_encrypt(struct esp_sa *sa, int slot, uint64_t seq, uint8_t *esp, size_t 
 		uint8_t next_hdr, size_t cap);
 
 struct esp_rx {
-	size_t off;       /* payload offset from the start of the ESP packet */
-	size_t len;       /* payload length */
+	size_t off; /* payload offset from the start of the ESP packet */
+	size_t len; /* payload length */
 	uint8_t next_hdr;
-	uint64_t seq;     /* full (ESN-inferred) sequence number */
+	uint64_t seq; /* full (ESN-inferred) sequence number */
 };
 
 /* Decrypts in place a packet that starts at the SPI.  0 on success, else

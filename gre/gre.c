@@ -44,8 +44,8 @@ static uint32_t rd32(const uint8_t *b)
 
 void gre_build(const struct gre_params *p, uint16_t proto, uint32_t seq, uint8_t *hdr, size_t plen)
 {
-	uint16_t flags = (p->csum ? GRE_F_CSUM : 0) | (p->key_set ? GRE_F_KEY : 0) |
-			 (p->seq ? GRE_F_SEQ : 0);
+	uint16_t flags =
+	    (p->csum ? GRE_F_CSUM : 0) | (p->key_set ? GRE_F_KEY : 0) | (p->seq ? GRE_F_SEQ : 0);
 	size_t off = 4;
 	wr16(hdr, flags);
 	wr16(hdr + 2, proto);

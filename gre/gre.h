@@ -9,11 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GRE_F_CSUM 0x8000
-#define GRE_F_KEY  0x2000
-#define GRE_F_SEQ  0x1000
+#define GRE_F_CSUM     0x8000
+#define GRE_F_KEY      0x2000
+#define GRE_F_SEQ      0x1000
 #define GRE_PROTO_IPV4 0x0800
-#define GRE_MAX_HDR 16
+#define GRE_MAX_HDR    16
 
 struct gre_params {
 	bool csum, key_set, seq;

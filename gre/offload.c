@@ -74,7 +74,8 @@ int off_tso_split(const uint8_t *pkt, size_t len, const struct virtio_net_hdr *v
 	size_t nseg = plen ? (plen + mss - 1) / mss : 1;
 	if (nseg > (size_t)max || hl + (mss < plen ? mss : plen) > cap)
 		return -EINVAL;
-	uint32_t seq = (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 | (uint32_t)tcp[6] << 8 | tcp[7];
+	uint32_t seq =
+	    (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 | (uint32_t)tcp[6] << 8 | tcp[7];
 	uint16_t id = rd16(pkt + 4);
 	uint8_t flags = tcp[13];
 	for (size_t i = 0; i < nseg; i++) {

@@ -22,10 +22,10 @@
 
 #define REPLAY_WINDOW_MAX     4096u
 #define REPLAY_WINDOW_DEFAULT 1024u
-#define REPLAY_WORDS          128 /* power of two > REPLAY_WINDOW_MAX / 64 */
+#define REPLAY_WORDS	      128 /* power of two > REPLAY_WINDOW_MAX / 64 */
 
 struct replay {
-	uint64_t top;    /* highest authenticated sequence number, 0 = none yet */
+	uint64_t top;	 /* highest authenticated sequence number, 0 = none yet */
 	uint32_t window; /* packets; 0 = checks off (top still tracked for ESN) */
 	uint32_t nwords; /* bitmap words in use: a power of two > window/64 */
 	uint64_t bits[REPLAY_WORDS];

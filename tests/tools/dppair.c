@@ -113,8 +113,12 @@ static void udp_read(const struct dp_ops *ops, struct dp *dp, int udp)
 	char ctl[128];
 	struct sockaddr_in from, to = {.sin_family = AF_INET, .sin_port = htons(4500)};
 	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
-	struct msghdr mh = {.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
-			    .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
+	struct msghdr mh = {.msg_name = &from,
+			    .msg_namelen = sizeof(from),
+			    .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl,
+			    .msg_controllen = sizeof(ctl)};
 	ssize_t n = recvmsg(udp, &mh, MSG_DONTWAIT);
 	if (n <= 0)
 		return;
@@ -163,11 +167,11 @@ int main(int argc, char **argv)
 	lc.encap = DP_ENCAP_GRE;
 	int workers = 0;
 	static const struct option opts[] = {
-		{"name", 1, 0, 'n'},  {"local", 1, 0, 'l'},   {"remote", 1, 0, 'r'},
-		{"addr", 1, 0, 'a'},  {"plain", 0, 0, 'p'},   {"encap", 1, 0, 'e'},
-		{"workers", 1, 0, 'w'}, {"gre-key", 1, 0, 'k'}, {"gre-seq", 0, 0, 's'},
-		{"gre-csum", 0, 0, 'c'}, {"mtu", 1, 0, 'm'},  {"tcp-mss", 1, 0, 't'},
-		{"keepalive", 1, 0, 'K'}, {"natt", 0, 0, 'N'}, {0, 0, 0, 0}};
+	    {"name", 1, 0, 'n'},      {"local", 1, 0, 'l'},   {"remote", 1, 0, 'r'},
+	    {"addr", 1, 0, 'a'},      {"plain", 0, 0, 'p'},   {"encap", 1, 0, 'e'},
+	    {"workers", 1, 0, 'w'},   {"gre-key", 1, 0, 'k'}, {"gre-seq", 0, 0, 's'},
+	    {"gre-csum", 0, 0, 'c'},  {"mtu", 1, 0, 'm'},     {"tcp-mss", 1, 0, 't'},
+	    {"keepalive", 1, 0, 'K'}, {"natt", 0, 0, 'N'},    {0, 0, 0, 0}};
 	int udp = -1;
 	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -222,7 +226,8 @@ int main(int argc, char **argv)
 			struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(4500)};
 			int one = 1;
 			udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-			if (udp < 0 || setsockopt(udp, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
+			if (udp < 0 ||
+			    setsockopt(udp, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
 			    bind(udp, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
 				perror("dppair: udp 4500");
 				return 1;
@@ -291,7 +296,8 @@ int main(int argc, char **argv)
 		} else if (!strcmp(tok[0], "sa")) {
 			rc = cmd_sa(ops, link, tok, nt);
 		} else if (!strcmp(tok[0], "del") && nt == 3) {
-			rc = ops->sa_del(link, (uint32_t)strtoul(tok[2], NULL, 0), !strcmp(tok[1], "in"));
+			rc = ops->sa_del(link, (uint32_t)strtoul(tok[2], NULL, 0),
+					 !strcmp(tok[1], "in"));
 		} else if (!strcmp(tok[0], "carrier") && nt == 2) {
 			rc = ops->link_carrier(link, !strcmp(tok[1], "up"));
 		} else if (!strcmp(tok[0], "stats")) {
@@ -300,11 +306,14 @@ int main(int argc, char **argv)
 			continue;
 		} else if (!strcmp(tok[0], "sastats") && nt == 3) {
 			struct dp_sa_stats s;
-			rc = ops->sa_stats(link, (uint32_t)strtoul(tok[2], NULL, 0), !strcmp(tok[1], "in"), &s);
+			rc = ops->sa_stats(link, (uint32_t)strtoul(tok[2], NULL, 0),
+					   !strcmp(tok[1], "in"), &s);
 			if (!rc) {
-				printf("ok packets=%llu bytes=%llu replay=%llu auth=%llu pad=%llu seq=%llu\n",
+				printf("ok packets=%llu bytes=%llu replay=%llu auth=%llu pad=%llu "
+				       "seq=%llu\n",
 				       (unsigned long long)s.packets, (unsigned long long)s.bytes,
-				       (unsigned long long)s.replay_fail, (unsigned long long)s.auth_fail,
+				       (unsigned long long)s.replay_fail,
+				       (unsigned long long)s.auth_fail,
 				       (unsigned long long)s.pad_fail, (unsigned long long)s.seq);
 				fflush(stdout);
 				continue;

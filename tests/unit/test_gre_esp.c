@@ -24,7 +24,8 @@ static int ref_aead_raw(const char *cipher, const uint8_t *key, const uint8_t *n
 	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
 	int l = 0, ok = c && x && EVP_EncryptInit_ex2(x, c, key, nonce, NULL) &&
 			EVP_EncryptUpdate(x, NULL, &l, aad, (int)aadlen) &&
-			EVP_EncryptUpdate(x, ct, &l, pt, (int)n) && EVP_EncryptFinal_ex(x, ct + l, &l) &&
+			EVP_EncryptUpdate(x, ct, &l, pt, (int)n) &&
+			EVP_EncryptFinal_ex(x, ct + l, &l) &&
 			EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, 16, tag);
 	EVP_CIPHER_CTX_free(x);
 	EVP_CIPHER_free(c);
@@ -37,8 +38,8 @@ static int ref_cbc_raw(const char *cipher, const uint8_t *key, const uint8_t *iv
 	EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, cipher, NULL);
 	EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
 	int l = 0, ok = c && x && EVP_EncryptInit_ex2(x, c, key, iv, NULL) &&
-			EVP_CIPHER_CTX_set_padding(x, 0) && EVP_EncryptUpdate(x, ct, &l, pt, (int)n) &&
-			(size_t)l == n;
+			EVP_CIPHER_CTX_set_padding(x, 0) &&
+			EVP_EncryptUpdate(x, ct, &l, pt, (int)n) && (size_t)l == n;
 	EVP_CIPHER_CTX_free(x);
 	EVP_CIPHER_free(c);
 	return ok ? 0 : -1;
@@ -70,7 +71,7 @@ static size_t ref_trailer(uint8_t *buf, const uint8_t *pl, size_t plen, uint8_t 
 	for (size_t i = 0; i < padlen; i++)
 		buf[plen + i] = (uint8_t)(i + 1);
 	if (bad_pad == 1 && padlen)
-		buf[plen + padlen - 1] ^= 0x40; /* wrong pattern */
+		buf[plen + padlen - 1] ^= 0x40;			     /* wrong pattern */
 	buf[plen + padlen] = (uint8_t)(bad_pad == 2 ? 250 : padlen); /* 2: longer than payload */
 	buf[plen + padlen + 1] = nh;
 	return plen + padlen + 2;
@@ -105,8 +106,8 @@ static size_t ref_esp_aead(const char *cipher, const uint8_t *key, const uint8_t
 /* RFC 4303 + 3602 + 4868: SPI | seq_lo | IV | ct | HMAC(SPI..ct [| seq_hi]) */
 static size_t ref_esp_cbc(const char *cipher, const uint8_t *key, const char *md,
 			  const uint8_t *ikey, size_t iklen, size_t icvlen, uint32_t spi,
-			  uint64_t seq, int esn, const uint8_t iv[16], const uint8_t *pl, size_t plen,
-			  uint8_t nh, int bad_pad, uint8_t *out)
+			  uint64_t seq, int esn, const uint8_t iv[16], const uint8_t *pl,
+			  size_t plen, uint8_t nh, int bad_pad, uint8_t *out)
 {
 	uint8_t pt[2048], mac[64];
 	size_t n = ref_trailer(pt, pl, plen, nh, 16, bad_pad);
@@ -192,17 +193,15 @@ struct tx {
 };
 
 static const uint8_t KEYMAT[64] = {
-	0x10, 0x21, 0x32, 0x43, 0x54, 0x65, 0x76, 0x87, 0x98, 0xa9, 0xba, 0xcb, 0xdc,
-	0xed, 0xfe, 0x0f, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa,
-	0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x01, 0xca, 0xfe, 0xba, 0xbe, 1,    2,    3,
-	4,    5,    6,    7,    8,    9,    10,   11,   12,   13,   14,   15,   16,
-	17,   18,   19,   20,   21,   22,   23,   24,   25,   26,   27,   28};
+    0x10, 0x21, 0x32, 0x43, 0x54, 0x65, 0x76, 0x87, 0x98, 0xa9, 0xba, 0xcb, 0xdc, 0xed, 0xfe, 0x0f,
+    0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x01,
+    0xca, 0xfe, 0xba, 0xbe, 1,	  2,	3,    4,    5,	  6,	7,    8,    9,	  10,	11,   12,
+    13,	  14,	15,   16,   17,	  18,	19,   20,   21,	  22,	23,   24,   25,	  26,	27,   28};
 static const uint8_t IKEY[64] = {
-	0xa5, 0x5a, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b,
-	0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
-	0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25,
-	0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f, 0x30, 0x31, 0x32,
-	0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e};
+    0xa5, 0x5a, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e,
+    0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e,
+    0x1f, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e,
+    0x2f, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e};
 
 static struct esp_sa *mk(const struct tx *t, bool inbound, uint32_t spi, uint32_t window)
 {
@@ -241,11 +240,10 @@ static size_t reference(const struct tx *t, uint32_t spi, uint64_t seq, const ui
 }
 
 static const struct tx TX[] = {
-	{"aes-gcm-256", NULL, 0},       {"aes-gcm-256", NULL, 1}, {"aes-gcm-128", NULL, 0},
-	{"chacha20-poly1305", NULL, 0}, {"chacha20-poly1305", NULL, 1},
-	{"aes-cbc-256", "sha256", 0},   {"aes-cbc-256", "sha256", 1},
-	{"aes-cbc-128", "sha1", 0},     {"aes-cbc-192", "sha384", 1},
-	{"aes-cbc-256", "sha512", 0},
+    {"aes-gcm-256", NULL, 0},	    {"aes-gcm-256", NULL, 1},	    {"aes-gcm-128", NULL, 0},
+    {"chacha20-poly1305", NULL, 0}, {"chacha20-poly1305", NULL, 1}, {"aes-cbc-256", "sha256", 0},
+    {"aes-cbc-256", "sha256", 1},   {"aes-cbc-128", "sha1", 0},	    {"aes-cbc-192", "sha384", 1},
+    {"aes-cbc-256", "sha512", 0},
 };
 #define NTX (sizeof(TX) / sizeof(TX[0]))
 
@@ -337,7 +335,9 @@ static void test_chacha_rfc7539_as_esp(void)
 	static const char sun[] = "Ladies and Gentlemen of the class of '99: If I could offer you "
 				  "only one tip for the future, sunscreen would be it.";
 	size_t len = 0;
-	len += tcheck_unhex("50515253c4c5c6c7" "4041424344454647", pkt, sizeof(pkt));
+	len += tcheck_unhex("50515253c4c5c6c7"
+			    "4041424344454647",
+			    pkt, sizeof(pkt));
 	len += tcheck_unhex("d31a8d34648e60db7b86afbc53ef7ec2a4aded51296e08fea9e2b5a736ee62d6"
 			    "3dbea45e8ca9671282fafb69da92728b1a71de0a9e060b2905d6a5b67ecd3b36"
 			    "92ddbd7f2d778b8c9803aee328091b58fab324e4fad675945585808b4831d7bc"
@@ -539,8 +539,9 @@ int main(void)
 	char name[NTX][64];
 	RUN(test_reference_kats);
 	for (size_t i = 0; i < NTX; i++) {
-		snprintf(name[i], sizeof(name[i]), "vector %s%s%s%s", TX[i].encr, TX[i].integ ? "+" : "",
-			 TX[i].integ ? TX[i].integ : "", TX[i].esn ? " esn" : "");
+		snprintf(name[i], sizeof(name[i]), "vector %s%s%s%s", TX[i].encr,
+			 TX[i].integ ? "+" : "", TX[i].integ ? TX[i].integ : "",
+			 TX[i].esn ? " esn" : "");
 		RUN_NAMED(name[i], case_vector, &TX[i]);
 	}
 	char rname[NTX][64];

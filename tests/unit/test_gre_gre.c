@@ -10,7 +10,8 @@
 static void test_all_combinations(void)
 {
 	for (int m = 0; m < 8; m++) {
-		struct gre_params p = {.csum = m & 1, .key_set = m & 2, .seq = m & 4, .key = 0xdeadbeef};
+		struct gre_params p = {
+		    .csum = m & 1, .key_set = m & 2, .seq = m & 4, .key = 0xdeadbeef};
 		uint8_t buf[128];
 		size_t hl = gre_hdr_len(&p);
 		CHECK_EQ_INT(hl, 4 + 4 * ((m & 1) + !!(m & 2) + !!(m & 4)));

@@ -89,8 +89,8 @@ static void test_tso_split(void)
 		uint8_t f = s[33];
 		CHECK_EQ_INT(!!(f & 0x01), i == n - 1); /* FIN last */
 		CHECK_EQ_INT(!!(f & 0x08), i == n - 1); /* PSH last */
-		CHECK_EQ_INT(!!(f & 0x80), i == 0);     /* CWR first */
-		CHECK(f & 0x10);                        /* ACK always */
+		CHECK_EQ_INT(!!(f & 0x80), i == 0);	/* CWR first */
+		CHECK(f & 0x10);			/* ACK always */
 		CHECK_MEM(s + 40, pkt + 40 + got, want);
 		got += want;
 	}
@@ -106,7 +106,7 @@ static void test_tso_refusals(void)
 	struct virtio_net_hdr vh = {.gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .gso_size = 1000};
 	CHECK_EQ_INT(off_tso_split(pkt, len, &vh, out, 2048, lens, 4), 3);
 	CHECK_EQ_INT(off_tso_split(pkt, len, &vh, out, 2048, lens, 2), -EINVAL); /* too many */
-	CHECK_EQ_INT(off_tso_split(pkt, len, &vh, out, 500, lens, 4), -EINVAL);  /* no room */
+	CHECK_EQ_INT(off_tso_split(pkt, len, &vh, out, 500, lens, 4), -EINVAL);	 /* no room */
 	vh.gso_size = 0;
 	CHECK_EQ_INT(off_tso_split(pkt, len, &vh, out, 2048, lens, 4), -EINVAL);
 	vh.gso_size = 1000;
@@ -133,7 +133,8 @@ static void test_finish_csum(void)
 	uint16_t partial = (uint16_t)~off_csum_fold(off_csum_add(0, ph, 12));
 	pkt[36] = (uint8_t)(partial >> 8);
 	pkt[37] = (uint8_t)partial;
-	struct virtio_net_hdr vh = {.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 20, .csum_offset = 16};
+	struct virtio_net_hdr vh = {
+	    .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 20, .csum_offset = 16};
 	CHECK_EQ_INT(off_finish_csum(pkt, len, &vh), 0);
 	CHECK(tcp_ok(pkt, len));
 	vh.csum_start = 199;
