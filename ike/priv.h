@@ -1,0 +1,303 @@
+/* priv.h: the IKE engine's internal model, shared by engine.c, sa.c, the
+ * exchange files (exch_*.c), proposal.c and show.c.  Not for other layers.
+ *
+ * Ownership: the engine owns peers; a peer owns its IKE SAs (more than one
+ * only during an IKE rekey or a simultaneous initiation); an IKE SA owns its
+ * Child SAs.  Nothing is freed in the middle of processing: an SA that dies
+ * is marked IKE_STATE_DEAD and swept by ike_gc() at the end of every entry
+ * point, so pointers held on the stack stay valid for the whole call.
+ *
+ * Exchanges run as tasks (strongSwan's shape, in plain C): one struct of
+ * function pointers per exchange, build_i -> [wire] -> process_r, build_r ->
+ * [wire] -> process_i.  The window is 1: an SA has at most one request of
+ * its own in flight (sa->task) and answers the peer's requests in order,
+ * keeping its last response for retransmitted requests. */
+#ifndef VTID_IKE_PRIV_H
+#define VTID_IKE_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ike/crypto.h"
+#include "ike/ike.h"
+#include "ike/msg.h"
+
+enum {
+	IKE_NONCE_LEN = 32,
+	IKE_MAX_NONCE = 256,
+	IKE_MSG_BUF = 8192,
+	IKE_FRAG_MTU = 1280, /* send SKF above this (RFC 7383 2.5.1's safe size) */
+	IKE_RETX_TRIES = 5,
+	IKE_RETX_BASE_MS = 500,
+	IKE_REINIT_BASE_MS = 1000,
+	IKE_REINIT_MAX_MS = 30000,
+	IKE_HALF_OPEN_MS = 30000,
+	IKE_HASH_BUCKETS = 1024,
+	IKE_DPD_TRIES = 5,
+};
+
+enum ike_state {
+	IKE_STATE_INIT,        /* IKE_SA_INIT in flight (either role) */
+	IKE_STATE_AUTH,        /* keys derived, IKE_AUTH in flight */
+	IKE_STATE_ESTABLISHED,
+	IKE_STATE_REKEYING,    /* CREATE_CHILD_SA for a new IKE SA in flight */
+	IKE_STATE_REKEYED,     /* replaced by a new IKE SA; only the Delete left */
+	IKE_STATE_DELETING,    /* our Delete in flight */
+	IKE_STATE_DEAD,        /* to be swept */
+	IKE_STATE_MAX,
+};
+
+enum ike_child_state {
+	CHILD_CREATING,
+	CHILD_INSTALLED,
+	CHILD_REKEYING,  /* our CREATE_CHILD_SA for its successor in flight */
+	CHILD_REKEYED,   /* successor installed; Delete pending or in flight */
+	CHILD_DELETING,  /* our Delete in flight */
+	CHILD_DEAD,
+	CHILD_STATE_MAX,
+};
+
+enum ike_task_kind {
+	TASK_NONE,
+	TASK_INIT,
+	TASK_AUTH,
+	TASK_CHILD_REKEY,
+	TASK_IKE_REKEY,
+	TASK_DELETE_CHILD,
+	TASK_DELETE_IKE,
+	TASK_DPD,
+	TASK_MAX,
+};
+
+/* Counters for `show crypto ikev2 stats`; every refusal has one. */
+struct ike_stats {
+	uint64_t rx, tx, retransmits, rx_retransmits;
+	uint64_t dec_err[IKE_DEC_MAX];
+	uint64_t rule_err, sk_fail, no_sa, bad_msgid, unknown_peer, bad_proposal;
+	uint64_t auth_fail, invalid_ke_sent, invalid_ke_rcvd, cookies_sent, cookie_bad;
+	uint64_t ts_unacceptable, timeouts, dpd_dead, frag_rx, frag_tx, frag_drop;
+	uint64_t ike_up, ike_down, child_up, child_down, ike_rekeys, child_rekeys;
+	uint64_t collisions, dup_sa_deleted, initial_contact, half_open_refused;
+	uint64_t bad_payload;
+};
+
+struct ike_child {
+	struct ike_child *next;
+	struct ike_sa *sa;
+	enum ike_child_state state;
+	uint32_t spi_in, spi_out;
+	const struct suite *encr, *integ, *pfs;
+	bool esn, transport;
+	struct ike_ts ts_l, ts_r;     /* negotiated selectors, local and remote */
+	uint64_t up_ms, rekey_at, expire_at;
+	struct ike_child *replaced_by; /* rekeyed: its successor */
+	bool pending_delete;           /* send a Delete for it when the window frees */
+	bool reported_up;              /* child_up was called: child_down owed */
+	bool rekey_lost;               /* lost a rekey collision: delete ours when done */
+	bool pending_rekey;            /* start a rekey when the window frees */
+	bool expired_hard;             /* delete at once (hard lifetime) */
+};
+
+/* Scratch for one responder exchange, from process_r to build_r. */
+struct ike_xch {
+	const struct ike_msg *req;
+	uint16_t error;          /* error notify to answer with, 0 = none */
+	uint8_t error_data[8];
+	size_t error_data_len;
+	struct ike_child *child; /* Child SA created by this exchange */
+	struct ike_sa *new_sa;   /* IKE SA created by a rekey */
+	struct ike_prop chosen;
+	bool transport;
+	struct ike_ts ts_i, ts_r;
+	uint8_t del_spis[64 * 4]; /* our SPIs deleted in response to a Delete */
+	uint16_t n_del;
+	bool del_ike;
+	uint8_t nonce[IKE_NONCE_LEN];
+	struct ike_dh *dh;
+	struct ike_child *rekeyed; /* CREATE_CHILD_SA: the Child SA being replaced */
+};
+
+struct ike_sa {
+	struct ike_engine *eng;
+	struct ike_peer *peer;
+	struct ike_sa *peer_next, *hash_next;
+	bool in_hash;
+	enum ike_state state;
+	bool initiator; /* original initiator of THIS IKE SA */
+	uint8_t spi_i[8], spi_r[8];
+	struct sockaddr_in local, remote; /* current addresses (port 4500 after NAT-T) */
+	bool natt, nat_local, nat_remote, frag_ok;
+	uint64_t seq;   /* creation order, for INITIAL_CONTACT and duplicates */
+	uint64_t established_seq;
+
+	const struct suite *encr, *integ, *prf, *dh_group;
+	struct ike_keys keys;
+	bool have_keys;
+	struct ike_dh *dh;
+	uint8_t ni[IKE_MAX_NONCE], nr[IKE_MAX_NONCE];
+	size_t ni_len, nr_len;
+	uint8_t *init_i, *init_r; /* the IKE_SA_INIT messages, for AUTH */
+	size_t init_i_len, init_r_len;
+	uint8_t *cookie;
+	size_t cookie_len;
+
+	/* our request in flight */
+	enum ike_task_kind task;
+	uint32_t msgid_out; /* next request ID to use */
+	uint8_t *req;
+	size_t req_len;
+	bool req_is_frags; /* req holds [u32 len][fragment]... */
+	unsigned retx_count;
+	uint64_t retx_at;
+	struct ike_child *task_child;  /* Child SA being created/rekeyed/deleted */
+	struct ike_sa *task_new_sa;    /* IKE rekey: the SA being created */
+	struct ike_dh *task_dh;
+	uint8_t task_nonce[IKE_NONCE_LEN];
+
+	/* the peer's requests */
+	uint32_t msgid_in; /* next request ID expected */
+	uint8_t *resp;
+	size_t resp_len;
+	uint8_t **resp_frags; /* fragmented response, if it was sent so */
+	size_t *resp_frag_len;
+	size_t n_resp_frags;
+
+	/* fragments being reassembled (RFC 7383) */
+	uint8_t *frag_buf[32];
+	size_t frag_len[32];
+	uint16_t frag_total, frag_have;
+	uint32_t frag_msgid;
+	uint8_t frag_first;
+	uint64_t frag_started;
+
+	uint64_t created_ms, established_ms, last_rx_ms, rekey_at, expire_at;
+	uint64_t dpd_at;
+	unsigned dpd_tries;
+	bool pending_delete, pending_rekey, pending_dpd;
+	bool rekey_lost;        /* lost an IKE rekey collision */
+	struct ike_sa *rekeyed_into; /* IKE_STATE_REKEYED: the successor */
+	char down_reason[96];
+	struct ike_child *children;
+};
+
+struct ike_peer {
+	struct ike_peer *next;
+	struct ike_engine *eng;
+	struct ike_peer_cfg cfg;
+	struct ike_sa *sas;
+	const struct suite *dh_hint; /* group asked for by INVALID_KE_PAYLOAD */
+	uint64_t reinit_at;          /* 0: none scheduled */
+	uint32_t backoff_ms;
+	bool up_reported;
+	bool deleting;
+};
+
+struct ike_engine {
+	struct ike_host host;
+	struct ike_peer *peers;
+	struct ike_sa *hash[IKE_HASH_BUCKETS];
+	struct ike_stats st;
+	uint64_t seq;
+	unsigned half_open;
+	unsigned cookie_threshold;
+	uint8_t cookie_secret[32], cookie_secret_old[32];
+	uint64_t cookie_rotated_ms;
+	bool cookie_old_valid;
+	char *keylog_path;
+	uint64_t rng_state;
+};
+
+/* ---- sa.c ---- */
+const char *ike_state_name(enum ike_state s);
+const char *ike_child_state_name(enum ike_child_state s);
+void ike_sa_set_state(struct ike_sa *sa, enum ike_state s, const char *why);
+void ike_child_set_state(struct ike_child *c, enum ike_child_state s, const char *why);
+struct ike_sa *ike_sa_new(struct ike_peer *p, bool initiator);
+void ike_sa_free(struct ike_sa *sa);
+void ike_sa_hash_add(struct ike_sa *sa);
+struct ike_sa *ike_sa_lookup(struct ike_engine *eng, const uint8_t spi[8], bool we_initiated);
+const uint8_t *ike_sa_our_spi(const struct ike_sa *sa);
+struct ike_child *ike_child_new(struct ike_sa *sa);
+struct ike_child *ike_child_by_spi_in(struct ike_sa *sa, uint32_t spi_in);
+struct ike_child *ike_child_by_spi_out(struct ike_sa *sa, uint32_t spi_out);
+/* The SA dies now: children reported down, host told if it was the peer's
+ * last live SA, re-initiation scheduled for active peers. */
+void ike_sa_kill(struct ike_sa *sa, const char *why, bool reinit);
+void ike_child_kill(struct ike_child *c, const char *why);
+bool ike_sa_usable(const struct ike_sa *sa);
+void ike_gc(struct ike_engine *eng);
+uint64_t ike_now(struct ike_engine *eng);
+uint32_t ike_rand32(struct ike_engine *eng);
+int ike_new_child_spi(struct ike_engine *eng, uint32_t *spi);
+
+/* ---- proposal.c ---- */
+size_t ike_build_ike_props(const struct ike_peer_cfg *cfg, const uint8_t *spi, size_t spi_len,
+			   struct ike_prop *out, size_t cap);
+size_t ike_build_esp_props(const struct ike_peer_cfg *cfg, uint32_t spi, const struct suite *pfs,
+			   struct ike_prop *out, size_t cap);
+/* Responder: the first of the peer's proposals our config accepts, reduced
+ * to one transform per type (KE group preferred).  0 or -ENOENT. */
+int ike_select_ike(const struct ike_peer_cfg *cfg, const struct ike_sa_pl *sa, uint16_t ke_group,
+		   struct ike_prop *chosen);
+int ike_select_esp(const struct ike_peer_cfg *cfg, const struct ike_sa_pl *sa,
+		   const struct suite *pfs, struct ike_prop *chosen);
+/* Initiator: the responder's single proposal must be one we offered. */
+int ike_check_chosen(const struct ike_prop *offered, size_t n, const struct ike_sa_pl *sa,
+		     struct ike_prop *chosen);
+/* Suites named by a chosen proposal. */
+int ike_prop_suites(const struct ike_prop *p, const struct suite **encr, const struct suite **integ,
+		    const struct suite **prf, const struct suite **dh, bool *esn);
+void ike_cfg_ts(const struct ike_peer_cfg *cfg, struct ike_ts *local, struct ike_ts *remote);
+/* RFC 7296 2.9: narrow the offered list to our one selector; false if no overlap. */
+bool ike_ts_narrow(const struct ike_ts_pl *offered, const struct ike_ts *ours, struct ike_ts *out);
+bool ike_ts_subset(const struct ike_ts *inner, const struct ike_ts *outer);
+
+/* ---- msgio (engine.c) ---- */
+/* Starts a message for sa: header, and SK header + IV room unless exch is
+ * IKE_SA_INIT. */
+void ike_msg_start(struct ike_sa *sa, struct ike_wbuf *w, uint8_t *buf, size_t cap, uint8_t exch,
+		   bool response, uint32_t msgid);
+/* Seals (if encrypted) and sends; as a request it is kept for retransmits,
+ * as a response cached for retransmitted requests. */
+int ike_msg_send(struct ike_sa *sa, struct ike_wbuf *w, bool response);
+int ike_send_raw(struct ike_engine *eng, const struct sockaddr_in *from,
+		 const struct sockaddr_in *to, const uint8_t *msg, size_t len);
+/* Queues work and starts the next task if the window is free. */
+void ike_sa_kick(struct ike_sa *sa);
+void ike_peer_schedule_reinit(struct ike_peer *p);
+void ike_peer_initiate(struct ike_peer *p);
+void ike_keylog_ike(struct ike_sa *sa);
+void ike_keylog_child(struct ike_sa *sa, const struct ike_child_sa *c);
+
+/* ---- exchanges (exch_*.c) ---- */
+struct ike_task_ops {
+	uint8_t exch;
+	int (*build_i)(struct ike_sa *sa, struct ike_wbuf *w);
+	int (*process_r)(struct ike_sa *sa, struct ike_xch *x);
+	int (*build_r)(struct ike_sa *sa, struct ike_xch *x, struct ike_wbuf *w);
+	int (*process_i)(struct ike_sa *sa, const struct ike_msg *m);
+};
+extern const struct ike_task_ops ike_task_init, ike_task_auth, ike_task_child_rekey,
+	ike_task_ike_rekey, ike_task_delete_child, ike_task_delete_ike, ike_task_dpd;
+const struct ike_task_ops *ike_task_ops_of(enum ike_task_kind k);
+
+/* IKE_SA_INIT request with no SA (exch_init.c). */
+void ike_init_request(struct ike_engine *eng, const struct sockaddr_in *local,
+		      const struct sockaddr_in *remote, const struct ike_msg *m);
+/* Reports a child pair to the host (both directions' keys) from KEYMAT. */
+int ike_child_install(struct ike_sa *sa, struct ike_child *c, const uint8_t *ni, size_t ni_len,
+		      const uint8_t *nr, size_t nr_len, const uint8_t *gir, size_t gir_len,
+		      bool we_initiated, bool rekey);
+void ike_child_schedule(struct ike_sa *sa, struct ike_child *c);
+void ike_sa_schedule(struct ike_sa *sa);
+/* After an IKE SA became ESTABLISHED: duplicates and INITIAL_CONTACT. */
+void ike_sa_established(struct ike_sa *sa, bool initial_contact);
+/* Responder side of CREATE_CHILD_SA and INFORMATIONAL (exch_child.c, exch_info.c). */
+int ike_child_process_r(struct ike_sa *sa, struct ike_xch *x);
+int ike_child_build_r(struct ike_sa *sa, struct ike_xch *x, struct ike_wbuf *w);
+int ike_info_process_r(struct ike_sa *sa, struct ike_xch *x);
+int ike_info_build_r(struct ike_sa *sa, struct ike_xch *x, struct ike_wbuf *w);
+int ike_auth_process_r(struct ike_sa *sa, struct ike_xch *x);
+int ike_auth_build_r(struct ike_sa *sa, struct ike_xch *x, struct ike_wbuf *w);
+
+#endif

@@ -1,0 +1,386 @@
+/* sa.c: IKE and Child SA lifecycle: the two state machines (each state
+ * changed in exactly one function, which checks the transition against a
+ * table and logs it), allocation, the SPI hash and the sweep of dead SAs.
+ *
+ * IKE SA:   INIT -> AUTH -> ESTABLISHED <-> REKEYING -> REKEYED -> DELETING -> DEAD
+ * (any state may die; a rekey-born SA goes INIT -> ESTABLISHED directly)
+ * Child SA: CREATING -> INSTALLED <-> REKEYING -> REKEYED -> DELETING -> DEAD */
+#include "ike/priv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/log.h"
+
+static const char *const ike_state_names[IKE_STATE_MAX] = {
+	[IKE_STATE_INIT] = "INIT",
+	[IKE_STATE_AUTH] = "AUTH",
+	[IKE_STATE_ESTABLISHED] = "ESTABLISHED",
+	[IKE_STATE_REKEYING] = "REKEYING",
+	[IKE_STATE_REKEYED] = "REKEYED",
+	[IKE_STATE_DELETING] = "DELETING",
+	[IKE_STATE_DEAD] = "DEAD",
+};
+
+static const char *const child_state_names[CHILD_STATE_MAX] = {
+	[CHILD_CREATING] = "CREATING", [CHILD_INSTALLED] = "INSTALLED",
+	[CHILD_REKEYING] = "REKEYING", [CHILD_REKEYED] = "REKEYED",
+	[CHILD_DELETING] = "DELETING", [CHILD_DEAD] = "DEAD",
+};
+
+#define B(s) (1u << (s))
+static const unsigned ike_allowed[IKE_STATE_MAX] = {
+	[IKE_STATE_INIT] = B(IKE_STATE_AUTH) | B(IKE_STATE_ESTABLISHED) | B(IKE_STATE_DELETING) |
+			   B(IKE_STATE_DEAD),
+	[IKE_STATE_AUTH] = B(IKE_STATE_ESTABLISHED) | B(IKE_STATE_DELETING) | B(IKE_STATE_DEAD),
+	[IKE_STATE_ESTABLISHED] = B(IKE_STATE_REKEYING) | B(IKE_STATE_REKEYED) |
+				  B(IKE_STATE_DELETING) | B(IKE_STATE_DEAD),
+	[IKE_STATE_REKEYING] = B(IKE_STATE_ESTABLISHED) | B(IKE_STATE_REKEYED) |
+			       B(IKE_STATE_DELETING) | B(IKE_STATE_DEAD),
+	[IKE_STATE_REKEYED] = B(IKE_STATE_DELETING) | B(IKE_STATE_DEAD),
+	[IKE_STATE_DELETING] = B(IKE_STATE_DEAD),
+	[IKE_STATE_DEAD] = 0,
+};
+
+static const unsigned child_allowed[CHILD_STATE_MAX] = {
+	[CHILD_CREATING] = B(CHILD_INSTALLED) | B(CHILD_DEAD),
+	[CHILD_INSTALLED] = B(CHILD_REKEYING) | B(CHILD_REKEYED) | B(CHILD_DELETING) | B(CHILD_DEAD),
+	[CHILD_REKEYING] = B(CHILD_INSTALLED) | B(CHILD_REKEYED) | B(CHILD_DELETING) | B(CHILD_DEAD),
+	[CHILD_REKEYED] = B(CHILD_DELETING) | B(CHILD_DEAD),
+	[CHILD_DELETING] = B(CHILD_DEAD),
+	[CHILD_DEAD] = 0,
+};
+
+const char *ike_state_name(enum ike_state s)
+{
+	return s < IKE_STATE_MAX ? ike_state_names[s] : "?";
+}
+
+const char *ike_child_state_name(enum ike_child_state s)
+{
+	return s < CHILD_STATE_MAX ? child_state_names[s] : "?";
+}
+
+static bool half_open_state(const struct ike_sa *sa)
+{
+	return !sa->initiator && (sa->state == IKE_STATE_INIT || sa->state == IKE_STATE_AUTH) &&
+	       sa->init_r != NULL;
+}
+
+void ike_sa_set_state(struct ike_sa *sa, enum ike_state s, const char *why)
+{
+	if (sa->state == s)
+		return;
+	if (!(ike_allowed[sa->state] & B(s))) {
+		/* A bug, not a peer's doing: refuse and say so loudly. */
+		log_err("ike: tunnel %u: refused IKE SA transition %s -> %s (%s)",
+			sa->peer->cfg.tunnel_id, ike_state_name(sa->state), ike_state_name(s), why);
+		return;
+	}
+	bool was_half = half_open_state(sa);
+	log_dbg(LOG_DBG_IKE, "ike: tunnel %u: IKE SA %016llx %s -> %s (%s)", sa->peer->cfg.tunnel_id,
+		(unsigned long long)be64toh(*(const uint64_t *)(const void *)ike_sa_our_spi(sa)),
+		ike_state_name(sa->state), ike_state_name(s), why);
+	sa->state = s;
+	if (was_half && !half_open_state(sa) && sa->eng->half_open > 0)
+		sa->eng->half_open--;
+}
+
+void ike_child_set_state(struct ike_child *c, enum ike_child_state s, const char *why)
+{
+	if (c->state == s)
+		return;
+	if (!(child_allowed[c->state] & B(s))) {
+		log_err("ike: tunnel %u: refused Child SA transition %s -> %s (%s)",
+			c->sa->peer->cfg.tunnel_id, ike_child_state_name(c->state),
+			ike_child_state_name(s), why);
+		return;
+	}
+	log_dbg(LOG_DBG_IKE, "ike: tunnel %u: Child SA %08x/%08x %s -> %s (%s)",
+		c->sa->peer->cfg.tunnel_id, c->spi_in, c->spi_out, ike_child_state_name(c->state),
+		ike_child_state_name(s), why);
+	c->state = s;
+}
+
+uint64_t ike_now(struct ike_engine *eng)
+{
+	return eng->host.now_ms(eng->host.ctx);
+}
+
+uint32_t ike_rand32(struct ike_engine *eng)
+{
+	uint32_t v = 0;
+	if (ike_random((uint8_t *)&v, sizeof(v)) < 0) {
+		/* Only jitter depends on this; a weak fallback is harmless. */
+		eng->rng_state = eng->rng_state * 6364136223846793005ull + 1442695040888963407ull;
+		v = (uint32_t)(eng->rng_state >> 33);
+	}
+	return v;
+}
+
+const uint8_t *ike_sa_our_spi(const struct ike_sa *sa)
+{
+	return sa->initiator ? sa->spi_i : sa->spi_r;
+}
+
+static size_t spi_bucket(const uint8_t spi[8])
+{
+	uint64_t v;
+	memcpy(&v, spi, 8);
+	v ^= v >> 29;
+	v *= 0xbf58476d1ce4e5b9ull;
+	v ^= v >> 32;
+	return (size_t)(v % IKE_HASH_BUCKETS);
+}
+
+struct ike_sa *ike_sa_lookup(struct ike_engine *eng, const uint8_t spi[8], bool we_initiated)
+{
+	for (struct ike_sa *sa = eng->hash[spi_bucket(spi)]; sa; sa = sa->hash_next)
+		if (sa->initiator == we_initiated && memcmp(ike_sa_our_spi(sa), spi, 8) == 0 &&
+		    sa->state != IKE_STATE_DEAD)
+			return sa;
+	return NULL;
+}
+
+void ike_sa_hash_add(struct ike_sa *sa)
+{
+	size_t b = spi_bucket(ike_sa_our_spi(sa));
+	sa->hash_next = sa->eng->hash[b];
+	sa->eng->hash[b] = sa;
+	sa->in_hash = true;
+}
+
+static void hash_del(struct ike_sa *sa)
+{
+	if (!sa->in_hash)
+		return;
+	struct ike_sa **pp = &sa->eng->hash[spi_bucket(ike_sa_our_spi(sa))];
+	while (*pp && *pp != sa)
+		pp = &(*pp)->hash_next;
+	if (*pp)
+		*pp = sa->hash_next;
+	sa->in_hash = false;
+}
+
+/* A fresh non-zero SPI that no SA of ours uses in the same role. */
+static int new_ike_spi(struct ike_engine *eng, uint8_t spi[8], bool initiator)
+{
+	for (int tries = 0; tries < 8; tries++) {
+		int err = ike_random(spi, 8);
+		if (err < 0)
+			return err;
+		static const uint8_t zero[8];
+		if (memcmp(spi, zero, 8) != 0 && !ike_sa_lookup(eng, spi, initiator))
+			return 0;
+	}
+	return -EAGAIN;
+}
+
+int ike_new_child_spi(struct ike_engine *eng, uint32_t *spi)
+{
+	for (int tries = 0; tries < 16; tries++) {
+		uint32_t v;
+		int err = ike_random((uint8_t *)&v, sizeof(v));
+		if (err < 0)
+			return err;
+		if (v < 256) /* 1-255 are reserved by IANA */
+			continue;
+		bool used = false;
+		for (struct ike_peer *p = eng->peers; p && !used; p = p->next)
+			for (struct ike_sa *sa = p->sas; sa && !used; sa = sa->peer_next)
+				for (struct ike_child *c = sa->children; c && !used; c = c->next)
+					used = c->spi_in == v;
+		if (!used) {
+			*spi = v;
+			return 0;
+		}
+	}
+	return -EAGAIN;
+}
+
+struct ike_sa *ike_sa_new(struct ike_peer *p, bool initiator)
+{
+	struct ike_sa *sa = calloc(1, sizeof(*sa));
+	if (!sa)
+		return NULL;
+	sa->eng = p->eng;
+	sa->peer = p;
+	sa->initiator = initiator;
+	sa->state = IKE_STATE_INIT;
+	sa->local = p->cfg.local;
+	sa->remote = p->cfg.remote;
+	sa->seq = ++p->eng->seq;
+	sa->created_ms = ike_now(p->eng);
+	sa->last_rx_ms = sa->created_ms;
+	if (new_ike_spi(p->eng, initiator ? sa->spi_i : sa->spi_r, initiator) < 0) {
+		free(sa);
+		return NULL;
+	}
+	sa->peer_next = p->sas;
+	p->sas = sa;
+	ike_sa_hash_add(sa);
+	return sa;
+}
+
+struct ike_child *ike_child_new(struct ike_sa *sa)
+{
+	struct ike_child *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->sa = sa;
+	c->state = CHILD_CREATING;
+	if (ike_new_child_spi(sa->eng, &c->spi_in) < 0) {
+		free(c);
+		return NULL;
+	}
+	c->next = sa->children;
+	sa->children = c;
+	return c;
+}
+
+struct ike_child *ike_child_by_spi_in(struct ike_sa *sa, uint32_t spi_in)
+{
+	for (struct ike_child *c = sa->children; c; c = c->next)
+		if (c->spi_in == spi_in && c->state != CHILD_DEAD)
+			return c;
+	return NULL;
+}
+
+struct ike_child *ike_child_by_spi_out(struct ike_sa *sa, uint32_t spi_out)
+{
+	for (struct ike_child *c = sa->children; c; c = c->next)
+		if (c->spi_out == spi_out && c->state != CHILD_DEAD)
+			return c;
+	return NULL;
+}
+
+static void free_frags(struct ike_sa *sa)
+{
+	for (size_t i = 0; i < 32; i++) {
+		free(sa->frag_buf[i]);
+		sa->frag_buf[i] = NULL;
+		sa->frag_len[i] = 0;
+	}
+	sa->frag_total = sa->frag_have = 0;
+	for (size_t i = 0; i < sa->n_resp_frags; i++)
+		free(sa->resp_frags[i]);
+	free(sa->resp_frags);
+	free(sa->resp_frag_len);
+	sa->resp_frags = NULL;
+	sa->resp_frag_len = NULL;
+	sa->n_resp_frags = 0;
+}
+
+void ike_sa_free(struct ike_sa *sa)
+{
+	if (!sa)
+		return;
+	while (sa->children) {
+		struct ike_child *c = sa->children;
+		sa->children = c->next;
+		OPENSSL_cleanse(c, sizeof(*c));
+		free(c);
+	}
+	ike_dh_free(sa->dh);
+	ike_dh_free(sa->task_dh);
+	free(sa->init_i);
+	free(sa->init_r);
+	free(sa->cookie);
+	free(sa->req);
+	free(sa->resp);
+	free_frags(sa);
+	OPENSSL_cleanse(sa, sizeof(*sa));
+	free(sa);
+}
+
+bool ike_sa_usable(const struct ike_sa *sa)
+{
+	return sa->state == IKE_STATE_ESTABLISHED || sa->state == IKE_STATE_REKEYING;
+}
+
+void ike_child_kill(struct ike_child *c, const char *why)
+{
+	if (c->state == CHILD_DEAD)
+		return;
+	struct ike_engine *eng = c->sa->eng;
+	ike_child_set_state(c, CHILD_DEAD, why);
+	if (c->reported_up) {
+		c->reported_up = false;
+		eng->st.child_down++;
+		eng->host.child_down(eng->host.ctx, c->sa->peer->cfg.tunnel_id, c->spi_in,
+				     c->spi_out);
+	}
+}
+
+void ike_sa_kill(struct ike_sa *sa, const char *why, bool reinit)
+{
+	if (sa->state == IKE_STATE_DEAD)
+		return;
+	struct ike_peer *p = sa->peer;
+	struct ike_engine *eng = sa->eng;
+	bool was_up = sa->established_ms != 0 && sa->state != IKE_STATE_REKEYED;
+	for (struct ike_child *c = sa->children; c; c = c->next)
+		ike_child_kill(c, why);
+	snprintf(sa->down_reason, sizeof(sa->down_reason), "%s", why);
+	ike_sa_set_state(sa, IKE_STATE_DEAD, why);
+	if (was_up)
+		eng->st.ike_down++;
+	bool other_up = false, other_alive = false;
+	for (struct ike_sa *o = p->sas; o; o = o->peer_next) {
+		if (o == sa || o->state == IKE_STATE_DEAD)
+			continue;
+		other_alive = true;
+		other_up |= ike_sa_usable(o);
+	}
+	if (p->up_reported && !other_up) {
+		p->up_reported = false;
+		if (!p->deleting)
+			eng->host.ike_event(eng->host.ctx, p->cfg.tunnel_id, IKE_SA_DOWN, why);
+	}
+	if (was_up)
+		log_notice("ike: tunnel %u: IKE SA down: %s", p->cfg.tunnel_id, why);
+	if (reinit && !other_alive)
+		ike_peer_schedule_reinit(p);
+}
+
+void ike_gc(struct ike_engine *eng)
+{
+	for (struct ike_peer *p = eng->peers; p; p = p->next) {
+		struct ike_sa **pp = &p->sas;
+		while (*pp) {
+			struct ike_sa *sa = *pp;
+			if (sa->state == IKE_STATE_DEAD) {
+				*pp = sa->peer_next;
+				for (struct ike_sa *o = p->sas; o; o = o->peer_next) {
+					if (o->task_new_sa == sa)
+						o->task_new_sa = NULL;
+					if (o->rekeyed_into == sa)
+						o->rekeyed_into = NULL;
+				}
+				hash_del(sa);
+				ike_sa_free(sa);
+				continue;
+			}
+			struct ike_child **cp = &sa->children;
+			while (*cp) {
+				struct ike_child *c = *cp;
+				if (c->state == CHILD_DEAD) {
+					*cp = c->next;
+					for (struct ike_child *o = sa->children; o; o = o->next)
+						if (o->replaced_by == c)
+							o->replaced_by = NULL;
+					if (sa->task_child == c)
+						sa->task_child = NULL;
+					OPENSSL_cleanse(c, sizeof(*c));
+					free(c);
+					continue;
+				}
+				cp = &c->next;
+			}
+			pp = &sa->peer_next;
+		}
+	}
+}

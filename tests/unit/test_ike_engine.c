@@ -1,0 +1,406 @@
+/* test_ike_engine.c: two IKE engines over the fake network: establishment
+ * (both roles, every proposal combination), Child SA keys mirrored, show
+ * output, delete both ways, DPD expiry and re-initiation. */
+#include <json-c/json.h>
+
+#include "ike/ike.h"
+#include "lib/log.h"
+#include "tests/unit/tcheck.h"
+#include "tests/unit/test_ike_net.h"
+
+static void establish(struct tnet *n, struct ike_peer_cfg *ca, struct ike_peer_cfg *cb)
+{
+	CHECK_EQ_INT(ike_peer_add(n->side[1].eng, cb), 0);
+	CHECK_EQ_INT(ike_peer_add(n->side[0].eng, ca), 0);
+	tnet_run(n, 2000);
+}
+
+static void test_basic(void)
+{
+	struct tnet n;
+	struct ike_peer_cfg ca, cb;
+	tnet_init(&n, 2, 1);
+	tnet_cfg(&ca, &n.side[0], &n.side[1], 1);
+	tnet_cfg(&cb, &n.side[1], &n.side[0], 7);
+	cb.passive = true;
+	establish(&n, &ca, &cb);
+	CHECK(n.side[0].up);
+	CHECK(n.side[1].up);
+	CHECK_EQ_INT(n.side[0].n_child, 1);
+	CHECK_EQ_INT(n.side[1].n_child, 1);
+	CHECK(tnet_pairs_match(&n.side[0], &n.side[1]));
+	CHECK_EQ_INT(n.side[0].child[0].tunnel_id, 1);
+	CHECK_EQ_INT(n.side[1].child[0].tunnel_id, 7);
+	CHECK(n.side[0].child[0].transport);
+	CHECK_EQ_INT(n.side[0].child[0].rekey, 0);
+	CHECK_EQ_INT(n.side[0].child[0].natt_local_port, 0);
+	CHECK_EQ_INT(n.side[0].child[0].replay_window, 64);
+	CHECK_EQ_INT(n.side[0].child[0].encr_key_len, 36); /* AES-256 key + 4-byte salt */
+	/* the show object */
+	struct json_object *o = ike_show_sa(n.side[0].eng, true), *sas, *sa, *v, *ch;
+	CHECK(json_object_object_get_ex(o, "sas", &sas));
+	CHECK_EQ_INT(json_object_array_length(sas), 1);
+	sa = json_object_array_get_idx(sas, 0);
+	CHECK(json_object_object_get_ex(sa, "status", &v));
+	CHECK_EQ_STR(json_object_get_string(v), "READY");
+	CHECK(json_object_object_get_ex(sa, "role", &v));
+	CHECK_EQ_STR(json_object_get_string(v), "INITIATOR");
+	CHECK(json_object_object_get_ex(sa, "local", &v));
+	CHECK_EQ_STR(json_object_get_string(v), "203.0.113.2/500");
+	CHECK(json_object_object_get_ex(sa, "remote", &v));
+	CHECK_EQ_STR(json_object_get_string(v), "203.0.113.3/500");
+	CHECK(json_object_object_get_ex(sa, "encryption", &v));
+	CHECK_EQ_STR(json_object_get_string(v), "AES-GCM");
+	CHECK(json_object_object_get_ex(sa, "keysize", &v));
+	CHECK_EQ_INT(json_object_get_int(v), 256);
+	CHECK(json_object_object_get_ex(sa, "dh_group", &v));
+	CHECK_EQ_STR(json_object_get_string(v), "DH_GROUP_256_ECP/Group 19");
+	CHECK(json_object_object_get_ex(sa, "children", &ch));
+	CHECK_EQ_INT(json_object_array_length(ch), 1);
+	v = json_object_array_get_idx(ch, 0);
+	struct json_object *sel;
+	CHECK(json_object_object_get_ex(v, "local_selector", &sel));
+	CHECK_EQ_STR(json_object_get_string(sel), "203.0.113.2/32 proto 47");
+	CHECK(json_object_object_get_ex(v, "mode", &sel));
+	CHECK_EQ_STR(json_object_get_string(sel), "transport");
+	json_object_put(o);
+	o = ike_show_sa(n.side[1].eng, false);
+	json_object_object_get_ex(o, "sas", &sas);
+	sa = json_object_array_get_idx(sas, 0);
+	CHECK(sa && json_object_object_get_ex(sa, "role", &v));
+	CHECK_EQ_STR(json_object_get_string(v), "RESPONDER");
+	json_object_put(o);
+	tnet_fini(&n);
+}
+
+/* Every ENCR x INTEG/PRF x DH of the suite table, alternating roles. */
+static void test_matrix(void)
+{
+	int combos = 0, ok = 0;
+	const struct suite *e, *h, *d;
+	for (size_t ie = 0; (e = suite_at(SUITE_ENCR, ie)); ie++) {
+		for (size_t ih = 0; (h = suite_at(e->aead ? SUITE_PRF : SUITE_INTEG, ih)); ih++) {
+			for (size_t id = 0; (d = suite_at(SUITE_DH, id)); id++) {
+				struct tnet n;
+				struct ike_peer_cfg ca, cb;
+				tnet_init(&n, 2, 100 + (uint64_t)combos);
+				tnet_cfg(&ca, &n.side[0], &n.side[1], 1);
+				tnet_cfg(&cb, &n.side[1], &n.side[0], 2);
+				struct ike_peer_cfg *cfgs[2] = {&ca, &cb};
+				for (int k = 0; k < 2; k++) {
+					struct ike_peer_cfg *c = cfgs[k];
+					c->ike[0].encr[0] = e;
+					c->ike[0].n_prf = 0;
+					c->ike[0].n_integ = 0;
+					if (e->aead) {
+						c->ike[0].prf[0] = h;
+						c->ike[0].n_prf = 1;
+					} else {
+						c->ike[0].integ[0] = h;
+						c->ike[0].n_integ = 1;
+					}
+					c->ike[0].dh[0] = d;
+					c->esp[0].encr = e;
+					c->esp[0].integ =
+						e->aead ? NULL
+							: suite_at(SUITE_INTEG, (size_t)combos % 4);
+					c->transport = combos % 3 != 0;
+				}
+				/* alternate who initiates */
+				if (combos % 2)
+					ca.passive = true;
+				else
+					cb.passive = true;
+				CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &ca), 0);
+				CHECK_EQ_INT(ike_peer_add(n.side[1].eng, &cb), 0);
+				tnet_run(&n, 3000);
+				bool good = n.side[0].up && n.side[1].up && n.side[0].n_child == 1 &&
+					    tnet_pairs_match(&n.side[0], &n.side[1]) &&
+					    n.side[0].child[0].encr == e &&
+					    n.side[0].child[0].transport == (combos % 3 != 0);
+				if (!good)
+					printf("  combination %s/%s/%s failed\n", e->name, h->name,
+					       d->name);
+				ok += good;
+				combos++;
+				tnet_fini(&n);
+			}
+		}
+	}
+	CHECK(combos >= 6 * 4 * 7);
+	CHECK_EQ_INT(ok, combos);
+}
+
+/* A responder with two proposals picks the initiator's first acceptable one;
+ * an initiator offering nothing acceptable gets NO_PROPOSAL_CHOSEN. */
+static void test_no_proposal(void)
+{
+	struct tnet n;
+	struct ike_peer_cfg ca, cb;
+	tnet_init(&n, 2, 3);
+	tnet_cfg(&ca, &n.side[0], &n.side[1], 1);
+	tnet_cfg(&cb, &n.side[1], &n.side[0], 2);
+	cb.passive = true;
+	cb.ike[0].encr[0] = suite_by_name(SUITE_ENCR, "aes-cbc-128");
+	cb.ike[0].integ[0] = suite_by_name(SUITE_INTEG, "sha256");
+	cb.ike[0].n_integ = 1;
+	establish(&n, &ca, &cb);
+	CHECK(!n.side[0].up);
+	CHECK_EQ_INT(n.side[0].n_child, 0);
+	struct json_object *st = ike_show_stats(n.side[1].eng), *v;
+	CHECK(json_object_object_get_ex(st, "bad_proposal", &v));
+	CHECK(json_object_get_int(v) >= 1);
+	CHECK(json_object_object_get_ex(st, "sas", &v));
+	CHECK_EQ_INT(json_object_get_int(v), 0); /* refused with no state kept */
+	json_object_put(st);
+	tnet_fini(&n);
+}
+
+/* The responder prefers another group: INVALID_KE_PAYLOAD, then a retry. */
+static void test_invalid_ke(void)
+{
+	struct tnet n;
+	struct ike_peer_cfg ca, cb;
+	tnet_init(&n, 2, 4);
+	tnet_cfg(&ca, &n.side[0], &n.side[1], 1);
+	tnet_cfg(&cb, &n.side[1], &n.side[0], 2);
+	cb.passive = true;
+	ca.ike[0].dh[0] = suite_by_name(SUITE_DH, "group19");
+	ca.ike[0].dh[1] = suite_by_name(SUITE_DH, "group31");
+	ca.ike[0].n_dh = 2;
+	cb.ike[0].dh[0] = suite_by_name(SUITE_DH, "group31");
+	establish(&n, &ca, &cb);
+	CHECK(n.side[0].up);
+	CHECK(tnet_pairs_match(&n.side[0], &n.side[1]));
+	struct json_object *st = ike_show_stats(n.side[0].eng), *v;
+	CHECK(json_object_object_get_ex(st, "invalid_ke_rcvd", &v));
+	CHECK_EQ_INT(json_object_get_int(v), 1);
+	json_object_put(st);
+	st = ike_show_sa(n.side[0].eng, false);
+	json_object_object_get_ex(st, "sas", &v);
+	v = json_object_array_get_idx(v, 0);
+	struct json_object *g;
+	CHECK(v && json_object_object_get_ex(v, "dh_group", &g));
+	CHECK_EQ_STR(json_object_get_string(g), "DH_GROUP_CURVE25519/Group 31");
+	json_object_put(st);
+	tnet_fini(&n);
+}
+
+/* Wrong PSK: both sides stay down; the initiator keeps retrying with back-off. */
+static void test_bad_psk(void)
+{
+	struct tnet n;
+	struct ike_peer_cfg ca, cb;
+	tnet_init(&n, 2, 5);
+	tnet_cfg(&ca, &n.side[0], &n.side[1], 1);
+	tnet_cfg(&cb, &n.side[1], &n.side[0], 2);
+	cb.passive = true;
+	memcpy(cb.psk_remote, "wrong!", 6);
+	establish(&n, &ca, &cb);
+	CHECK(!n.side[0].up);
+	CHECK(!n.side[1].up);
+	CHECK_EQ_INT(n.side[0].n_child, 0);
+	CHECK_EQ_INT(n.side[1].n_child, 0);
+	unsigned sent = n.sent;
+	tnet_run(&n, 10000); /* re-initiation after 1 s, 2 s, 4 s ... */
+	CHECK(n.sent >= sent + 3 * 4);
+	CHECK(!n.side[0].up);
+	struct json_object *st = ike_show_stats(n.side[1].eng), *v;
+	CHECK(json_object_object_get_ex(st, "auth_fail", &v));
+	CHECK(json_object_get_int(v) >= 3);
+	json_object_put(st);
+	tnet_fini(&n);
+}
+
+/* Different local and remote PSKs on each side, FQDN and KEY_ID identities. */
+static void test_asym_psk_ids(void)
+{
+	struct tnet n;
+	struct ike_peer_cfg ca, cb;
+	tnet_init(&n, 2, 6);
+	tnet_cfg(&ca, &n.side[0], &n.side[1], 1);
+	tnet_cfg(&cb, &n.side[1], &n.side[0], 2);
+	memcpy(ca.psk_local, "alpha1", 6);
+	memcpy(cb.psk_remote, "alpha1", 6);
+	memcpy(cb.psk_local, "bravo2", 6);
+	memcpy(ca.psk_remote, "bravo2", 6);
+	ca.local_id.type = IKE_ID_FQDN;
+	ca.local_id.len = 9;
+	memcpy(ca.local_id.data, "r2.lab.ex", 9);
+	cb.remote_id = ca.local_id;
+	cb.local_id.type = IKE_ID_KEY_ID;
+	cb.local_id.len = 3;
+	memcpy(cb.local_id.data, "\x01\x02\x03", 3);
+	ca.remote_id = cb.local_id;
+	cb.passive = true;
+	ca.ts = cb.ts = IKE_TS_ANY;
+	ca.transport = cb.transport = false;
+	establish(&n, &ca, &cb);
+	CHECK(n.side[0].up && n.side[1].up);
+	CHECK(tnet_pairs_match(&n.side[0], &n.side[1]));
+	CHECK_EQ_INT(n.side[0].n_child, 1);
+	CHECK(!n.side[0].child[0].transport);
+	/* A remote identity that does not match refuses */
+	tnet_fini(&n);
+	tnet_init(&n, 2, 7);
+	cb.remote_id.data[0] = 'x';
+	ca.local.sin_addr = n.side[0].addr.sin_addr;
+	establish(&n, &ca, &cb);
+	CHECK(!n.side[0].up && !n.side[1].up);
+	tnet_fini(&n);
+}
+
+/* Unknown peers get no answer and leave no state. */
+static void test_unknown_peer(void)
+{
+	struct tnet n;
+	struct ike_peer_cfg ca, cb;
+	tnet_init(&n, 3, 8);
+	tnet_cfg(&ca, &n.side[0], &n.side[1], 1);
+	tnet_cfg(&cb, &n.side[1], &n.side[2], 2); /* B knows only C */
+	cb.passive = true;
+	establish(&n, &ca, &cb);
+	CHECK(!n.side[0].up);
+	struct json_object *st = ike_show_stats(n.side[1].eng), *v;
+	CHECK(json_object_object_get_ex(st, "unknown_peer", &v));
+	CHECK(json_object_get_int(v) >= 1);
+	CHECK(json_object_object_get_ex(st, "tx", &v));
+	CHECK_EQ_INT(json_object_get_int(v), 0);
+	json_object_put(st);
+	tnet_fini(&n);
+}
+
+static void test_delete_both_ways(void)
+{
+	for (int who = 0; who < 2; who++) {
+		struct tnet n;
+		struct ike_peer_cfg ca, cb;
+		tnet_init(&n, 2, 9 + (uint64_t)who);
+		tnet_cfg(&ca, &n.side[0], &n.side[1], 1);
+		tnet_cfg(&cb, &n.side[1], &n.side[0], 2);
+		cb.passive = true;
+		establish(&n, &ca, &cb);
+		CHECK(n.side[0].up && n.side[1].up);
+		/* the deleting side forgets the peer; the other hears the Delete */
+		CHECK_EQ_INT(ike_peer_del(n.side[who].eng, who ? 2 : 1), 0);
+		CHECK_EQ_INT(n.side[who].n_child, 0);
+		tnet_run(&n, 100);
+		CHECK(!n.side[!who].up);
+		CHECK_EQ_INT(n.side[!who].n_child, 0);
+		CHECK_EQ_INT(n.side[!who].ike_downs, 1);
+		if (who == 1) {
+			/* A (active) comes back on its own after the back-off */
+			tnet_run(&n, 5000);
+			CHECK_EQ_INT(n.side[0].ike_ups, 2);
+			CHECK(!n.side[1].up); /* B forgot the peer: A's attempts are refused */
+		}
+		tnet_fini(&n);
+	}
+}
+
+/* DPD: all packets lost -> the SA is declared dead after the retries, children
+ * go down, the host is told, and the tunnel re-initiates once packets flow. */
+static void test_dpd(void)
+{
+	struct tnet n;
+	struct ike_peer_cfg ca, cb;
+	tnet_init(&n, 2, 11);
+	tnet_cfg(&ca, &n.side[0], &n.side[1], 1);
+	tnet_cfg(&cb, &n.side[1], &n.side[0], 2);
+	ca.dpd_interval_s = 10;
+	ca.dpd_retry_s = 2;
+	cb.passive = true;
+	establish(&n, &ca, &cb);
+	CHECK(n.side[0].up);
+	tnet_run(&n, 30000); /* idle but answered: still up */
+	CHECK(n.side[0].up);
+	CHECK_EQ_INT(n.side[0].ike_downs, 0);
+	n.drop_all = true;
+	tnet_run(&n, 10000 + 5 * 2000 + 100);
+	CHECK(!n.side[0].up);
+	CHECK_EQ_INT(n.side[0].n_child, 0);
+	CHECK_EQ_STR(n.side[0].last_why, "dead peer detected");
+	struct json_object *st = ike_show_stats(n.side[0].eng), *v;
+	CHECK(json_object_object_get_ex(st, "dpd_dead", &v));
+	CHECK_EQ_INT(json_object_get_int(v), 1);
+	json_object_put(st);
+	n.drop_all = false;
+	/* B still holds its old SA; A's new one carries INITIAL_CONTACT and replaces it */
+	tnet_run(&n, 40000);
+	CHECK(n.side[0].up && n.side[1].up);
+	CHECK_EQ_INT(n.side[0].n_child, 1);
+	CHECK_EQ_INT(n.side[1].n_child, 1);
+	CHECK(tnet_pairs_match(&n.side[0], &n.side[1]));
+	tnet_fini(&n);
+}
+
+/* 30 % loss (seeded): retransmissions still establish. */
+static void test_loss(void)
+{
+	int ok = 0;
+	for (uint64_t seed = 1; seed <= 10; seed++) {
+		struct tnet n;
+		struct ike_peer_cfg ca, cb;
+		tnet_init(&n, 2, seed * 7919);
+		n.loss_pct = 30;
+		tnet_cfg(&ca, &n.side[0], &n.side[1], 1);
+		tnet_cfg(&cb, &n.side[1], &n.side[0], 2);
+		cb.passive = true;
+		CHECK_EQ_INT(ike_peer_add(n.side[1].eng, &cb), 0);
+		CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &ca), 0);
+		tnet_run(&n, 120000);
+		ok += n.side[0].up && n.side[1].up && n.side[0].n_child == 1 &&
+		      tnet_pairs_match(&n.side[0], &n.side[1]);
+		tnet_fini(&n);
+	}
+	CHECK_EQ_INT(ok, 10);
+}
+
+/* Both sides active: they initiate at the same time and end with one IKE SA
+ * and one Child SA pair. */
+static void test_simultaneous(void)
+{
+	for (uint64_t seed = 1; seed <= 8; seed++) {
+		struct tnet n;
+		struct ike_peer_cfg ca, cb;
+		tnet_init(&n, 2, seed);
+		tnet_cfg(&ca, &n.side[0], &n.side[1], 1);
+		tnet_cfg(&cb, &n.side[1], &n.side[0], 2);
+		CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &ca), 0);
+		CHECK_EQ_INT(ike_peer_add(n.side[1].eng, &cb), 0);
+		tnet_run(&n, 5000);
+		CHECK(n.side[0].up && n.side[1].up);
+		CHECK_EQ_INT(n.side[0].n_child, 1);
+		CHECK_EQ_INT(n.side[1].n_child, 1);
+		CHECK(tnet_pairs_match(&n.side[0], &n.side[1]));
+		struct json_object *o = ike_show_sa(n.side[0].eng, false), *sas;
+		json_object_object_get_ex(o, "sas", &sas);
+		CHECK_EQ_INT(json_object_array_length(sas), 1);
+		json_object_put(o);
+		o = ike_show_sa(n.side[1].eng, false);
+		json_object_object_get_ex(o, "sas", &sas);
+		CHECK_EQ_INT(json_object_array_length(sas), 1);
+		json_object_put(o);
+		CHECK_EQ_INT(n.side[0].ike_downs + n.side[1].ike_downs, 0);
+		tnet_fini(&n);
+	}
+}
+
+int main(void)
+{
+	log_init("test_ike_engine", LOG_TO_STDERR, getenv("IKE_DEBUG") ? LOG_DEBUG : LOG_ERR);
+	if (getenv("IKE_DEBUG"))
+		log_set_debug(LOG_DBG_IKE, true);
+	RUN(test_basic);
+	RUN(test_no_proposal);
+	RUN(test_invalid_ke);
+	RUN(test_bad_psk);
+	RUN(test_asym_psk_ids);
+	RUN(test_unknown_peer);
+	RUN(test_delete_both_ways);
+	RUN(test_dpd);
+	RUN(test_loss);
+	RUN(test_simultaneous);
+	RUN(test_matrix);
+	return tcheck_done();
+}
