@@ -81,9 +81,10 @@ void ike_sa_set_state(struct ike_sa *sa, enum ike_state s, const char *why)
 		return;
 	}
 	bool was_half = half_open_state(sa);
+	uint64_t spi;
+	memcpy(&spi, ike_sa_our_spi(sa), 8);
 	log_dbg(LOG_DBG_IKE, "ike: tunnel %u: IKE SA %016llx %s -> %s (%s)", sa->peer->cfg.tunnel_id,
-		(unsigned long long)be64toh(*(const uint64_t *)(const void *)ike_sa_our_spi(sa)),
-		ike_state_name(sa->state), ike_state_name(s), why);
+		(unsigned long long)be64toh(spi), ike_state_name(sa->state), ike_state_name(s), why);
 	sa->state = s;
 	if (was_half && !half_open_state(sa) && sa->eng->half_open > 0)
 		sa->eng->half_open--;
@@ -278,6 +279,7 @@ void ike_sa_free(struct ike_sa *sa)
 {
 	if (!sa)
 		return;
+	hash_del(sa);
 	while (sa->children) {
 		struct ike_child *c = sa->children;
 		sa->children = c->next;
