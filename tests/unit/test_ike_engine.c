@@ -179,7 +179,7 @@ static void test_invalid_ke(void)
 	st = ike_show_sa(n.side[0].eng, false);
 	json_object_object_get_ex(st, "sas", &v);
 	v = json_object_array_get_idx(v, 0);
-	struct json_object *g;
+	struct json_object *g = NULL;
 	CHECK(v && json_object_object_get_ex(v, "dh_group", &g));
 	CHECK_EQ_STR(json_object_get_string(g), "DH_GROUP_CURVE25519/Group 31");
 	json_object_put(st);
