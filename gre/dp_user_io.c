@@ -142,9 +142,22 @@ static void dp_frag_needed(struct dp_link *l, int q, const uint8_t *ip, size_t i
 	uint8_t *pkt = frame + OFF_VNET_HDR_LEN;
 	size_t quote = ihl + 8;
 	memset(frame, 0, OFF_VNET_HDR_LEN);
-	if (ip[9] == IPPROTO_ICMP)
-		return; /* never answer ICMP with ICMP */
-	uint32_t src = l->cfg.addr.s_addr ? l->cfg.addr.s_addr : l->cfg.local.s_addr, dst;
+	/* RFC 1122 3.2.2: no ICMP error about an ICMP error or a non-initial
+	 * fragment (the caller checked the IPv4 header; 8 bytes follow it) */
+	if (rd16(ip + 6) & 0x1fff)
+		return;
+	if (ip[9] == IPPROTO_ICMP) {
+		uint8_t type = ip[ihl];
+		if (type == 3 || type == 4 || type == 5 || type == 11 || type == 12)
+			return;
+	}
+	/* Injected through the TUN, the error arrives from "outside": a local
+	 * source address (the router's own) would be dropped as a martian, so
+	 * it claims to come from the packet's destination, which routes back
+	 * through this tunnel and passes reverse-path checks.  The kernel takes
+	 * the path MTU from the quoted header, whoever sent the error. */
+	uint32_t src, dst;
+	memcpy(&src, ip + 16, 4);
 	memcpy(&dst, ip + 12, 4);
 	uint8_t *icmp = pkt + 20;
 	icmp[0] = 3; /* destination unreachable */

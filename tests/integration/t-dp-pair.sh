@@ -280,6 +280,17 @@ else
 	fail dp-make-before-break "setup failed"; stop
 fi
 
+# DF: an inner packet over the tunnel MTU with DF set gets ICMP
+# fragmentation-needed back through the device (the device MTU is raised
+# behind the data plane's back so the kernel hands over a 1500-byte packet)
+if setup transport aes-gcm-256 72 ""; then
+	ip -n $A link set Tunnel1 mtu 1500
+	out=$(ip netns exec $A ping -c 2 -i 0.2 -W 1 -M do -s 1472 10.99.0.2 2>&1)
+	if [ "$(stat A frag_needed)" -ge 1 ] && [[ "$out" == *"mtu = 1442"* ]]; then pass dp-df-frag-needed
+	else fail dp-df-frag-needed "$(echo "$out" | tail -2 | tr '\n' ' ') A $(cmd A stats)"; fi
+fi
+stop
+
 # lifetimes: outbound soft at 4 packets, hard at 8 -> one event each, then
 # drops counted as no-SA; inbound limits fire on the receiving side
 start A --name Tunnel1 --local 203.0.113.1 --remote 203.0.113.2 --addr 10.99.0.1/30 &&
