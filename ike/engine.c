@@ -35,6 +35,7 @@ struct ike_engine *ike_engine_new(const struct ike_host *host)
 		return NULL;
 	eng->host = *host;
 	eng->cookie_threshold = 64;
+	eng->frag_size = IKE_FRAG_MTU;
 	eng->rng_state = host->now_ms(host->ctx) | 1;
 	if (ike_random(eng->cookie_secret, sizeof(eng->cookie_secret)) < 0) {
 		free(eng);
@@ -198,7 +199,9 @@ static int fragment(struct ike_sa *sa, const uint8_t *buf, size_t plain_off, siz
 {
 	size_t overhead = IKEV2_HDR_LEN + 8 + sa->encr->iv_len + sa->encr->block_len +
 			  (sa->integ ? sa->integ->icv_len : sa->encr->icv_len) + 1;
-	size_t chunk = IKE_FRAG_MTU - overhead;
+	if (sa->eng->frag_size <= overhead + 16)
+		return -EMSGSIZE;
+	size_t chunk = sa->eng->frag_size - overhead;
 	size_t n = (plain_len + chunk - 1) / chunk;
 	if (n == 0)
 		n = 1;
@@ -279,7 +282,7 @@ int ike_msg_send(struct ike_sa *sa, struct ike_wbuf *w, bool response)
 		size_t total = aad + ike_sk_sealed_len(sa->encr, sa->integ, plain_len);
 		if (total > w->cap || total > IKEV2_MAX_MSG)
 			return -EMSGSIZE;
-		if (total > IKE_FRAG_MTU && sa->frag_ok && exch != IKEV2_EXCH_INFORMATIONAL) {
+		if (total > eng->frag_size && sa->frag_ok && exch != IKEV2_EXCH_INFORMATIONAL) {
 			uint8_t **fr;
 			size_t *fl;
 			int n = fragment(sa, w->buf, plain_off, plain_len, w->buf[28], &fr, &fl);
@@ -450,7 +453,7 @@ void ike_sa_kick(struct ike_sa *sa)
 		return;
 	int err = 0;
 	if (sa->state == IKE_STATE_INIT) {
-		if (sa->initiator && !sa->task_new_sa && sa->msgid_out == 0 && !sa->init_r)
+		if (sa->initiator && !sa->by_rekey && sa->msgid_out == 0 && !sa->init_r)
 			err = start_task(sa, TASK_INIT);
 	} else if (sa->state == IKE_STATE_AUTH) {
 		if (sa->initiator && sa->msgid_out == 1)
@@ -986,6 +989,18 @@ void ike_run_timers(struct ike_engine *eng)
 		}
 	}
 	ike_gc(eng);
+}
+
+void ike_set_cookie_threshold(struct ike_engine *eng, unsigned half_open)
+{
+	if (eng)
+		eng->cookie_threshold = half_open;
+}
+
+void ike_set_fragment_size(struct ike_engine *eng, unsigned bytes)
+{
+	if (eng)
+		eng->frag_size = bytes < 256 ? 256 : bytes > 65535 ? 65535 : bytes;
 }
 
 /* ---- operator and data-plane actions ---- */

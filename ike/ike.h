@@ -161,6 +161,13 @@ int ike_rekey_child(struct ike_engine *eng, uint32_t tunnel_id);
 int ike_rekey_ike(struct ike_engine *eng, uint32_t tunnel_id);
 int ike_clear(struct ike_engine *eng, uint32_t tunnel_id); /* delete and start again */
 
+/* Tunables (`crypto ikev2 cookie-challenge N`, tests): COOKIEs are demanded
+ * once this many responder SAs are half-open (default 64); IKE messages
+ * larger than frag_size bytes are sent as RFC 7383 fragments when the peer
+ * supports them (default 1280). */
+void ike_set_cookie_threshold(struct ike_engine *eng, unsigned half_open);
+void ike_set_fragment_size(struct ike_engine *eng, unsigned bytes);
+
 /* `crypto ikev2 keylog FILE`: NULL turns it off. Returns 0 or -errno. */
 int ike_set_keylog(struct ike_engine *eng, const char *path);
 

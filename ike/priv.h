@@ -95,6 +95,11 @@ struct ike_child {
 	bool reported_up;              /* child_up was called: child_down owed */
 	bool rekey_lost;               /* lost a rekey collision: delete ours when done */
 	bool pending_rekey;            /* start a rekey when the window frees */
+	/* A rekey of this SA by the peer that crossed ours (2.8.1): its
+	 * product and the lowest nonce of its exchange. */
+	struct ike_child *coll_child;
+	uint8_t coll_nonce[IKE_MAX_NONCE];
+	size_t coll_nonce_len;
 	bool expired_hard;             /* delete at once (hard lifetime) */
 };
 
@@ -151,6 +156,11 @@ struct ike_sa {
 	uint64_t retx_at;
 	struct ike_child *task_child;  /* Child SA being created/rekeyed/deleted */
 	struct ike_sa *task_new_sa;    /* IKE rekey: the SA being created */
+	struct ike_child *task_new_child; /* Child rekey: the successor being created */
+	bool by_rekey;                 /* created by CREATE_CHILD_SA, not IKE_SA_INIT */
+	struct ike_sa *coll_sa;        /* the peer's crossing IKE rekey (2.8.1) */
+	uint8_t coll_nonce[IKE_MAX_NONCE];
+	size_t coll_nonce_len;
 	struct ike_dh *task_dh;
 	uint8_t task_nonce[IKE_NONCE_LEN];
 
@@ -200,6 +210,7 @@ struct ike_engine {
 	uint64_t seq;
 	unsigned half_open;
 	unsigned cookie_threshold;
+	unsigned frag_size;
 	uint8_t cookie_secret[32], cookie_secret_old[32];
 	uint64_t cookie_rotated_ms;
 	bool cookie_old_valid;

@@ -323,7 +323,8 @@ void ike_sa_kill(struct ike_sa *sa, const char *why, bool reinit)
 		return;
 	struct ike_peer *p = sa->peer;
 	struct ike_engine *eng = sa->eng;
-	bool was_up = sa->established_ms != 0 && sa->state != IKE_STATE_REKEYED;
+	bool was_up = sa->established_ms != 0 && sa->state != IKE_STATE_REKEYED &&
+		      !sa->rekeyed_into && !sa->rekey_lost;
 	for (struct ike_child *c = sa->children; c; c = c->next)
 		ike_child_kill(c, why);
 	snprintf(sa->down_reason, sizeof(sa->down_reason), "%s", why);
@@ -361,6 +362,8 @@ void ike_gc(struct ike_engine *eng)
 						o->task_new_sa = NULL;
 					if (o->rekeyed_into == sa)
 						o->rekeyed_into = NULL;
+					if (o->coll_sa == sa)
+						o->coll_sa = NULL;
 				}
 				hash_del(sa);
 				ike_sa_free(sa);
@@ -371,11 +374,18 @@ void ike_gc(struct ike_engine *eng)
 				struct ike_child *c = *cp;
 				if (c->state == CHILD_DEAD) {
 					*cp = c->next;
-					for (struct ike_child *o = sa->children; o; o = o->next)
-						if (o->replaced_by == c)
-							o->replaced_by = NULL;
-					if (sa->task_child == c)
-						sa->task_child = NULL;
+					for (struct ike_sa *os = p->sas; os; os = os->peer_next) {
+						for (struct ike_child *o = os->children; o; o = o->next) {
+							if (o->replaced_by == c)
+								o->replaced_by = NULL;
+							if (o->coll_child == c)
+								o->coll_child = NULL;
+						}
+						if (os->task_child == c)
+							os->task_child = NULL;
+						if (os->task_new_child == c)
+							os->task_new_child = NULL;
+					}
 					OPENSSL_cleanse(c, sizeof(*c));
 					free(c);
 					continue;
