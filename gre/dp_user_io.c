@@ -1,14 +1,17 @@
 /* dp_user_io.c: the userspace data path, run by the worker threads.
  *
- * Outbound: a batch of inner packets from the worker's own TUN queue ->
- * (MSS clamp, DF/MTU check) -> GRE header written in the headroom -> ESP
- * in place -> outer IPv4 header -> one sendmmsg on the raw socket (or the
- * NAT-T UDP socket).  Control traffic (OSPF, BFD, IKE, GRE keepalives) is
- * put at the front of the batch so bulk data never delays it.
+ * Outbound: reads from the worker's own TUN queue (a TCP super-packet is
+ * cut into segments by offload.c) -> (MSS clamp, DF/MTU check, ICMP
+ * fragmentation-needed) -> GRE header written in the headroom -> ESP in
+ * place -> outer IPv4 header -> one sendmmsg per batch on the raw socket
+ * (or the NAT-T UDP socket).  Control traffic (OSPF, BFD, IKE, GRE) goes in
+ * its own queue, flushed before the bulk one, so bulk never delays it.
  * Inbound: recvmmsg on the shared raw ESP socket -> SPI lookup -> replay
- * check -> decrypt/verify -> replay update -> GRE decap -> write to the
- * link's TUN queue of this worker.  Plain GRE arrives on the raw proto-47
- * socket and is refused for protected links.
+ * check -> decrypt/verify -> replay update -> GRE decap -> the link's TUN
+ * queue of this worker, consecutive TCP segments coalesced (GRO) into one
+ * write.  Plain GRE arrives on the raw proto-47 socket and is refused for
+ * protected links.  Cisco GRE keepalives are sent from worker 0's clock and
+ * reflected for the peer on the inbound path.
  * Every packet from outside is checked before each read of its bytes and
  * every drop is counted.  Threading rules: dp_user_int.h. */
 #include "gre/dp_user_int.h"
