@@ -715,9 +715,12 @@ static void input_protected(struct ike_sa *sa, const struct sockaddr_in *local,
 	}
 	sa->last_rx_ms = ike_now(eng);
 	sa->dpd_tries = 0;
-	if (sa->natt && (sa->remote.sin_port != remote->sin_port ||
-			 sa->local.sin_port != local->sin_port)) {
-		/* 2.23: behind a NAT, answer where the authenticated message came from. */
+	if (local->sin_port == htons(4500) &&
+	    (!sa->natt || sa->remote.sin_port != remote->sin_port ||
+	     sa->local.sin_port != local->sin_port)) {
+		/* 2.23: once the peer moved to 4500 (NAT or forced encapsulation),
+		 * answer where the authenticated message came from. */
+		sa->natt = true;
 		sa->local = *local;
 		sa->remote = *remote;
 	}
@@ -1000,7 +1003,7 @@ void ike_set_cookie_threshold(struct ike_engine *eng, unsigned half_open)
 void ike_set_fragment_size(struct ike_engine *eng, unsigned bytes)
 {
 	if (eng)
-		eng->frag_size = bytes < 256 ? 256 : bytes > 65535 ? 65535 : bytes;
+		eng->frag_size = bytes < 128 ? 128 : bytes > 65535 ? 65535 : bytes;
 }
 
 /* ---- operator and data-plane actions ---- */

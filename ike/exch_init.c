@@ -425,7 +425,7 @@ void ike_init_request(struct ike_engine *eng, const struct sockaddr_in *local,
 		send_stateless(eng, local, remote, m, IKEV2_N_INVALID_KE_PAYLOAD, g, 2);
 		return;
 	}
-	if (eng->half_open >= eng->cookie_threshold * 4u) {
+	if (eng->half_open >= IKE_MAX_HALF_OPEN) {
 		eng->st.half_open_refused++;
 		return;
 	}

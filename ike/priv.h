@@ -34,6 +34,7 @@ enum {
 	IKE_HALF_OPEN_MS = 30000,
 	IKE_HASH_BUCKETS = 1024,
 	IKE_DPD_TRIES = 5,
+	IKE_MAX_HALF_OPEN = 4096, /* beyond this even cookie-proven requests wait */
 };
 
 enum ike_state {
