@@ -3,8 +3,9 @@
  *
  * Key log (`crypto ikev2 keylog FILE`): one line per IKE SA in the format
  * of Wireshark's ikev2_decryption_table UAT and one per Child SA direction
- * in the format of its esp_sa UAT, appended as SAs come up.  For debugging
- * in a lab only: the file holds live keys. */
+ * in the format of its esp_sa UAT, appended as SAs come up: to the files
+ * ikev2_decryption_table and esp_sa when FILE is a directory, else all to FILE.  For debugging in a lab
+ * only: the file holds live keys, which is the point of it. */
 #include "ike/priv.h"
 
 #include <arpa/inet.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *sa_status(const struct ike_sa *sa)
 {
@@ -214,21 +216,155 @@ int ike_set_keylog(struct ike_engine *eng, const char *path)
 	eng->keylog_path = NULL;
 	if (!path)
 		return 0;
-	FILE *f = fopen(path, "a");
-	if (!f)
-		return -errno;
-	fclose(f);
+	struct stat st;
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		FILE *f = fopen(path, "a");
+		if (!f)
+			return -errno;
+		fclose(f);
+	}
 	eng->keylog_path = strdup(path);
 	return eng->keylog_path ? 0 : -ENOMEM;
 }
 
-void ike_keylog_ike(struct ike_sa *sa)
+/* Wireshark's names for the algorithms (its UAT value strings). */
+static const char *ws_ike_encr(const struct suite *e)
 {
-	(void)sa; /* TODO: written in the next commit */
+	switch (e->id) {
+	case IKEV2_ENCR_AES_CBC:
+		return e->key_bits == 128   ? "AES-CBC-128 [RFC3602]"
+		       : e->key_bits == 192 ? "AES-CBC-192 [RFC3602]"
+					    : "AES-CBC-256 [RFC3602]";
+	case IKEV2_ENCR_AES_GCM_16:
+		return e->key_bits == 128   ? "AES-GCM-128 with 16 octet ICV [RFC5282]"
+		       : e->key_bits == 192 ? "AES-GCM-192 with 16 octet ICV [RFC5282]"
+					    : "AES-GCM-256 with 16 octet ICV [RFC5282]";
+	case IKEV2_ENCR_CHACHA20_POLY1305:
+		return "ChaCha20-Poly1305 [RFC7634]";
+	}
+	return NULL;
 }
 
+static const char *ws_ike_integ(const struct suite *i)
+{
+	if (!i)
+		return "NONE [RFC4306]";
+	switch (i->id) {
+	case IKEV2_AUTH_HMAC_SHA1_96:
+		return "HMAC_SHA1_96 [RFC2404]";
+	case IKEV2_AUTH_HMAC_SHA2_256_128:
+		return "HMAC_SHA2_256_128 [RFC4868]";
+	case IKEV2_AUTH_HMAC_SHA2_384_192:
+		return "HMAC_SHA2_384_192 [RFC4868]";
+	case IKEV2_AUTH_HMAC_SHA2_512_256:
+		return "HMAC_SHA2_512_256 [RFC4868]";
+	}
+	return NULL;
+}
+
+static const char *ws_esp_encr(const struct suite *e)
+{
+	switch (e->id) {
+	case IKEV2_ENCR_AES_CBC:
+		return "AES-CBC [RFC3602]";
+	case IKEV2_ENCR_AES_GCM_16:
+		return "AES-GCM [RFC4106]";
+	case IKEV2_ENCR_CHACHA20_POLY1305:
+		return "ChaCha20-Poly1305 [RFC7634]";
+	}
+	return NULL;
+}
+
+static const char *ws_esp_integ(const struct suite *i)
+{
+	if (!i)
+		return "ANY 128 bit authentication [no checking]"; /* the AEAD's 16-byte ICV */
+	switch (i->id) {
+	case IKEV2_AUTH_HMAC_SHA1_96:
+		return "HMAC-SHA-1-96 [RFC2404]";
+	case IKEV2_AUTH_HMAC_SHA2_256_128:
+		return "HMAC-SHA-256-128 [RFC4868]";
+	case IKEV2_AUTH_HMAC_SHA2_384_192:
+		return "HMAC-SHA-384-192 [RFC4868]";
+	case IKEV2_AUTH_HMAC_SHA2_512_256:
+		return "HMAC-SHA-512-256 [RFC4868]";
+	}
+	return NULL;
+}
+
+/* A directory gets Wireshark's two file names; a file gets every line. */
+static FILE *keylog_open(struct ike_engine *eng, const char *table)
+{
+	struct stat st;
+	if (stat(eng->keylog_path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		char path[4096];
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", eng->keylog_path, table) >=
+		    sizeof(path))
+			return NULL;
+		return fopen(path, "a");
+	}
+	return fopen(eng->keylog_path, "a");
+}
+
+static void fhex(FILE *f, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%02x", p[i]);
+}
+
+/* ikev2_decryption_table: SPIi,SPIr,SK_ei,SK_er,"encr",SK_ai,SK_ar,"integ" */
+void ike_keylog_ike(struct ike_sa *sa)
+{
+	struct ike_engine *eng = sa->eng;
+	const char *e = sa->encr ? ws_ike_encr(sa->encr) : NULL, *i = ws_ike_integ(sa->integ);
+	if (!eng->keylog_path || !e || !i)
+		return;
+	FILE *f = keylog_open(eng, "ikev2_decryption_table");
+	if (!f)
+		return;
+	fhex(f, sa->spi_i, 8);
+	fputc(',', f);
+	fhex(f, sa->spi_r, 8);
+	fputc(',', f);
+	fhex(f, sa->keys.sk_ei, sa->keys.encr_len);
+	fputc(',', f);
+	fhex(f, sa->keys.sk_er, sa->keys.encr_len);
+	fprintf(f, ",\"%s\",", e);
+	fhex(f, sa->keys.sk_ai, sa->keys.integ_len);
+	fputc(',', f);
+	fhex(f, sa->keys.sk_ar, sa->keys.integ_len);
+	fprintf(f, ",\"%s\"\n", i);
+	fclose(f);
+}
+
+static void esp_line(FILE *f, const struct sockaddr_in *src, const struct sockaddr_in *dst,
+		     uint32_t spi, const char *e, const uint8_t *ek, size_t ekl, const char *i,
+		     const uint8_t *ik, size_t ikl)
+{
+	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &src->sin_addr, s, sizeof(s));
+	inet_ntop(AF_INET, &dst->sin_addr, d, sizeof(d));
+	fprintf(f, "\"IPv4\",\"%s\",\"%s\",\"0x%08x\",\"%s\",\"0x", s, d, spi, e);
+	fhex(f, ek, ekl);
+	fprintf(f, "\",\"%s\",\"0x", i);
+	fhex(f, ik, ikl);
+	fprintf(f, "\"\n");
+}
+
+/* esp_sa: "IPv4","src","dst","0xSPI","encr","0xkey","integ","0xkey", one line
+ * per direction. */
 void ike_keylog_child(struct ike_sa *sa, const struct ike_child_sa *c)
 {
-	(void)sa;
-	(void)c;
+	struct ike_engine *eng = sa->eng;
+	const char *e = ws_esp_encr(c->encr), *i = ws_esp_integ(c->integ);
+	if (!eng->keylog_path || !e || !i)
+		return;
+	FILE *f = keylog_open(eng, "esp_sa");
+	if (!f)
+		return;
+	esp_line(f, &c->local, &c->remote, c->spi_out, e, c->key_out_encr, c->encr_key_len, i,
+		 c->key_out_integ, c->integ_key_len);
+	esp_line(f, &c->remote, &c->local, c->spi_in, e, c->key_in_encr, c->encr_key_len, i,
+		 c->key_in_integ, c->integ_key_len);
+	fclose(f);
 }

@@ -3,6 +3,8 @@
  * simultaneous-rekey collisions, lifetimes, delete during rekey, peer
  * restart with INITIAL_CONTACT, cookies and fragmentation. */
 #include <json-c/json.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "ike/ike.h"
 #include "lib/log.h"
@@ -349,6 +351,56 @@ static void test_force_encap(void)
 	tnet_fini(&n);
 }
 
+/* The key log: Wireshark's ikev2_decryption_table and esp_sa lines. */
+static void test_keylog(void)
+{
+	char dir[] = "/tmp/vtikeXXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	struct tnet n;
+	struct ike_peer_cfg ca, cb;
+	setup(&n, 96, &ca, &cb);
+	CHECK_EQ_INT(ike_set_keylog(n.side[0].eng, dir), 0);
+	up(&n, &ca, &cb);
+	char path[256], line[1024], want[64];
+	snprintf(path, sizeof(path), "%s/ikev2_decryption_table", dir);
+	FILE *f = fopen(path, "r");
+	CHECK(f != NULL);
+	int lines = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		lines++;
+		CHECK(strstr(line, ",\"AES-GCM-256 with 16 octet ICV [RFC5282]\",") != NULL);
+		CHECK(strstr(line, ",\"NONE [RFC4306]\"\n") != NULL);
+		/* spi,spi,ei,er,"encr",ai(empty),ar(empty),"integ"\n */
+		CHECK_EQ_INT(strlen(line), 16 + 1 + 16 + 1 + 72 + 1 + 72 + 1 + 41 + 1 + 0 + 1 + 0 + 1 + 16 + 1);
+	}
+	if (f)
+		fclose(f);
+	CHECK_EQ_INT(lines, 1);
+	snprintf(path, sizeof(path), "%s/esp_sa", dir);
+	f = fopen(path, "r");
+	CHECK(f != NULL);
+	lines = 0;
+	int found = 0;
+	snprintf(want, sizeof(want), "\"IPv4\",\"203.0.113.2\",\"203.0.113.3\",\"0x%08x\"",
+		 n.side[0].child[0].spi_out);
+	while (f && fgets(line, sizeof(line), f)) {
+		lines++;
+		found += strncmp(line, want, strlen(want)) == 0;
+		CHECK(strstr(line, "\"AES-GCM [RFC4106]\",\"0x") != NULL);
+	}
+	if (f)
+		fclose(f);
+	CHECK_EQ_INT(lines, 2);
+	CHECK_EQ_INT(found, 1);
+	CHECK_EQ_INT(ike_set_keylog(n.side[0].eng, NULL), 0);
+	tnet_fini(&n);
+	snprintf(path, sizeof(path), "%s/esp_sa", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/ikev2_decryption_table", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	log_init("test_ike_rekey", LOG_TO_STDERR, getenv("IKE_DEBUG") ? LOG_DEBUG : LOG_ERR);
@@ -365,5 +417,6 @@ int main(void)
 	RUN(test_cookie);
 	RUN(test_fragmentation);
 	RUN(test_force_encap);
+	RUN(test_keylog);
 	return tcheck_done();
 }
