@@ -351,6 +351,42 @@ static void test_force_encap(void)
 	tnet_fini(&n);
 }
 
+/* A NAT in front of side 0 maps its ports 500 -> 1024 and 4500 -> 4501. */
+static bool nat_tap(struct tnet *n, struct tpkt *p)
+{
+	uint32_t a = n->side[0].addr.sin_addr.s_addr;
+	if (p->from.sin_addr.s_addr == a)
+		p->from.sin_port = htons(ntohs(p->from.sin_port) == 500 ? 1024 : 4501);
+	if (p->to.sin_addr.s_addr == a)
+		p->to.sin_port = htons(ntohs(p->to.sin_port) == 1024 ? 500 : 4500);
+	return true;
+}
+
+static void test_nat(void)
+{
+	struct tnet n;
+	struct ike_peer_cfg ca, cb;
+	setup(&n, 97, &ca, &cb);
+	n.tap = nat_tap;
+	up(&n, &ca, &cb);
+	CHECK_EQ_INT(n.side[0].child[0].natt_local_port, 4500);
+	CHECK_EQ_INT(n.side[0].child[0].natt_remote_port, 4500);
+	CHECK_EQ_INT(n.side[1].child[0].natt_local_port, 4500);
+	CHECK_EQ_INT(n.side[1].child[0].natt_remote_port, 4501);
+	struct json_object *o = ike_show_sa(n.side[1].eng, false), *sas, *v;
+	json_object_object_get_ex(o, "sas", &sas);
+	json_object_object_get_ex(json_object_array_get_idx(sas, 0), "remote", &v);
+	CHECK_EQ_STR(json_object_get_string(v), "203.0.113.2/4501");
+	json_object_put(o);
+	/* later exchanges stay on 4500 through the NAT */
+	CHECK_EQ_INT(ike_rekey_child(n.side[1].eng, 2), 0);
+	tnet_run(&n, 1000);
+	CHECK_EQ_INT(n.side[1].n_child, 1);
+	CHECK_EQ_INT(n.side[1].child[0].natt_remote_port, 4501);
+	CHECK(tnet_pairs_match(&n.side[0], &n.side[1]));
+	tnet_fini(&n);
+}
+
 /* The key log: Wireshark's ikev2_decryption_table and esp_sa lines. */
 static void test_keylog(void)
 {
@@ -418,5 +454,6 @@ int main(void)
 	RUN(test_fragmentation);
 	RUN(test_force_encap);
 	RUN(test_keylog);
+	RUN(test_nat);
 	return tcheck_done();
 }
