@@ -39,7 +39,8 @@ int main(int argc, char **argv)
 			tnet_fini(&net);
 		}
 		double dt = now_s() - t0;
-		printf("ike handshake %-8s %5d/%d established  %8.1f handshakes/s (both sides, one core)\n",
+		printf("ike handshake %-8s %5d/%d established  %8.1f handshakes/s (both sides, one "
+		       "core)\n",
 		       groups[g], ok, n, n / dt);
 	}
 	return 0;

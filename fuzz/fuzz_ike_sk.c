@@ -28,8 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t ke[IKE_MAX_KEY] = {1, 2, 3}, ka[IKE_MAX_KEY] = {4, 5, 6};
 	const struct suite *suites[2][2] = {
-		{suite_by_name(SUITE_ENCR, "aes-gcm-256"), NULL},
-		{suite_by_name(SUITE_ENCR, "aes-cbc-128"), suite_by_name(SUITE_INTEG, "sha256")},
+	    {suite_by_name(SUITE_ENCR, "aes-gcm-256"), NULL},
+	    {suite_by_name(SUITE_ENCR, "aes-cbc-128"), suite_by_name(SUITE_INTEG, "sha256")},
 	};
 	if (size < 1 || size > 4096)
 		return 0;
@@ -62,8 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t total = 32 + ike_sk_sealed_len(e, i, size), out;
 	ike_w_put32(&w, 24, (uint32_t)total);
 	ike_w_put16(&w, 30, (uint16_t)(total - 28));
-	if (!w.err && total <= 65535 &&
-	    ike_sk_seal(e, i, ke, ka, buf, cap, 32, size, &out) == 0 &&
+	if (!w.err && total <= 65535 && ike_sk_seal(e, i, ke, ka, buf, cap, 32, size, &out) == 0 &&
 	    ike_msg_decode(buf, out, &m, NULL) == 0 && m.sk >= 0)
 		inner(&m, buf, out, e, i, ke, ka);
 	free(buf);

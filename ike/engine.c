@@ -175,8 +175,8 @@ void ike_msg_start(struct ike_sa *sa, struct ike_wbuf *w, uint8_t *buf, size_t c
 		   bool response, uint32_t msgid)
 {
 	ike_w_init(w, buf, cap);
-	uint8_t flags = (sa->initiator ? IKEV2_FLAG_INITIATOR : 0) |
-			(response ? IKEV2_FLAG_RESPONSE : 0);
+	uint8_t flags =
+	    (sa->initiator ? IKEV2_FLAG_INITIATOR : 0) | (response ? IKEV2_FLAG_RESPONSE : 0);
 	ike_w_hdr(w, sa->spi_i, sa->spi_r, exch, flags, msgid);
 	if (exch != IKEV2_EXCH_IKE_SA_INIT) {
 		ike_w_begin(w, IKEV2_PL_SK);
@@ -241,8 +241,8 @@ static int fragment(struct ike_sa *sa, const uint8_t *buf, size_t plain_off, siz
 		g[7] = (uint8_t)n;
 		memcpy(g + 8 + sa->encr->iv_len, buf + plain_off + off, len);
 		size_t olen;
-		if (ike_sk_seal(sa->encr, sa->integ, ke, ka, f, cap, IKEV2_HDR_LEN + 8, len, &olen) <
-		    0) {
+		if (ike_sk_seal(sa->encr, sa->integ, ke, ka, f, cap, IKEV2_HDR_LEN + 8, len,
+				&olen) < 0) {
 			free(f);
 			goto fail;
 		}
@@ -333,8 +333,8 @@ int ike_msg_send(struct ike_sa *sa, struct ike_wbuf *w, bool response)
 		ike_w_put16(w, IKEV2_HDR_LEN + 2, (uint16_t)(total - IKEV2_HDR_LEN));
 		const uint8_t *ke = sa->initiator ? sa->keys.sk_ei : sa->keys.sk_er;
 		const uint8_t *ka = sa->initiator ? sa->keys.sk_ai : sa->keys.sk_ar;
-		int err = ike_sk_seal(sa->encr, sa->integ, ke, ka, w->buf, w->cap, aad, plain_len,
-				      &len);
+		int err =
+		    ike_sk_seal(sa->encr, sa->integ, ke, ka, w->buf, w->cap, aad, plain_len, &len);
 		if (err < 0)
 			return err;
 	} else {
@@ -651,8 +651,8 @@ static void input_protected(struct ike_sa *sa, const struct sockaddr_in *local,
 {
 	struct ike_engine *eng = sa->eng;
 	bool response = msg[19] & IKEV2_FLAG_RESPONSE;
-	uint32_t msgid = (uint32_t)msg[20] << 24 | (uint32_t)msg[21] << 16 |
-			 (uint32_t)msg[22] << 8 | msg[23];
+	uint32_t msgid =
+	    (uint32_t)msg[20] << 24 | (uint32_t)msg[21] << 16 | (uint32_t)msg[22] << 8 | msg[23];
 	if (!sa->have_keys) {
 		eng->st.no_sa++;
 		return;
@@ -812,7 +812,8 @@ void ike_input(struct ike_engine *eng, const struct sockaddr_in *local,
 				ike_init_request(eng, local, remote, &m);
 		} else if (!from_initiator) {
 			struct ike_sa *sa = ike_sa_lookup(eng, h.spi_i, true);
-			if (!sa || sa->task != TASK_INIT || h.msgid != 0) {
+			if (!sa || sa->task != TASK_INIT || h.msgid != 0 ||
+			    sa->remote.sin_addr.s_addr != remote->sin_addr.s_addr) {
 				eng->st.no_sa++;
 			} else {
 				uint8_t bad;
@@ -829,12 +830,13 @@ void ike_input(struct ike_engine *eng, const struct sockaddr_in *local,
 		ike_gc(eng);
 		return;
 	}
-	struct ike_sa *sa = from_initiator ? ike_sa_lookup(eng, h.spi_r, false)
-					   : ike_sa_lookup(eng, h.spi_i, true);
+	struct ike_sa *sa =
+	    from_initiator ? ike_sa_lookup(eng, h.spi_r, false) : ike_sa_lookup(eng, h.spi_i, true);
 	if (!sa || memcmp(from_initiator ? sa->spi_i : sa->spi_r,
 			  from_initiator ? h.spi_i : h.spi_r, 8) != 0) {
 		eng->st.no_sa++;
-		log_warn_rl("ike: message for an unknown IKE SA from %s", inet_ntoa(remote->sin_addr));
+		log_warn_rl("ike: message for an unknown IKE SA from %s",
+			    inet_ntoa(remote->sin_addr));
 		return;
 	}
 	if (remote->sin_addr.s_addr != sa->remote.sin_addr.s_addr) {
@@ -912,9 +914,9 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 			sa->eng->st.timeouts++;
 			if (sa->task == TASK_DPD)
 				sa->eng->st.dpd_dead++;
-			ike_sa_kill(sa,
-				    sa->task == TASK_DPD ? "dead peer detected" : "peer not responding",
-				    true);
+			ike_sa_kill(
+			    sa, sa->task == TASK_DPD ? "dead peer detected" : "peer not responding",
+			    true);
 			return;
 		}
 		sa->retx_count++;

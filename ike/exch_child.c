@@ -47,8 +47,7 @@ static uint16_t error_notify(const struct ike_msg *m)
 	const struct ike_pl *pl;
 	for (size_t i = 0; (pl = ike_msg_find(m, IKEV2_PL_NOTIFY, i)); i++) {
 		struct ike_notify_pl n;
-		if (ike_notify_pl_decode(pl->body, pl->len, &n) == 0 &&
-		    n.type <= IKEV2_N_ERROR_MAX)
+		if (ike_notify_pl_decode(pl->body, pl->len, &n) == 0 && n.type <= IKEV2_N_ERROR_MAX)
 			return n.type;
 	}
 	return 0;
@@ -98,8 +97,7 @@ static int shared(struct ike_dh *dh, const struct ike_msg *m, uint8_t *gir, size
 {
 	const struct ike_pl *kp = ike_msg_find(m, IKEV2_PL_KE, 0);
 	struct ike_ke_pl ke;
-	if (!kp || ike_ke_pl_decode(kp->body, kp->len, &ke) < 0 ||
-	    ke.group != ike_dh_group(dh)->id)
+	if (!kp || ike_ke_pl_decode(kp->body, kp->len, &ke) < 0 || ke.group != ike_dh_group(dh)->id)
 		return -EBADMSG;
 	return ike_dh_shared(dh, ke.data, ke.len, gir, IKE_MAX_DH_SECRET, gir_len);
 }
@@ -182,15 +180,15 @@ static int child_process_i(struct ike_sa *sa, const struct ike_msg *m)
 	struct ike_sa_pl sap;
 	struct ike_ts_pl tsi, tsr;
 	struct ike_prop offered[IKE_MAX_PROPOSALS], chosen;
-	size_t n_off = ike_build_esp_props(&p->cfg, nc->spi_in, p->cfg.pfs, offered,
-					   IKE_MAX_PROPOSALS);
+	size_t n_off =
+	    ike_build_esp_props(&p->cfg, nc->spi_in, p->cfg.pfs, offered, IKE_MAX_PROPOSALS);
 	if (e || !sp || !np || !ti || !tr || np->len < 16 || np->len > IKE_MAX_NONCE ||
 	    ike_sa_pl_decode(sp->body, sp->len, &sap) < 0 ||
 	    ike_ts_pl_decode(ti->body, ti->len, &tsi) < 0 ||
 	    ike_ts_pl_decode(tr->body, tr->len, &tsr) < 0 ||
 	    ike_check_chosen(offered, n_off, &sap, &chosen) < 0 ||
-	    ike_prop_suites(&chosen, &nc->encr, &nc->integ, NULL, NULL, &nc->esn) < 0 ||
-	    !c || c->state == CHILD_DEAD || !ike_ts_subset(&tsi.ts[0], &c->ts_l) ||
+	    ike_prop_suites(&chosen, &nc->encr, &nc->integ, NULL, NULL, &nc->esn) < 0 || !c ||
+	    c->state == CHILD_DEAD || !ike_ts_subset(&tsi.ts[0], &c->ts_l) ||
 	    !ike_ts_subset(&tsr.ts[0], &c->ts_r)) {
 		log_info("ike: tunnel %u: Child SA rekey refused (notify %u)", p->cfg.tunnel_id, e);
 		goto out;
@@ -235,9 +233,9 @@ out:
 }
 
 const struct ike_task_ops ike_task_child_rekey = {
-	.exch = IKEV2_EXCH_CREATE_CHILD_SA,
-	.build_i = child_build_i,
-	.process_i = child_process_i,
+    .exch = IKEV2_EXCH_CREATE_CHILD_SA,
+    .build_i = child_build_i,
+    .process_i = child_process_i,
 };
 
 static int child_rekey_r(struct ike_sa *sa, struct ike_xch *x, const struct ike_notify_pl *rn)
@@ -327,8 +325,8 @@ static int child_rekey_r(struct ike_sa *sa, struct ike_xch *x, const struct ike_
 	x->transport = nc->transport;
 	nc->ts_l = x->ts_r;
 	nc->ts_r = x->ts_i;
-	err = ike_child_install(sa, nc, np->body, np->len, x->nonce, IKE_NONCE_LEN,
-				dh ? gir : NULL, gir_len, false, true);
+	err = ike_child_install(sa, nc, np->body, np->len, x->nonce, IKE_NONCE_LEN, dh ? gir : NULL,
+				gir_len, false, true);
 	OPENSSL_cleanse(gir, sizeof(gir));
 	if (err < 0) {
 		ike_child_kill(nc, "key derivation failed");
@@ -502,9 +500,9 @@ out:
 }
 
 const struct ike_task_ops ike_task_ike_rekey = {
-	.exch = IKEV2_EXCH_CREATE_CHILD_SA,
-	.build_i = ike_build_i,
-	.process_i = ike_process_i,
+    .exch = IKEV2_EXCH_CREATE_CHILD_SA,
+    .build_i = ike_build_i,
+    .process_i = ike_process_i,
 };
 
 static int ike_rekey_r(struct ike_sa *sa, struct ike_xch *x, const struct ike_sa_pl *sap)

@@ -39,9 +39,9 @@ static int del_ike_process_i(struct ike_sa *sa, const struct ike_msg *m)
 }
 
 const struct ike_task_ops ike_task_delete_ike = {
-	.exch = IKEV2_EXCH_INFORMATIONAL,
-	.build_i = del_ike_build_i,
-	.process_i = del_ike_process_i,
+    .exch = IKEV2_EXCH_INFORMATIONAL,
+    .build_i = del_ike_build_i,
+    .process_i = del_ike_process_i,
 };
 
 /* ---- Delete Child SA ---- */
@@ -74,9 +74,9 @@ static int del_child_process_i(struct ike_sa *sa, const struct ike_msg *m)
 }
 
 const struct ike_task_ops ike_task_delete_child = {
-	.exch = IKEV2_EXCH_INFORMATIONAL,
-	.build_i = del_child_build_i,
-	.process_i = del_child_process_i,
+    .exch = IKEV2_EXCH_INFORMATIONAL,
+    .build_i = del_child_build_i,
+    .process_i = del_child_process_i,
 };
 
 /* ---- liveness check ---- */
@@ -94,9 +94,9 @@ static int dpd_process_i(struct ike_sa *sa, const struct ike_msg *m)
 }
 
 const struct ike_task_ops ike_task_dpd = {
-	.exch = IKEV2_EXCH_INFORMATIONAL,
-	.build_i = dpd_build_i,
-	.process_i = dpd_process_i,
+    .exch = IKEV2_EXCH_INFORMATIONAL,
+    .build_i = dpd_build_i,
+    .process_i = dpd_process_i,
 };
 
 /* ---- responder ---- */

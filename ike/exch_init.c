@@ -99,8 +99,7 @@ static uint16_t error_notify(const struct ike_msg *m)
 	const struct ike_pl *pl;
 	for (size_t i = 0; (pl = ike_msg_find(m, IKEV2_PL_NOTIFY, i)); i++) {
 		struct ike_notify_pl n;
-		if (ike_notify_pl_decode(pl->body, pl->len, &n) == 0 &&
-		    n.type <= IKEV2_N_ERROR_MAX)
+		if (ike_notify_pl_decode(pl->body, pl->len, &n) == 0 && n.type <= IKEV2_N_ERROR_MAX)
 			return n.type;
 	}
 	return 0;
@@ -272,9 +271,9 @@ static int init_process_i(struct ike_sa *sa, const struct ike_msg *m)
 }
 
 const struct ike_task_ops ike_task_init = {
-	.exch = IKEV2_EXCH_IKE_SA_INIT,
-	.build_i = init_build_i,
-	.process_i = init_process_i,
+    .exch = IKEV2_EXCH_IKE_SA_INIT,
+    .build_i = init_build_i,
+    .process_i = init_process_i,
 };
 
 /* ---- IKE_SA_INIT, responder (stateless until accepted) ---- */
@@ -325,9 +324,9 @@ static bool cookie_ok(struct ike_engine *eng, const struct sockaddr_in *local,
 	if (first && first->type == IKEV2_PL_NOTIFY &&
 	    ike_notify_pl_decode(first->body, first->len, &n) == 0 && n.type == IKEV2_N_COOKIE &&
 	    n.len == 33) {
-		const uint8_t *secret = n.data[0] == 1 ? eng->cookie_secret
-				       : eng->cookie_old_valid ? eng->cookie_secret_old
-							       : NULL;
+		const uint8_t *secret = n.data[0] == 1		? eng->cookie_secret
+					: eng->cookie_old_valid ? eng->cookie_secret_old
+								: NULL;
 		if (secret && cookie_make(eng, secret, m, remote, np->body, np->len, want) == 0 &&
 		    ike_memeq_ct(want + 1, n.data + 1, 32) == 0)
 			return true;
@@ -408,8 +407,8 @@ void ike_init_request(struct ike_engine *eng, const struct sockaddr_in *local,
 	struct ike_prop chosen;
 	if (ike_select_ike(&p->cfg, &sap, ke.group, &chosen) < 0) {
 		eng->st.bad_proposal++;
-		log_warn_rl("ike: tunnel %u: no acceptable IKE proposal from %s",
-			    p->cfg.tunnel_id, inet_ntoa(remote->sin_addr));
+		log_warn_rl("ike: tunnel %u: no acceptable IKE proposal from %s", p->cfg.tunnel_id,
+			    inet_ntoa(remote->sin_addr));
 		send_stateless(eng, local, remote, m, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
@@ -537,7 +536,8 @@ static int auth_compute(struct ike_sa *sa, bool initiator_side, bool ours, const
 /* Verifies the peer's ID and AUTH payloads (already present by the rules). */
 static int auth_verify(struct ike_sa *sa, const struct ike_msg *m, uint8_t id_type)
 {
-	const struct ike_pl *ip = ike_msg_find(m, id_type, 0), *ap = ike_msg_find(m, IKEV2_PL_AUTH, 0);
+	const struct ike_pl *ip = ike_msg_find(m, id_type, 0),
+			    *ap = ike_msg_find(m, IKEV2_PL_AUTH, 0);
 	struct ike_id_pl id;
 	struct ike_auth_pl a;
 	if (!ip || !ap || ike_id_pl_decode(ip->body, ip->len, &id) < 0 ||
@@ -790,7 +790,8 @@ static int auth_process_i(struct ike_sa *sa, const struct ike_msg *m)
 	uint16_t e = error_notify(m);
 	if (e == IKEV2_N_AUTHENTICATION_FAILED || !ike_msg_find(m, IKEV2_PL_AUTH, 0)) {
 		eng->st.auth_fail++;
-		ike_sa_kill(sa, e ? "peer refused our authentication" : "no AUTH in response", true);
+		ike_sa_kill(sa, e ? "peer refused our authentication" : "no AUTH in response",
+			    true);
 		return -EPERM;
 	}
 	int err = auth_verify(sa, m, IKEV2_PL_IDR);
@@ -833,9 +834,9 @@ static int auth_process_i(struct ike_sa *sa, const struct ike_msg *m)
 }
 
 const struct ike_task_ops ike_task_auth = {
-	.exch = IKEV2_EXCH_IKE_AUTH,
-	.build_i = auth_build_i,
-	.process_i = auth_process_i,
+    .exch = IKEV2_EXCH_IKE_AUTH,
+    .build_i = auth_build_i,
+    .process_i = auth_process_i,
 };
 
 int ike_auth_process_r(struct ike_sa *sa, struct ike_xch *x)
@@ -891,8 +892,8 @@ int ike_auth_process_r(struct ike_sa *sa, struct ike_xch *x)
 	c->ts_l = x->ts_r;
 	c->ts_r = x->ts_i;
 	x->child = c;
-	int err = ike_child_install(sa, c, sa->ni, sa->ni_len, sa->nr, sa->nr_len, NULL, 0, false,
-				    false);
+	int err =
+	    ike_child_install(sa, c, sa->ni, sa->ni_len, sa->nr, sa->nr_len, NULL, 0, false, false);
 	if (err < 0) {
 		ike_child_kill(c, "key derivation failed");
 		x->child = NULL;

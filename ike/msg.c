@@ -62,13 +62,13 @@ struct ike_cur ike_cur_sub(struct ike_cur *c, size_t n)
 
 /* ---- header and chain ---- */
 static const char *const dec_err_str[IKE_DEC_MAX] = {
-	[IKE_DEC_OK] = "ok",
-	[IKE_DEC_SHORT] = "truncated message",
-	[IKE_DEC_VERSION] = "unsupported major version",
-	[IKE_DEC_BAD_LENGTH] = "bad payload length",
-	[IKE_DEC_TOO_MANY] = "too many payloads",
-	[IKE_DEC_CRITICAL] = "unsupported critical payload",
-	[IKE_DEC_SK_NOT_LAST] = "encrypted payload not last",
+    [IKE_DEC_OK] = "ok",
+    [IKE_DEC_SHORT] = "truncated message",
+    [IKE_DEC_VERSION] = "unsupported major version",
+    [IKE_DEC_BAD_LENGTH] = "bad payload length",
+    [IKE_DEC_TOO_MANY] = "too many payloads",
+    [IKE_DEC_CRITICAL] = "unsupported critical payload",
+    [IKE_DEC_SK_NOT_LAST] = "encrypted payload not last",
 };
 
 const char *ike_decode_err_str(enum ike_decode_err e)
@@ -561,8 +561,7 @@ void ike_w_ke(struct ike_wbuf *w, uint16_t group, const uint8_t *pub, size_t len
 	ike_w_end(w, s);
 }
 
-void ike_w_id(struct ike_wbuf *w, uint8_t pl_type, uint8_t id_type, const uint8_t *data,
-	      size_t len)
+void ike_w_id(struct ike_wbuf *w, uint8_t pl_type, uint8_t id_type, const uint8_t *data, size_t len)
 {
 	size_t s = ike_w_begin(w, pl_type);
 	ike_w_u8(w, id_type);

@@ -54,7 +54,7 @@ struct ike_hdr {
 struct ike_pl {
 	uint8_t type;
 	bool critical;
-	bool encrypted; /* arrived inside SK */
+	bool encrypted;	     /* arrived inside SK */
 	const uint8_t *body; /* after the generic header */
 	size_t len;
 	size_t off; /* offset of the generic header in the message */
@@ -63,12 +63,12 @@ struct ike_pl {
 /* Why a message was refused; each maps to one counter. */
 enum ike_decode_err {
 	IKE_DEC_OK = 0,
-	IKE_DEC_SHORT,          /* shorter than the header or header length */
-	IKE_DEC_VERSION,        /* major version not 2 */
-	IKE_DEC_BAD_LENGTH,     /* a payload length below 4 or past the end */
-	IKE_DEC_TOO_MANY,       /* more payloads than IKE_MSG_MAX_PL */
-	IKE_DEC_CRITICAL,       /* unknown payload with the critical bit */
-	IKE_DEC_SK_NOT_LAST,    /* SK/SKF followed by more bytes */
+	IKE_DEC_SHORT,	     /* shorter than the header or header length */
+	IKE_DEC_VERSION,     /* major version not 2 */
+	IKE_DEC_BAD_LENGTH,  /* a payload length below 4 or past the end */
+	IKE_DEC_TOO_MANY,    /* more payloads than IKE_MSG_MAX_PL */
+	IKE_DEC_CRITICAL,    /* unknown payload with the critical bit */
+	IKE_DEC_SK_NOT_LAST, /* SK/SKF followed by more bytes */
 	IKE_DEC_MAX,
 };
 const char *ike_decode_err_str(enum ike_decode_err e);
@@ -79,8 +79,8 @@ struct ike_msg {
 	size_t raw_len;
 	struct ike_pl pl[IKE_MSG_MAX_PL];
 	size_t n;
-	int sk; /* index of the SK or SKF payload, -1 if none */
-	uint8_t sk_first; /* SK's Next Payload: the first inner payload type */
+	int sk;			      /* index of the SK or SKF payload, -1 if none */
+	uint8_t sk_first;	      /* SK's Next Payload: the first inner payload type */
 	uint8_t unsupported_critical; /* the type behind IKE_DEC_CRITICAL */
 };
 
@@ -213,10 +213,10 @@ void ike_w_sa(struct ike_wbuf *w, const struct ike_prop *props, size_t n);
  * Checked after decoding (and SK decryption) and before any handler runs. */
 enum ike_rule_err {
 	IKE_RULE_OK = 0,
-	IKE_RULE_UNEXPECTED,     /* a payload this exchange does not carry */
-	IKE_RULE_COUNT,          /* too many or too few of a type */
-	IKE_RULE_NOT_ENCRYPTED,  /* a payload that must be inside SK came in the clear */
-	IKE_RULE_SK_MISSING,     /* an exchange that must be encrypted has no SK */
+	IKE_RULE_UNEXPECTED,	/* a payload this exchange does not carry */
+	IKE_RULE_COUNT,		/* too many or too few of a type */
+	IKE_RULE_NOT_ENCRYPTED, /* a payload that must be inside SK came in the clear */
+	IKE_RULE_SK_MISSING,	/* an exchange that must be encrypted has no SK */
 };
 /* Checks a decoded message against the rule set for its exchange type and
  * direction (request/response).  A message carrying an error notify is

@@ -38,22 +38,22 @@ enum {
 };
 
 enum ike_state {
-	IKE_STATE_INIT,        /* IKE_SA_INIT in flight (either role) */
-	IKE_STATE_AUTH,        /* keys derived, IKE_AUTH in flight */
+	IKE_STATE_INIT, /* IKE_SA_INIT in flight (either role) */
+	IKE_STATE_AUTH, /* keys derived, IKE_AUTH in flight */
 	IKE_STATE_ESTABLISHED,
-	IKE_STATE_REKEYING,    /* CREATE_CHILD_SA for a new IKE SA in flight */
-	IKE_STATE_REKEYED,     /* replaced by a new IKE SA; only the Delete left */
-	IKE_STATE_DELETING,    /* our Delete in flight */
-	IKE_STATE_DEAD,        /* to be swept */
+	IKE_STATE_REKEYING, /* CREATE_CHILD_SA for a new IKE SA in flight */
+	IKE_STATE_REKEYED,  /* replaced by a new IKE SA; only the Delete left */
+	IKE_STATE_DELETING, /* our Delete in flight */
+	IKE_STATE_DEAD,	    /* to be swept */
 	IKE_STATE_MAX,
 };
 
 enum ike_child_state {
 	CHILD_CREATING,
 	CHILD_INSTALLED,
-	CHILD_REKEYING,  /* our CREATE_CHILD_SA for its successor in flight */
-	CHILD_REKEYED,   /* successor installed; Delete pending or in flight */
-	CHILD_DELETING,  /* our Delete in flight */
+	CHILD_REKEYING, /* our CREATE_CHILD_SA for its successor in flight */
+	CHILD_REKEYED,	/* successor installed; Delete pending or in flight */
+	CHILD_DELETING, /* our Delete in flight */
 	CHILD_DEAD,
 	CHILD_STATE_MAX,
 };
@@ -89,29 +89,29 @@ struct ike_child {
 	uint32_t spi_in, spi_out;
 	const struct suite *encr, *integ, *pfs;
 	bool esn, transport;
-	struct ike_ts ts_l, ts_r;     /* negotiated selectors, local and remote */
+	struct ike_ts ts_l, ts_r; /* negotiated selectors, local and remote */
 	uint64_t up_ms, rekey_at, expire_at;
 	struct ike_child *replaced_by; /* rekeyed: its successor */
-	bool pending_delete;           /* send a Delete for it when the window frees */
-	bool reported_up;              /* child_up was called: child_down owed */
-	bool rekey_lost;               /* lost a rekey collision: delete ours when done */
-	bool pending_rekey;            /* start a rekey when the window frees */
+	bool pending_delete;	       /* send a Delete for it when the window frees */
+	bool reported_up;	       /* child_up was called: child_down owed */
+	bool rekey_lost;	       /* lost a rekey collision: delete ours when done */
+	bool pending_rekey;	       /* start a rekey when the window frees */
 	/* A rekey of this SA by the peer that crossed ours (2.8.1): its
 	 * product and the lowest nonce of its exchange. */
 	struct ike_child *coll_child;
 	uint8_t coll_nonce[IKE_MAX_NONCE];
 	size_t coll_nonce_len;
-	bool expired_hard;             /* delete at once (hard lifetime) */
+	bool expired_hard; /* delete at once (hard lifetime) */
 };
 
 /* Scratch for one responder exchange, from process_r to build_r. */
 struct ike_xch {
 	const struct ike_msg *req;
-	uint16_t error;          /* error notify to answer with, 0 = none */
+	uint16_t error; /* error notify to answer with, 0 = none */
 	uint8_t error_data[8];
 	size_t error_data_len;
 	struct ike_child *child; /* Child SA created by this exchange */
-	struct ike_sa *new_sa;   /* IKE SA created by a rekey */
+	struct ike_sa *new_sa;	 /* IKE SA created by a rekey */
 	struct ike_prop chosen;
 	bool transport;
 	struct ike_ts ts_i, ts_r;
@@ -133,7 +133,7 @@ struct ike_sa {
 	uint8_t spi_i[8], spi_r[8];
 	struct sockaddr_in local, remote; /* current addresses (port 4500 after NAT-T) */
 	bool natt, nat_local, nat_remote, frag_ok;
-	uint64_t seq;   /* creation order, for INITIAL_CONTACT and duplicates */
+	uint64_t seq; /* creation order, for INITIAL_CONTACT and duplicates */
 	uint64_t established_seq;
 
 	const struct suite *encr, *integ, *prf, *dh_group;
@@ -155,11 +155,11 @@ struct ike_sa {
 	bool req_is_frags; /* req holds [u32 len][fragment]... */
 	unsigned retx_count;
 	uint64_t retx_at;
-	struct ike_child *task_child;  /* Child SA being created/rekeyed/deleted */
-	struct ike_sa *task_new_sa;    /* IKE rekey: the SA being created */
+	struct ike_child *task_child;	  /* Child SA being created/rekeyed/deleted */
+	struct ike_sa *task_new_sa;	  /* IKE rekey: the SA being created */
 	struct ike_child *task_new_child; /* Child rekey: the successor being created */
-	bool by_rekey;                 /* created by CREATE_CHILD_SA, not IKE_SA_INIT */
-	struct ike_sa *coll_sa;        /* the peer's crossing IKE rekey (2.8.1) */
+	bool by_rekey;			  /* created by CREATE_CHILD_SA, not IKE_SA_INIT */
+	struct ike_sa *coll_sa;		  /* the peer's crossing IKE rekey (2.8.1) */
 	uint8_t coll_nonce[IKE_MAX_NONCE];
 	size_t coll_nonce_len;
 	struct ike_dh *task_dh;
@@ -185,7 +185,7 @@ struct ike_sa {
 	uint64_t dpd_at;
 	unsigned dpd_tries;
 	bool pending_delete, pending_rekey, pending_dpd;
-	bool rekey_lost;        /* lost an IKE rekey collision */
+	bool rekey_lost;	     /* lost an IKE rekey collision */
 	struct ike_sa *rekeyed_into; /* IKE_STATE_REKEYED: the successor */
 	char down_reason[96];
 	struct ike_child *children;
@@ -197,7 +197,7 @@ struct ike_peer {
 	struct ike_peer_cfg cfg;
 	struct ike_sa *sas;
 	const struct suite *dh_hint; /* group asked for by INVALID_KE_PAYLOAD */
-	uint64_t reinit_at;          /* 0: none scheduled */
+	uint64_t reinit_at;	     /* 0: none scheduled */
 	uint32_t backoff_ms;
 	bool up_reported;
 	bool deleting;
@@ -290,7 +290,7 @@ struct ike_task_ops {
 	int (*process_i)(struct ike_sa *sa, const struct ike_msg *m);
 };
 extern const struct ike_task_ops ike_task_init, ike_task_auth, ike_task_child_rekey,
-	ike_task_ike_rekey, ike_task_delete_child, ike_task_delete_ike, ike_task_dpd;
+    ike_task_ike_rekey, ike_task_delete_child, ike_task_delete_ike, ike_task_dpd;
 const struct ike_task_ops *ike_task_ops_of(enum ike_task_kind k);
 
 /* IKE_SA_INIT request with no SA (exch_init.c). */

@@ -128,8 +128,7 @@ static bool in_list(const struct suite *s, const struct suite *const *l, size_t 
 
 /* First transform of `type` in the peer's proposal that is in our list. */
 static const struct ike_xform *pick(const struct ike_prop *pp, uint8_t type,
-				    const struct suite *const *ours, size_t n_ours,
-				    uint16_t prefer)
+				    const struct suite *const *ours, size_t n_ours, uint16_t prefer)
 {
 	const struct ike_xform *first = NULL;
 	for (size_t i = 0; i < pp->n_x; i++) {
@@ -279,9 +278,9 @@ int ike_prop_suites(const struct ike_prop *p, const struct suite **encr, const s
 	bool x_esn = false;
 	for (size_t k = 0; k < p->n_x; k++) {
 		const struct ike_xform *x = &p->x[k];
-		const struct suite *s = x->type == SUITE_ESN
-						? NULL
-						: suite_by_id((enum suite_type)x->type, x->id, x->key_bits);
+		const struct suite *s = x->type == SUITE_ESN ? NULL
+							     : suite_by_id((enum suite_type)x->type,
+									   x->id, x->key_bits);
 		switch (x->type) {
 		case SUITE_ENCR:
 			e = s;
@@ -321,7 +320,8 @@ int ike_prop_suites(const struct ike_prop *p, const struct suite **encr, const s
 void ike_cfg_ts(const struct ike_peer_cfg *cfg, struct ike_ts *local, struct ike_ts *remote)
 {
 	if (cfg->ts == IKE_TS_GRE) {
-		uint32_t l = ntohl(cfg->local.sin_addr.s_addr), r = ntohl(cfg->remote.sin_addr.s_addr);
+		uint32_t l = ntohl(cfg->local.sin_addr.s_addr),
+			 r = ntohl(cfg->remote.sin_addr.s_addr);
 		*local = (struct ike_ts){IPPROTO_GRE, 0, 65535, l, l};
 		*remote = (struct ike_ts){IPPROTO_GRE, 0, 65535, r, r};
 	} else {

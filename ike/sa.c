@@ -16,42 +16,41 @@
 #include "lib/log.h"
 
 static const char *const ike_state_names[IKE_STATE_MAX] = {
-	[IKE_STATE_INIT] = "INIT",
-	[IKE_STATE_AUTH] = "AUTH",
-	[IKE_STATE_ESTABLISHED] = "ESTABLISHED",
-	[IKE_STATE_REKEYING] = "REKEYING",
-	[IKE_STATE_REKEYED] = "REKEYED",
-	[IKE_STATE_DELETING] = "DELETING",
-	[IKE_STATE_DEAD] = "DEAD",
+    [IKE_STATE_INIT] = "INIT",
+    [IKE_STATE_AUTH] = "AUTH",
+    [IKE_STATE_ESTABLISHED] = "ESTABLISHED",
+    [IKE_STATE_REKEYING] = "REKEYING",
+    [IKE_STATE_REKEYED] = "REKEYED",
+    [IKE_STATE_DELETING] = "DELETING",
+    [IKE_STATE_DEAD] = "DEAD",
 };
 
 static const char *const child_state_names[CHILD_STATE_MAX] = {
-	[CHILD_CREATING] = "CREATING", [CHILD_INSTALLED] = "INSTALLED",
-	[CHILD_REKEYING] = "REKEYING", [CHILD_REKEYED] = "REKEYED",
-	[CHILD_DELETING] = "DELETING", [CHILD_DEAD] = "DEAD",
+    [CHILD_CREATING] = "CREATING", [CHILD_INSTALLED] = "INSTALLED", [CHILD_REKEYING] = "REKEYING",
+    [CHILD_REKEYED] = "REKEYED",   [CHILD_DELETING] = "DELETING",   [CHILD_DEAD] = "DEAD",
 };
 
 #define B(s) (1u << (s))
 static const unsigned ike_allowed[IKE_STATE_MAX] = {
-	[IKE_STATE_INIT] = B(IKE_STATE_AUTH) | B(IKE_STATE_ESTABLISHED) | B(IKE_STATE_DELETING) |
-			   B(IKE_STATE_DEAD),
-	[IKE_STATE_AUTH] = B(IKE_STATE_ESTABLISHED) | B(IKE_STATE_DELETING) | B(IKE_STATE_DEAD),
-	[IKE_STATE_ESTABLISHED] = B(IKE_STATE_REKEYING) | B(IKE_STATE_REKEYED) |
-				  B(IKE_STATE_DELETING) | B(IKE_STATE_DEAD),
-	[IKE_STATE_REKEYING] = B(IKE_STATE_ESTABLISHED) | B(IKE_STATE_REKEYED) |
-			       B(IKE_STATE_DELETING) | B(IKE_STATE_DEAD),
-	[IKE_STATE_REKEYED] = B(IKE_STATE_DELETING) | B(IKE_STATE_DEAD),
-	[IKE_STATE_DELETING] = B(IKE_STATE_DEAD),
-	[IKE_STATE_DEAD] = 0,
+    [IKE_STATE_INIT] =
+	B(IKE_STATE_AUTH) | B(IKE_STATE_ESTABLISHED) | B(IKE_STATE_DELETING) | B(IKE_STATE_DEAD),
+    [IKE_STATE_AUTH] = B(IKE_STATE_ESTABLISHED) | B(IKE_STATE_DELETING) | B(IKE_STATE_DEAD),
+    [IKE_STATE_ESTABLISHED] =
+	B(IKE_STATE_REKEYING) | B(IKE_STATE_REKEYED) | B(IKE_STATE_DELETING) | B(IKE_STATE_DEAD),
+    [IKE_STATE_REKEYING] =
+	B(IKE_STATE_ESTABLISHED) | B(IKE_STATE_REKEYED) | B(IKE_STATE_DELETING) | B(IKE_STATE_DEAD),
+    [IKE_STATE_REKEYED] = B(IKE_STATE_DELETING) | B(IKE_STATE_DEAD),
+    [IKE_STATE_DELETING] = B(IKE_STATE_DEAD),
+    [IKE_STATE_DEAD] = 0,
 };
 
 static const unsigned child_allowed[CHILD_STATE_MAX] = {
-	[CHILD_CREATING] = B(CHILD_INSTALLED) | B(CHILD_DEAD),
-	[CHILD_INSTALLED] = B(CHILD_REKEYING) | B(CHILD_REKEYED) | B(CHILD_DELETING) | B(CHILD_DEAD),
-	[CHILD_REKEYING] = B(CHILD_INSTALLED) | B(CHILD_REKEYED) | B(CHILD_DELETING) | B(CHILD_DEAD),
-	[CHILD_REKEYED] = B(CHILD_DELETING) | B(CHILD_DEAD),
-	[CHILD_DELETING] = B(CHILD_DEAD),
-	[CHILD_DEAD] = 0,
+    [CHILD_CREATING] = B(CHILD_INSTALLED) | B(CHILD_DEAD),
+    [CHILD_INSTALLED] = B(CHILD_REKEYING) | B(CHILD_REKEYED) | B(CHILD_DELETING) | B(CHILD_DEAD),
+    [CHILD_REKEYING] = B(CHILD_INSTALLED) | B(CHILD_REKEYED) | B(CHILD_DELETING) | B(CHILD_DEAD),
+    [CHILD_REKEYED] = B(CHILD_DELETING) | B(CHILD_DEAD),
+    [CHILD_DELETING] = B(CHILD_DEAD),
+    [CHILD_DEAD] = 0,
 };
 
 const char *ike_state_name(enum ike_state s)
@@ -83,8 +82,9 @@ void ike_sa_set_state(struct ike_sa *sa, enum ike_state s, const char *why)
 	bool was_half = half_open_state(sa);
 	uint64_t spi;
 	memcpy(&spi, ike_sa_our_spi(sa), 8);
-	log_dbg(LOG_DBG_IKE, "ike: tunnel %u: IKE SA %016llx %s -> %s (%s)", sa->peer->cfg.tunnel_id,
-		(unsigned long long)be64toh(spi), ike_state_name(sa->state), ike_state_name(s), why);
+	log_dbg(LOG_DBG_IKE, "ike: tunnel %u: IKE SA %016llx %s -> %s (%s)",
+		sa->peer->cfg.tunnel_id, (unsigned long long)be64toh(spi),
+		ike_state_name(sa->state), ike_state_name(s), why);
 	sa->state = s;
 	if (was_half && !half_open_state(sa) && sa->eng->half_open > 0)
 		sa->eng->half_open--;
@@ -375,7 +375,8 @@ void ike_gc(struct ike_engine *eng)
 				if (c->state == CHILD_DEAD) {
 					*cp = c->next;
 					for (struct ike_sa *os = p->sas; os; os = os->peer_next) {
-						for (struct ike_child *o = os->children; o; o = o->next) {
+						for (struct ike_child *o = os->children; o;
+						     o = o->next) {
 							if (o->replaced_by == c)
 								o->replaced_by = NULL;
 							if (o->coll_child == c)

@@ -4,8 +4,8 @@
  * Key log (`crypto ikev2 keylog FILE`): one line per IKE SA in the format
  * of Wireshark's ikev2_decryption_table UAT and one per Child SA direction
  * in the format of its esp_sa UAT, appended as SAs come up: to the files
- * ikev2_decryption_table and esp_sa when FILE is a directory, else all to FILE.  For debugging in a lab
- * only: the file holds live keys, which is the point of it. */
+ * ikev2_decryption_table and esp_sa when FILE is a directory, else all to FILE.  For debugging in a
+ * lab only: the file holds live keys, which is the point of it. */
 #include "ike/priv.h"
 
 #include <arpa/inet.h>
@@ -128,7 +128,8 @@ struct json_object *ike_show_sa(struct ike_engine *eng, bool detailed)
 			add_str(o, "auth_verify", "PSK");
 			add_int(o, "lifetime", p->cfg.ike_lifetime_s);
 			add_int(o, "active_time",
-				sa->established_ms ? (int64_t)((now - sa->established_ms) / 1000) : 0);
+				sa->established_ms ? (int64_t)((now - sa->established_ms) / 1000)
+						   : 0);
 			hex(buf, sa->spi_i, 8);
 			add_str(o, "spi_i", buf);
 			hex(buf, sa->spi_r, 8);

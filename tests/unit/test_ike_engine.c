@@ -102,8 +102,8 @@ static void test_matrix(void)
 					c->ike[0].dh[0] = d;
 					c->esp[0].encr = e;
 					c->esp[0].integ =
-						e->aead ? NULL
-							: suite_at(SUITE_INTEG, (size_t)combos % 4);
+					    e->aead ? NULL
+						    : suite_at(SUITE_INTEG, (size_t)combos % 4);
 					c->transport = combos % 3 != 0;
 				}
 				/* alternate who initiates */
@@ -114,7 +114,8 @@ static void test_matrix(void)
 				CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &ca), 0);
 				CHECK_EQ_INT(ike_peer_add(n.side[1].eng, &cb), 0);
 				tnet_run(&n, 3000);
-				bool good = n.side[0].up && n.side[1].up && n.side[0].n_child == 1 &&
+				bool good = n.side[0].up && n.side[1].up &&
+					    n.side[0].n_child == 1 &&
 					    tnet_pairs_match(&n.side[0], &n.side[1]) &&
 					    n.side[0].child[0].encr == e &&
 					    n.side[0].child[0].transport == (combos % 3 != 0);
@@ -202,7 +203,7 @@ static void test_bad_psk(void)
 	CHECK_EQ_INT(n.side[0].n_child, 0);
 	CHECK_EQ_INT(n.side[1].n_child, 0);
 	unsigned sent = n.sent;
-	tnet_run(&n, 10000); /* re-initiation after 1 s, 2 s, 4 s ... */
+	tnet_run(&n, 10000);	       /* re-initiation after 1 s, 2 s, 4 s ... */
 	CHECK(n.sent >= sent + 2 * 4); /* attempts at 3 s and 7 s */
 	CHECK(!n.side[0].up);
 	struct json_object *st = ike_show_stats(n.side[1].eng), *v;

@@ -140,7 +140,8 @@ static void test_bad_lengths(void)
 	CHECK(ike_sa_pl_decode(c + off, sp->len, &sa) < 0);
 	/* TS, Delete, Notify, ID bodies */
 	struct ike_ts_pl ts;
-	const uint8_t ts_ok[] = {1, 0, 0, 0, 7, 47, 0, 16, 0, 0, 255, 255, 10, 0, 0, 1, 10, 0, 0, 1};
+	const uint8_t ts_ok[] = {1,   0,   0,  0, 7, 47, 0,  16, 0, 0,
+				 255, 255, 10, 0, 0, 1,	 10, 0,	 0, 1};
 	CHECK_EQ_INT(ike_ts_pl_decode(ts_ok, sizeof(ts_ok), &ts), 0);
 	CHECK_EQ_INT(ts.ts[0].proto, 47);
 	CHECK_EQ_INT(ts.ts[0].addr_lo, 0x0a000001);
@@ -282,7 +283,8 @@ static int64_t dec_stat(struct ike_engine *e, const char *k)
 {
 	struct json_object *o = ike_show_stats(e), *d, *v;
 	int64_t r = -1;
-	if (json_object_object_get_ex(o, "decode_errors", &d) && json_object_object_get_ex(d, k, &v))
+	if (json_object_object_get_ex(o, "decode_errors", &d) &&
+	    json_object_object_get_ex(d, k, &v))
 		r = json_object_get_int64(v);
 	json_object_put(o);
 	return r;

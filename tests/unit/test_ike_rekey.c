@@ -197,7 +197,8 @@ static void test_child_collision(void)
 		CHECK_EQ_INT(n.side[0].n_child, 1);
 		CHECK_EQ_INT(n.side[1].n_child, 1);
 		CHECK(tnet_pairs_match(&n.side[0], &n.side[1]));
-		CHECK(stat(n.side[0].eng, "collisions") == 1 && stat(n.side[1].eng, "collisions") == 1);
+		CHECK(stat(n.side[0].eng, "collisions") == 1 &&
+		      stat(n.side[1].eng, "collisions") == 1);
 		CHECK(n.side[0].up && n.side[1].up);
 		CHECK_EQ_INT(n.side[0].ike_downs + n.side[1].ike_downs, 0);
 		CHECK(n.side[0].child_downs < 1000 && n.side[1].child_downs < 1000);
@@ -222,7 +223,8 @@ static void test_ike_collision(void)
 		tnet_run(&n, 2000);
 		CHECK_EQ_INT(n_sas(n.side[0].eng), 1);
 		CHECK_EQ_INT(n_sas(n.side[1].eng), 1);
-		CHECK(stat(n.side[0].eng, "collisions") == 1 && stat(n.side[1].eng, "collisions") == 1);
+		CHECK(stat(n.side[0].eng, "collisions") == 1 &&
+		      stat(n.side[1].eng, "collisions") == 1);
 		CHECK_EQ_INT(n.side[0].n_child, 1);
 		CHECK(tnet_pairs_match(&n.side[0], &n.side[1]));
 		CHECK_EQ_INT(n.side[0].ike_downs + n.side[1].ike_downs, 0);
@@ -407,7 +409,8 @@ static void test_keylog(void)
 		CHECK(strstr(line, ",\"AES-GCM-256 with 16 octet ICV [RFC5282]\",") != NULL);
 		CHECK(strstr(line, ",\"NONE [RFC4306]\"\n") != NULL);
 		/* spi,spi,ei,er,"encr",ai(empty),ar(empty),"integ"\n */
-		CHECK_EQ_INT(strlen(line), 16 + 1 + 16 + 1 + 72 + 1 + 72 + 1 + 41 + 1 + 0 + 1 + 0 + 1 + 16 + 1);
+		CHECK_EQ_INT(strlen(line),
+			     16 + 1 + 16 + 1 + 72 + 1 + 72 + 1 + 41 + 1 + 0 + 1 + 0 + 1 + 16 + 1);
 	}
 	if (f)
 		fclose(f);
