@@ -5,6 +5,7 @@
 # and in the same run one TCP stream with iperf3 through the tunnel and
 # through the plain veth.  Prints both rates and their ratio.
 #   bench/dataplane.sh [seconds] [workers] [encr]     (defaults 5, 0 = CPUs, aes-gcm-256)
+#   NATT=1: ESP in UDP 4500 (RFC 3948) instead of raw ESP
 # Not a test: no pass/fail.  Needs root, iperf3, build/tools/dppair.
 set -u
 BUILD=${BUILD:-build}
@@ -35,13 +36,15 @@ esac
 K1=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20212223
 K2=a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3
 mkfifo $tmp/a.in $tmp/b.in
-ip netns exec $A "$TOOL" --name Tunnel1 --local 203.0.113.1 --remote 203.0.113.2 --addr 10.99.0.1/30 --workers "$W" <$tmp/a.in >$tmp/a.out 2>&1 &
+N=""; NS=""
+if [ -n "${NATT:-}" ]; then N=--natt; NS=natt; fi
+ip netns exec $A "$TOOL" --name Tunnel1 --local 203.0.113.1 --remote 203.0.113.2 --addr 10.99.0.1/30 --workers "$W" $N <$tmp/a.in >$tmp/a.out 2>&1 &
 pids+=($!)
-ip netns exec $B "$TOOL" --name Tunnel1 --local 203.0.113.2 --remote 203.0.113.1 --addr 10.99.0.2/30 --workers "$W" <$tmp/b.in >$tmp/b.out 2>&1 &
+ip netns exec $B "$TOOL" --name Tunnel1 --local 203.0.113.2 --remote 203.0.113.1 --addr 10.99.0.2/30 --workers "$W" $N <$tmp/b.in >$tmp/b.out 2>&1 &
 pids+=($!)
 exec 7>$tmp/a.in 8>$tmp/b.in
-printf 'sa out 0x1001 transport %s %s\nsa in 0x2001 transport %s %s\ncarrier up\n' $E ${K1:0:$KL} $E ${K2:0:$KL} >&7
-printf 'sa out 0x2001 transport %s %s\nsa in 0x1001 transport %s %s\ncarrier up\n' $E ${K2:0:$KL} $E ${K1:0:$KL} >&8
+printf 'sa out 0x1001 transport %s %s %s\nsa in 0x2001 transport %s %s %s\ncarrier up\n' $E ${K1:0:$KL} "$NS" $E ${K2:0:$KL} "$NS" >&7
+printf 'sa out 0x2001 transport %s %s %s\nsa in 0x1001 transport %s %s %s\ncarrier up\n' $E ${K2:0:$KL} "$NS" $E ${K1:0:$KL} "$NS" >&8
 for _ in $(seq 50); do
 	[ "$(grep -c ^ok $tmp/a.out)" -ge 3 ] && [ "$(grep -c ^ok $tmp/b.out)" -ge 3 ] && break
 	sleep 0.1
@@ -64,6 +67,9 @@ cpu() { # user+system seconds of both data planes
 	for p in "${pids[@]}"; do t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat))); done
 	echo "$t"
 }
+if [ -n "${STRACE:-}" ]; then
+	(sleep 1; timeout 2 strace -c -f -p "${pids[0]}" -e trace=sendmsg,sendmmsg,sendto -o "$STRACE" >/dev/null 2>&1) &
+fi
 c0=$(cpu)
 ip netns exec $A iperf3 -c 10.99.0.2 -p 5201 -t "$T" -J >$tmp/tun.json 2>/dev/null
 c1=$(cpu)

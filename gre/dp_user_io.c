@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -385,9 +386,57 @@ struct dp_wbuf {
 	struct iovec iov[DP_TXQ + DP_CTLQ];
 	struct sockaddr_in addr[DP_TXQ + DP_CTLQ];
 	int fd[DP_TXQ + DP_CTLQ];
+	bool udp[DP_TXQ + DP_CTLQ]; /* ESP in UDP: eligible for UDP GSO */
 	struct dp_link *link[DP_TXQ + DP_CTLQ];
 	int nbulk, nctl; /* queued: bulk in [0, DP_TXQ), control after */
 };
+
+/* ESP-in-UDP with UDP GSO (UDP_SEGMENT): a run of equal-sized packets to
+ * one peer leaves in one sendmsg, cut into datagrams by the kernel after
+ * routing.  Returns how many messages from k it sent, 0 when it did not
+ * apply (then sendmmsg takes over). */
+static _Atomic bool dp_udp_gso_broken;
+
+static int dp_send_udp_gso(struct dp_wbuf *wb, int k, int j)
+{
+	if (atomic_load_explicit(&dp_udp_gso_broken, memory_order_relaxed))
+		return 0;
+	size_t seg = wb->iov[k].iov_len, total = seg;
+	int m = k + 1;
+	while (m < j && m - k < 64 && wb->addr[m].sin_addr.s_addr == wb->addr[k].sin_addr.s_addr &&
+	       wb->addr[m].sin_port == wb->addr[k].sin_port && wb->iov[m].iov_len <= seg &&
+	       total + wb->iov[m].iov_len <= 65000) {
+		total += wb->iov[m].iov_len;
+		m++;
+		if (wb->iov[m - 1].iov_len < seg)
+			break; /* only the last may be shorter */
+	}
+	if (m - k < 2)
+		return 0;
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl;
+	memset(&ctl, 0, sizeof(ctl));
+	struct msghdr mh = {.msg_name = &wb->addr[k],
+			    .msg_namelen = sizeof(wb->addr[k]),
+			    .msg_iov = &wb->iov[k],
+			    .msg_iovlen = (size_t)(m - k),
+			    .msg_control = ctl.buf,
+			    .msg_controllen = sizeof(ctl.buf)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_UDP;
+	c->cmsg_type = UDP_SEGMENT;
+	c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+	uint16_t gso = (uint16_t)seg;
+	memcpy(CMSG_DATA(c), &gso, sizeof(gso));
+	if (sendmsg(wb->fd[k], &mh, MSG_DONTWAIT) < 0) {
+		if (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT || errno == EOPNOTSUPP)
+			atomic_store(&dp_udp_gso_broken, true); /* no GSO here: plain sends */
+		return 0;
+	}
+	return m - k;
+}
 
 static void dp_send_run(struct dp_wbuf *wb, int first, int n)
 {
@@ -399,7 +448,17 @@ static void dp_send_run(struct dp_wbuf *wb, int first, int n)
 			j++;
 		int k = i;
 		while (k < j) {
-			int r = sendmmsg(wb->fd[k], &wb->msg[k], (unsigned)(j - k), MSG_DONTWAIT);
+			if (wb->udp[k]) {
+				int g = dp_send_udp_gso(wb, k, j);
+				if (g > 0) {
+					k += g;
+					continue;
+				}
+			}
+			/* UDP runs that GSO did not take go one message at a time here,
+			 * so the next message gets its own chance at a GSO run */
+			unsigned cnt = wb->udp[k] ? 1u : (unsigned)(j - k);
+			int r = sendmmsg(wb->fd[k], &wb->msg[k], cnt, MSG_DONTWAIT);
 			if (r <= 0) {
 				/* the head packet failed (EMSGSIZE, ENOBUFS...): count, skip */
 				CTR_ADD(wb->link[k]->ctr.send_errors, 1);
@@ -451,6 +510,7 @@ static void dp_queue(struct dp_worker *w, struct dp_link *l, struct dp_wbuf *wb,
 	wb->msg[k].msg_hdr.msg_name = &wb->addr[k];
 	wb->msg[k].msg_hdr.msg_namelen = sizeof(wb->addr[k]);
 	wb->fd[k] = sfd;
+	wb->udp[k] = sfd == l->dp->init.udp_encap_fd;
 	wb->link[k] = l;
 	if (i >= DP_TXQ)
 		wb->nctl++;

@@ -131,16 +131,19 @@ run_case dp-cbc-sha256-tunnel tunnel aes-cbc-256 64 sha256
 run_case dp-gcm-gre-key-seq-csum transport aes-gcm-256 72 "" --gre-key 42 --gre-seq --gre-csum
 run_case dp-vti-tunnel tunnel aes-gcm-256 72 "" --encap none
 # ESP in UDP 4500 (RFC 3948): sent on the IKE socket, received through udp_input
-natt_case() {
-	local name=$1 mode=$2
+natt_setup() { # MODE
+	local mode=$1 r
 	start A --name Tunnel1 --local 203.0.113.1 --remote 203.0.113.2 --addr 10.99.0.1/30 --natt &&
-	start B --name Tunnel1 --local 203.0.113.2 --remote 203.0.113.1 --addr 10.99.0.2/30 --natt || { fail $name "start"; stop; return; }
-	local r
+	start B --name Tunnel1 --local 203.0.113.2 --remote 203.0.113.1 --addr 10.99.0.2/30 --natt || return 1
 	for r in "$(cmd A sa out 0x1001 $mode aes-gcm-256 ${K1:0:72} natt)" "$(cmd A sa in 0x2001 $mode aes-gcm-256 ${K2:0:72} natt)" \
 		 "$(cmd B sa out 0x2001 $mode aes-gcm-256 ${K2:0:72} natt)" "$(cmd B sa in 0x1001 $mode aes-gcm-256 ${K1:0:72} natt)" \
 		 "$(cmd A carrier up)" "$(cmd B carrier up)"; do
-		ok "$r" || { fail $name "setup: $r"; stop; return; }
+		ok "$r" || { echo "setup: $r"; return 1; }
 	done
+}
+natt_case() {
+	local name=$1 mode=$2
+	natt_setup $mode || { fail $name "setup failed"; stop; return; }
 	local udp0; udp0=$(ip netns exec $B nstat -az UdpInDatagrams | awk '/UdpIn/{print $2}')
 	if ping_both 5 && [ "$(stat B decrypt)" -ge 10 ] && [ "$(stat B mtu)" = 1434 ] &&
 	   [ $(( $(ip netns exec $B nstat -az UdpInDatagrams | awk '/UdpIn/{print $2}') - udp0 )) -ge 10 ]; then
@@ -184,6 +187,9 @@ c.close(); print(n, h.hexdigest())' >"$tmp/tx.txt" 2>&1
 if setup transport aes-gcm-256 72 ""; then tcp_check dp-tcp-bulk-gcm; else fail dp-tcp-bulk-gcm "setup failed"; fi
 stop
 if setup tunnel aes-cbc-256 64 sha256; then tcp_check dp-tcp-bulk-cbc-tunnel; else fail dp-tcp-bulk-cbc-tunnel "setup failed"; fi
+stop
+# ESP in UDP: bursts leave through UDP GSO
+if natt_setup transport; then tcp_check dp-tcp-bulk-natt; else fail dp-tcp-bulk-natt "setup failed"; fi
 stop
 
 # plain GRE (no ESP): pings, and the protected side refuses plain GRE
