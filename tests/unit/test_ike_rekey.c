@@ -389,6 +389,74 @@ static void test_nat(void)
 	tnet_fini(&n);
 }
 
+/* RFC 7296 2.9: the responder narrows to its configuration; the initiator
+ * accepts a subset of what it asked for. */
+static void test_narrowing(void)
+{
+	for (int k = 0; k < 2; k++) {
+		struct tnet n;
+		struct ike_peer_cfg ca, cb;
+		setup(&n, 98 + (uint64_t)k, &ca, &cb);
+		if (k == 0)
+			ca.ts = IKE_TS_ANY; /* initiator asks for everything, responder is GRE */
+		else
+			cb.ts = IKE_TS_ANY; /* responder allows everything, initiator asks GRE */
+		up(&n, &ca, &cb);
+		CHECK_EQ_INT(n.side[0].n_child, 1);
+		struct json_object *o = ike_show_sa(n.side[0].eng, false), *sas, *ch, *v;
+		json_object_object_get_ex(o, "sas", &sas);
+		json_object_object_get_ex(json_object_array_get_idx(sas, 0), "children", &ch);
+		json_object_object_get_ex(json_object_array_get_idx(ch, 0), "remote_selector", &v);
+		CHECK_EQ_STR(json_object_get_string(v), "203.0.113.3/32 proto 47");
+		json_object_put(o);
+		tnet_fini(&n);
+	}
+	/* disjoint selectors (B's GRE selector names no tunnel source):
+	 * TS_UNACCEPTABLE, nothing installed, and it is counted */
+	struct tnet n;
+	struct ike_peer_cfg ca, cb;
+	setup(&n, 101, &ca, &cb);
+	cb.local.sin_addr.s_addr = 0;
+	CHECK_EQ_INT(ike_peer_add(n.side[1].eng, &cb), 0);
+	CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &ca), 0);
+	tnet_run(&n, 2000);
+	CHECK_EQ_INT(n.side[0].n_child + n.side[1].n_child, 0);
+	CHECK(stat(n.side[1].eng, "ts_unacceptable") >= 1);
+	tnet_fini(&n);
+}
+
+/* Both ends active, short lifetimes, some loss, several hours of virtual
+ * time: rekeys and collisions of every kind, and still one IKE SA and one
+ * Child SA pair at the end, with no pair ever reported down twice. */
+static void test_soak(void)
+{
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		struct tnet n;
+		struct ike_peer_cfg ca, cb;
+		setup(&n, 200 + seed, &ca, &cb);
+		cb.passive = false;
+		ca.child_lifetime_s = cb.child_lifetime_s = 120;
+		ca.ike_lifetime_s = cb.ike_lifetime_s = 300;
+		ca.dpd_interval_s = cb.dpd_interval_s = 30;
+		ca.pfs = cb.pfs = seed == 2 ? suite_by_name(SUITE_DH, "group19") : NULL;
+		CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &ca), 0);
+		CHECK_EQ_INT(ike_peer_add(n.side[1].eng, &cb), 0);
+		n.loss_pct = 5;
+		tnet_run(&n, 4 * 3600 * 1000ull);
+		n.loss_pct = 0;
+		tnet_run(&n, 60000);
+		CHECK(n.side[0].up && n.side[1].up);
+		CHECK_EQ_INT(n_sas(n.side[0].eng), 1);
+		CHECK_EQ_INT(n_sas(n.side[1].eng), 1);
+		CHECK_EQ_INT(n.side[0].n_child, 1);
+		CHECK_EQ_INT(n.side[1].n_child, 1);
+		CHECK(tnet_pairs_match(&n.side[0], &n.side[1]));
+		CHECK(n.side[0].child_downs < 1000 && n.side[1].child_downs < 1000);
+		CHECK(stat(n.side[0].eng, "ike_rekeys") >= 20);
+		tnet_fini(&n);
+	}
+}
+
 /* The key log: Wireshark's ikev2_decryption_table and esp_sa lines. */
 static void test_keylog(void)
 {
@@ -458,5 +526,7 @@ int main(void)
 	RUN(test_force_encap);
 	RUN(test_keylog);
 	RUN(test_nat);
+	RUN(test_narrowing);
+	RUN(test_soak);
 	return tcheck_done();
 }
