@@ -853,6 +853,15 @@ static uint64_t min64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
+/* Periodic DPD probes after dpd_interval without an IKE message from the
+ * peer; on-demand DPD also counts inbound ESP as proof of life. */
+static uint64_t dpd_idle_since(const struct ike_sa *sa)
+{
+	if (sa->peer->cfg.dpd_on_demand && sa->last_traffic_ms > sa->last_rx_ms)
+		return sa->last_traffic_ms;
+	return sa->last_rx_ms;
+}
+
 static uint64_t sa_deadline(const struct ike_sa *sa)
 {
 	uint64_t d = UINT64_MAX;
@@ -864,7 +873,7 @@ static uint64_t sa_deadline(const struct ike_sa *sa)
 		d = min64(d, sa->created_ms + IKE_HALF_OPEN_MS);
 	if (ike_sa_usable(sa)) {
 		if (sa->peer->cfg.dpd_interval_s && sa->task == TASK_NONE)
-			d = min64(d, sa->last_rx_ms + sa->peer->cfg.dpd_interval_s * 1000ull);
+			d = min64(d, dpd_idle_since(sa) + sa->peer->cfg.dpd_interval_s * 1000ull);
 		if (sa->rekey_at)
 			d = min64(d, sa->rekey_at);
 	}
@@ -947,7 +956,7 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 		sa->pending_rekey = true;
 	}
 	if (p->cfg.dpd_interval_s && sa->task == TASK_NONE && ike_sa_usable(sa) &&
-	    now >= sa->last_rx_ms + p->cfg.dpd_interval_s * 1000ull)
+	    now >= dpd_idle_since(sa) + p->cfg.dpd_interval_s * 1000ull)
 		sa->pending_dpd = true;
 	for (struct ike_child *c = sa->children; c; c = c->next) {
 		if (c->state == CHILD_DEAD)
@@ -1043,10 +1052,10 @@ void ike_traffic_seen(struct ike_engine *eng, uint32_t tunnel_id)
 	struct ike_peer *p = eng ? peer_by_id(eng, tunnel_id) : NULL;
 	if (!p)
 		return;
-	/* Inbound ESP proves the peer alive as well as an IKE message would. */
+	/* For on-demand DPD inbound ESP proves the peer alive (dpd_idle_since). */
 	for (struct ike_sa *sa = p->sas; sa; sa = sa->peer_next)
 		if (ike_sa_usable(sa))
-			sa->last_rx_ms = ike_now(eng);
+			sa->last_traffic_ms = ike_now(eng);
 }
 
 int ike_rekey_child(struct ike_engine *eng, uint32_t tunnel_id)

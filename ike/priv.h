@@ -182,6 +182,7 @@ struct ike_sa {
 	uint64_t frag_started;
 
 	uint64_t created_ms, established_ms, last_rx_ms, rekey_at, expire_at;
+	uint64_t last_traffic_ms; /* inbound ESP seen (ike_traffic_seen) */
 	uint64_t dpd_at;
 	unsigned dpd_tries;
 	bool pending_delete, pending_rekey, pending_dpd;

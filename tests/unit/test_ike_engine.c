@@ -342,6 +342,35 @@ static void test_dpd(void)
 	tnet_fini(&n);
 }
 
+/* dpd on-demand: inbound ESP (ike_traffic_seen) keeps the probes away;
+ * periodic DPD probes anyway. */
+static void test_dpd_on_demand(void)
+{
+	for (int od = 0; od < 2; od++) {
+		struct tnet n;
+		struct ike_peer_cfg ca, cb;
+		tnet_init(&n, 2, 12);
+		tnet_cfg(&ca, &n.side[0], &n.side[1], 1);
+		tnet_cfg(&cb, &n.side[1], &n.side[0], 2);
+		ca.dpd_interval_s = 10;
+		ca.dpd_retry_s = 2;
+		ca.dpd_on_demand = od;
+		cb.passive = true;
+		establish(&n, &ca, &cb);
+		unsigned sent = n.sent;
+		for (int i = 0; i < 10; i++) {
+			ike_traffic_seen(n.side[0].eng, 1);
+			tnet_run(&n, 5000);
+		}
+		if (od)
+			CHECK_EQ_INT(n.sent, sent); /* no probe in 50 s of traffic */
+		else
+			CHECK(n.sent >= sent + 8); /* a probe and its answer every 10 s */
+		CHECK(n.side[0].up);
+		tnet_fini(&n);
+	}
+}
+
 /* 30 % loss (seeded): retransmissions still establish. */
 static void test_loss(void)
 {
@@ -407,6 +436,7 @@ int main(void)
 	RUN(test_unknown_peer);
 	RUN(test_delete_both_ways);
 	RUN(test_dpd);
+	RUN(test_dpd_on_demand);
 	RUN(test_loss);
 	RUN(test_simultaneous);
 	RUN(test_matrix);
