@@ -586,7 +586,7 @@ static int auth_build_i(struct ike_sa *sa, struct ike_wbuf *w)
 	if (err < 0)
 		return err;
 	if (!peer_has_up_sa(sa))
-		ike_w_notify(w, IKEV2_PROTO_IKE, NULL, 0, IKEV2_N_INITIAL_CONTACT, NULL, 0);
+		ike_w_notify(w, 0, NULL, 0, IKEV2_N_INITIAL_CONTACT, NULL, 0);
 	struct ike_child *c = sa->task_child;
 	if (!c) {
 		c = ike_child_new(sa);

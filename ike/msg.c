@@ -267,9 +267,11 @@ int ike_sa_pl_decode(const uint8_t *p, size_t len, struct ike_sa_pl *sa)
 		struct ike_cur pc = ike_cur_sub(&c, plen - 4);
 		if (pc.err)
 			return -EBADMSG;
-		if (sa->n_prop == sizeof(sa->prop) / sizeof(sa->prop[0]))
-			return -E2BIG;
-		struct ike_prop *pr = &sa->prop[sa->n_prop];
+		/* Proposals and transforms beyond our capacity are parsed (so
+		 * the structure is still checked) but not kept. */
+		struct ike_prop scratch;
+		bool keep = sa->n_prop < sizeof(sa->prop) / sizeof(sa->prop[0]);
+		struct ike_prop *pr = keep ? &sa->prop[sa->n_prop] : &scratch;
 		pr->num = ike_cur_u8(&pc);
 		pr->proto = ike_cur_u8(&pc);
 		pr->spi_size = ike_cur_u8(&pc);
@@ -281,17 +283,17 @@ int ike_sa_pl_decode(const uint8_t *p, size_t len, struct ike_sa_pl *sa)
 			return -EBADMSG;
 		if (pr->spi_size)
 			memcpy(pr->spi, spi, pr->spi_size);
-		if (n_x > sizeof(pr->x) / sizeof(pr->x[0]))
-			return -E2BIG;
 		pr->n_x = 0;
 		for (uint8_t i = 0; i < n_x; i++) {
-			if (decode_xform(&pc, i + 1 == n_x, &pr->x[pr->n_x]) < 0)
+			struct ike_xform extra;
+			bool room = pr->n_x < sizeof(pr->x) / sizeof(pr->x[0]);
+			if (decode_xform(&pc, i + 1 == n_x, room ? &pr->x[pr->n_x] : &extra) < 0)
 				return -EBADMSG;
-			pr->n_x++;
+			pr->n_x += room;
 		}
 		if (pc.err || ike_cur_left(&pc) != 0)
 			return -EBADMSG;
-		sa->n_prop++;
+		sa->n_prop += keep;
 		if (last == 0 && ike_cur_left(&c) != 0)
 			return -EBADMSG;
 		if (last == 2 && ike_cur_left(&c) == 0)

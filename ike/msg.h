@@ -105,7 +105,7 @@ struct ike_xform {
 struct ike_prop {
 	uint8_t num, proto, spi_size;
 	uint8_t spi[IKE_MAX_SPI];
-	struct ike_xform x[32];
+	struct ike_xform x[64];
 	uint8_t n_x;
 };
 

@@ -69,6 +69,35 @@ static void test_roundtrip(void)
 	CHECK_EQ_INT(ike_msg_decode(buf, len + 7, &m, &why), 0);
 }
 
+/* A peer offering more than we keep (20 proposals, 70 transforms in one)
+ * is parsed, not refused: the extras are dropped. */
+static void test_big_proposal(void)
+{
+	static uint8_t buf[16384];
+	static struct ike_prop props[20];
+	struct ike_wbuf w;
+	ike_w_init(&w, buf, sizeof(buf));
+	ike_w_hdr(&w, SPI_I, SPI_R, IKEV2_EXCH_IKE_SA_INIT, IKEV2_FLAG_INITIATOR, 0);
+	for (int i = 0; i < 20; i++) {
+		props[i] = (struct ike_prop){.num = (uint8_t)(i + 1), .proto = IKEV2_PROTO_IKE};
+		for (int k = 0; k < 40; k++)
+			props[i].x[props[i].n_x++] =
+			    (struct ike_xform){.type = 4, .id = (uint16_t)k};
+	}
+	for (int k = 40; k < 64; k++)
+		props[0].x[props[0].n_x++] = (struct ike_xform){.type = 3, .id = (uint16_t)k};
+	ike_w_sa(&w, props, 20);
+	ike_w_finish(&w);
+	CHECK(!w.err);
+	struct ike_msg m;
+	struct ike_sa_pl sa;
+	CHECK_EQ_INT(ike_msg_decode(buf, w.len, &m, NULL), 0);
+	CHECK_EQ_INT(ike_sa_pl_decode(m.pl[0].body, m.pl[0].len, &sa), 0);
+	CHECK_EQ_INT(sa.n_prop, 16);
+	CHECK_EQ_INT(sa.prop[0].n_x, 64);
+	CHECK_EQ_INT(sa.prop[15].num, 16);
+}
+
 static void test_truncated(void)
 {
 	uint8_t buf[1024];
@@ -352,6 +381,7 @@ int main(void)
 {
 	log_init("test_ike_msg", LOG_TO_STDERR, LOG_CRIT);
 	RUN(test_roundtrip);
+	RUN(test_big_proposal);
 	RUN(test_truncated);
 	RUN(test_bad_lengths);
 	RUN(test_critical);
