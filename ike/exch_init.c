@@ -39,11 +39,13 @@ static int natd_hash(const uint8_t spi_i[8], const uint8_t spi_r[8], const struc
 	return 0;
 }
 
+/* force_encap fakes our source hash, as RFC 7296 2.23 permits, so the peer
+ * sees a NAT and encapsulates ESP in UDP too. */
 static void w_natd(struct ike_wbuf *w, const uint8_t spi_i[8], const uint8_t spi_r[8],
-		   const struct sockaddr_in *local, const struct sockaddr_in *remote)
+		   const struct sockaddr_in *local, const struct sockaddr_in *remote, bool fake)
 {
 	uint8_t h[20];
-	if (natd_hash(spi_i, spi_r, local, h) == 0)
+	if (fake ? ike_random(h, sizeof(h)) == 0 : natd_hash(spi_i, spi_r, local, h) == 0)
 		ike_w_notify(w, 0, NULL, 0, IKEV2_N_NAT_DETECTION_SOURCE_IP, h, 20);
 	if (natd_hash(spi_i, spi_r, remote, h) == 0)
 		ike_w_notify(w, 0, NULL, 0, IKEV2_N_NAT_DETECTION_DESTINATION_IP, h, 20);
@@ -161,7 +163,7 @@ static int init_build_i(struct ike_sa *sa, struct ike_wbuf *w)
 	ike_w_ke(w, group->id, pub, pub_len);
 	ike_w_nonce(w, sa->ni, sa->ni_len);
 	static const uint8_t zero[8];
-	w_natd(w, sa->spi_i, zero, &sa->local, &sa->remote);
+	w_natd(w, sa->spi_i, zero, &sa->local, &sa->remote, p->cfg.force_encap);
 	ike_w_notify(w, 0, NULL, 0, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 	return w->err ? -EMSGSIZE : 0;
 }
@@ -468,7 +470,7 @@ void ike_init_request(struct ike_engine *eng, const struct sockaddr_in *local,
 	ike_w_ke(&w, dh->id, pub, pub_len);
 	ike_w_nonce(&w, sa->nr, sa->nr_len);
 	if (natd)
-		w_natd(&w, sa->spi_i, sa->spi_r, local, remote);
+		w_natd(&w, sa->spi_i, sa->spi_r, local, remote, p->cfg.force_encap);
 	if (sa->frag_ok)
 		ike_w_notify(&w, 0, NULL, 0, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 	if (ike_msg_send(sa, &w, true) < 0 || !sa->resp) {
@@ -661,7 +663,9 @@ int ike_child_install(struct ike_sa *sa, struct ike_child *c, const uint8_t *ni,
 	cs.transport = c->transport;
 	cs.esn = c->esn;
 	cs.pfs = c->pfs;
-	if (sa->natt) {
+	/* IKE may float to 4500 without a NAT (strongSwan does); ESP goes in
+	 * UDP only when a NAT was seen or encapsulation is forced. */
+	if (sa->natt && (sa->nat_local || sa->nat_remote || p->cfg.force_encap)) {
 		cs.natt_local_port = ntohs(sa->local.sin_port);
 		cs.natt_remote_port = ntohs(sa->remote.sin_port);
 	}

@@ -457,6 +457,35 @@ static void test_soak(void)
 	}
 }
 
+/* A peer that floats IKE to 4500 with no NAT (strongSwan does): IKE
+ * follows it, but ESP stays unencapsulated. */
+static bool float_tap(struct tnet *n, struct tpkt *p)
+{
+	(void)n;
+	if (p->data[18] != IKEV2_EXCH_IKE_SA_INIT) {
+		p->from.sin_port = htons(4500);
+		p->to.sin_port = htons(4500);
+	}
+	return true;
+}
+
+static void test_float_no_nat(void)
+{
+	struct tnet n;
+	struct ike_peer_cfg ca, cb;
+	setup(&n, 99, &ca, &cb);
+	n.tap = float_tap;
+	up(&n, &ca, &cb);
+	CHECK_EQ_INT(n.side[0].child[0].natt_local_port, 0);
+	CHECK_EQ_INT(n.side[1].child[0].natt_local_port, 0);
+	struct json_object *o = ike_show_sa(n.side[1].eng, false), *sas, *v;
+	json_object_object_get_ex(o, "sas", &sas);
+	json_object_object_get_ex(json_object_array_get_idx(sas, 0), "local", &v);
+	CHECK_EQ_STR(json_object_get_string(v), "203.0.113.3/4500");
+	json_object_put(o);
+	tnet_fini(&n);
+}
+
 /* The key log: Wireshark's ikev2_decryption_table and esp_sa lines. */
 static void test_keylog(void)
 {
@@ -526,6 +555,7 @@ int main(void)
 	RUN(test_force_encap);
 	RUN(test_keylog);
 	RUN(test_nat);
+	RUN(test_float_no_nat);
 	RUN(test_narrowing);
 	RUN(test_soak);
 	return tcheck_done();
