@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "ike/ike.h"
+#include "ike/ikev2.h"
 #include "lib/log.h"
 #include "tests/unit/tcheck.h"
 #include "tests/unit/test_ike_net.h"
