@@ -576,7 +576,7 @@ static int config_line(struct cmd_session *s, const char *line, struct sbuf *out
 		}
 		s->pending = false;
 	}
-	if (rc == CFG_LINE_END) {
+	if (rc == CFG_LINE_END || rc == CFG_LINE_EXIT) {
 		if (s->pending)
 			sbuf_printf(out, "%% Pending changes were not applied: the configuration is "
 					 "incomplete\n");

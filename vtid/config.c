@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "conf/diff.h"
 #include "frr-integration/frr.h"
 #include "gre/dp.h"
 #include "ike/ike.h"
@@ -85,16 +86,9 @@ static void frr_check(void *arg)
 	loop_timer_arm(v->loop, &v->frr_timer, 3000);
 }
 
-static bool tunnel_in(const struct cfg_model *m, const char *name)
-{
-	const struct cfg_interface *ifc = m ? cfg_find_interface(m, name) : NULL;
-	return ifc && ifc->is_tunnel;
-}
-
 /* Brings one tunnel to what `next` says.  tunnel_change() compares the
- * resolved specs, so only a change that touches this tunnel's endpoints or
- * crypto restarts it, and a shared proposal changed restarts every tunnel
- * that uses it — and no other. */
+ * resolved specs again, so a restart the diff asks for that leaves the
+ * device and SAs as they are (shutdown toggled) is done in place. */
 static void apply_tunnel(struct vtid *v, const struct cfg_model *next, const char *name)
 {
 	struct tunnel_spec spec;
@@ -111,32 +105,51 @@ static void apply_tunnel(struct vtid *v, const struct cfg_model *next, const cha
 
 int vtid_apply(struct vtid *v, struct cfg_model *next, char *err, size_t errlen)
 {
-	const struct cfg_model *old = v->running;
-	if (errlen)
-		err[0] = '\0';
-	/* Removals first, so a replacement may reuse the endpoints. */
-	for (struct tunnel *t = tunnels_first(v->tunnels), *nx; t; t = nx) {
-		nx = t->next;
-		if (!tunnel_in(next, t->spec.name))
-			tunnel_del(v->tunnels, t->spec.name);
+	struct cfg_changes ch = {0};
+	int rc = cfg_diff(v->running, next, &ch);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot compute the changes: %s", strerror(-rc));
+		cfg_model_free(next);
+		return rc;
 	}
-	for (size_t i = 0; i < next->n_interface; i++)
-		if (next->interface[i].is_tunnel)
-			apply_tunnel(v, next, next->interface[i].name);
-
-	bool keylog = !old || strcmp(old->keylog, next->keylog) != 0;
-	if (keylog) {
-		int k = ike_set_keylog(v->ike, next->keylog[0] ? next->keylog : NULL);
-		if (k < 0)
-			log_err("crypto ikev2 keylog %s: %s", next->keylog, strerror(-k));
+	/* cfg_diff orders the list: globals, removals (so a replacement may
+	 * reuse the endpoints), restarts, additions, updates, QoS, routing.
+	 * A tunnel the list doesn't name is not touched at all. */
+	for (size_t i = 0; i < ch.n; i++) {
+		const struct cfg_change *c = &ch.v[i];
+		switch (c->kind) {
+		case CFG_CH_GLOBALS:
+			if (c->what & CFG_W_KEYLOG) {
+				int k = ike_set_keylog(v->ike, next->keylog[0] ? next->keylog : NULL);
+				if (k < 0)
+					log_err("crypto ikev2 keylog %s: %s", next->keylog,
+						strerror(-k));
+			}
+			if ((c->what & CFG_W_DATAPLANE) && v->running)
+				log_warn("dataplane %s: takes effect when vtid restarts",
+					 cfg_dataplane_name(next->dataplane));
+			break;
+		case CFG_CH_TUNNEL_REMOVE:
+			tunnel_del(v->tunnels, c->name);
+			break;
+		case CFG_CH_TUNNEL_RESTART:
+		case CFG_CH_TUNNEL_ADD:
+		case CFG_CH_TUNNEL_UPDATE:
+			apply_tunnel(v, next, c->name);
+			break;
+		case CFG_CH_QOS:
+			/* Access-lists and policy-maps are kept, not yet applied (QoS/ACL issue). */
+			break;
+		case CFG_CH_ROUTING:
+			break;
+		}
 	}
-	if (old && old->dataplane != next->dataplane)
-		log_warn("dataplane %s: takes effect when vtid restarts",
-			 cfg_dataplane_name(next->dataplane));
+	cfg_changes_free(&ch);
 	cfg_model_free(v->running);
 	v->running = next;
-	/* frr_state_apply_model sends only what changed (removals, then the
-	 * text; re-adding a line FRR has is a no-op). */
+	/* Always: frr_state_apply_model sends only the removals and a text FRR
+	 * already holds is a no-op, and this is what makes a start with FRR
+	 * still coming up converge. */
 	push_routing(v, next);
 	return 0;
 }
