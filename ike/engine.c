@@ -130,6 +130,23 @@ int ike_peer_add(struct ike_engine *eng, const struct ike_peer_cfg *cfg)
 	return 0;
 }
 
+/* A Delete we do not wait for: the SA is gone as soon as it is sent.  It
+ * takes the message ID of any request still in flight: a peer that has not
+ * seen that request yet takes the Delete instead, one that has answers from
+ * its cache and learns of the end through DPD or our next INITIAL_CONTACT. */
+static void send_final_delete(struct ike_sa *sa)
+{
+	uint8_t buf[256];
+	struct ike_wbuf w;
+	ike_msg_start(sa, &w, buf, sizeof(buf), IKEV2_EXCH_INFORMATIONAL, false, sa->msgid_out);
+	ike_w_delete(&w, IKEV2_PROTO_IKE, 0, NULL, 0);
+	sa->task = TASK_NONE;
+	ike_msg_send(sa, &w, false);
+	free(sa->req); /* nothing is retransmitted */
+	sa->req = NULL;
+	sa->req_len = 0;
+}
+
 int ike_peer_del(struct ike_engine *eng, uint32_t tunnel_id)
 {
 	struct ike_peer *p = eng ? peer_by_id(eng, tunnel_id) : NULL;
@@ -139,20 +156,9 @@ int ike_peer_del(struct ike_engine *eng, uint32_t tunnel_id)
 	/* One polite Delete per live SA, not retransmitted: we forget the peer now. */
 	for (struct ike_sa *sa = p->sas; sa; sa = sa->peer_next) {
 		if (sa->have_keys && sa->state != IKE_STATE_DEAD && sa->state != IKE_STATE_INIT &&
-		    sa->state != IKE_STATE_AUTH) {
-			uint8_t buf[512];
-			struct ike_wbuf w;
-			ike_msg_start(sa, &w, buf, sizeof(buf), IKEV2_EXCH_INFORMATIONAL, false,
-				      sa->msgid_out + (sa->task != TASK_NONE));
-			ike_w_delete(&w, IKEV2_PROTO_IKE, 0, NULL, 0);
-			sa->task = TASK_NONE; /* nothing more will be retransmitted */
-			ike_msg_send(sa, &w, false);
-			free(sa->req);
-			sa->req = NULL;
-		}
-		bool was_up = p->up_reported;
+		    sa->state != IKE_STATE_AUTH)
+			send_final_delete(sa);
 		ike_sa_kill(sa, "peer deleted", false);
-		(void)was_up;
 	}
 	struct ike_peer **pp = &eng->peers;
 	while (*pp != p)
@@ -1093,16 +1099,8 @@ int ike_clear(struct ike_engine *eng, uint32_t tunnel_id)
 	if (!p)
 		return -ENOENT;
 	for (struct ike_sa *sa = p->sas; sa; sa = sa->peer_next) {
-		if (ike_sa_usable(sa) || sa->state == IKE_STATE_REKEYED) {
-			/* A Delete that we do not wait for: the SA is gone now. */
-			uint8_t buf[256];
-			struct ike_wbuf w;
-			ike_msg_start(sa, &w, buf, sizeof(buf), IKEV2_EXCH_INFORMATIONAL, false,
-				      sa->msgid_out + (sa->task != TASK_NONE));
-			ike_w_delete(&w, IKEV2_PROTO_IKE, 0, NULL, 0);
-			sa->task = TASK_NONE;
-			ike_msg_send(sa, &w, false);
-		}
+		if (ike_sa_usable(sa) || sa->state == IKE_STATE_REKEYED)
+			send_final_delete(sa);
 		ike_sa_kill(sa, "cleared by operator", false);
 	}
 	p->backoff_ms = 0;
