@@ -67,6 +67,7 @@ struct dp_link {
 	int *qfd;
 	struct gre_params gre;
 	_Atomic uint32_t gre_seq_out;
+	_Atomic uint64_t gre_seq_in; /* bit 32: seen; low half: next expected */
 	_Atomic uint16_t mtu;
 	uint16_t path_mtu;
 	bool carrier, admin_up;

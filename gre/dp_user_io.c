@@ -733,6 +733,22 @@ static void dp_inner_deliver(struct dp_link *l, int q, uint8_t *ip, size_t len)
 	dp_tun_write(l, q, ip, tot);
 }
 
+/* RFC 2890 2.2, as Linux's ip_gre does it: with sequencing on, a packet
+ * older than the newest one seen is dropped.  ESP-protected tunnels also
+ * have the replay window; this is the GRE-level check of `gre_seq`. */
+static bool dp_gre_seq_ok(struct dp_link *l, uint32_t seq)
+{
+	uint64_t cur = atomic_load_explicit(&l->gre_seq_in, memory_order_relaxed);
+	for (;;) {
+		/* bit 32 marks "something seen"; low half is the next expected */
+		if ((cur >> 32) && (int32_t)(seq - (uint32_t)cur) < 0)
+			return false;
+		uint64_t want = 1ull << 32 | (uint32_t)(seq + 1);
+		if (atomic_compare_exchange_weak(&l->gre_seq_in, &cur, want))
+			return true;
+	}
+}
+
 static void dp_gre_input(struct dp_link *l, int q, int slot, uint8_t *g, size_t len,
 			 const uint8_t *end)
 {
@@ -743,6 +759,10 @@ static void dp_gre_input(struct dp_link *l, int q, int slot, uint8_t *g, size_t 
 	}
 	if (gi.key_set != l->cfg.gre_key_set || (gi.key_set && gi.key != l->cfg.gre_key) ||
 	    (l->cfg.gre_seq && !gi.seq_set)) {
+		CTR_ADD(l->ctr.recv_errors, 1);
+		return;
+	}
+	if (l->cfg.gre_seq && !dp_gre_seq_ok(l, gi.seq)) {
 		CTR_ADD(l->ctr.recv_errors, 1);
 		return;
 	}

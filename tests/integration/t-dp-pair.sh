@@ -207,6 +207,46 @@ if [ "$(stat B unprotected)" -ge 3 ] && [ "$(stat B decaps)" = 0 ]; then pass dp
 else fail dp-protected-refuses-plain "B $(cmd B stats)"; fi
 stop
 
+# hostile plain GRE from the WAN (crafted with a raw socket in A): one valid
+# packet, then an older sequence number, a wrong key, a truncated header and
+# a bad GRE checksum -- each dropped and counted, the data plane keeps running
+start B --name Tunnel1 --local 203.0.113.2 --remote 203.0.113.1 --addr 10.99.0.2/30 --plain --gre-key 7 --gre-seq &&
+cmd B carrier up >/dev/null
+ip netns exec $A python3 -c '
+import socket, struct
+def csum(b):
+    if len(b) % 2: b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b)); s = (s & 0xffff) + (s >> 16); s += s >> 16
+    return ~s & 0xffff
+def icmp_echo():
+    ic = struct.pack("!BBHHH", 8, 0, 0, 1, 1) + b"vtid" * 4
+    ic = ic[:2] + struct.pack("!H", csum(ic)) + ic[4:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(ic), 1, 0, 64, 1, 0,
+                     socket.inet_aton("10.99.0.1"), socket.inet_aton("10.99.0.2"))
+    return ip[:10] + struct.pack("!H", csum(ip)) + ip[12:] + ic
+def gre(key, seq, payload, csum_on=False, corrupt=False):
+    flags = 0x2000 | 0x1000 | (0x8000 if csum_on else 0)
+    h = struct.pack("!HH", flags, 0x0800)
+    if csum_on: h += b"\0\0\0\0"
+    h += struct.pack("!II", key, seq)
+    if csum_on:
+        c = csum(h + payload) ^ (1 if corrupt else 0)
+        h = h[:4] + struct.pack("!H", c) + h[6:]
+    return h + payload
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 47)
+dst = ("203.0.113.2", 0)
+for pkt in (gre(7, 10, icmp_echo()), gre(7, 5, icmp_echo()), gre(8, 11, icmp_echo()),
+            b"\x30\x00", gre(7, 12, icmp_echo(), True, True)):
+    s.sendto(pkt, dst)
+'
+for _ in $(seq 50); do [ "$(stat B recv_err)" -ge 2 ] && [ "$(stat B malformed)" -ge 2 ] && break; sleep 0.1; done
+if [ "$(stat B decaps)" = 1 ] && [ "$(stat B recv_err)" = 2 ] && [ "$(stat B malformed)" = 2 ] && ok "$(cmd B stats)"; then
+	pass dp-hostile-gre-counted
+else
+	fail dp-hostile-gre-counted "B $(cmd B stats)"
+fi
+stop
+
 # no outbound SA: dropped and counted, nothing sent
 start A --name Tunnel1 --local 203.0.113.1 --remote 203.0.113.2 --addr 10.99.0.1/30 && cmd A carrier up >/dev/null
 ip netns exec $A ping -q -c 2 -i 0.05 -W 1 10.99.0.2 >/dev/null 2>&1
