@@ -186,7 +186,8 @@ int vtid_start_core(struct vtid *v, const char *dataplane)
 		return err;
 	if ((err = start_dataplane(v, dataplane)) < 0)
 		return err;
-	struct tunnels_init ti = {.ike = v->ike,
+	struct tunnels_init ti = {.loop = v->loop,
+				  .ike = v->ike,
 				  .dp_ops = v->dp_ops,
 				  .dp = v->dp,
 				  .now_ms = clock_now,

@@ -64,6 +64,7 @@ struct tunnel *tunnels_first(struct tunnels *t)
 static void set_carrier(struct tunnel *tn, bool up, const char *why)
 {
 	struct tunnels *t = tn->owner;
+	loop_timer_cancel(&tn->holddown);
 	if (tn->carrier == up)
 		return;
 	if (tn->link && t->init.dp_ops->link_carrier(tn->link, up) < 0)
@@ -79,6 +80,23 @@ static void set_carrier(struct tunnel *tn, bool up, const char *why)
 		   tn->spec.name, up ? "up" : "down", up ? "" : " (", up ? "" : why);
 	if (!up)
 		log_notice("%s: carrier down: %s", tn->spec.name, why);
+}
+
+static void holddown_expired(void *arg)
+{
+	struct tunnel *tn = arg;
+	if (tn->n_children == 0)
+		set_carrier(tn, false, tn->holddown_why);
+}
+
+/* The peer took the last pair away: drop carrier unless a new pair comes
+ * within TUNNEL_HOLDDOWN_MS (see tunnel.h). */
+static void carrier_lost(struct tunnel *tn, const char *why)
+{
+	if (!tn->carrier || loop_timer_armed(&tn->holddown))
+		return;
+	snprintf(tn->holddown_why, sizeof(tn->holddown_why), "%s", why);
+	loop_timer_arm(tn->owner->init.loop, &tn->holddown, TUNNEL_HOLDDOWN_MS);
 }
 
 static void start_ike(struct tunnel *tn)
@@ -147,6 +165,7 @@ int tunnel_add(struct tunnels *t, const struct tunnel_spec *spec)
 		return -ENOMEM;
 	tn->owner = t;
 	tn->id = t->next_id++;
+	loop_timer_init(&tn->holddown, holddown_expired, tn);
 	tn->spec = *spec;
 	snprintf(tn->why_down, sizeof(tn->why_down), "not yet up");
 	int err = t->init.dp_ops->link_add(t->init.dp, &spec->link, &tn->link);
@@ -168,6 +187,7 @@ int tunnel_add(struct tunnels *t, const struct tunnel_spec *spec)
 static void destroy(struct tunnel *tn)
 {
 	struct tunnels *t = tn->owner;
+	loop_timer_cancel(&tn->holddown);
 	stop_ike(tn);
 	if (tn->link)
 		t->init.dp_ops->link_del(tn->link);
@@ -339,7 +359,7 @@ void tunnels_child_down(struct tunnels *t, uint32_t tunnel_id, uint32_t spi_in, 
 		}
 	}
 	if (tn->n_children == 0 && tn->spec.protected)
-		set_carrier(tn, false, "IPsec SA deleted");
+		carrier_lost(tn, "IPsec SA deleted");
 }
 
 void tunnels_ike_event(struct tunnels *t, uint32_t tunnel_id, enum ike_sa_event ev, const char *why)
@@ -351,12 +371,13 @@ void tunnels_ike_event(struct tunnels *t, uint32_t tunnel_id, enum ike_sa_event 
 	log_notice("%s: IKE SA %s%s%s", tn->spec.name, ev == IKE_SA_UP ? "up" : "down",
 		   why && *why ? ": " : "", why ? why : "");
 	if (ev == IKE_SA_DOWN) {
-		/* The engine reports child_down for each pair first; make sure. */
-		while (tn->n_children > 0)
-			remove_child_at(tn, tn->n_children - 1);
+		/* The engine has reported child_down for each pair of that SA; pairs
+		 * of another IKE SA of the tunnel (simultaneous initiation) stay. */
+		if (tn->n_children > 0)
+			return;
 		char reason[96];
 		snprintf(reason, sizeof(reason), "IKE SA down: %s", why && *why ? why : "deleted");
-		set_carrier(tn, false, reason);
+		carrier_lost(tn, reason);
 	}
 }
 

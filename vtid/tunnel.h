@@ -11,7 +11,11 @@
  *     at once so zebra withdraws routes);
  *   - an unprotected tunnel (plain GRE) has carrier while it is not shut
  *     (and, with keepalives, while the peer answers them);
- *   - a shut tunnel keeps its device, has no carrier and no IKE SA.
+ *   - a shut tunnel keeps its device, has no carrier and no IKE SA;
+ *   - when the last pair goes because the peer deleted it, carrier drops
+ *     after TUNNEL_HOLDDOWN_MS unless a new pair arrives first: both ends
+ *     initiate at start, and the surplus IKE SA is deleted a moment before
+ *     the surviving one's pair is installed; routing must not see that. 
  * IKE is started the moment a protected tunnel is configured: no traffic is
  * needed and no first packet is lost. */
 #ifndef VTID_TUNNEL_H
@@ -23,6 +27,7 @@
 
 #include "gre/dp.h"
 #include "ike/ike.h"
+#include "lib/loop.h"
 
 struct json_object;
 struct tunnels;
@@ -51,7 +56,7 @@ struct tunnel_child {
 	uint32_t replay_window;
 };
 
-enum { TUNNEL_MAX_CHILDREN = 4 };
+enum { TUNNEL_MAX_CHILDREN = 4, TUNNEL_HOLDDOWN_MS = 100 };
 
 struct tunnel {
 	struct tunnel *next;
@@ -67,9 +72,12 @@ struct tunnel {
 	uint32_t carrier_transitions;
 	struct tunnel_child children[TUNNEL_MAX_CHILDREN];
 	int n_children;
+	struct loop_timer holddown;  /* armed while the last pair is gone but carrier still up */
+	char holddown_why[96];
 };
 
 struct tunnels_init {
+	struct loop *loop;           /* for the carrier hold-down timer */
 	struct ike_engine *ike;
 	const struct dp_ops *dp_ops;
 	struct dp *dp;
