@@ -4,7 +4,9 @@
 #   every router has READY IKE SAs on both its tunnels; every LAN is reached
 #   by OSPF over the direct tunnel; hosts ping each other; when the A-B
 #   tunnel goes (A's Tunnel1 shut down through vtish) A reaches B's LAN
-#   through C, and back through the direct tunnel after `no shutdown`.
+#   through C, and back through the direct tunnel after `no shutdown`; when
+#   the A-B path breaks under a ping flood, BFD moves the traffic through C
+#   and the loss window is printed.
 set -u
 top=${VTID_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-build}
@@ -65,5 +67,34 @@ if "$lab" vtish $NAME A -c 'configure terminal' -c 'interface Tunnel1' -c 'shutd
 else
 	fail reroute-via-c "vtish could not shut Tunnel1 down on A"
 fi
+# The A-B path breaks under a ping flood (nftables in A drops everything to
+# and from B's WAN address: the tunnel's SAs stay, its packets vanish).  BFD
+# over Tunnel1 notices, OSPF moves A's route to B's LAN through C.  The loss
+# window (lost echoes x 10 ms) is printed: the figure, not an assertion.
+if wait_until 20 route_ospf $NAME A 10.20.1.0/24 Tunnel1; then
+	ip netns exec $NAME-HA ping -n -i 0.01 -c 700 -W 1 10.20.1.10 >"/tmp/$NAME.flood" 2>&1 &
+	flood=$!
+	sleep 2
+	ip netns exec $NAME-A nft -f - <<'NFT' || fail path-failure-rerouted-by-bfd "nft could not install the drop rules"
+table ip vtbreak {
+	chain in { type filter hook input priority 0; ip saddr 198.51.100.2 drop; }
+	chain out { type filter hook output priority 0; ip daddr 198.51.100.2 drop; }
+}
+NFT
+	wait $flood
+	tx=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "/tmp/$NAME.flood")
+	rx=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "/tmp/$NAME.flood")
+	echo "# failover: $tx echoes at 100/s, $rx answered, loss window $(((tx - rx) * 10)) ms"
+	if route_ospf $NAME A 10.20.1.0/24 Tunnel3 && [ "${rx:-0}" -gt 300 ] && [ "$rx" -lt "$tx" ] &&
+		ping_ok $NAME HA 10.20.1.10; then
+		pass "path-failure-rerouted-by-bfd (loss window $(((tx - rx) * 10)) ms)"
+	else
+		fail path-failure-rerouted-by-bfd "tx=$tx rx=$rx; A: $("$lab" vtysh $NAME A -c 'show ip route ospf' | grep '^O' | tr '\n' '|')"
+	fi
+	rm -f "/tmp/$NAME.flood"
+else
+	fail path-failure-rerouted-by-bfd "route back on Tunnel1 never came"
+fi
+
 lab_down_checked $NAME
 exit $failed
