@@ -22,11 +22,31 @@ struct tunnels {
 	struct tunnels_init init;
 	struct tunnel *list;
 	uint32_t next_id;
+	struct loop_timer traffic; /* feeds inbound traffic to IKE for dpd on-demand */
 };
+
+enum { TRAFFIC_POLL_MS = 1000 };
 
 static uint64_t now_ms(struct tunnels *t)
 {
 	return t->init.now_ms(t->init.clock_ctx);
+}
+
+/* `dpd ... on-demand` probes only a peer that sent nothing: the data plane
+ * counts decapsulated packets, and a tunnel whose count moved is alive. */
+static void traffic_poll(void *arg)
+{
+	struct tunnels *t = arg;
+	for (struct tunnel *tn = t->list; tn; tn = tn->next) {
+		struct dp_link_stats ls;
+		if (!tn->link || !tn->ike_added || !tn->spec.ike.dpd_on_demand ||
+		    t->init.dp_ops->link_stats(tn->link, &ls) < 0)
+			continue;
+		if (ls.pkts_decaps != tn->last_decaps)
+			ike_traffic_seen(t->init.ike, tn->id);
+		tn->last_decaps = ls.pkts_decaps;
+	}
+	loop_timer_arm(t->init.loop, &t->traffic, TRAFFIC_POLL_MS);
 }
 
 struct tunnels *tunnels_new(const struct tunnels_init *init)
@@ -36,6 +56,9 @@ struct tunnels *tunnels_new(const struct tunnels_init *init)
 		return NULL;
 	t->init = *init;
 	t->next_id = 1;
+	loop_timer_init(&t->traffic, traffic_poll, t);
+	if (t->init.loop)
+		loop_timer_arm(t->init.loop, &t->traffic, TRAFFIC_POLL_MS);
 	return t;
 }
 
@@ -273,6 +296,7 @@ void tunnels_free(struct tunnels *t)
 {
 	if (!t)
 		return;
+	loop_timer_cancel(&t->traffic);
 	while (t->list) {
 		struct tunnel *tn = t->list;
 		t->list = tn->next;

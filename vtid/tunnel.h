@@ -72,6 +72,7 @@ struct tunnel {
 	uint32_t carrier_transitions;
 	struct tunnel_child children[TUNNEL_MAX_CHILDREN];
 	int n_children;
+	uint64_t last_decaps;        /* for dpd on-demand (traffic_poll) */
 	struct loop_timer holddown;  /* armed while the last pair is gone but carrier still up */
 	char holddown_why[96];
 };
