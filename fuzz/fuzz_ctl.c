@@ -56,6 +56,13 @@ static struct loop *loop;
 static struct ctl_server *srv;
 static char path[108];
 
+/* libFuzzer exits through exit(): remove the socket file on the way out. */
+static void teardown(void)
+{
+	ctl_server_free(srv);
+	loop_free(loop);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!srv) {
@@ -70,6 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		srv = ctl_server_new(loop, path, &h);
 		if (!srv)
 			abort();
+		atexit(teardown);
 	}
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
