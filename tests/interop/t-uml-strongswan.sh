@@ -1,0 +1,155 @@
+#!/bin/bash
+# vtid (userspace data plane, in a namespace) against strongSwan 5.9.8 with
+# the REAL Linux kernel's ESP and GRE inside user-mode-linux: GRE over IPsec
+# in transport mode with raw ESP (protocol 50, no UDP), the setup a Cisco
+# router or a Linux router with kernel XFRM uses.
+#
+#   ns H: vtid, h0 192.0.2.1  <-veth->  u0 (ns U) ==raw== vec0 192.0.2.2 (UML guest)
+#   Tunnel1 10.255.2.1/30  ==GRE, ESP transport==  gre1 10.255.2.2/30 (kernel)
+#
+# Checks: both ends install the transport-mode SA pair with the same SPIs,
+# pings through the GRE tunnel, the wire carries raw ESP both ways (no UDP
+# 4500), the guest kernel's XFRM and GRE counters moved, and tshark decrypts
+# IKE_AUTH and the ESP to GRE + ICMP with vtid's key log.
+# Needs root, user-mode-linux, kmod and the uml-peer launcher ($UML_PEER,
+# default /work/shared/tools/uml-peer).  Takes 15-25 s.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../integration/lib.sh"
+UML_PEER=${UML_PEER:-/work/shared/tools/uml-peer}
+[ -x "$UML_PEER" ] && [ -x /usr/bin/linux.uml ] || {
+	echo "FAIL setup: needs $UML_PEER and /usr/bin/linux.uml (user-mode-linux)"
+	exit 1
+}
+H=vtUh$$ U=vtUu$$
+VH=192.0.2.1 VG=192.0.2.2 PSK=uml-interop-s3cret
+RUN=$(mktemp -d /var/tmp/vtid-uml.XXXXXX)
+pidfile=$RUN/guest.pid
+cleanup() {
+	stop_pids
+	[ -e "$pidfile" ] && "$UML_PEER" --stop "$pidfile" >"$RUN/guest.out" 2>"$RUN/guest.err"
+	ip netns del $H 2>/dev/null
+	ip netns del $U 2>/dev/null
+	[ -n "${KEEP:-}" ] && echo "kept $RUN" || rm -rf "$RUN"
+}
+trap cleanup EXIT
+
+ip netns add $H && ip netns add $U || { echo "FAIL setup: netns"; exit 1; }
+ip -n $H link add h0 type veth peer name u0 netns $U
+ip -n $H link set lo up
+ip -n $H link set h0 up
+ip -n $U link set u0 up
+ip -n $H addr add $VH/24 dev h0
+mkdir -p "$RUN/keys"
+
+"$UML_PEER" --netns $U --ifname u0 --guest-script "$here/guest/sw-kernel-peer.sh" \
+	--background "$pidfile" --mac 02:00:00:00:00:02 --timeout 60 --quiet \
+	--env LOCAL_IP=$VG --env REMOTE_IP=$VH --env PSK=$PSK \
+	--env GRE_LOCAL=10.255.2.2 --env GRE_REMOTE=10.255.2.1 \
+	--env IKE_PROPOSALS=aes256gcm16-prfsha256-x25519 --env ESP_PROPOSALS=aes256gcm16 \
+	>"$RUN/guest-start.out" 2>&1 || {
+	echo "FAIL UML guest with strongSwan did not become ready: $(tail -5 "$RUN/guest-start.out")"
+	exit 1
+}
+pass "UML guest up: strongSwan with kernel-netlink, kernel GRE device gre1"
+
+ip netns exec $H tcpdump -U -n -i h0 -w "$RUN/wan.pcap" >"$RUN/tcpdump.out" 2>&1 &
+_pids+=($!)
+wait_for 5 "grep -q listening $RUN/tcpdump.out"
+
+cat >"$RUN/vtid.conf" <<C
+hostname VTUML
+crypto ikev2 keylog $RUN/keys
+crypto ikev2 proposal P1
+ encryption aes-gcm-256
+ prf sha256
+ group 31
+crypto ikev2 policy POL
+ proposal P1
+crypto ikev2 keyring KR
+ peer GUEST
+  address $VG
+  pre-shared-key $PSK
+crypto ikev2 profile PROF
+ match identity remote address $VG 255.255.255.255
+ authentication remote pre-share
+ authentication local pre-share
+ keyring local KR
+crypto ipsec transform-set TS esp-gcm 256
+ mode transport
+crypto ipsec profile IPP
+ set transform-set TS
+ set ikev2-profile PROF
+interface Tunnel1
+ ip address 10.255.2.1 255.255.255.252
+ tunnel source $VH
+ tunnel destination $VG
+ tunnel protection ipsec profile IPP
+C
+start_vtid $H "$RUN/vtid.conf" "$RUN/vtid.sock" "$RUN/vtid.log"
+if wait_for 20 "line_up $RUN/vtid.sock Tunnel1"; then
+	pass "vtid's Tunnel1 up against strongSwan with the kernel's XFRM"
+else
+	fail "Tunnel1 up" "$(tail -5 "$RUN/vtid.log")"
+fi
+j=$(vsh "$RUN/vtid.sock" 'show crypto ipsec sa interface Tunnel1 json' | tr -d ' \n')
+# udp_encap_port is printed only for ESP in UDP
+echo "$j" | grep -q '"mode":"Transport"' && ! echo "$j" | grep -q '"udp_encap_port"' &&
+	pass "vtid: transport mode, no UDP encapsulation" ||
+	fail "vtid SA: transport, raw ESP" "$(echo "$j" | grep -o '"mode":"[^"]*"\|"udp_encap_port":[^,]*' | sort -u | tr '\n' ' ')"
+
+if wait_for 10 "ip netns exec $H ping -c 1 -W 1 10.255.2.2 >/dev/null"; then
+	ip netns exec $H ping -c 5 -i 0.2 -W 2 10.255.2.2 >"$RUN/ping.out" 2>&1 &&
+		pass "ping through GRE over ESP transport to the kernel's gre1: $(grep -o '[0-9]* received' "$RUN/ping.out")" ||
+		fail "5 pings to the guest's gre1" "$(tail -2 "$RUN/ping.out")"
+else
+	fail "ping through GRE over ESP transport to the kernel's gre1"
+fi
+spis_v=$(spis "$RUN/vtid.sock" Tunnel1 | tr 'A-F' 'a-f')
+enc=$(sa_field "$RUN/vtid.sock" Tunnel1 pkts_encaps)
+dec=$(sa_field "$RUN/vtid.sock" Tunnel1 pkts_decaps)
+[ "${enc:-0}" -ge 6 ] && [ "${dec:-0}" -ge 6 ] &&
+	pass "vtid counters: $enc GRE packets encapsulated, $dec decapsulated" ||
+	fail "vtid counters" "encaps $enc decaps $dec"
+
+# The rekey path against the kernel: a Child rekey started by vtid.
+old=$spis_v
+vsh "$RUN/vtid.sock" 'crypto rekey ipsec interface Tunnel1' >/dev/null
+wait_for 5 "[ \"\$(spis $RUN/vtid.sock Tunnel1 | tr A-F a-f)\" != \"$old\" ]"
+spis_v=$(spis "$RUN/vtid.sock" Tunnel1 | tr 'A-F' 'a-f')
+[ "$spis_v" != "$old" ] && ip netns exec $H ping -c 3 -i 0.2 -W 2 10.255.2.2 >/dev/null 2>&1 &&
+	pass "Child rekey by vtid against the kernel ($old -> $spis_v), ping" ||
+	fail "Child rekey by vtid against the kernel" "$old -> $spis_v"
+
+sleep 0.3
+kill "${_pids[0]}" 2>/dev/null # tcpdump
+wait "${_pids[0]}" 2>/dev/null
+n_esp_out=$(tcpdump -n -r "$RUN/wan.pcap" "esp and src $VH" 2>/dev/null | wc -l)
+n_esp_in=$(tcpdump -n -r "$RUN/wan.pcap" "esp and src $VG" 2>/dev/null | wc -l)
+n_natt=$(tcpdump -n -r "$RUN/wan.pcap" "udp port 4500 and udp[8:4] != 0" 2>/dev/null | wc -l)
+[ "$n_esp_out" -ge 9 ] && [ "$n_esp_in" -ge 9 ] && [ "$n_natt" = 0 ] &&
+	pass "wire: raw ESP both ways ($n_esp_out out, $n_esp_in in), no ESP in UDP" ||
+	fail "wire: raw ESP" "$n_esp_out out, $n_esp_in in, $n_natt ESP-in-UDP"
+in_spi=${spis_v%/*} out_spi=${spis_v#*/}
+tcpdump -n -r "$RUN/wan.pcap" "esp and src $VH" 2>/dev/null | tail -1 | grep -q "spi=$out_spi" &&
+	pass "the last ESP packet from vtid carries the SPI vtid shows ($out_spi)" ||
+	fail "SPI on the wire" "$(tcpdump -n -r "$RUN/wan.pcap" esp 2>/dev/null | tail -2)"
+
+GRE=1 "$here/tshark-check.sh" "$RUN/wan.pcap" "$RUN/keys" "$RUN/ws" || _failed=1
+
+# Stop the guest first: its TERM trap reports while the SAs still exist.
+"$UML_PEER" --stop "$pidfile" >"$RUN/guest.out" 2>"$RUN/guest.err"
+rm -f "$pidfile"
+stop_pids
+# The guest's own view: strongSwan's SA in TRANSPORT mode with vtid's SPIs,
+# XFRM state counters, packets on gre1.
+grep -q 'INSTALLED, TRANSPORT, ESP:AES_GCM_16-256' "$RUN/guest.out" &&
+	grep -q "src $VG dst $VH\$" "$RUN/guest.out" && grep -q -E "proto esp spi $in_spi(\([0-9]+\))? reqid [0-9]+.* mode transport" "$RUN/guest.out" &&
+	grep -q -E "proto esp spi $out_spi(\([0-9]+\))? reqid [0-9]+.* mode transport" "$RUN/guest.out" &&
+	pass "guest: strongSwan's Child SA INSTALLED, TRANSPORT; the kernel's XFRM holds vtid's SPI pair $in_spi/$out_spi in transport mode" ||
+	fail "guest SA state" "$(grep -E 'INSTALLED|proto esp' "$RUN/guest.out" | head -4)"
+rx=$(awk '/== ip -s link show gre1/ { f = 1 } f && /RX:/ { getline; print $2; exit }' "$RUN/guest.out")
+[ "${rx:-0}" -ge 6 ] && pass "guest: kernel gre1 received $rx packets from vtid" ||
+	fail "guest gre1 counters" "$(sed -n '/== ip -s link show gre1/,/== charon/p' "$RUN/guest.out" | head -8)"
+check_logs_clean "$RUN/vtid.log"
+finish
