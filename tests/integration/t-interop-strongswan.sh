@@ -270,7 +270,6 @@ tpid=${_pids[-1]}
 wait_for 5 "grep -q listening $RUN/tcpdump0.out"
 vtid_start "$RUN/gre.conf" gre
 if wait_for 10 "line_up $RUN/a.sock Tunnel1"; then
-	tsl=$(swctl $SW --list-sas | grep -A1 'local  [0-9]*\.' | tr -s ' \n' ' ')
 	swctl $SW --list-sas | grep -q "local  $VB/32\[gre\]" && swctl $SW --list-sas | grep -q "remote $VA/32\[gre\]" &&
 		pass "GRE child: strongSwan installed $VB/32[gre] === $VA/32[gre] in tunnel mode" ||
 		fail "GRE child selectors" "$(swctl $SW --list-sas | tail -4)"

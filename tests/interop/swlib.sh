@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # swlib.sh: strongSwan (charon + kernel-libipsec) as an independent IKEv2
 # peer in a network namespace, for the interop tests (sourced after lib.sh).
 #   sw_start NS DIR          start charon in NS with its own /run (private

@@ -10,7 +10,8 @@
 # Checks: both ends install the transport-mode SA pair with the same SPIs,
 # pings through the GRE tunnel, the wire carries raw ESP both ways (no UDP
 # 4500), the guest kernel's XFRM and GRE counters moved, and tshark decrypts
-# IKE_AUTH and the ESP to GRE + ICMP with vtid's key log.
+# IKE_AUTH and the ESP to GRE + ICMP with vtid's key log; OSPF (FRR on both
+# sides) over the tunnel exchanges the loopbacks.
 # Needs root, user-mode-linux, kmod and the uml-peer launcher ($UML_PEER,
 # default /work/shared/tools/uml-peer).  Takes 15-25 s.
 set -u
@@ -46,7 +47,7 @@ mkdir -p "$RUN/keys"
 	--background "$pidfile" --mac 02:00:00:00:00:02 --timeout 60 --quiet \
 	--env LOCAL_IP=$VG --env REMOTE_IP=$VH --env PSK=$PSK \
 	--env GRE_LOCAL=10.255.2.2 --env GRE_REMOTE=10.255.2.1 \
-	--env IKE_PROPOSALS=aes256gcm16-prfsha256-x25519 --env ESP_PROPOSALS=aes256gcm16 \
+	--env IKE_PROPOSALS=aes256gcm16-prfsha256-x25519 --env ESP_PROPOSALS=aes256gcm16 --env OSPF=1 \
 	>"$RUN/guest-start.out" 2>&1 || {
 	echo "FAIL UML guest with strongSwan did not become ready: $(tail -5 "$RUN/guest-start.out")"
 	exit 1
@@ -121,6 +122,47 @@ spis_v=$(spis "$RUN/vtid.sock" Tunnel1 | tr 'A-F' 'a-f')
 	pass "Child rekey by vtid against the kernel ($old -> $spis_v), ping" ||
 	fail "Child rekey by vtid against the kernel" "$old -> $spis_v"
 
+# OSPF between FRR on the host side (over vtid's Tunnel1) and FRR in the
+# guest (over the kernel's gre1): adjacency FULL, loopbacks exchanged.
+F=$RUN/frr
+mkdir -p "$F"
+chmod 755 "$RUN"
+ip -n $H addr add 10.88.0.1/32 dev lo
+printf 'hostname host\nlog file %s/zebra.log\n' "$F" >"$F/zebra.conf"
+cat >"$F/ospfd.conf" <<C
+hostname host
+log file $F/ospfd.log
+interface Tunnel1
+ ip ospf network point-to-point
+ ip ospf hello-interval 1
+ ip ospf dead-interval 4
+ ip ospf mtu-ignore
+ ip ospf area 0
+interface lo
+ ip ospf area 0
+ ip ospf passive
+router ospf
+ ospf router-id 10.88.0.1
+ timers throttle lsa all 0
+ timers lsa min-arrival 0
+ timers throttle spf 0 50 500
+C
+chown -R frr:frr "$F"
+for d in zebra ospfd; do
+	ip netns exec $H /usr/lib/frr/$d -d -f "$F/$d.conf" -i "$F/$d.pid" -z "$F/zserv.api" \
+		--vty_socket "$F" >>"$F/start.log" 2>&1 || fail "FRR $d on the host side" "$(tail -3 "$F/start.log")"
+	wait_for 5 "[ -s $F/$d.pid ]"
+	_pids+=("$(cat "$F/$d.pid")")
+done
+if wait_for 25 "ip -n $H route show 10.77.0.1 | grep -q 'dev Tunnel1 proto ospf'"; then
+	pass "OSPF over GRE over ESP with the guest kernel: route to the guest's 10.77.0.1 via Tunnel1"
+	ip netns exec $H ping -c 3 -i 0.2 -W 2 -I 10.88.0.1 10.77.0.1 >/dev/null 2>&1 &&
+		pass "ping loopback to loopback over the OSPF routes (10.88.0.1 -> 10.77.0.1)" ||
+		fail "ping loopback to loopback"
+else
+	fail "OSPF route to 10.77.0.1 via Tunnel1" "$(vtysh --vty_socket "$F" -c 'show ip ospf neighbor' 2>&1 | tail -2)"
+fi
+
 sleep 0.3
 kill "${_pids[0]}" 2>/dev/null # tcpdump
 wait "${_pids[0]}" 2>/dev/null
@@ -151,5 +193,8 @@ grep -q 'INSTALLED, TRANSPORT, ESP:AES_GCM_16-256' "$RUN/guest.out" &&
 rx=$(awk '/== ip -s link show gre1/ { f = 1 } f && /RX:/ { getline; print $2; exit }' "$RUN/guest.out")
 [ "${rx:-0}" -ge 6 ] && pass "guest: kernel gre1 received $rx packets from vtid" ||
 	fail "guest gre1 counters" "$(sed -n '/== ip -s link show gre1/,/== charon/p' "$RUN/guest.out" | head -8)"
+grep -q '10.88.0.1 .*Full' "$RUN/guest.out" && grep -q '10.88.0.1 nhid [0-9]* via 10.255.2.1 dev gre1 proto ospf\|10.88.0.1 via 10.255.2.1 dev gre1 proto ospf' "$RUN/guest.out" &&
+	pass "guest: OSPF neighbor 10.88.0.1 Full on gre1, route to 10.88.0.1 via gre1" ||
+	fail "guest OSPF state" "$(sed -n '/== show ip ospf neighbor/,/== ip -s xfrm/p' "$RUN/guest.out" | head -12 | tr '\n' '|')"
 check_logs_clean "$RUN/vtid.log"
 finish

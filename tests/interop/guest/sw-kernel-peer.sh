@@ -4,7 +4,7 @@
 # transport-mode Child SA protecting GRE between the two endpoints, a kernel
 # GRE device over it.  Responder; ready when swanctl has loaded the config.
 # $1 = guest interface (vec0).  Env: LOCAL_IP REMOTE_IP PSK GRE_LOCAL
-# GRE_REMOTE IKE_PROPOSALS ESP_PROPOSALS.
+# GRE_REMOTE IKE_PROPOSALS ESP_PROPOSALS, OSPF=1 for zebra + ospfd on gre1.
 set -u
 dev=$1
 say() { echo "[guest $(cut -d' ' -f1 /proc/uptime)] $*"; }
@@ -18,7 +18,7 @@ ip addr add "$LOCAL_IP/24" dev "$dev"
 # The first rfc4106(gcm(aes)) state costs 1-3 s in UML: pay it now, not
 # in the middle of IKE_AUTH.
 ip xfrm state add src 127.0.0.1 dst 127.0.0.2 proto esp spi 0x1 mode transport \
-	aead 'rfc4106(gcm(aes))' 0x$(printf '%072d' 0) 128
+	aead 'rfc4106(gcm(aes))' "0x$(printf '%072d' 0)" 128
 ip xfrm state flush
 
 sw=/run/sw
@@ -92,7 +92,47 @@ ip link add gre1 type gre local "$LOCAL_IP" remote "$REMOTE_IP" ttl 64
 ip addr add "$GRE_LOCAL/30" dev gre1
 ip link set gre1 up
 
+# OSPF over the GRE tunnel (OSPF=1): zebra + ospfd of the host's FRR 8.4,
+# hello 1 / dead 4, the guest's loopback 10.77.0.1/32 advertised.
+# mtu-ignore: gre1 (1476) and vtid's Tunnel1 differ in MTU.
+frr_start() {
+	ip addr add 10.77.0.1/32 dev lo
+	f=/run/frr
+	mkdir -p $f
+	printf 'hostname guest\nlog file %s/zebra.log\n' $f >$f/zebra.conf
+	cat >$f/ospfd.conf <<CONF
+hostname guest
+log file $f/ospfd.log
+interface gre1
+ ip ospf network point-to-point
+ ip ospf hello-interval 1
+ ip ospf dead-interval 4
+ ip ospf mtu-ignore
+ ip ospf area 0
+interface lo
+ ip ospf area 0
+ ip ospf passive
+router ospf
+ ospf router-id 10.77.0.1
+ timers throttle lsa all 0
+ timers lsa min-arrival 0
+ timers throttle spf 0 50 500
+CONF
+	chown -R frr:frr $f
+	for d in zebra ospfd; do
+		/usr/lib/frr/$d -d -f $f/$d.conf -i $f/$d.pid -z $f/zserv.api --vty_socket $f >>$f/start.log 2>&1 ||
+			{ say "$d did not start"; cat $f/start.log; exit 14; }
+	done
+}
+[ "${OSPF:-0}" = 1 ] && frr_start
+
 report() {
+	if [ "${OSPF:-0}" = 1 ]; then
+		echo "== show ip ospf neighbor"
+		vtysh --vty_socket /run/frr -c 'show ip ospf neighbor' 2>&1
+		echo "== ip route"
+		ip route
+	fi
 	echo "== swanctl --list-sas"
 	swanctl --list-sas 2>/dev/null
 	echo "== ip -s xfrm state"
