@@ -42,12 +42,20 @@ ip -n $H link set h0 up
 ip -n $U link set u0 up
 ip -n $H addr add $VH/24 dev h0
 mkdir -p "$RUN/keys"
+# stop every vtid started here (not tcpdump, which is _pids[0])
+stop_pids_keep_tcpdump() {
+	local keep=${_pids[0]}
+	_pids=("${_pids[@]:1}")
+	stop_pids
+	_pids=("$keep")
+	rm -f "$RUN/vtid.sock"
+}
 
 "$UML_PEER" --netns $U --ifname u0 --guest-script "$here/guest/sw-kernel-peer.sh" \
 	--background "$pidfile" --mac 02:00:00:00:00:02 --timeout 60 --quiet \
 	--env LOCAL_IP=$VG --env REMOTE_IP=$VH --env PSK=$PSK \
 	--env GRE_LOCAL=10.255.2.2 --env GRE_REMOTE=10.255.2.1 \
-	--env IKE_PROPOSALS=aes256gcm16-prfsha256-x25519 --env ESP_PROPOSALS=aes256gcm16 --env OSPF=1 \
+	--env IKE_PROPOSALS=aes256gcm16-prfsha256-x25519 --env ESP_PROPOSALS=aes256gcm16,aes256-sha256,chacha20poly1305 --env OSPF=1 \
 	>"$RUN/guest-start.out" 2>&1 || {
 	echo "FAIL UML guest with strongSwan did not become ready: $(tail -5 "$RUN/guest-start.out")"
 	exit 1
@@ -58,7 +66,8 @@ ip netns exec $H tcpdump -U -n -i h0 -w "$RUN/wan.pcap" >"$RUN/tcpdump.out" 2>&1
 _pids+=($!)
 wait_for 5 "grep -q listening $RUN/tcpdump.out"
 
-cat >"$RUN/vtid.conf" <<C
+vconf() { # TRANSFORM
+cat <<C
 hostname VTUML
 crypto ikev2 keylog $RUN/keys
 crypto ikev2 proposal P1
@@ -76,7 +85,7 @@ crypto ikev2 profile PROF
  authentication remote pre-share
  authentication local pre-share
  keyring local KR
-crypto ipsec transform-set TS esp-gcm 256
+crypto ipsec transform-set TS $1
  mode transport
 crypto ipsec profile IPP
  set transform-set TS
@@ -87,6 +96,8 @@ interface Tunnel1
  tunnel destination $VG
  tunnel protection ipsec profile IPP
 C
+}
+vconf "esp-gcm 256" >"$RUN/vtid.conf"
 start_vtid $H "$RUN/vtid.conf" "$RUN/vtid.sock" "$RUN/vtid.log"
 if wait_for 20 "line_up $RUN/vtid.sock Tunnel1"; then
 	pass "vtid's Tunnel1 up against strongSwan with the kernel's XFRM"
@@ -121,6 +132,26 @@ spis_v=$(spis "$RUN/vtid.sock" Tunnel1 | tr 'A-F' 'a-f')
 [ "$spis_v" != "$old" ] && ip netns exec $H ping -c 3 -i 0.2 -W 2 10.255.2.2 >/dev/null 2>&1 &&
 	pass "Child rekey by vtid against the kernel ($old -> $spis_v), ping" ||
 	fail "Child rekey by vtid against the kernel" "$old -> $spis_v"
+
+# Other transforms against the kernel: AES-CBC + HMAC-SHA-256 (ESP
+# padding, truncated ICV) and ChaCha20-Poly1305 (RFC 7634), each a fresh
+# vtid, then back to AES-GCM for the rest.
+# (configured transform | the name `show crypto ipsec sa` gives it, IOS style)
+for tsn in "esp-aes 256 esp-sha256-hmac|esp-256-aes esp-sha256-hmac" \
+	"esp-chacha20-poly1305|esp-chacha20-poly1305" "esp-gcm 256|esp-gcm 256"; do
+	ts=${tsn%|*} shown=${tsn#*|}
+	stop_pids_keep_tcpdump
+	vconf "$ts" >"$RUN/vtid-t.conf"
+	start_vtid $H "$RUN/vtid-t.conf" "$RUN/vtid.sock" "$RUN/vtid-${ts// /_}.log"
+	if wait_for 15 "line_up $RUN/vtid.sock Tunnel1" &&
+		vsh "$RUN/vtid.sock" 'show crypto ipsec sa interface Tunnel1 json' | grep -q "\"transform\":\"$shown\"" &&
+		ip netns exec $H ping -c 3 -i 0.2 -W 2 10.255.2.2 >/dev/null 2>&1; then
+		pass "transport mode $ts against the kernel: up, 3 pings through GRE"
+	else
+		fail "transport mode $ts against the kernel" "$(tail -3 "$RUN/vtid-${ts// /_}.log")"
+	fi
+done
+spis_v=$(spis "$RUN/vtid.sock" Tunnel1 | tr 'A-F' 'a-f')
 
 # OSPF between FRR on the host side (over vtid's Tunnel1) and FRR in the
 # guest (over the kernel's gre1): adjacency FULL, loopbacks exchanged.
@@ -196,5 +227,5 @@ rx=$(awk '/== ip -s link show gre1/ { f = 1 } f && /RX:/ { getline; print $2; ex
 grep -q '10.88.0.1 .*Full' "$RUN/guest.out" && grep -q '10.88.0.1 nhid [0-9]* via 10.255.2.1 dev gre1 proto ospf\|10.88.0.1 via 10.255.2.1 dev gre1 proto ospf' "$RUN/guest.out" &&
 	pass "guest: OSPF neighbor 10.88.0.1 Full on gre1, route to 10.88.0.1 via gre1" ||
 	fail "guest OSPF state" "$(sed -n '/== show ip ospf neighbor/,/== ip -s xfrm/p' "$RUN/guest.out" | head -12 | tr '\n' '|')"
-check_logs_clean "$RUN/vtid.log"
+check_logs_clean "$RUN"/vtid*.log
 finish

@@ -10,7 +10,8 @@ dev=$1
 say() { echo "[guest $(cut -d' ' -f1 /proc/uptime)] $*"; }
 # ipv6 first and off: otherwise it loads on demand and gre1 sends router
 # solicitations through the tunnel
-for m in ipv6 xfrm_user esp4 ip_gre ctr gcm ghash_generic seqiv; do
+for m in ipv6 xfrm_user esp4 ip_gre ctr gcm ghash_generic seqiv cbc hmac authenc \
+	chacha_generic poly1305_generic chacha20poly1305; do
 	modprobe $m || { say "modprobe $m failed"; exit 10; }
 done
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
@@ -19,6 +20,10 @@ ip addr add "$LOCAL_IP/24" dev "$dev"
 # in the middle of IKE_AUTH.
 ip xfrm state add src 127.0.0.1 dst 127.0.0.2 proto esp spi 0x1 mode transport \
 	aead 'rfc4106(gcm(aes))' "0x$(printf '%072d' 0)" 128
+ip xfrm state add src 127.0.0.1 dst 127.0.0.2 proto esp spi 0x2 mode transport \
+	enc 'cbc(aes)' "0x$(printf '%064d' 0)" auth-trunc 'hmac(sha256)' "0x$(printf '%064d' 0)" 128
+ip xfrm state add src 127.0.0.1 dst 127.0.0.2 proto esp spi 0x3 mode transport \
+	aead 'rfc7539esp(chacha20,poly1305)' "0x$(printf '%072d' 0)" 128
 ip xfrm state flush
 
 sw=/run/sw
