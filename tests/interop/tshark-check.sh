@@ -33,7 +33,7 @@ mal=$(tshark -n -r "$pcap" -Y '_ws.malformed' 2>/dev/null | wc -l)
 nauth=$(ts -Y 'isakmp.exchangetype == 35' | wc -l)
 nid=$(ts -Y 'isakmp.exchangetype == 35 && isakmp.id.type' | wc -l)
 [ "$nauth" -gt 0 ] && [ "$nid" -gt 0 ] &&
-	pass "tshark: IKE_AUTH decrypted with vtid's ikev2_decryption_table ($nid of $nauth messages show IDi/IDr; the rest are ChaCha20 IKE SAs, which Wireshark 4.0 cannot decrypt)" ||
+	pass "tshark: IKE_AUTH decrypted with vtid's ikev2_decryption_table ($nid of $nauth messages show IDi/IDr; Wireshark 4.0 cannot decrypt ChaCha20-Poly1305 IKE SAs)" ||
 	fail "tshark: IKE_AUTH decrypted" "$nid of $nauth"
 
 # ESP: judge the SPIs whose algorithm Wireshark knows; a packet decrypted
