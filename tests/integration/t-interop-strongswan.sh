@@ -101,8 +101,8 @@ vtid_stop() { # SIGNAL
 	rm -f "$RUN/a.sock"
 }
 ping_b() { ip netns exec $A ping -c "${1:-2}" -i 0.2 -W 1 192.168.1.3 >/dev/null 2>&1; }
-sw_reload() { # IKE ESP LOCAL_TS REMOTE_TS DPD
-	sw_conf $VB $VA $PSK "$1" "$2" "$3" "$4" none "$5" >"$SW/swanctl.conf"
+sw_reload() { # IKE ESP LOCAL_TS REMOTE_TS DPD [IKE_REKEY CHILD_REKEY]
+	sw_conf $VB $VA $PSK "$1" "$2" "$3" "$4" none "$5" "${6:-0}" "${7:-0}" >"$SW/swanctl.conf"
 	swctl $SW --terminate --ike vti --timeout 3 >/dev/null 2>&1
 	sw_load $SW "$SW/swanctl.conf"
 }
@@ -258,6 +258,25 @@ else
 	fail "vtid as responder" "$(tail -3 "$RUN/init.out"; tail -3 "$RUN/a.log.resp")"
 fi
 tc -n $B qdisc del dev wan0 ingress
+
+# Rekeys driven by strongSwan's lifetimes (Child rekey_time 3 s, IKE
+# rekey_time 5 s, strongSwan's randomisation on top): vtid answers each
+# CREATE_CHILD_SA; after 9 s the tunnel still carries traffic on one IKE SA.
+vtid_stop
+sw_reload aes256gcm16-prfsha256-ecp256 aes256gcm16-ecp256 0.0.0.0/0 0.0.0.0/0 0 5s 3s
+vtid_start "$RUN/life.conf" lifetimes
+wait_for 10 "line_up $RUN/a.sock Tunnel1" || fail "short lifetimes: tunnel up"
+rk_c0=$(grep -c 'inbound CHILD_SA vti{[0-9]*} established' "$SW/charon.log")
+rk_i0=$(grep -c 'IKE_SA vti\[[0-9]*\] rekeyed\|rekeying IKE_SA\|IKE_SA rekeyed' "$SW/charon.log")
+ip netns exec $A ping -i 0.1 -c 90 -W 1 192.168.1.3 >"$RUN/ping-lt.txt" 2>&1
+rk_c=$(($(grep -c 'inbound CHILD_SA vti{[0-9]*} established' "$SW/charon.log") - rk_c0))
+rk_i=$(($(grep -c 'IKE_SA vti\[[0-9]*\] rekeyed\|rekeying IKE_SA\|IKE_SA rekeyed' "$SW/charon.log") - rk_i0))
+rx=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$RUN/ping-lt.txt")
+if [ "$rk_c" -ge 1 ] && [ "$rk_i" -ge 1 ] && [ "${rx:-0}" -ge 88 ] && [ "$(ike_count_vtid)" = 1 ] && line_up "$RUN/a.sock" Tunnel1; then
+	pass "rekeys by strongSwan's short lifetimes: $rk_c Child and $rk_i IKE rekeys in 9 s, $rx/90 pings answered, one IKE SA on vtid"
+else
+	fail "rekeys by strongSwan's lifetimes" "child $rk_c ike $rk_i pings $rx/90 vtid READY $(ike_count_vtid)"
+fi
 
 # ---- 3. GRE protected by ESP tunnel mode, selectors A/32[gre] <-> B/32[gre]
 vtid_stop

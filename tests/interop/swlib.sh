@@ -69,7 +69,15 @@ sw_load() {
 }
 
 # sw_conf SELF PEER PSK IKE_PROPOSALS ESP_PROPOSALS LOCAL_TS REMOTE_TS START DPD
+#         [IKE_REKEY_TIME CHILD_REKEY_TIME]   (0 = no rekey by lifetime)
 sw_conf() {
+	# short rekey times: keep the hard lifetimes well away (strongSwan
+	# defaults to +10 %, which the ESP expiry of kernel-libipsec hits first)
+	local ike_extra="" child_extra=""
+	[ "${10:-0}" != 0 ] && ike_extra="over_time = 20s
+		rand_time = 0"
+	[ "${11:-0}" != 0 ] && child_extra="life_time = 30s
+				rand_time = 0"
 	cat <<EOF
 connections {
 	vti {
@@ -78,7 +86,8 @@ connections {
 		remote_addrs = $2
 		proposals = $4
 		dpd_delay = $9
-		rekey_time = 0
+		rekey_time = ${10:-0}
+		$ike_extra
 		mobike = no
 		local {
 			auth = psk
@@ -96,7 +105,8 @@ connections {
 				esp_proposals = $5
 				start_action = $8
 				dpd_action = clear
-				rekey_time = 0
+				rekey_time = ${11:-0}
+				$child_extra
 			}
 		}
 	}
