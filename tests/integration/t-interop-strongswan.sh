@@ -223,6 +223,18 @@ wait_for 15 "since | grep -q 'changed state to up' && line_up $RUN/a.sock Tunnel
 	pass "after the peer's Delete vtid re-initiated (new SPIs $(spis "$RUN/a.sock" Tunnel1)), ping" ||
 	fail "re-initiation after the peer's Delete" "$(since | tail -3)"
 
+# strongSwan deletes the only Child SA (not the IKE SA): vtid's carrier
+# drops and the tunnel is back with a new Child SA.  (vtid answers by
+# deleting the IKE SA too and re-initiates.)
+old=$(spis "$RUN/a.sock" Tunnel1)
+mark=$(wc -l <"$RUN/a.log.life")
+swctl $SW --terminate --child vti --timeout 3 >/dev/null 2>&1
+wait_for 3 "since | grep -q 'Line protocol on Interface Tunnel1, changed state to down'" &&
+	wait_for 15 "since | grep -q 'changed state to up' && line_up $RUN/a.sock Tunnel1" && ping_b 1 &&
+	[ "$(spis "$RUN/a.sock" Tunnel1)" != "$old" ] &&
+	pass "Child SA Delete by strongSwan: carrier dropped, tunnel back with new SPIs, ping" ||
+	fail "Child SA Delete by strongSwan" "$(since | tail -4)"
+
 # INITIAL_CONTACT: vtid dies without a Delete, restarts; strongSwan must
 # drop the stale IKE SA at once because of INITIAL_CONTACT.
 vtid_stop KILL
