@@ -327,7 +327,11 @@ void ike_sa_kill(struct ike_sa *sa, const char *why, bool reinit)
 		      !sa->rekeyed_into && !sa->rekey_lost;
 	for (struct ike_child *c = sa->children; c; c = c->next)
 		ike_child_kill(c, why);
-	snprintf(sa->down_reason, sizeof(sa->down_reason), "%s", why);
+	/* why may be down_reason itself (a Delete we sent for a reason set
+	 * earlier): snprintf onto its own source would empty it. */
+	if (why != sa->down_reason)
+		snprintf(sa->down_reason, sizeof(sa->down_reason), "%s", why);
+	why = sa->down_reason;
 	ike_sa_set_state(sa, IKE_STATE_DEAD, why);
 	if (was_up)
 		eng->st.ike_down++;

@@ -126,10 +126,20 @@ static void test_child_hard_expiry(void)
 	ike_child_expired(n.side[0].eng, 1, spi, true);
 	tnet_run(&n, 200);
 	CHECK(n.side[0].n_child == 0 || n.side[0].child[0].spi_in != spi);
+	CHECK_EQ_STR(n.side[0].last_why, "Child SA expired");
 	tnet_run(&n, 5000);
 	CHECK(n.side[0].up && n.side[1].up);
 	CHECK_EQ_INT(n.side[0].n_child, 1);
 	CHECK(n.side[0].child[0].spi_in != spi);
+	CHECK(tnet_pairs_match(&n.side[0], &n.side[1]));
+	/* the passive peer's SA expires: the active side says why it starts
+	 * over (the peer's Delete of its only Child SA, or of the IKE SA that
+	 * the peer then has no use for, whichever lands first) */
+	ike_child_expired(n.side[1].eng, 2, n.side[1].child[0].spi_in, true);
+	tnet_run(&n, 200);
+	CHECK(strstr(n.side[0].last_why, "deleted by peer") != NULL);
+	tnet_run(&n, 5000);
+	CHECK(n.side[0].up && n.side[1].up);
 	CHECK(tnet_pairs_match(&n.side[0], &n.side[1]));
 	tnet_fini(&n);
 }
@@ -523,7 +533,8 @@ static void test_keylog(void)
 	while (f && fgets(line, sizeof(line), f)) {
 		lines++;
 		found += strncmp(line, want, strlen(want)) == 0;
-		CHECK(strstr(line, "\"AES-GCM [RFC4106]\",\"0x") != NULL);
+		CHECK(strstr(line, "\"AES-GCM with 16 octet ICV [RFC4106]\",\"0x") != NULL);
+		CHECK(strstr(line, "\",\"NULL\",\"0x\"\n") != NULL);
 	}
 	if (f)
 		fclose(f);
