@@ -65,6 +65,7 @@ void ike_engine_free(struct ike_engine *eng)
 		eng->peers = p->next;
 		peer_free(p);
 	}
+	ike_farewell_fini(eng);
 	free(eng->keylog_path);
 	OPENSSL_cleanse(eng, sizeof(*eng));
 	free(eng);
@@ -130,7 +131,8 @@ int ike_peer_add(struct ike_engine *eng, const struct ike_peer_cfg *cfg)
 	return 0;
 }
 
-/* A Delete we do not wait for: the SA is gone as soon as it is sent.  It
+/* A Delete that outlives its SA: the SA is gone as soon as it is sent, the
+ * sealed request stays in the farewell table until the peer answers.  It
  * takes the message ID of any request still in flight: a peer that has not
  * seen that request yet takes the Delete instead, one that has answers from
  * its cache and learns of the end through DPD or our next INITIAL_CONTACT. */
@@ -138,11 +140,13 @@ static void send_final_delete(struct ike_sa *sa)
 {
 	uint8_t buf[256];
 	struct ike_wbuf w;
-	ike_msg_start(sa, &w, buf, sizeof(buf), IKEV2_EXCH_INFORMATIONAL, false, sa->msgid_out);
+	uint32_t msgid = sa->msgid_out;
+	ike_msg_start(sa, &w, buf, sizeof(buf), IKEV2_EXCH_INFORMATIONAL, false, msgid);
 	ike_w_delete(&w, IKEV2_PROTO_IKE, 0, NULL, 0);
 	sa->task = TASK_NONE;
-	ike_msg_send(sa, &w, false);
-	free(sa->req); /* nothing is retransmitted */
+	if (ike_msg_send(sa, &w, false) == 0)
+		ike_farewell_add(sa, msgid);
+	free(sa->req);
 	sa->req = NULL;
 	sa->req_len = 0;
 }
@@ -840,6 +844,8 @@ void ike_input(struct ike_engine *eng, const struct sockaddr_in *local,
 	    from_initiator ? ike_sa_lookup(eng, h.spi_r, false) : ike_sa_lookup(eng, h.spi_i, true);
 	if (!sa || memcmp(from_initiator ? sa->spi_i : sa->spi_r,
 			  from_initiator ? h.spi_i : h.spi_r, 8) != 0) {
+		if (ike_farewell_input(eng, &h, remote))
+			return;
 		eng->st.no_sa++;
 		log_warn_rl("ike: message for an unknown IKE SA from %s",
 			    inet_ntoa(remote->sin_addr));
@@ -909,7 +915,7 @@ uint64_t ike_next_deadline(struct ike_engine *eng)
 	}
 	if (eng->peers)
 		d = min64(d, eng->cookie_rotated_ms + 120000);
-	return d;
+	return min64(d, ike_farewell_deadline(eng));
 }
 
 static void sa_timers(struct ike_sa *sa, uint64_t now)
@@ -1008,6 +1014,7 @@ void ike_run_timers(struct ike_engine *eng)
 				ike_peer_initiate(p);
 		}
 	}
+	ike_farewell_timers(eng, now);
 	ike_gc(eng);
 }
 

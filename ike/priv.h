@@ -79,7 +79,7 @@ struct ike_stats {
 	uint64_t ts_unacceptable, timeouts, dpd_dead, frag_rx, frag_tx, frag_drop;
 	uint64_t ike_up, ike_down, child_up, child_down, ike_rekeys, child_rekeys;
 	uint64_t collisions, dup_sa_deleted, initial_contact, half_open_refused;
-	uint64_t bad_payload;
+	uint64_t bad_payload, delete_acked, delete_unacked;
 };
 
 struct ike_child {
@@ -204,6 +204,18 @@ struct ike_peer {
 	bool deleting;
 };
 
+/* farewell.c: a Delete sent for an IKE SA already freed (sealed bytes, no key) */
+struct ike_farewell {
+	uint8_t spi_i[8], spi_r[8];
+	uint32_t msgid;
+	struct sockaddr_in local, remote;
+	uint8_t *msg; /* NULL: free slot */
+	size_t len;
+	uint64_t sent_ms, next_ms;
+	unsigned tries;
+};
+enum { IKE_FAREWELLS = 64 };
+
 struct ike_engine {
 	struct ike_host host;
 	struct ike_peer *peers;
@@ -218,7 +230,18 @@ struct ike_engine {
 	bool cookie_old_valid;
 	char *keylog_path;
 	uint64_t rng_state;
+	struct ike_farewell farewell[IKE_FAREWELLS];
 };
+
+/* ---- farewell.c ---- */
+/* Keep sa's Delete request (sent with msgid) after sa itself is freed. */
+void ike_farewell_add(struct ike_sa *sa, uint32_t msgid);
+/* true: the message belongs to such an SA and has been dealt with */
+bool ike_farewell_input(struct ike_engine *eng, const struct ike_hdr *h,
+			const struct sockaddr_in *remote);
+void ike_farewell_timers(struct ike_engine *eng, uint64_t now);
+uint64_t ike_farewell_deadline(const struct ike_engine *eng);
+void ike_farewell_fini(struct ike_engine *eng);
 
 /* ---- sa.c ---- */
 const char *ike_state_name(enum ike_state s);

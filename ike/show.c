@@ -198,6 +198,8 @@ struct json_object *ike_show_stats(struct ike_engine *eng)
 	C(child_rekeys);
 	C(collisions);
 	C(dup_sa_deleted);
+	C(delete_acked);
+	C(delete_unacked);
 	C(initial_contact);
 	C(half_open_refused);
 	C(bad_payload);
@@ -269,17 +271,19 @@ static const char *ws_esp_encr(const struct suite *e)
 	case IKEV2_ENCR_AES_CBC:
 		return "AES-CBC [RFC3602]";
 	case IKEV2_ENCR_AES_GCM_16:
-		return "AES-GCM [RFC4106]";
+		return "AES-GCM with 16 octet ICV [RFC4106]";
 	case IKEV2_ENCR_CHACHA20_POLY1305:
 		return "ChaCha20-Poly1305 [RFC7634]";
 	}
 	return NULL;
 }
 
+/* An AEAD carries its own ICV: Wireshark wants "NULL" authentication beside
+ * it and refuses the SA otherwise. */
 static const char *ws_esp_integ(const struct suite *i)
 {
 	if (!i)
-		return "ANY 128 bit authentication [no checking]"; /* the AEAD's 16-byte ICV */
+		return "NULL";
 	switch (i->id) {
 	case IKEV2_AUTH_HMAC_SHA1_96:
 		return "HMAC-SHA-1-96 [RFC2404]";

@@ -271,6 +271,22 @@ static void test_unknown_peer(void)
 	tnet_fini(&n);
 }
 
+static int64_t stat_of(struct ike_engine *eng, const char *key)
+{
+	struct json_object *st = ike_show_stats(eng), *v;
+	int64_t r = json_object_object_get_ex(st, key, &v) ? json_object_get_int64(v) : -1;
+	json_object_put(st);
+	return r;
+}
+
+/* Drops the first packet the tap sees (the Delete's first send). */
+static bool drop_first(struct tnet *n, struct tpkt *p)
+{
+	(void)p;
+	int *left = n->tap_ctx;
+	return (*left)-- <= 0;
+}
+
 static void test_delete_both_ways(void)
 {
 	for (int who = 0; who < 2; who++) {
@@ -289,6 +305,10 @@ static void test_delete_both_ways(void)
 		CHECK(!n.side[!who].up);
 		CHECK_EQ_INT(n.side[!who].n_child, 0);
 		CHECK_EQ_INT(n.side[!who].ike_downs, 1);
+		/* RFC 7296 1.4.1: the Delete exchange completes after the SA is
+		 * gone; the response is no "unknown IKE SA". */
+		CHECK_EQ_INT(stat_of(n.side[who].eng, "delete_acked"), 1);
+		CHECK_EQ_INT(stat_of(n.side[who].eng, "no_sa"), 0);
 		if (who == 1) {
 			/* A (active) tries again after the back-off, but B forgot
 			 * the peer: the attempts get no answer and no state. */
@@ -302,6 +322,43 @@ static void test_delete_both_ways(void)
 			CHECK_EQ_INT(json_object_array_length(sas), 0);
 			json_object_put(o);
 		}
+		tnet_fini(&n);
+	}
+}
+
+/* The removed tunnel's Delete is lost once: it is sent again from the
+ * farewell table (no keys left) and its response still ends the exchange;
+ * with the peer gone for good it is given up after three sends. */
+static void test_delete_retransmitted(void)
+{
+	for (int lost = 0; lost < 2; lost++) {
+		struct tnet n;
+		struct ike_peer_cfg ca, cb;
+		tnet_init(&n, 2, 21 + (uint64_t)lost);
+		tnet_cfg(&ca, &n.side[0], &n.side[1], 1);
+		tnet_cfg(&cb, &n.side[1], &n.side[0], 2);
+		cb.passive = true;
+		establish(&n, &ca, &cb);
+		CHECK(n.side[0].up && n.side[1].up);
+		int drop = 1;
+		n.tap = drop_first;
+		n.tap_ctx = &drop;
+		n.drop_all = lost;
+		unsigned sent = n.sent;
+		CHECK_EQ_INT(ike_peer_del(n.side[0].eng, 1), 0);
+		tnet_run(&n, 10000);
+		if (!lost) {
+			CHECK(!n.side[1].up);
+			CHECK_EQ_INT(stat_of(n.side[0].eng, "delete_acked"), 1);
+			CHECK_EQ_INT(stat_of(n.side[0].eng, "delete_unacked"), 0);
+		} else {
+			CHECK_EQ_INT(n.sent - sent, 3);
+			CHECK_EQ_INT(stat_of(n.side[0].eng, "delete_acked"), 0);
+			CHECK_EQ_INT(stat_of(n.side[0].eng, "delete_unacked"), 1);
+		}
+		CHECK(ike_next_deadline(n.side[0].eng) == UINT64_MAX);
+		CHECK_EQ_INT(stat_of(n.side[0].eng, "no_sa"), 0);
+		n.tap = NULL;
 		tnet_fini(&n);
 	}
 }
@@ -435,6 +492,7 @@ int main(void)
 	RUN(test_asym_psk_ids);
 	RUN(test_unknown_peer);
 	RUN(test_delete_both_ways);
+	RUN(test_delete_retransmitted);
 	RUN(test_dpd);
 	RUN(test_dpd_on_demand);
 	RUN(test_loss);
