@@ -278,8 +278,10 @@ int dp_output(struct dp_link *l, int slot, uint8_t *pkt, size_t len, uint8_t **o
 			       : 0;
 		gre_build(&l->gre, GRE_PROTO_IPV4, seq, p, plen);
 		plen += gl;
-		CTR_ADD(l->ctr.pkts_encaps, 1);
 	}
+	/* every packet the tunnel carries, GRE or a VTI's bare ESP (IOS's
+	 * "#pkts encaps"), as pkts_decaps counts every one delivered */
+	CTR_ADD(l->ctr.pkts_encaps, 1);
 	/* the buffer ends DP_BUFSZ after its start, which is DP_HEADROOM before pkt */
 	return dp_output_gre(l, slot, p, plen, tos, df, pkt - DP_HEADROOM + DP_BUFSZ, out, out_len,
 			     to);

@@ -201,11 +201,24 @@ wait_for 14 "[ \$(grep -c 'parsed INFORMATIONAL request [0-9]* \[ \]' $SW/charon
 	pass "DPD by vtid after 10 s idle: strongSwan received the empty INFORMATIONAL, tunnel stays up" ||
 	fail "DPD by vtid" "$(grep INFORMATIONAL "$SW/charon.log" | tail -3)"
 
-# Delete from vtid: shutdown -> strongSwan drops the IKE SA at once.
+# A VTI counts every packet it carries as encapsulated, as IOS does.
+ctr() { vsh "$RUN/a.sock" 'show crypto ipsec sa json' | python3 -c "import json,sys; print(json.load(sys.stdin)['interfaces'][0]['$1'])"; }
+enc=$(ctr pkts_encaps) encr=$(ctr pkts_encrypt)
+[ "${enc:-0}" -gt 0 ] && [ "$enc" -ge "$encr" ] &&
+	pass "VTI counters: pkts_encaps $enc, pkts_encrypt $encr" ||
+	fail "VTI counters" "pkts_encaps '$enc', pkts_encrypt '$encr'"
+
+# Delete from vtid: shutdown -> strongSwan drops the IKE SA at once, and
+# vtid takes its response as the end of the exchange (RFC 7296 1.4.1).
+mark=$(wc -l <"$RUN/a.log.life")
 vsh "$RUN/a.sock" 'configure terminal' 'interface Tunnel1' 'shutdown' 'end' >/dev/null
 wait_for 3 "[ \$(sw_n_ike $SW) = 0 ]" && grep -q 'parsed INFORMATIONAL request [0-9]* \[ D \]' "$SW/charon.log" &&
 	pass "Delete by vtid (shutdown): strongSwan removed the IKE SA at once" ||
 	fail "Delete by vtid" "$(swctl $SW --list-sas | head -3)"
+wait_for 3 "vsh $RUN/a.sock 'show crypto ikev2 stats json' | grep -q '\"delete_acked\":[1-9]'" &&
+	! tail -n +$((mark + 1)) "$RUN/a.log.life" | grep -q 'unknown IKE SA' &&
+	pass "Delete by vtid: strongSwan's response completed the exchange (delete_acked), no unknown-SA warning" ||
+	fail "Delete response after shutdown" "$(tail -n +$((mark + 1)) "$RUN/a.log.life" | tail -3)"
 vsh "$RUN/a.sock" 'configure terminal' 'interface Tunnel1' 'no shutdown' 'end' >/dev/null
 wait_for 10 "line_up $RUN/a.sock Tunnel1" && ping_b 1 && pass "no shutdown: back up" || fail "no shutdown: back up"
 
@@ -232,7 +245,8 @@ swctl $SW --terminate --child vti --timeout 3 >/dev/null 2>&1
 wait_for 3 "since | grep -q 'Line protocol on Interface Tunnel1, changed state to down'" &&
 	wait_for 15 "since | grep -q 'changed state to up' && line_up $RUN/a.sock Tunnel1" && ping_b 1 &&
 	[ "$(spis "$RUN/a.sock" Tunnel1)" != "$old" ] &&
-	pass "Child SA Delete by strongSwan: carrier dropped, tunnel back with new SPIs, ping" ||
+	since | grep -q 'IKE SA down: Child SA deleted by peer' &&
+	pass "Child SA Delete by strongSwan: carrier dropped ('IKE SA down: Child SA deleted by peer'), tunnel back with new SPIs, ping" ||
 	fail "Child SA Delete by strongSwan" "$(since | tail -4)"
 
 # INITIAL_CONTACT: vtid dies without a Delete, restarts; strongSwan must
