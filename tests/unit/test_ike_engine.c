@@ -480,6 +480,53 @@ static void test_simultaneous(void)
 	}
 }
 
+/* Drops whatever is sent to side 1 while its peer is not configured yet
+ * (a vtid that has not started: nobody listens). */
+static bool b_not_up(struct tnet *n, struct tpkt *p)
+{
+	const bool *b_up = n->tap_ctx;
+	return *b_up || p->to.sin_addr.s_addr != n->side[1].addr.sin_addr.s_addr;
+}
+
+/* Both ends active, B configured d ms after A (A's first requests lost,
+ * its retransmissions then cross B's own IKE_SA_INIT), with some packets
+ * overtaking others: at every offset the
+ * two end with mirrored Child SA pairs, one IKE SA each, nothing flapping. */
+static void test_staggered_start(void)
+{
+	for (uint64_t d = 0; d <= 4000; d += 25) {
+		struct tnet n;
+		struct ike_peer_cfg ca, cb;
+		bool b_up = false;
+		tnet_init(&n, 2, 100 + d);
+		n.reorder_pct = (unsigned)(d / 25 % 4) * 15; /* messages cross, too */
+		tnet_cfg(&ca, &n.side[0], &n.side[1], 1);
+		tnet_cfg(&cb, &n.side[1], &n.side[0], 2);
+		n.tap = b_not_up;
+		n.tap_ctx = &b_up;
+		CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &ca), 0);
+		tnet_run(&n, d);
+		b_up = true;
+		CHECK_EQ_INT(ike_peer_add(n.side[1].eng, &cb), 0);
+		tnet_run(&n, 20000);
+		bool ok = n.side[0].up && n.side[1].up && n.side[0].n_child == 1 &&
+			  n.side[1].n_child == 1 && tnet_pairs_match(&n.side[0], &n.side[1]);
+		for (int i = 0; i < 2; i++) {
+			struct json_object *o = ike_show_sa(n.side[i].eng, false), *sas;
+			json_object_object_get_ex(o, "sas", &sas);
+			ok = ok && json_object_array_length(sas) == 1;
+			json_object_put(o);
+		}
+		if (!ok)
+			fprintf(stderr, "# staggered start d=%llu: up %d/%d children %d/%d\n",
+				(unsigned long long)d, n.side[0].up, n.side[1].up, n.side[0].n_child,
+				n.side[1].n_child);
+		CHECK(ok);
+		n.tap = NULL;
+		tnet_fini(&n);
+	}
+}
+
 int main(void)
 {
 	log_init("test_ike_engine", LOG_TO_STDERR, getenv("IKE_DEBUG") ? LOG_DEBUG : LOG_ERR);
@@ -497,6 +544,7 @@ int main(void)
 	RUN(test_dpd_on_demand);
 	RUN(test_loss);
 	RUN(test_simultaneous);
+	RUN(test_staggered_start);
 	RUN(test_matrix);
 	return tcheck_done();
 }

@@ -45,6 +45,7 @@ struct tnet {
 	struct tside side[TNET_MAX_SIDES];
 	int n_sides;
 	unsigned loss_pct;
+	unsigned reorder_pct; /* share of steps that deliver the second queued packet first */
 	bool drop_all;
 	uint64_t rng;
 	unsigned sent, dropped;
@@ -178,6 +179,15 @@ static inline bool tnet_step(struct tnet *n)
 	struct tpkt *p = n->head;
 	if (!p)
 		return false;
+	if (n->reorder_pct && p->next && tnet_rand(n) % 100 < n->reorder_pct) {
+		struct tpkt *q = p->next; /* q overtakes p */
+		p->next = q->next;
+		q->next = p;
+		n->head = q;
+		if (n->tail == q)
+			n->tail = p;
+		p = q;
+	}
 	n->head = p->next;
 	if (!n->head)
 		n->tail = NULL;
