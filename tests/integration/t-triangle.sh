@@ -34,6 +34,18 @@ all_routes() {
 		route_ospf $NAME C 10.10.1.0/24 Tunnel3 && route_ospf $NAME C 10.20.1.0/24 Tunnel2
 }
 
+# what each router sees, for a failure message: OSPF neighbors (router-id
+# state interface), tunnels without carrier, OSPF routes with next hops
+diag() {
+	local r
+	for r in A B C; do
+		printf '%s: nbr[%s] nocarrier[%s] routes[%s] ' "$r" \
+			"$("$lab" vtysh $NAME $r -c 'show ip ospf neighbor' | awk '$1 ~ /^[0-9]+\./ { printf "%s %s %s; ", $1, $3, $6 }')" \
+			"$(for t in Tunnel1 Tunnel2 Tunnel3; do "$lab" exec $NAME $r ip link show $t >/dev/null 2>&1 && ! carrier $NAME $r $t && printf '%s ' $t; done)" \
+			"$("$lab" vtysh $NAME $r -c 'show ip route ospf' | grep -E '^O|via' | sed 's/, weight.*//; s/  */ /g' | tr '\n' ';')"
+	done
+}
+
 if wait_until 40 all_ready; then
 	pass six-sas-ready
 	echo "# all six IKE SAs READY after $(($(now_ms) - t0)) ms"
@@ -43,7 +55,7 @@ fi
 if wait_until 20 all_routes; then
 	pass ospf-direct-tunnels
 else
-	fail ospf-direct-tunnels "A: $("$lab" vtysh $NAME A -c 'show ip route ospf' | grep '^O' | tr '\n' '|')"
+	fail ospf-direct-tunnels "$(diag)"
 fi
 ok=1
 for pair in HA:10.20.1.10 HA:10.30.1.10 HB:10.30.1.10 HC:10.10.1.10; do
@@ -56,13 +68,13 @@ if "$lab" vtish $NAME A -c 'configure terminal' -c 'interface Tunnel1' -c 'shutd
 	if wait_until 15 route_ospf $NAME A 10.20.1.0/24 Tunnel3 && wait_until 10 ping_ok $NAME HA 10.20.1.10; then
 		pass reroute-via-c
 	else
-		fail reroute-via-c "A: $("$lab" vtysh $NAME A -c 'show ip route ospf' | grep '^O' | tr '\n' '|')"
+		fail reroute-via-c "$(diag)"
 	fi
 	"$lab" vtish $NAME A -c 'configure terminal' -c 'interface Tunnel1' -c 'no shutdown' -c 'end' >/dev/null
 	if wait_until 30 route_ospf $NAME A 10.20.1.0/24 Tunnel1 && wait_until 10 ping_ok $NAME HA 10.20.1.10; then
 		pass back-on-direct-tunnel
 	else
-		fail back-on-direct-tunnel "A: $("$lab" vtysh $NAME A -c 'show ip route ospf' | grep '^O' | tr '\n' '|')"
+		fail back-on-direct-tunnel "$(diag)"
 	fi
 else
 	fail reroute-via-c "vtish could not shut Tunnel1 down on A"
@@ -89,7 +101,7 @@ NFT
 		ping_ok $NAME HA 10.20.1.10; then
 		pass "path-failure-rerouted-by-bfd (loss window $(((tx - rx) * 10)) ms)"
 	else
-		fail path-failure-rerouted-by-bfd "tx=$tx rx=$rx; A: $("$lab" vtysh $NAME A -c 'show ip route ospf' | grep '^O' | tr '\n' '|')"
+		fail path-failure-rerouted-by-bfd "tx=$tx rx=$rx; $(diag)"
 	fi
 	rm -f "/tmp/$NAME.flood"
 else
