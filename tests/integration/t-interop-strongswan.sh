@@ -10,7 +10,8 @@
 #    started by vtid (with or without KE as configured on both sides), ping.
 # 2. lifecycle: IKE rekey by vtid, Child and IKE rekey by strongSwan,
 #    DPD both ways, Delete both ways, INITIAL_CONTACT after a vtid crash,
-#    vtid as responder (its own IKE_SA_INIT requests dropped by tc).
+#    vtid as responder (its own IKE_SA_INIT requests dropped by tc), and
+#    the proposal matrix again with strongSwan initiating.
 # 3. GRE (tunnel mode gre ip) protected by ESP tunnel mode, selectors
 #    A/32[gre] <-> B/32[gre]; GRE packets arrive on charon's ipsec0.
 # 4. tshark over the capture of wan0: no malformed packet; with vtid's key
@@ -283,6 +284,45 @@ if wait_for 5 "line_up $RUN/a.sock Tunnel1" &&
 else
 	fail "vtid as responder" "$(tail -3 "$RUN/init.out"; tail -3 "$RUN/a.log.resp")"
 fi
+
+# The proposal matrix again with strongSwan initiating (the tc filter above
+# still sinks vtid's own IKE_SA_INIT): vtid up as RESPONDER, ping, a Child
+# rekey started by strongSwan (with KE when PFS is set), vtid's new inbound
+# SA carries the PFS group or none, ping.
+while IFS='|' read -r name enc integ grp ts pfsg swike swesp swgrp; do
+	for pfs in nopfs pfs; do
+		n=$((n + 1))
+		case="VTI $name $pfs, vtid responder"
+		if [ $pfs = pfs ]; then
+			pfsline="set pfs $pfsg" espprop="$swesp-$swgrp" want="$pfsg"
+		else
+			pfsline="" espprop="$swesp" want=N
+		fi
+		vtid_stop
+		sw_reload "$swike" "$espprop" 0.0.0.0/0 0.0.0.0/0 0
+		vconf "$enc" "$integ" "$grp" "$ts" "$pfsline" "ipsec ipv4" "" >"$RUN/a$n.conf"
+		vtid_start "$RUN/a$n.conf" $n
+		sleep 0.5
+		swctl $SW --initiate --child vti --timeout 10 >"$RUN/init$n.out" 2>&1
+		if ! wait_for 5 "line_up $RUN/a.sock Tunnel1" ||
+			! vsh "$RUN/a.sock" 'show crypto ikev2 sa json' | tr -d ' \n' | grep -q '"role":"RESPONDER"' ||
+			! wait_for 5 ping_b 1; then
+			fail "$case: up as responder, ping" "$(tail -2 "$RUN/init$n.out"; tail -2 "$RUN/a.log.$n")"
+			continue
+		fi
+		old=$(spis "$RUN/a.sock" Tunnel1)
+		swctl $SW --rekey --child vti >/dev/null 2>&1
+		wait_for 5 "[ \"\$(spis $RUN/a.sock Tunnel1)\" != \"$old\" ]"
+		new=$(spis "$RUN/a.sock" Tunnel1)
+		got=$(vsh "$RUN/a.sock" 'show crypto ipsec sa json' |
+			python3 -c 'import json,sys; print(json.load(sys.stdin)["interfaces"][0]["inbound"][0]["pfs_group"])')
+		if [ "$new" != "$old" ] && [ "$got" = "$want" ] && [ "$(ike_count_vtid)" = 1 ] && ping_b 2; then
+			pass "$case: up as RESPONDER, ping, Child rekey by strongSwan ($old -> $new, PFS $got), ping"
+		else
+			fail "$case: Child rekey by strongSwan" "spis $old -> $new, pfs '$got' (want $want), READY $(ike_count_vtid)"
+		fi
+	done
+done <<<"$matrix"
 tc -n $B qdisc del dev wan0 ingress
 
 # Rekeys driven by strongSwan's lifetimes (Child rekey_time 3 s, IKE
