@@ -12,12 +12,14 @@
 # 4500), the guest kernel's XFRM and GRE counters moved, and tshark decrypts
 # IKE_AUTH and the ESP to GRE + ICMP with vtid's key log; OSPF (FRR on both
 # sides) over the tunnel exchanges the loopbacks.
-# Needs root, user-mode-linux, kmod and the uml-peer launcher ($UML_PEER,
-# default /work/shared/tools/uml-peer).  Takes 15-25 s.
+# Needs root, user-mode-linux and kmod.  The guest is booted by the
+# project's own launcher tests/interop/uml-run (guest init: uml-init);
+# $UML_PEER may name another launcher with the same interface.  Takes about
+# 30 s, 10-13 s of it until the guest is ready (modules, crypto warm-up).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../integration/lib.sh"
-UML_PEER=${UML_PEER:-/work/shared/tools/uml-peer}
+UML_PEER=${UML_PEER:-$here/uml-run}
 [ -x "$UML_PEER" ] && [ -x /usr/bin/linux.uml ] || {
 	echo "FAIL setup: needs $UML_PEER and /usr/bin/linux.uml (user-mode-linux)"
 	exit 1
