@@ -115,7 +115,12 @@ struct dp_init {
 	dp_event_fn on_event;
 	void *ctx;
 	int workers;     /* userspace: worker threads, 0 = one per CPU */
-	int udp_encap_fd; /* the IKE UDP 4500 socket (bound 0.0.0.0:4500), used to send ESP-in-UDP; -1 if none */
+	/* the IKE UDP 4500 socket (bound 0.0.0.0:4500), used to send ESP-in-UDP;
+	 * -1 if none.  When it was bound with SO_REUSEPORT the userspace backend
+	 * joins its port with a socket of its own and steers ESP (non-zero first
+	 * word) to the workers, IKE and keepalives to it; otherwise ESP keeps
+	 * arriving through udp_input. */
+	int udp_encap_fd;
 };
 
 struct dp_ops {

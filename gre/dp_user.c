@@ -11,7 +11,9 @@
 #include "gre/dp_user_int.h"
 
 #include <errno.h>
+#include <linux/filter.h>
 #include <netinet/ip.h>
+#include <netinet/udp.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,6 +227,47 @@ static int dp_raw_socket(int proto)
 
 static void dpu_destroy(struct dp *dp);
 
+/* ESP in UDP for the workers.  IKE's 4500 socket was bound with
+ * SO_REUSEPORT; a classic BPF program on its group sends every datagram
+ * whose first word is not zero (ESP: the SPI) to the group's second socket,
+ * ours, and everything else -- the non-ESP marker of IKE, a one-byte NAT
+ * keepalive (the load fails, which returns 0) -- to IKE's.  The program is
+ * in place before our socket joins, so IKE never sees a datagram hashed to
+ * us.  UDP_GRO hands the workers a run of equal datagrams in one read. */
+static int dp_udp_socket(int ike_fd)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	int one = 1, buf = 4 << 20, reuse = 0;
+	socklen_t rl = sizeof(reuse);
+	if (ike_fd < 0 || getsockname(ike_fd, (struct sockaddr *)&sin, &sl) < 0 ||
+	    sin.sin_family != AF_INET ||
+	    getsockopt(ike_fd, SOL_SOCKET, SO_REUSEPORT, &reuse, &rl) < 0 || !reuse)
+		return -EOPNOTSUPP;
+	static struct sock_filter steer[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, 0),
+	    BPF_STMT(BPF_RET | BPF_K, 1),
+	};
+	struct sock_fprog prog = {.len = sizeof(steer) / sizeof(steer[0]), .filter = steer};
+	if (setsockopt(ike_fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog)) < 0)
+		return -errno;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	return fd;
+}
+
 static int dp_epoll_add(int epfd, int fd, uint64_t data, uint32_t extra)
 {
 	struct epoll_event ev = {.events = EPOLLIN | extra, .data.u64 = data};
@@ -238,7 +281,7 @@ static int dpu_create(const struct dp_init *init, struct dp **out)
 	if (!dp)
 		return -ENOMEM;
 	dp->init = *init;
-	dp->esp_fd = dp->gre_fd = dp->stop_fd = dp->ev_fd = -1;
+	dp->esp_fd = dp->gre_fd = dp->stop_fd = dp->ev_fd = dp->udp_fd = -1;
 	dp->next_link_id = 1;
 	pthread_mutex_init(&dp->ev_lock, NULL);
 	int n = init->workers;
@@ -262,6 +305,9 @@ static int dpu_create(const struct dp_init *init, struct dp **out)
 		goto fail;
 	if ((rc = dp->gre_fd = dp_raw_socket(IPPROTO_GRE)) < 0)
 		goto fail;
+	dp->udp_fd = dp_udp_socket(init->udp_encap_fd);
+	if (dp->udp_fd < 0 && init->udp_encap_fd >= 0)
+		log_info("dp: ESP in UDP is read by the control thread (%s)", strerror(-dp->udp_fd));
 	dp->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	dp->ev_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (dp->stop_fd < 0 || dp->ev_fd < 0) {
@@ -281,7 +327,9 @@ static int dpu_create(const struct dp_init *init, struct dp **out)
 		}
 		if ((rc = dp_epoll_add(w->epfd, dp->esp_fd, DP_EVK_ESP, EPOLLEXCLUSIVE)) ||
 		    (rc = dp_epoll_add(w->epfd, dp->gre_fd, DP_EVK_GRE, EPOLLEXCLUSIVE)) ||
-		    (rc = dp_epoll_add(w->epfd, dp->stop_fd, DP_EVK_STOP, 0)))
+		    (rc = dp_epoll_add(w->epfd, dp->stop_fd, DP_EVK_STOP, 0)) ||
+		    (dp->udp_fd >= 0 &&
+		     (rc = dp_epoll_add(w->epfd, dp->udp_fd, DP_EVK_UDP, EPOLLEXCLUSIVE))))
 			goto fail;
 	}
 	for (int i = 0; i < n; i++) {
@@ -347,6 +395,8 @@ static void dpu_destroy(struct dp *dp)
 	for (int *fd = &dp->esp_fd; fd <= &dp->ev_fd; fd++)
 		if (*fd >= 0)
 			close(*fd);
+	if (dp->udp_fd >= 0)
+		close(dp->udp_fd);
 	pthread_mutex_destroy(&dp->ev_lock);
 	free(dp->evq);
 	free(dp->w);
@@ -441,7 +491,7 @@ static int dpu_link_add(struct dp *dp, const struct dp_link_cfg *cfg, struct dp_
 		goto fail;
 	}
 	for (int i = 0; i < l->nq; i++) {
-		if ((rc = dp_epoll_add(dp->w[i].epfd, l->qfd[i], l->id << 2 | DP_EVK_LINK, 0))) {
+		if ((rc = dp_epoll_add(dp->w[i].epfd, l->qfd[i], l->id << DP_EVK_BITS | DP_EVK_LINK, 0))) {
 			dp_link_unpoll(l);
 			dp->links = l->next;
 			dp_link_table_rebuild(dp, NULL);

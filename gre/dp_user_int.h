@@ -30,10 +30,14 @@
 #define DP_BUFSZ       4096
 #define DP_MAX_WORKERS 64
 
+/* epoll data: kind in the low 3 bits, a link's id above them */
+#define DP_EVK_BITS 3
+#define DP_EVK_MASK 7
 #define DP_EVK_LINK 0
 #define DP_EVK_ESP  1
 #define DP_EVK_GRE  2
 #define DP_EVK_STOP 3
+#define DP_EVK_UDP  4 /* ESP in UDP 4500, steered to the workers' socket */
 
 struct dp_link_ctr {
 	_Atomic uint64_t pkts_encaps, pkts_encrypt, pkts_digest;
@@ -112,6 +116,7 @@ struct dp {
 	int nworkers;
 	struct dp_worker *w;
 	int esp_fd, gre_fd, stop_fd, ev_fd;
+	int udp_fd; /* ESP in UDP 4500 (reuseport with IKE's socket, UDP_GRO); -1: none */
 	_Atomic bool stopping;
 	_Atomic(struct dp_sa_table *) sa_tab;
 	_Atomic(struct dp_link_table *) link_tab;

@@ -907,6 +907,59 @@ static void dp_raw_input(struct dp_worker *w, struct dp_wbuf *wb, int fd, bool e
 	}
 }
 
+/* ESP in UDP on the workers' 4500 socket.  With UDP_GRO one read may
+ * hold a run of datagrams from one peer, all `seg` bytes but the last;
+ * each is copied into a receive buffer (room for dp_esp_input's keepalive
+ * reflection) and handled as if it had arrived alone, in order. */
+static void dp_udp_input(struct dp_worker *w, struct dp_wbuf *wb, int fd)
+{
+	struct dp *dp = w->dp;
+	for (int round = 0; round < 8; round++) {
+		struct sockaddr_in from;
+		char ctl[CMSG_SPACE(sizeof(int))];
+		struct iovec iov = {.iov_base = wb->sbuf, .iov_len = DP_SBUF};
+		struct msghdr mh = {.msg_name = &from,
+				    .msg_namelen = sizeof(from),
+				    .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = ctl,
+				    .msg_controllen = sizeof(ctl)};
+		ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
+		if (n <= 0)
+			return;
+		size_t len = (size_t)n, seg = len;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
+			    c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+				int g;
+				memcpy(&g, CMSG_DATA(c), sizeof(g));
+				if (g > 0)
+					seg = (size_t)g;
+			}
+		}
+		if ((mh.msg_flags & MSG_TRUNC) || mh.msg_namelen < sizeof(from)) {
+			atomic_fetch_add_explicit(&dp->rx_malformed, 1, memory_order_relaxed);
+			continue;
+		}
+		for (size_t off = 0; off < len; off += seg) {
+			size_t dl = len - off < seg ? len - off : seg;
+			const uint8_t *d = wb->sbuf + off;
+			/* the steering program sends only a non-zero first word
+			 * here; anything else is not ours to judge */
+			if (dl < 8 || dl > DP_BUFSZ || !(d[0] | d[1] | d[2] | d[3])) {
+				atomic_fetch_add_explicit(&dp->rx_malformed, 1,
+							  memory_order_relaxed);
+				continue;
+			}
+			uint8_t *b = wb->rx[0]; /* GRO copies what it keeps */
+			memcpy(b, d, dl);
+			dp_esp_input(dp, w->idx, w->idx, b, dl, b + DP_BUFSZ, from.sin_addr.s_addr,
+				     0, true);
+		}
+		dp_gro_flush(dp_gro_tls);
+	}
+}
+
 void *dp_worker_main(void *arg)
 {
 	struct dp_worker *w = arg;
@@ -941,9 +994,9 @@ void *dp_worker_main(void *arg)
 		atomic_thread_fence(memory_order_seq_cst);
 		for (int i = 0; i < n; i++) {
 			uint64_t d = evs[i].data.u64;
-			switch (d & 3) {
+			switch (d & DP_EVK_MASK) {
 			case DP_EVK_LINK: {
-				struct dp_link *l = dp_link_lookup_id(dp, d >> 2);
+				struct dp_link *l = dp_link_lookup_id(dp, d >> DP_EVK_BITS);
 				if (l)
 					dp_tun_read(w, l, wb);
 				break;
@@ -953,6 +1006,9 @@ void *dp_worker_main(void *arg)
 				break;
 			case DP_EVK_GRE:
 				dp_raw_input(w, wb, dp->gre_fd, false);
+				break;
+			case DP_EVK_UDP:
+				dp_udp_input(w, wb, dp->udp_fd);
 				break;
 			default:
 				break;

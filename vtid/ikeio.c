@@ -25,13 +25,19 @@ struct ikeio {
 	uint8_t buf[IKEIO_MAX_MSG + 4];
 };
 
-static int open_udp(uint16_t port, int *out)
+/* The NAT-T port is opened with SO_REUSEPORT so that the userspace data
+ * plane can join it and take the ESP datagrams into its workers (it steers
+ * them with a program on this socket's group, gre/dp_user.c).  Port 500 is
+ * bound first, without it, so a second vtid still fails to start. */
+static int open_udp(uint16_t port, bool reuseport, int *out)
 {
 	int one = 1;
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
+		goto fail;
 	if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0)
 		goto fail;
 	/* IKE and ESP-in-UDP must never be fragmented by us into something the
@@ -126,8 +132,8 @@ int ikeio_new(struct loop *loop, uint16_t port_ike, uint16_t port_natt, ikeio_ik
 	io->on_ike = on_ike;
 	io->on_esp = on_esp;
 	io->ctx = ctx;
-	if ((err = open_udp(port_ike, &io->fd_ike)) < 0 ||
-	    (err = open_udp(port_natt, &io->fd_natt)) < 0 ||
+	if ((err = open_udp(port_ike, false, &io->fd_ike)) < 0 ||
+	    (err = open_udp(port_natt, true, &io->fd_natt)) < 0 ||
 	    (err = loop_add_fd(loop, io->fd_ike, EPOLLIN, on_readable, io)) < 0 ||
 	    (err = loop_add_fd(loop, io->fd_natt, EPOLLIN, on_readable, io)) < 0) {
 		log_err("ikeio: cannot open IKE sockets on ports %u/%u: %s", port_ike, port_natt,

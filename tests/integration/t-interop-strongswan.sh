@@ -217,10 +217,13 @@ wait_for 14 "[ \$(grep -c 'parsed INFORMATIONAL request [0-9]* \[ \]' $SW/charon
 
 # A VTI counts every packet it carries as encapsulated, as IOS does.
 ctr() { vsh "$RUN/a.sock" 'show crypto ipsec sa json' | python3 -c "import json,sys; print(json.load(sys.stdin)['interfaces'][0]['$1'])"; }
-enc=$(ctr pkts_encaps) encr=$(ctr pkts_encrypt)
-[ "${enc:-0}" -gt 0 ] && [ "$enc" -ge "$encr" ] &&
-	pass "VTI counters: pkts_encaps $enc, pkts_encrypt $encr" ||
-	fail "VTI counters" "pkts_encaps '$enc', pkts_encrypt '$encr'"
+# strongSwan's ESP in UDP 4500 reaches the data plane's workers through
+# their own socket on the port, not the IKE socket (udp_rx_esp stays 0).
+enc=$(ctr pkts_encaps) encr=$(ctr pkts_encrypt) dec=$(ctr pkts_decaps)
+viaike=$(vsh "$RUN/a.sock" 'show crypto ikev2 stats json' | python3 -c 'import json,sys; print(json.load(sys.stdin)["udp_rx_esp"])')
+[ "${enc:-0}" -gt 0 ] && [ "$enc" -ge "$encr" ] && [ "${dec:-0}" -gt 0 ] && [ "$viaike" = 0 ] &&
+	pass "VTI counters: pkts_encaps $enc, pkts_encrypt $encr; $dec decapsulated, all read by the workers (udp_rx_esp $viaike)" ||
+	fail "VTI counters" "pkts_encaps '$enc', pkts_encrypt '$encr', pkts_decaps '$dec', udp_rx_esp '$viaike'"
 
 # Delete from vtid: shutdown -> strongSwan drops the IKE SA at once, and
 # vtid takes its response as the end of the exchange (RFC 7296 1.4.1).

@@ -228,6 +228,7 @@ int main(int argc, char **argv)
 			udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 			if (udp < 0 ||
 			    setsockopt(udp, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
+			    setsockopt(udp, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
 			    bind(udp, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
 				perror("dppair: udp 4500");
 				return 1;
