@@ -130,30 +130,38 @@ run_case dp-cbc-sha256-transport transport aes-cbc-256 64 sha256
 run_case dp-cbc-sha256-tunnel tunnel aes-cbc-256 64 sha256
 run_case dp-gcm-gre-key-seq-csum transport aes-gcm-256 72 "" --gre-key 42 --gre-seq --gre-csum
 run_case dp-vti-tunnel tunnel aes-gcm-256 72 "" --encap none
-# ESP in UDP 4500 (RFC 3948): sent on the IKE socket, received through udp_input
-natt_setup() { # MODE
-	local mode=$1 r
-	start A --name Tunnel1 --local 203.0.113.1 --remote 203.0.113.2 --addr 10.99.0.1/30 --natt &&
-	start B --name Tunnel1 --local 203.0.113.2 --remote 203.0.113.1 --addr 10.99.0.2/30 --natt || return 1
+# ESP in UDP 4500 (RFC 3948): sent on the IKE socket, received by the
+# workers on their own socket of the port (--natt), or through udp_input
+# when the IKE socket can't be shared (--natt-ctl)
+natt_setup() { # MODE [--natt|--natt-ctl]
+	local mode=$1 how=${2:---natt} r
+	start A --name Tunnel1 --local 203.0.113.1 --remote 203.0.113.2 --addr 10.99.0.1/30 $how &&
+	start B --name Tunnel1 --local 203.0.113.2 --remote 203.0.113.1 --addr 10.99.0.2/30 $how || return 1
 	for r in "$(cmd A sa out 0x1001 $mode aes-gcm-256 ${K1:0:72} natt)" "$(cmd A sa in 0x2001 $mode aes-gcm-256 ${K2:0:72} natt)" \
 		 "$(cmd B sa out 0x2001 $mode aes-gcm-256 ${K2:0:72} natt)" "$(cmd B sa in 0x1001 $mode aes-gcm-256 ${K1:0:72} natt)" \
 		 "$(cmd A carrier up)" "$(cmd B carrier up)"; do
 		ok "$r" || { echo "setup: $r"; return 1; }
 	done
 }
-natt_case() {
-	local name=$1 mode=$2
-	natt_setup $mode || { fail $name "setup failed"; stop; return; }
+natt_case() { # NAME MODE HOW
+	local name=$1 mode=$2 how=$3 ctl
+	natt_setup $mode $how || { fail $name "setup failed"; stop; return; }
 	local udp0; udp0=$(ip netns exec $B nstat -az UdpInDatagrams | awk '/UdpIn/{print $2}')
 	if ping_both 5 && [ "$(stat B decrypt)" -ge 10 ] && [ "$(stat B mtu)" = 1434 ] &&
 	   [ $(( $(ip netns exec $B nstat -az UdpInDatagrams | awk '/UdpIn/{print $2}') - udp0 )) -ge 10 ]; then
-		pass $name
+		ctl=$(stat B udp_ctl)
+		if { [ "$how" = --natt ] && [ "$ctl" = 0 ]; } || { [ "$how" = --natt-ctl ] && [ "$ctl" -ge 10 ]; }; then
+			pass "$name ($how: $ctl datagrams through udp_input)"
+		else
+			fail $name "$how: $ctl datagrams through udp_input"
+		fi
 	else
 		fail $name "A $(cmd A stats) B $(cmd B stats)"
 	fi
 	stop
 }
-natt_case dp-natt-transport transport
+natt_case dp-natt-transport transport --natt
+natt_case dp-natt-transport-fallback transport --natt-ctl
 
 # bulk TCP through the tunnel: exercises TSO segmentation on the way out and
 # coalescing (GRO) on the way in; the bytes must arrive exactly (sha256)

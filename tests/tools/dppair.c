@@ -5,7 +5,12 @@
  *   dppair --name Tunnel1 --local A --remote B --addr 10.0.0.1/30
  *          [--plain] [--encap gre|none] [--workers N] [--gre-key K]
  *          [--gre-seq] [--gre-csum] [--mtu N] [--tcp-mss N] [--keepalive P[,R]]
- *          [--natt]   (own UDP 4500 socket, as vtid's IKE socket: ESP in UDP)
+ *          [--natt]   (own UDP 4500 socket, as vtid's IKE socket: ESP in UDP,
+ *                      read by the data plane's workers through their own
+ *                      socket on the port)
+ *          [--natt-ctl] (the same, but the socket is not shared: ESP arrives
+ *                      here and goes through udp_input, the fallback)
+ * `stats` ends with udp_ctl=N: ESP datagrams that took the fallback.
  *
  * Commands (one per line; each answers one line "ok ..." or "err ..."):
  *   sa in|out SPI transport|tunnel ENCR KEYHEX [INTEG KEYHEX] [esn] [window N]
@@ -105,6 +110,8 @@ static int cmd_sa(const struct dp_ops *ops, struct dp_link *link, char **tok, in
 	return rc;
 }
 
+static unsigned long long udp_ctl_esp;
+
 /* What vtid's IKE socket does with port 4500: non-ESP marker -> IKE (not
  * ours here), one 0xff byte -> NAT keepalive, anything else -> ESP. */
 static void udp_read(const struct dp_ops *ops, struct dp *dp, int udp)
@@ -129,6 +136,7 @@ static void udp_read(const struct dp_ops *ops, struct dp *dp, int udp)
 		return;
 	if (n >= 4 && !buf[0] && !buf[1] && !buf[2] && !buf[3])
 		return;
+	udp_ctl_esp++;
 	ops->udp_input(dp, buf, (size_t)n, &from, &to);
 }
 
@@ -139,7 +147,7 @@ static void cmd_stats(const struct dp_ops *ops, struct dp_link *link)
 	printf("ok encaps=%llu encrypt=%llu digest=%llu decaps=%llu decrypt=%llu verify=%llu "
 	       "bytes_out=%llu bytes_in=%llu replay=%llu auth=%llu pad=%llu send_err=%llu "
 	       "recv_err=%llu no_sa=%llu frag_needed=%llu unprotected=%llu malformed=%llu "
-	       "mtu=%u carrier=%d\n",
+	       "mtu=%u carrier=%d udp_ctl=%llu\n",
 	       (unsigned long long)s.pkts_encaps, (unsigned long long)s.pkts_encrypt,
 	       (unsigned long long)s.pkts_digest, (unsigned long long)s.pkts_decaps,
 	       (unsigned long long)s.pkts_decrypt, (unsigned long long)s.pkts_verify,
@@ -148,14 +156,14 @@ static void cmd_stats(const struct dp_ops *ops, struct dp_link *link)
 	       (unsigned long long)s.pad_fail, (unsigned long long)s.send_errors,
 	       (unsigned long long)s.recv_errors, (unsigned long long)s.no_sa_drops,
 	       (unsigned long long)s.frag_needed, (unsigned long long)s.unprotected_drops,
-	       (unsigned long long)s.malformed, s.mtu, s.carrier);
+	       (unsigned long long)s.malformed, s.mtu, s.carrier, udp_ctl_esp);
 }
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: dppair --name N --local A --remote B [--addr A/P] [--plain] "
 			"[--encap gre|none] [--workers N] [--gre-key K] [--gre-seq] [--gre-csum] "
-			"[--mtu N] [--tcp-mss N] [--keepalive P[,R]]\n");
+			"[--mtu N] [--tcp-mss N] [--keepalive P[,R]] [--natt|--natt-ctl]\n");
 	exit(2);
 }
 
@@ -171,7 +179,8 @@ int main(int argc, char **argv)
 	    {"addr", 1, 0, 'a'},      {"plain", 0, 0, 'p'},   {"encap", 1, 0, 'e'},
 	    {"workers", 1, 0, 'w'},   {"gre-key", 1, 0, 'k'}, {"gre-seq", 0, 0, 's'},
 	    {"gre-csum", 0, 0, 'c'},  {"mtu", 1, 0, 'm'},     {"tcp-mss", 1, 0, 't'},
-	    {"keepalive", 1, 0, 'K'}, {"natt", 0, 0, 'N'},    {0, 0, 0, 0}};
+	    {"keepalive", 1, 0, 'K'}, {"natt", 0, 0, 'N'},    {"natt-ctl", 0, 0, 'C'},
+	    {0, 0, 0, 0}};
 	int udp = -1;
 	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -222,13 +231,15 @@ int main(int argc, char **argv)
 		case 't':
 			lc.tcp_mss = (uint16_t)atoi(optarg);
 			break;
-		case 'N': {
+		case 'N':
+		case 'C': {
 			struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(4500)};
 			int one = 1;
 			udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 			if (udp < 0 ||
 			    setsockopt(udp, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
-			    setsockopt(udp, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
+			    (o == 'N' &&
+			     setsockopt(udp, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) ||
 			    bind(udp, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
 				perror("dppair: udp 4500");
 				return 1;
