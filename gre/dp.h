@@ -73,6 +73,12 @@ struct dp_sa_cfg {
 	uint16_t natt_remote_port;
 	uint64_t soft_bytes, hard_bytes;     /* 0 = no limit */
 	uint64_t soft_packets, hard_packets; /* 0 = no limit (sequence exhaustion always applies) */
+	/* outbound, answering a rekey: the peer installs its inbound SA only
+	 * when our answer reaches it, so this SA starts carrying when the
+	 * first packet authenticates on its partner inbound SA `pair_spi`
+	 * (already added), or when the current outbound SA is deleted. */
+	bool defer;
+	uint32_t pair_spi;
 };
 
 struct dp_sa_stats {

@@ -590,8 +590,13 @@ static int dpu_sa_add(struct dp_link *l, const struct dp_sa_cfg *cfg)
 		}
 	} else {
 		/* make-before-break: the old outbound SA stays listed (and its
-		 * counters readable) until sa_del, but stops carrying at once */
-		atomic_store(&l->out_sa, s);
+		 * counters readable) until sa_del, but stops carrying at once --
+		 * or, answering a rekey, once the peer is seen using the new pair */
+		struct dp_sa *in = cfg->defer ? dp_sa_find(l, cfg->pair_spi, true) : NULL;
+		if (in && atomic_load(&l->out_sa))
+			atomic_store(&in->activate, s);
+		else
+			atomic_store(&l->out_sa, s);
 		if (!l->cfg.mtu) {
 			uint16_t mtu = dp_compute_mtu(&l->cfg, l->path_mtu, cfg);
 			if (mtu != atomic_load(&l->mtu) && tun_set_mtu(l->cfg.name, mtu) == 0)
@@ -621,12 +626,21 @@ static int dpu_sa_del(struct dp_link *l, uint32_t spi, bool inbound)
 			return rc;
 		}
 	} else {
+		/* No inbound SA may still make it current; a worker that read it
+		 * from one before is done once dp_synchronize returns. */
+		for (struct dp_sa *i = l->sas; i; i = i->next)
+			if (i->inbound && atomic_load(&i->activate) == s)
+				atomic_store(&i->activate, NULL);
+		dp_synchronize(dp);
 		if (atomic_load(&l->out_sa) == s) {
 			/* fall back to the newest remaining outbound SA, if any */
 			struct dp_sa *o = l->sas;
 			while (o && o->inbound)
 				o = o->next;
 			atomic_store(&l->out_sa, o);
+			for (struct dp_sa *i = l->sas; o && i; i = i->next)
+				if (i->inbound && atomic_load(&i->activate) == o)
+					atomic_store(&i->activate, NULL);
 		}
 		dp_synchronize(dp);
 	}

@@ -60,6 +60,9 @@ struct dp_sa {
 	uint16_t natt_local_port, natt_remote_port;
 	uint64_t soft_bytes, hard_bytes, soft_packets, hard_packets;
 	_Atomic bool soft_fired, hard_fired;
+	/* inbound: a deferred outbound SA of the link that becomes current
+	 * once a packet authenticates here (dp_sa_cfg.defer); then NULL */
+	_Atomic(struct dp_sa *) activate;
 };
 
 struct dp_link {

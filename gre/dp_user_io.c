@@ -832,6 +832,11 @@ void dp_esp_input(struct dp *dp, int slot, int tun_q, uint8_t *esp, size_t len, 
 	CTR_ADD(l->ctr.pkts_decrypt, 1);
 	CTR_ADD(l->ctr.pkts_verify, 1);
 	dp_sa_account(dp, s);
+	/* the peer sends on the pair we answered a rekey with: it has the
+	 * pair, so our side of it may carry now */
+	struct dp_sa *act = atomic_load_explicit(&s->activate, memory_order_acquire);
+	if (act && atomic_exchange(&s->activate, NULL) == act)
+		atomic_store_explicit(&l->out_sa, act, memory_order_release);
 	uint8_t *p = esp + rx.off;
 	size_t plen = rx.len;
 	if (rx.next_hdr == IPPROTO_GRE && s->mode == DP_ESP_TRANSPORT &&

@@ -676,6 +676,7 @@ int ike_child_install(struct ike_sa *sa, struct ike_child *c, const uint8_t *ni,
 	cs.lifetime_kb = p->cfg.child_lifetime_kb;
 	cs.replay_window = p->cfg.replay_window;
 	cs.rekey = rekey || peer_child_up(p, c);
+	cs.responder = !we_initiated;
 	ike_child_set_state(c, CHILD_INSTALLED, rekey ? "rekeyed" : "created");
 	ike_child_schedule(sa, c);
 	c->reported_up = true;

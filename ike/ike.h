@@ -119,6 +119,8 @@ struct ike_child_sa {
 	uint64_t lifetime_kb;
 	uint32_t replay_window;
 	bool rekey;                /* replaces an existing pair of the same tunnel */
+	bool responder;            /* we answered the exchange that made it: the
+				    * peer installs it only when the answer arrives */
 };
 
 enum ike_sa_event { IKE_SA_UP, IKE_SA_DOWN };

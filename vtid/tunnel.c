@@ -2,8 +2,11 @@
  *
  * Ordering that keeps traffic flowing:
  *   child_up:   add inbound SA, then outbound SA (which becomes the active
- *               outbound SA of the link), then carrier up if it was down;
- *   child_down: remove that pair; carrier down only when no pair is left.
+ *               outbound SA of the link -- when we answered a rekey, only
+ *               once the peer uses the new pair or deletes the old one),
+ *               then carrier up if it was down;
+ *   child_down: remove that pair (the inbound SA TUNNEL_LINGER_MS later, for
+ *               packets still queued); carrier down only when no pair is left.
  * IKE delivers a rekeyed pair's child_up before the old pair's child_down,
  * so the device never loses carrier in a rekey and no packet is lost. */
 #include "vtid/tunnel.h"
@@ -138,18 +141,70 @@ static void start_ike(struct tunnel *tn)
 	tn->ike_added = true;
 }
 
-static void remove_child_at(struct tunnel *tn, int i)
+static void linger_expired(void *arg)
+{
+	struct tunnel *tn = arg;
+	struct tunnels *t = tn->owner;
+	uint64_t now = now_ms(t), next = 0;
+	int k = 0;
+	for (int i = 0; i < tn->n_linger; i++) {
+		struct tunnel_linger *g = &tn->linger[i];
+		if (g->until_ms <= now) {
+			if (tn->link)
+				t->init.dp_ops->sa_del(tn->link, g->spi_in, true);
+			continue;
+		}
+		if (!next || g->until_ms < next)
+			next = g->until_ms;
+		tn->linger[k++] = *g;
+	}
+	tn->n_linger = k;
+	if (k)
+		loop_timer_arm(t->init.loop, &tn->linger_timer, next - now);
+}
+
+/* Every lingering inbound SA goes now (the tunnel stops or goes away). */
+static void linger_flush(struct tunnel *tn)
+{
+	struct tunnels *t = tn->owner;
+	loop_timer_cancel(&tn->linger_timer);
+	for (int i = 0; i < tn->n_linger; i++)
+		if (tn->link)
+			t->init.dp_ops->sa_del(tn->link, tn->linger[i].spi_in, true);
+	tn->n_linger = 0;
+}
+
+/* linger: keep the inbound SA for TUNNEL_LINGER_MS (see tunnel.h) */
+static void remove_child_at_(struct tunnel *tn, int i, bool linger)
 {
 	struct tunnels *t = tn->owner;
 	struct tunnel_child *c = &tn->children[i];
 	if (tn->link) {
 		t->init.dp_ops->sa_del(tn->link, c->spi_out, false);
-		t->init.dp_ops->sa_del(tn->link, c->spi_in, true);
+		if (linger && t->init.loop) {
+			if (tn->n_linger == TUNNEL_LINGER) { /* the oldest goes first */
+				t->init.dp_ops->sa_del(tn->link, tn->linger[0].spi_in, true);
+				memmove(&tn->linger[0], &tn->linger[1],
+					sizeof(tn->linger[0]) * (TUNNEL_LINGER - 1));
+				tn->n_linger--;
+			}
+			tn->linger[tn->n_linger++] = (struct tunnel_linger){
+			    .spi_in = c->spi_in, .until_ms = now_ms(t) + TUNNEL_LINGER_MS};
+			if (!loop_timer_armed(&tn->linger_timer))
+				loop_timer_arm(t->init.loop, &tn->linger_timer, TUNNEL_LINGER_MS);
+		} else {
+			t->init.dp_ops->sa_del(tn->link, c->spi_in, true);
+		}
 	}
 	log_info("%s: Child SA removed (in 0x%08x out 0x%08x)", tn->spec.name, c->spi_in, c->spi_out);
 	memmove(&tn->children[i], &tn->children[i + 1],
 		sizeof(tn->children[0]) * (size_t)(tn->n_children - i - 1));
 	tn->n_children--;
+}
+
+static void remove_child_at(struct tunnel *tn, int i)
+{
+	remove_child_at_(tn, i, false);
 }
 
 static void stop_ike(struct tunnel *tn)
@@ -162,6 +217,7 @@ static void stop_ike(struct tunnel *tn)
 	}
 	while (tn->n_children > 0)
 		remove_child_at(tn, tn->n_children - 1);
+	linger_flush(tn);
 	tn->ike_up = false;
 }
 
@@ -189,6 +245,7 @@ int tunnel_add(struct tunnels *t, const struct tunnel_spec *spec)
 	tn->owner = t;
 	tn->id = t->next_id++;
 	loop_timer_init(&tn->holddown, holddown_expired, tn);
+	loop_timer_init(&tn->linger_timer, linger_expired, tn);
 	tn->spec = *spec;
 	snprintf(tn->why_down, sizeof(tn->why_down), "not yet up");
 	int err = t->init.dp_ops->link_add(t->init.dp, &spec->link, &tn->link);
@@ -212,6 +269,7 @@ static void destroy(struct tunnel *tn)
 	struct tunnels *t = tn->owner;
 	loop_timer_cancel(&tn->holddown);
 	stop_ike(tn);
+	linger_flush(tn);
 	if (tn->link)
 		t->init.dp_ops->link_del(tn->link);
 	OPENSSL_cleanse(&tn->spec, sizeof(tn->spec));
@@ -321,6 +379,11 @@ static void fill_sa(struct dp_sa_cfg *sa, const struct ike_child_sa *c, bool inb
 	sa->replay_window = inbound ? c->replay_window : 0;
 	sa->natt_local_port = c->natt_local_port;
 	sa->natt_remote_port = c->natt_remote_port;
+	/* Answering a rekey, the old pair keeps carrying our traffic until the
+	 * peer is seen on the new one or deletes the old (no packet sent on an
+	 * SA the peer has not installed yet). */
+	sa->defer = !inbound && c->rekey && c->responder;
+	sa->pair_spi = c->spi_in;
 	if (c->lifetime_kb) {
 		/* Soft at 90 %, as IOS rekeys ahead of the kilobyte lifetime. */
 		sa->hard_bytes = c->lifetime_kb * 1024;
@@ -378,7 +441,7 @@ void tunnels_child_down(struct tunnels *t, uint32_t tunnel_id, uint32_t spi_in, 
 		return;
 	for (int i = 0; i < tn->n_children; i++) {
 		if (tn->children[i].spi_in == spi_in && tn->children[i].spi_out == spi_out) {
-			remove_child_at(tn, i);
+			remove_child_at_(tn, i, true);
 			break;
 		}
 	}

@@ -56,7 +56,17 @@ struct tunnel_child {
 	uint32_t replay_window;
 };
 
-enum { TUNNEL_MAX_CHILDREN = 4, TUNNEL_HOLDDOWN_MS = 100 };
+enum { TUNNEL_MAX_CHILDREN = 4, TUNNEL_HOLDDOWN_MS = 100, TUNNEL_LINGER = 8, TUNNEL_LINGER_MS = 1000 };
+
+/* An inbound SA whose pair was deleted by IKE: kept in the data plane for
+ * TUNNEL_LINGER_MS more, because packets the peer sent on it before the
+ * Delete may still wait in the workers' socket queue when the control
+ * thread handles the Delete (make-before-break on the way in).  The
+ * outbound SA goes at once: nothing more is sent on it. */
+struct tunnel_linger {
+	uint32_t spi_in;
+	uint64_t until_ms;
+};
 
 struct tunnel {
 	struct tunnel *next;
@@ -75,6 +85,9 @@ struct tunnel {
 	uint64_t last_decaps;        /* for dpd on-demand (traffic_poll) */
 	struct loop_timer holddown;  /* armed while the last pair is gone but carrier still up */
 	char holddown_why[96];
+	struct tunnel_linger linger[TUNNEL_LINGER];
+	int n_linger;
+	struct loop_timer linger_timer; /* armed while n_linger > 0 */
 };
 
 struct tunnels_init {

@@ -334,6 +334,45 @@ else
 	fail dp-make-before-break "setup failed"; stop
 fi
 
+# Answering a rekey (B, `defer`): B's new outbound SA waits until A is seen
+# on the new pair, so B never sends on an SA that A has not installed yet;
+# or until B's old outbound SA is deleted.
+sa_pkts() { cmd "$1" sastats "$2" "$3" | sed -n 's/^ok packets=\([0-9]*\).*/\1/p'; }
+if setup transport aes-gcm-256 72 ""; then
+	r1=$(cmd B sa in 0x1002 transport aes-gcm-256 ${K1:0:72})
+	r2=$(cmd B sa out 0x2002 transport aes-gcm-256 ${K2:0:72} defer 0x1002)
+	ping_both 5; p1=$?
+	w1=$(sa_pkts B out 0x2002)
+	r3=$(cmd A sa in 0x2002 transport aes-gcm-256 ${K2:0:72}); r4=$(cmd A sa out 0x1002 transport aes-gcm-256 ${K1:0:72})
+	ping_both 5; p2=$?
+	w2=$(sa_pkts B out 0x2002) a2=$(sa_pkts A in 0x2002)
+	if ok "$r1" && ok "$r2" && ok "$r3" && ok "$r4" && [ $p1 = 0 ] && [ "$w1" = 0 ] && [ $p2 = 0 ] &&
+	   [ "${w2:-0}" -ge 5 ] && [ "${a2:-0}" -ge 5 ]; then
+		pass "dp-rekey-answer-waits-for-peer (new out unused until A used the pair, then $w2 packets)"
+	else
+		fail dp-rekey-answer-waits-for-peer "pings $p1/$p2 new-out $w1 -> $w2, A new-in $a2; $r2"
+	fi
+	stop
+else
+	fail dp-rekey-answer-waits-for-peer "setup failed"; stop
+fi
+if setup transport aes-gcm-256 72 ""; then
+	r1=$(cmd B sa in 0x1002 transport aes-gcm-256 ${K1:0:72})
+	r2=$(cmd B sa out 0x2002 transport aes-gcm-256 ${K2:0:72} defer 0x1002)
+	r3=$(cmd A sa in 0x2002 transport aes-gcm-256 ${K2:0:72})
+	r4=$(cmd B del out 0x2001)
+	ping_both 5; p1=$?
+	w1=$(sa_pkts B out 0x2002)
+	if ok "$r2" && ok "$r4" && [ $p1 = 0 ] && [ "${w1:-0}" -ge 5 ]; then
+		pass "dp-rekey-answer-on-old-deleted (the deferred SA carries: $w1 packets)"
+	else
+		fail dp-rekey-answer-on-old-deleted "ping $p1 new-out $w1; $r2 $r4"
+	fi
+	stop
+else
+	fail dp-rekey-answer-on-old-deleted "setup failed"; stop
+fi
+
 # DF: an inner packet over the tunnel MTU with DF set gets ICMP
 # fragmentation-needed back through the device (the device MTU is raised
 # behind the data plane's back so the kernel hands over a 1500-byte packet)

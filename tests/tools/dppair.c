@@ -14,7 +14,7 @@
  *
  * Commands (one per line; each answers one line "ok ..." or "err ..."):
  *   sa in|out SPI transport|tunnel ENCR KEYHEX [INTEG KEYHEX] [esn] [window N]
- *      [soft-packets N] [hard-packets N] [natt]
+ *      [soft-packets N] [hard-packets N] [natt] [defer IN_SPI]
  *   del in|out SPI
  *   carrier up|down
  *   stats                 link counters as key=value
@@ -102,6 +102,10 @@ static int cmd_sa(const struct dp_ops *ops, struct dp_link *link, char **tok, in
 			c.hard_packets = strtoull(tok[++i], NULL, 0);
 		else if (!strcmp(tok[i], "natt"))
 			c.natt_local_port = c.natt_remote_port = 4500;
+		else if (!strcmp(tok[i], "defer") && i + 1 < nt) {
+			c.defer = true;
+			c.pair_spi = (uint32_t)strtoul(tok[++i], NULL, 0);
+		}
 		else
 			return -EINVAL;
 	}
