@@ -227,14 +227,57 @@ static int dp_raw_socket(int proto)
 
 static void dpu_destroy(struct dp *dp);
 
+/* Receive steering.  Raw sockets each get a copy of every ESP (GRE)
+ * packet, so with several workers each worker's socket carries a classic
+ * BPF filter that keeps its share: ESP by SPI % n (a packet too short to
+ * hold an SPI goes to worker 0, which counts it), GRE by source address
+ * % n.  One SA's packets thus stay in order on one worker. */
+static int dp_raw_steer(int fd, bool esp, int idx, int n)
+{
+	uint32_t self = idx == 0 ? 0x40000 : 0;
+	struct sock_filter f_esp[] = {
+	    BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),	      /* X = IP header length */
+	    BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),	      /* A = packet length */
+	    BPF_STMT(BPF_ALU | BPF_SUB | BPF_X, 0),	      /* A = bytes after the IP header */
+	    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 4, 1, 0),     /* room for an SPI? */
+	    BPF_STMT(BPF_RET | BPF_K, self),		      /* no: worker 0 counts it */
+	    BPF_STMT(BPF_LD | BPF_W | BPF_IND, 0),	      /* A = SPI */
+	    BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, (uint32_t)n),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)idx, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, 0x40000),
+	    BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_filter f_gre[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 12), /* source address */
+	    BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, (uint32_t)n),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)idx, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, 0x40000),
+	    BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = {.len = esp ? sizeof(f_esp) / sizeof(f_esp[0])
+					     : sizeof(f_gre) / sizeof(f_gre[0]),
+				  .filter = esp ? f_esp : f_gre};
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 ? -errno : 0;
+}
+
+/* A socket that only sends: its copies of incoming packets are dropped in
+ * the kernel instead of piling up unread. */
+static int dp_raw_mute(int fd)
+{
+	struct sock_filter none[] = {BPF_STMT(BPF_RET | BPF_K, 0)};
+	struct sock_fprog prog = {.len = 1, .filter = none};
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 ? -errno : 0;
+}
+
 /* ESP in UDP for the workers.  IKE's 4500 socket was bound with
  * SO_REUSEPORT; a classic BPF program on its group sends every datagram
- * whose first word is not zero (ESP: the SPI) to the group's second socket,
- * ours, and everything else -- the non-ESP marker of IKE, a one-byte NAT
- * keepalive (the load fails, which returns 0) -- to IKE's.  The program is
- * in place before our socket joins, so IKE never sees a datagram hashed to
- * us.  UDP_GRO hands the workers a run of equal datagrams in one read. */
-static int dp_udp_socket(int ike_fd)
+ * whose first word is not zero (ESP: the SPI) to socket 1 + SPI % n of the
+ * group -- worker SPI % n's, bound in worker order after IKE's -- and
+ * everything else (the non-ESP marker of IKE, a one-byte NAT keepalive: the
+ * load fails, which returns 0) to IKE's, socket 0.  The program is in place
+ * before our sockets join, so IKE never sees a datagram hashed to us.
+ * UDP_GRO hands a worker a run of equal datagrams in one read. */
+static int dp_udp_sockets(struct dp *dp, int ike_fd)
 {
 	struct sockaddr_in sin;
 	socklen_t sl = sizeof(sin);
@@ -244,28 +287,62 @@ static int dp_udp_socket(int ike_fd)
 	    sin.sin_family != AF_INET ||
 	    getsockopt(ike_fd, SOL_SOCKET, SO_REUSEPORT, &reuse, &rl) < 0 || !reuse)
 		return -EOPNOTSUPP;
-	static struct sock_filter steer[] = {
+	struct sock_filter steer[] = {
 	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0),
 	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),
 	    BPF_STMT(BPF_RET | BPF_K, 0),
-	    BPF_STMT(BPF_RET | BPF_K, 1),
+	    BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, (uint32_t)dp->nworkers),
+	    BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 1),
+	    BPF_STMT(BPF_RET | BPF_A, 0),
 	};
 	struct sock_fprog prog = {.len = sizeof(steer) / sizeof(steer[0]), .filter = steer};
 	if (setsockopt(ike_fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog)) < 0)
 		return -errno;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
-	    setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
-		int err = -errno;
-		close(fd);
-		return err;
+	for (int i = 0; i < dp->nworkers; i++) {
+		int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
+		    setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one)) < 0 ||
+		    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+			int err = -errno;
+			if (fd >= 0)
+				close(fd);
+			/* all or none: IKE's socket alone takes everything again */
+			for (int k = 0; k < i; k++) {
+				close(dp->w[k].udp_fd);
+				dp->w[k].udp_fd = -1;
+			}
+			return err;
+		}
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+		dp->w[i].udp_fd = fd;
 	}
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
-	return fd;
+	return 0;
+}
+
+/* Every worker's receive sockets; see struct dp_worker. */
+static int dp_worker_sockets(struct dp *dp)
+{
+	int n = dp->nworkers, rc;
+	if (n == 1) {
+		dp->w[0].esp_fd = dp->esp_fd;
+		dp->w[0].gre_fd = dp->gre_fd;
+	} else {
+		for (int i = 0; i < n; i++) {
+			struct dp_worker *w = &dp->w[i];
+			if ((rc = w->esp_fd = dp_raw_socket(IPPROTO_ESP)) < 0 ||
+			    (rc = dp_raw_steer(w->esp_fd, true, i, n)) < 0 ||
+			    (rc = w->gre_fd = dp_raw_socket(IPPROTO_GRE)) < 0 ||
+			    (rc = dp_raw_steer(w->gre_fd, false, i, n)) < 0)
+				return rc;
+		}
+		if ((rc = dp_raw_mute(dp->esp_fd)) < 0 || (rc = dp_raw_mute(dp->gre_fd)) < 0)
+			return rc;
+	}
+	rc = dp_udp_sockets(dp, dp->init.udp_encap_fd);
+	if (rc < 0 && dp->init.udp_encap_fd >= 0)
+		log_info("dp: ESP in UDP is read by the control thread (%s)", strerror(-rc));
+	return 0;
 }
 
 static int dp_epoll_add(int epfd, int fd, uint64_t data, uint32_t extra)
@@ -281,7 +358,7 @@ static int dpu_create(const struct dp_init *init, struct dp **out)
 	if (!dp)
 		return -ENOMEM;
 	dp->init = *init;
-	dp->esp_fd = dp->gre_fd = dp->stop_fd = dp->ev_fd = dp->udp_fd = -1;
+	dp->esp_fd = dp->gre_fd = dp->stop_fd = dp->ev_fd = -1;
 	dp->next_link_id = 1;
 	pthread_mutex_init(&dp->ev_lock, NULL);
 	int n = init->workers;
@@ -298,16 +375,15 @@ static int dpu_create(const struct dp_init *init, struct dp **out)
 	if (!dp->w || !dp->ctl_buf)
 		goto fail;
 	for (int i = 0; i < n; i++)
-		dp->w[i].epfd = -1;
+		dp->w[i].epfd = dp->w[i].esp_fd = dp->w[i].gre_fd = dp->w[i].udp_fd = -1;
 	/* raw sockets first: while none is open the kernel answers the peer's
 	 * ESP/GRE with protocol-unreachable */
 	if ((rc = dp->esp_fd = dp_raw_socket(IPPROTO_ESP)) < 0)
 		goto fail;
 	if ((rc = dp->gre_fd = dp_raw_socket(IPPROTO_GRE)) < 0)
 		goto fail;
-	dp->udp_fd = dp_udp_socket(init->udp_encap_fd);
-	if (dp->udp_fd < 0 && init->udp_encap_fd >= 0)
-		log_info("dp: ESP in UDP is read by the control thread (%s)", strerror(-dp->udp_fd));
+	if ((rc = dp_worker_sockets(dp)) < 0)
+		goto fail;
 	dp->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	dp->ev_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (dp->stop_fd < 0 || dp->ev_fd < 0) {
@@ -325,11 +401,10 @@ static int dpu_create(const struct dp_init *init, struct dp **out)
 			rc = -errno;
 			goto fail;
 		}
-		if ((rc = dp_epoll_add(w->epfd, dp->esp_fd, DP_EVK_ESP, EPOLLEXCLUSIVE)) ||
-		    (rc = dp_epoll_add(w->epfd, dp->gre_fd, DP_EVK_GRE, EPOLLEXCLUSIVE)) ||
+		if ((rc = dp_epoll_add(w->epfd, w->esp_fd, DP_EVK_ESP, 0)) ||
+		    (rc = dp_epoll_add(w->epfd, w->gre_fd, DP_EVK_GRE, 0)) ||
 		    (rc = dp_epoll_add(w->epfd, dp->stop_fd, DP_EVK_STOP, 0)) ||
-		    (dp->udp_fd >= 0 &&
-		     (rc = dp_epoll_add(w->epfd, dp->udp_fd, DP_EVK_UDP, EPOLLEXCLUSIVE))))
+		    (w->udp_fd >= 0 && (rc = dp_epoll_add(w->epfd, w->udp_fd, DP_EVK_UDP, 0))))
 			goto fail;
 	}
 	for (int i = 0; i < n; i++) {
@@ -382,8 +457,15 @@ static void dpu_destroy(struct dp *dp)
 		if (dp->w[i].started)
 			pthread_join(dp->w[i].th, NULL);
 		dp->w[i].started = false;
-		if (dp->w[i].epfd >= 0)
-			close(dp->w[i].epfd);
+		struct dp_worker *w = &dp->w[i];
+		if (w->epfd >= 0)
+			close(w->epfd);
+		if (w->esp_fd >= 0 && w->esp_fd != dp->esp_fd)
+			close(w->esp_fd);
+		if (w->gre_fd >= 0 && w->gre_fd != dp->gre_fd)
+			close(w->gre_fd);
+		if (w->udp_fd >= 0)
+			close(w->udp_fd);
 	}
 	while (dp->links) {
 		struct dp_link *l = dp->links;
@@ -395,8 +477,6 @@ static void dpu_destroy(struct dp *dp)
 	for (int *fd = &dp->esp_fd; fd <= &dp->ev_fd; fd++)
 		if (*fd >= 0)
 			close(*fd);
-	if (dp->udp_fd >= 0)
-		close(dp->udp_fd);
 	pthread_mutex_destroy(&dp->ev_lock);
 	free(dp->evq);
 	free(dp->w);

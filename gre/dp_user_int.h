@@ -102,6 +102,12 @@ struct dp_worker {
 	struct dp *dp;
 	int idx;
 	int epfd;
+	/* receive sockets: with several workers each has its own, and a
+	 * filter gives it the packets of its share of the SAs (ESP: by SPI;
+	 * GRE: by source address) so one flow is never reordered across
+	 * workers; one worker reads dp's own.  udp_fd: -1 when ESP in UDP
+	 * arrives through udp_input. */
+	int esp_fd, gre_fd, udp_fd;
 	pthread_t th;
 	bool started;
 	_Atomic uint64_t rcu;
@@ -118,8 +124,7 @@ struct dp {
 	struct dp_init init;
 	int nworkers;
 	struct dp_worker *w;
-	int esp_fd, gre_fd, stop_fd, ev_fd;
-	int udp_fd; /* ESP in UDP 4500 (reuseport with IKE's socket, UDP_GRO); -1: none */
+	int esp_fd, gre_fd, stop_fd, ev_fd; /* esp_fd, gre_fd: sending (and worker 0's reading when alone) */
 	_Atomic bool stopping;
 	_Atomic(struct dp_sa_table *) sa_tab;
 	_Atomic(struct dp_link_table *) link_tab;

@@ -6,7 +6,8 @@
  * place -> outer IPv4 header -> one sendmmsg per batch on the raw socket
  * (or the NAT-T UDP socket).  Control traffic (OSPF, BFD, IKE, GRE) goes in
  * its own queue, flushed before the bulk one, so bulk never delays it.
- * Inbound: recvmmsg on the shared raw ESP socket -> SPI lookup -> replay
+ * Inbound: recvmmsg on the worker's raw ESP socket (its share of the SPIs)
+ * or ESP-in-UDP socket -> SPI lookup -> replay
  * check -> decrypt/verify -> replay update -> GRE decap -> the link's TUN
  * queue of this worker, consecutive TCP segments coalesced (GRO) into one
  * write.  Plain GRE arrives on the raw proto-47 socket and is refused for
@@ -1007,13 +1008,13 @@ void *dp_worker_main(void *arg)
 				break;
 			}
 			case DP_EVK_ESP:
-				dp_raw_input(w, wb, dp->esp_fd, true);
+				dp_raw_input(w, wb, w->esp_fd, true);
 				break;
 			case DP_EVK_GRE:
-				dp_raw_input(w, wb, dp->gre_fd, false);
+				dp_raw_input(w, wb, w->gre_fd, false);
 				break;
 			case DP_EVK_UDP:
-				dp_udp_input(w, wb, dp->udp_fd);
+				dp_udp_input(w, wb, w->udp_fd);
 				break;
 			default:
 				break;
