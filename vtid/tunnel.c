@@ -174,8 +174,8 @@ static void linger_flush(struct tunnel *tn)
 	tn->n_linger = 0;
 }
 
-/* linger: keep the inbound SA for TUNNEL_LINGER_MS (see tunnel.h) */
-static void remove_child_at_(struct tunnel *tn, int i, bool linger)
+/* Removes pair i; linger: its inbound SA stays TUNNEL_LINGER_MS more (tunnel.h). */
+static void drop_child(struct tunnel *tn, int i, bool linger)
 {
 	struct tunnels *t = tn->owner;
 	struct tunnel_child *c = &tn->children[i];
@@ -204,7 +204,7 @@ static void remove_child_at_(struct tunnel *tn, int i, bool linger)
 
 static void remove_child_at(struct tunnel *tn, int i)
 {
-	remove_child_at_(tn, i, false);
+	drop_child(tn, i, false);
 }
 
 static void stop_ike(struct tunnel *tn)
@@ -441,7 +441,7 @@ void tunnels_child_down(struct tunnels *t, uint32_t tunnel_id, uint32_t spi_in, 
 		return;
 	for (int i = 0; i < tn->n_children; i++) {
 		if (tn->children[i].spi_in == spi_in && tn->children[i].spi_out == spi_out) {
-			remove_child_at_(tn, i, true);
+			drop_child(tn, i, true);
 			break;
 		}
 	}
