@@ -34,12 +34,14 @@ all_routes() {
 		route_ospf $NAME C 10.10.1.0/24 Tunnel3 && route_ospf $NAME C 10.20.1.0/24 Tunnel2
 }
 
-# what each router sees, for a failure message: OSPF neighbors (router-id
-# state interface), tunnels without carrier, OSPF routes with next hops
+# what each router sees, for a failure message: the interfaces ospfd runs
+# on, OSPF neighbors (router-id state interface), tunnels without carrier,
+# OSPF routes with next hops
 diag() {
 	local r
 	for r in A B C; do
-		printf '%s: nbr[%s] nocarrier[%s] routes[%s] ' "$r" \
+		printf '%s: ospf-ifs[%s] nbr[%s] nocarrier[%s] routes[%s] ' "$r" \
+			"$("$lab" vtysh $NAME $r -c 'show ip ospf interface json' | jq_py "' '.join(sorted(k for k in d.get('interfaces', d) if isinstance(d.get('interfaces', d)[k], dict)))")" \
 			"$("$lab" vtysh $NAME $r -c 'show ip ospf neighbor' | awk '$1 ~ /^[0-9]+\./ { printf "%s %s %s; ", $1, $3, $6 }')" \
 			"$(for t in Tunnel1 Tunnel2 Tunnel3; do "$lab" exec $NAME $r ip link show $t >/dev/null 2>&1 && ! carrier $NAME $r $t && printf '%s ' $t; done)" \
 			"$("$lab" vtysh $NAME $r -c 'show ip route ospf' | grep -E '^O|via' | sed 's/, weight.*//; s/  */ /g' | tr '\n' ';')"
