@@ -117,7 +117,8 @@ int frr_state_apply_model(struct frr_state *st, const struct cfg_model *m, char 
  * `show running-config`; when more block headers or interface `ip ospf area`
  * lines we applied are missing than FRR refused at the last apply
  * (ospfd/zebra restarted, someone typed `no router ospf`), or the last apply
- * did not reach FRR, the whole text is applied again.  Returns 0 when in
+ * did not reach FRR, the whole text is applied again; what FRR refused is
+ * offered again after 3, 6, 12 ... (at most 100) checks.  Returns 0 when in
  * step, 1 when it re-applied, -errno on failure (-EAGAIN: a daemon is still
  * not up, the next check tries again). */
 int frr_state_check(struct frr_state *st, char **output);

@@ -30,8 +30,15 @@ struct frr_state {
 	char *want;   /* FRR text we want FRR to hold; NULL = nothing yet */
 	bool in_step; /* the last apply reached FRR and the daemons were up */
 	int refused;  /* markers missing right after that apply (FRR refused them) */
+	/* What FRR refused is offered again after refused_wait more checks,
+	 * the wait doubling each time (REFUSED_FIRST .. REFUSED_MAX checks):
+	 * a refusal may be passing (a daemon busy or half started), and
+	 * sending a truly bad line every period would only fill the log. */
+	unsigned refused_wait, refused_backoff;
 	struct frr_stats stats;
 };
+
+enum { REFUSED_FIRST = 3, REFUSED_MAX = 100 };
 
 static int settle(struct frr_state *st, int r);
 
@@ -126,6 +133,7 @@ int frr_state_apply(struct frr_state *st, const char *frr_text, char **output)
 	}
 	free_text(st->want);
 	st->want = want;
+	st->refused_backoff = REFUSED_FIRST;
 	if (all.len == 0) {
 		st->in_step = true;
 		st->refused = 0;
@@ -221,6 +229,9 @@ static int settle(struct frr_state *st, int r)
 		return -EAGAIN; /* vtysh skipped a daemon that is not up yet */
 	st->in_step = true;
 	st->refused = missing;
+	if (!st->refused_backoff)
+		st->refused_backoff = REFUSED_FIRST;
+	st->refused_wait = st->refused_backoff;
 	return r;
 }
 
@@ -241,7 +252,14 @@ int frr_state_check(struct frr_state *st, char **output)
 	}
 	if (st->in_step && r <= st->refused) {
 		st->refused = r; /* FRR may take later what it refused */
-		return 0;
+		if (r == 0 || (st->refused_wait && --st->refused_wait > 0))
+			return 0;
+		log_warn("frr: FRR still lacks %d routing line(s) it refused; offering them again", r);
+		st->refused_backoff = st->refused_backoff * 2 > REFUSED_MAX ? REFUSED_MAX
+									    : st->refused_backoff * 2;
+		st->stats.reapplies++;
+		r = settle(st, apply_logged(st, st->want, output));
+		return r < 0 ? r : 1;
 	}
 	log_notice("frr: FRR lacks vtid's routing configuration (restarted?), applying it again");
 	st->stats.reapplies++;

@@ -232,6 +232,48 @@ static void test_state_refused_not_resent(void)
 	frr_state_free(st);
 }
 
+/* A refusal may pass (a daemon busy or half started): what FRR refused is
+ * offered again after 3 checks, then after 6, and lands once FRR takes it. */
+static void test_state_refused_offered_again(void)
+{
+	struct frr_state *st = frr_state_new(dir);
+	struct frr_stats s;
+	const char *want = "interface Tunnel3\n ip ospf area 0\n!\n";
+
+	put_file("running", "end\n");
+	put_file("fail", "");
+	CHECK_EQ_INT(frr_state_apply(st, want, NULL), -EIO);
+	int sent_at[3], n = 0;
+	for (int i = 1; i <= 12 && n < 3; i++) {
+		rm_file("applied");
+		int r = frr_state_check(st, NULL);
+		if (strstr(get_file("applied"), "ip ospf area 0")) {
+			CHECK_EQ_INT(r, -EIO);
+			sent_at[n++] = i;
+		} else {
+			CHECK_EQ_INT(r, 0);
+		}
+	}
+	CHECK_EQ_INT(n, 2);
+	CHECK_EQ_INT(sent_at[0], 3);
+	CHECK_EQ_INT(sent_at[1], 9);
+	/* FRR takes it now: in step, nothing more is sent */
+	rm_file("fail");
+	rm_file("applied");
+	for (int i = 0; i < 12; i++)
+		frr_state_check(st, NULL);
+	CHECK(strstr(get_file("applied"), "ip ospf area 0") != NULL);
+	put_file("running", "interface Tunnel3\n ip ospf area 0\nexit\n");
+	CHECK(frr_state_check(st, NULL) >= 0); /* back in step */
+	rm_file("applied");
+	for (int i = 0; i < 20; i++)
+		CHECK_EQ_INT(frr_state_check(st, NULL), 0);
+	CHECK_EQ_STR(get_file("applied"), "");
+	frr_state_stats(st, &s);
+	CHECK(s.reapplies >= 3);
+	frr_state_free(st);
+}
+
 static void test_state_unreachable_then_back(void)
 {
 	struct frr_state *st = frr_state_new(dir);
@@ -274,6 +316,7 @@ int main(void)
 	RUN(test_state_removals_then_text);
 	RUN(test_state_check_reapplies_after_restart);
 	RUN(test_state_refused_not_resent);
+	RUN(test_state_refused_offered_again);
 	RUN(test_state_unreachable_then_back);
 	r = tcheck_done();
 	rm_file("applied");
