@@ -271,14 +271,6 @@ static void test_unknown_peer(void)
 	tnet_fini(&n);
 }
 
-static int64_t stat_of(struct ike_engine *eng, const char *key)
-{
-	struct json_object *st = ike_show_stats(eng), *v;
-	int64_t r = json_object_object_get_ex(st, key, &v) ? json_object_get_int64(v) : -1;
-	json_object_put(st);
-	return r;
-}
-
 /* Drops the first packet the tap sees (the Delete's first send). */
 static bool drop_first(struct tnet *n, struct tpkt *p)
 {
@@ -307,8 +299,8 @@ static void test_delete_both_ways(void)
 		CHECK_EQ_INT(n.side[!who].ike_downs, 1);
 		/* RFC 7296 1.4.1: the Delete exchange completes after the SA is
 		 * gone; the response is no "unknown IKE SA". */
-		CHECK_EQ_INT(stat_of(n.side[who].eng, "delete_acked"), 1);
-		CHECK_EQ_INT(stat_of(n.side[who].eng, "no_sa"), 0);
+		CHECK_EQ_INT(tnet_stat(n.side[who].eng, "delete_acked"), 1);
+		CHECK_EQ_INT(tnet_stat(n.side[who].eng, "no_sa"), 0);
 		if (who == 1) {
 			/* A (active) tries again after the back-off, but B forgot
 			 * the peer: the attempts get no answer and no state. */
@@ -349,15 +341,15 @@ static void test_delete_retransmitted(void)
 		tnet_run(&n, 10000);
 		if (!lost) {
 			CHECK(!n.side[1].up);
-			CHECK_EQ_INT(stat_of(n.side[0].eng, "delete_acked"), 1);
-			CHECK_EQ_INT(stat_of(n.side[0].eng, "delete_unacked"), 0);
+			CHECK_EQ_INT(tnet_stat(n.side[0].eng, "delete_acked"), 1);
+			CHECK_EQ_INT(tnet_stat(n.side[0].eng, "delete_unacked"), 0);
 		} else {
 			CHECK_EQ_INT(n.sent - sent, 3);
-			CHECK_EQ_INT(stat_of(n.side[0].eng, "delete_acked"), 0);
-			CHECK_EQ_INT(stat_of(n.side[0].eng, "delete_unacked"), 1);
+			CHECK_EQ_INT(tnet_stat(n.side[0].eng, "delete_acked"), 0);
+			CHECK_EQ_INT(tnet_stat(n.side[0].eng, "delete_unacked"), 1);
 		}
 		CHECK(ike_next_deadline(n.side[0].eng) == UINT64_MAX);
-		CHECK_EQ_INT(stat_of(n.side[0].eng, "no_sa"), 0);
+		CHECK_EQ_INT(tnet_stat(n.side[0].eng, "no_sa"), 0);
 		n.tap = NULL;
 		tnet_fini(&n);
 	}

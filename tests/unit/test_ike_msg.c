@@ -300,14 +300,6 @@ static bool corrupt_tap(struct tnet *n, struct tpkt *p)
 	return true;
 }
 
-static int64_t stat(struct ike_engine *e, const char *k)
-{
-	struct json_object *o = ike_show_stats(e), *v;
-	int64_t r = json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : -1;
-	json_object_put(o);
-	return r;
-}
-
 static int64_t dec_stat(struct ike_engine *e, const char *k)
 {
 	struct json_object *o = ike_show_stats(e), *d, *v;
@@ -352,7 +344,7 @@ static void test_engine_hostile(void)
 	CHECK(dec_stat(b, "truncated message") >= 20);
 	CHECK(dec_stat(b, "bad payload length") >= 1);
 	CHECK_EQ_INT(dec_stat(b, "unsupported critical payload"), 1);
-	CHECK(stat(b, "rx") >= 120);
+	CHECK(tnet_stat(b, "rx") >= 120);
 	CHECK_EQ_INT(n.sent, 0);
 	/* then a real tunnel still comes up, and a broken ICV is survived */
 	CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &ca), 0);
@@ -361,17 +353,17 @@ static void test_engine_hostile(void)
 	corrupt_mode = 1;
 	CHECK_EQ_INT(ike_rekey_child(n.side[0].eng, 1), 0);
 	tnet_run(&n, 5000);
-	CHECK_EQ_INT(stat(b, "sk_fail"), 1);
-	CHECK(stat(n.side[0].eng, "retransmits") >= 1);
+	CHECK_EQ_INT(tnet_stat(b, "sk_fail"), 1);
+	CHECK(tnet_stat(n.side[0].eng, "retransmits") >= 1);
 	CHECK_EQ_INT(n.side[0].n_child, 1);
 	CHECK(tnet_pairs_match(&n.side[0], &n.side[1]));
-	CHECK_EQ_INT(stat(n.side[0].eng, "child_rekeys"), 1);
+	CHECK_EQ_INT(tnet_stat(n.side[0].eng, "child_rekeys"), 1);
 	/* a duplicated request is answered from the cache, not processed twice */
 	corrupt_mode = 2;
 	CHECK_EQ_INT(ike_rekey_child(n.side[0].eng, 1), 0);
 	tnet_run(&n, 5000);
-	CHECK_EQ_INT(stat(b, "rx_retransmits"), 1);
-	CHECK_EQ_INT(stat(b, "child_rekeys"), 2);
+	CHECK_EQ_INT(tnet_stat(b, "rx_retransmits"), 1);
+	CHECK_EQ_INT(tnet_stat(b, "child_rekeys"), 2);
 	CHECK_EQ_INT(n.side[1].n_child, 1);
 	CHECK(tnet_pairs_match(&n.side[0], &n.side[1]));
 	tnet_fini(&n);

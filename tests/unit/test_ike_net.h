@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "ike/ike.h"
 #include "lib/suite.h"
 
@@ -252,6 +254,15 @@ static inline void tnet_cfg(struct ike_peer_cfg *c, const struct tside *a, const
 	c->ts = IKE_TS_GRE;
 	c->transport = true;
 	c->replay_window = 64;
+}
+
+/* One counter of `show crypto ikev2 stats`, -1 when there is no such key. */
+static inline int64_t tnet_stat(struct ike_engine *e, const char *key)
+{
+	struct json_object *o = ike_show_stats(e), *v;
+	int64_t r = json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : -1;
+	json_object_put(o);
+	return r;
 }
 
 /* True when a's and b's live pairs mirror each other (in == out, keys too). */

@@ -38,14 +38,6 @@ static int n_sas(struct ike_engine *e)
 	return n;
 }
 
-static int64_t stat(struct ike_engine *e, const char *k)
-{
-	struct json_object *o = ike_show_stats(e), *v;
-	int64_t r = json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : -1;
-	json_object_put(o);
-	return r;
-}
-
 /* Counts each side's child_up/down calls in order to see make-before-break. */
 static void test_child_rekey(void)
 {
@@ -111,7 +103,7 @@ static void test_child_lifetime(void)
 	CHECK_EQ_INT(n.side[0].n_child, 1);
 	CHECK(tnet_pairs_match(&n.side[0], &n.side[1]));
 	CHECK_EQ_INT(n.side[0].ike_downs + n.side[1].ike_downs, 0);
-	CHECK(stat(n.side[0].eng, "child_rekeys") >= 30);
+	CHECK(tnet_stat(n.side[0].eng, "child_rekeys") >= 30);
 	tnet_fini(&n);
 }
 
@@ -186,7 +178,7 @@ static void test_ike_rekey(void)
 		CHECK(n.side[0].up && n.side[1].up);
 		CHECK_EQ_INT(n_sas(n.side[0].eng), 1);
 		CHECK_EQ_INT(n.side[0].ike_downs + n.side[1].ike_downs, 0);
-		CHECK(stat(n.side[0].eng, "ike_rekeys") >= 3);
+		CHECK(tnet_stat(n.side[0].eng, "ike_rekeys") >= 3);
 		CHECK(tnet_pairs_match(&n.side[0], &n.side[1]));
 		tnet_fini(&n);
 	}
@@ -208,8 +200,8 @@ static void test_child_collision(void)
 		CHECK_EQ_INT(n.side[0].n_child, 1);
 		CHECK_EQ_INT(n.side[1].n_child, 1);
 		CHECK(tnet_pairs_match(&n.side[0], &n.side[1]));
-		CHECK(stat(n.side[0].eng, "collisions") == 1 &&
-		      stat(n.side[1].eng, "collisions") == 1);
+		CHECK(tnet_stat(n.side[0].eng, "collisions") == 1 &&
+		      tnet_stat(n.side[1].eng, "collisions") == 1);
 		CHECK(n.side[0].up && n.side[1].up);
 		CHECK_EQ_INT(n.side[0].ike_downs + n.side[1].ike_downs, 0);
 		CHECK(n.side[0].child_downs < 1000 && n.side[1].child_downs < 1000);
@@ -234,8 +226,8 @@ static void test_ike_collision(void)
 		tnet_run(&n, 2000);
 		CHECK_EQ_INT(n_sas(n.side[0].eng), 1);
 		CHECK_EQ_INT(n_sas(n.side[1].eng), 1);
-		CHECK(stat(n.side[0].eng, "collisions") == 1 &&
-		      stat(n.side[1].eng, "collisions") == 1);
+		CHECK(tnet_stat(n.side[0].eng, "collisions") == 1 &&
+		      tnet_stat(n.side[1].eng, "collisions") == 1);
 		CHECK_EQ_INT(n.side[0].n_child, 1);
 		CHECK(tnet_pairs_match(&n.side[0], &n.side[1]));
 		CHECK_EQ_INT(n.side[0].ike_downs + n.side[1].ike_downs, 0);
@@ -296,7 +288,7 @@ static void test_initial_contact(void)
 	CHECK_EQ_INT(n_sas(n.side[0].eng), 1);
 	CHECK_EQ_INT(n.side[0].n_child, 1);
 	CHECK(tnet_pairs_match(&n.side[0], &n.side[1]));
-	CHECK_EQ_INT(stat(n.side[0].eng, "initial_contact"), 1);
+	CHECK_EQ_INT(tnet_stat(n.side[0].eng, "initial_contact"), 1);
 	CHECK(n.side[0].up);
 	tnet_fini(&n);
 }
@@ -310,8 +302,8 @@ static void test_cookie(void)
 	setup(&n, 90, &ca, &cb);
 	ike_set_cookie_threshold(n.side[1].eng, 0);
 	up(&n, &ca, &cb);
-	CHECK_EQ_INT(stat(n.side[1].eng, "cookies_sent"), 1);
-	CHECK_EQ_INT(stat(n.side[1].eng, "cookie_bad"), 0);
+	CHECK_EQ_INT(tnet_stat(n.side[1].eng, "cookies_sent"), 1);
+	CHECK_EQ_INT(tnet_stat(n.side[1].eng, "cookie_bad"), 0);
 	tnet_fini(&n);
 }
 
@@ -332,14 +324,14 @@ static void test_fragmentation(void)
 		tnet_run(&n, 60000);
 		CHECK(n.side[0].up && n.side[1].up);
 		CHECK(tnet_pairs_match(&n.side[0], &n.side[1]));
-		CHECK(stat(n.side[0].eng, "frag_tx") >= 2);
-		CHECK(stat(n.side[1].eng, "frag_rx") >= 2);
+		CHECK(tnet_stat(n.side[0].eng, "frag_tx") >= 2);
+		CHECK(tnet_stat(n.side[1].eng, "frag_rx") >= 2);
 		n.loss_pct = 0;
 		CHECK_EQ_INT(ike_rekey_child(n.side[0].eng, 1), 0);
 		tnet_run(&n, 20000);
 		CHECK_EQ_INT(n.side[0].n_child, 1);
 		CHECK(tnet_pairs_match(&n.side[0], &n.side[1]));
-		CHECK_EQ_INT(stat(n.side[0].eng, "child_rekeys"), 1);
+		CHECK_EQ_INT(tnet_stat(n.side[0].eng, "child_rekeys"), 1);
 		tnet_fini(&n);
 	}
 }
@@ -432,7 +424,7 @@ static void test_narrowing(void)
 	CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &ca), 0);
 	tnet_run(&n, 2000);
 	CHECK_EQ_INT(n.side[0].n_child + n.side[1].n_child, 0);
-	CHECK(stat(n.side[1].eng, "ts_unacceptable") >= 1);
+	CHECK(tnet_stat(n.side[1].eng, "ts_unacceptable") >= 1);
 	tnet_fini(&n);
 }
 
@@ -463,7 +455,7 @@ static void test_soak(void)
 		CHECK_EQ_INT(n.side[1].n_child, 1);
 		CHECK(tnet_pairs_match(&n.side[0], &n.side[1]));
 		CHECK(n.side[0].child_downs < 1000 && n.side[1].child_downs < 1000);
-		CHECK(stat(n.side[0].eng, "ike_rekeys") >= 20);
+		CHECK(tnet_stat(n.side[0].eng, "ike_rekeys") >= 20);
 		tnet_fini(&n);
 	}
 }
