@@ -81,6 +81,11 @@ sa_field() {
 		sed 's/"inbound".*//' | _jfirst "$3"
 }
 
+# vjson SOCK CMD PYEXPR: a value out of a json show; d is the parsed reply
+vjson() {
+	vsh "$1" "$2" | python3 -c "import json,sys; d=json.load(sys.stdin); print($3)" 2>/dev/null
+}
+
 # Fails on sanitizer reports or crashes in daemon logs.
 check_logs_clean() {
 	local f bad=0

@@ -216,11 +216,11 @@ wait_for 14 "[ \$(grep -c 'parsed INFORMATIONAL request [0-9]* \[ \]' $SW/charon
 	fail "DPD by vtid" "$(grep INFORMATIONAL "$SW/charon.log" | tail -3)"
 
 # A VTI counts every packet it carries as encapsulated, as IOS does.
-ctr() { vsh "$RUN/a.sock" 'show crypto ipsec sa json' | python3 -c "import json,sys; print(json.load(sys.stdin)['interfaces'][0]['$1'])"; }
 # strongSwan's ESP in UDP 4500 reaches the data plane's workers through
 # their own socket on the port, not the IKE socket (udp_rx_esp stays 0).
-enc=$(ctr pkts_encaps) encr=$(ctr pkts_encrypt) dec=$(ctr pkts_decaps)
-viaike=$(vsh "$RUN/a.sock" 'show crypto ikev2 stats json' | python3 -c 'import json,sys; print(json.load(sys.stdin)["udp_rx_esp"])')
+enc=$(sa_field "$RUN/a.sock" Tunnel1 pkts_encaps) encr=$(sa_field "$RUN/a.sock" Tunnel1 pkts_encrypt)
+dec=$(sa_field "$RUN/a.sock" Tunnel1 pkts_decaps)
+viaike=$(vjson "$RUN/a.sock" 'show crypto ikev2 stats json' 'd["udp_rx_esp"]')
 [ "${enc:-0}" -gt 0 ] && [ "$enc" -ge "$encr" ] && [ "${dec:-0}" -gt 0 ] && [ "$viaike" = 0 ] &&
 	pass "VTI counters: pkts_encaps $enc, pkts_encrypt $encr; $dec decapsulated, all read by the workers (udp_rx_esp $viaike)" ||
 	fail "VTI counters" "pkts_encaps '$enc', pkts_encrypt '$encr', pkts_decaps '$dec', udp_rx_esp '$viaike'"
@@ -330,8 +330,7 @@ while IFS='|' read -r name enc integ grp ts pfsg swike swesp swgrp; do
 		swctl $SW --rekey --child vti >/dev/null 2>&1
 		wait_for 5 "[ \"\$(spis $RUN/a.sock Tunnel1)\" != \"$old\" ]"
 		new=$(spis "$RUN/a.sock" Tunnel1)
-		got=$(vsh "$RUN/a.sock" 'show crypto ipsec sa json' |
-			python3 -c 'import json,sys; print(json.load(sys.stdin)["interfaces"][0]["inbound"][0]["pfs_group"])')
+		got=$(vjson "$RUN/a.sock" 'show crypto ipsec sa json' 'd["interfaces"][0]["inbound"][0]["pfs_group"]')
 		if [ "$new" != "$old" ] && [ "$got" = "$want" ] && [ "$(ike_count_vtid)" = 1 ] && ping_b 2; then
 			pass "$case: up as RESPONDER, ping, Child rekey by strongSwan ($old -> $new, PFS $got), ping"
 		else

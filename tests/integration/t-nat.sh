@@ -99,18 +99,15 @@ wait_for 5 "ping_ab 1" && ping_ab 5 && pass "ping A -> B through the VTI" || fai
 ping_ba 5 && pass "ping B -> A through the NAT's mapping" || fail "ping B -> A"
 
 # B sees A as the NAT's address on a moved port, and sends ESP in UDP to it
-jget() { # SOCK CMD PYEXPR
-	vsh "$1" "$2" | python3 -c "import json,sys; d=json.load(sys.stdin); print($3)" 2>/dev/null
-}
-rem=$(jget "$RUN/b.sock" 'show crypto ikev2 sa json' 'd["sas"][0]["remote"]')
-port=$(jget "$RUN/b.sock" 'show crypto ipsec sa json' 'd["interfaces"][0]["peer_port"]')
+rem=$(vjson "$RUN/b.sock" 'show crypto ikev2 sa json' 'd["sas"][0]["remote"]')
+port=$(sa_field "$RUN/b.sock" Tunnel1 peer_port)
 case "$rem" in
 198.51.100.1/4[0-9][0-9][0-9][0-9]) pass "B's IKE SA is with the NAT's mapping ($rem), floated off 500" ;;
 *) fail "B's IKE SA remote" "'$rem'" ;;
 esac
 [ "${port:-0}" -ge 40000 ] && [ "$port" -le 40999 ] &&
 	pass "B sends ESP in UDP to the mapped port $port" || fail "B's ESP-in-UDP port" "'$port'"
-lport=$(jget "$RUN/a.sock" 'show crypto ikev2 sa json' 'd["sas"][0]["local"]')
+lport=$(vjson "$RUN/a.sock" 'show crypto ikev2 sa json' 'd["sas"][0]["local"]')
 [ "$lport" = 10.0.0.2/4500 ] && pass "A moved to UDP 4500 after detecting the NAT ($lport)" ||
 	fail "A's local IKE endpoint" "'$lport'"
 
@@ -128,8 +125,8 @@ nesp=$(tcpdump -n -r "$RUN/out.pcap" 'ip proto 50' 2>/dev/null | wc -l)
 	pass "outside the NAT: ESP in UDP ($nudp of the first 20 packets; the rest IKE), no raw ESP" ||
 	fail "wire outside the NAT" "ESP in UDP $nudp of 20, raw ESP $nesp; $(tcpdump -n -r "$RUN/out.pcap" 2>/dev/null | grep -v 'UDP-encap: ESP' | head -2)"
 
-viaike=$(jget "$RUN/b.sock" 'show crypto ikev2 stats json' 'd["udp_rx_esp"]')
-dec=$(jget "$RUN/b.sock" 'show crypto ipsec sa json' 'd["interfaces"][0]["pkts_decaps"]')
+viaike=$(vjson "$RUN/b.sock" 'show crypto ikev2 stats json' 'd["udp_rx_esp"]')
+dec=$(sa_field "$RUN/b.sock" Tunnel1 pkts_decaps)
 [ "${dec:-0}" -ge 10 ] && [ "$viaike" = 0 ] &&
 	pass "B: $dec packets decapsulated, all read by the data plane's workers" ||
 	fail "B's ESP-in-UDP receive path" "decaps '$dec', udp_rx_esp '$viaike'"
