@@ -229,9 +229,7 @@ static int settle(struct frr_state *st, int r)
 		return -EAGAIN; /* vtysh skipped a daemon that is not up yet */
 	st->in_step = true;
 	st->refused = missing;
-	if (!st->refused_backoff)
-		st->refused_backoff = REFUSED_FIRST;
-	st->refused_wait = st->refused_backoff;
+	st->refused_wait = st->refused_backoff; /* set by frr_state_apply */
 	return r;
 }
 

@@ -202,11 +202,6 @@ static void drop_child(struct tunnel *tn, int i, bool linger)
 	tn->n_children--;
 }
 
-static void remove_child_at(struct tunnel *tn, int i)
-{
-	drop_child(tn, i, false);
-}
-
 static void stop_ike(struct tunnel *tn)
 {
 	struct tunnels *t = tn->owner;
@@ -216,7 +211,7 @@ static void stop_ike(struct tunnel *tn)
 		tn->ike_added = false;
 	}
 	while (tn->n_children > 0)
-		remove_child_at(tn, tn->n_children - 1);
+		drop_child(tn, tn->n_children - 1, false);
 	linger_flush(tn);
 	tn->ike_up = false;
 }
@@ -268,8 +263,7 @@ static void destroy(struct tunnel *tn)
 {
 	struct tunnels *t = tn->owner;
 	loop_timer_cancel(&tn->holddown);
-	stop_ike(tn);
-	linger_flush(tn);
+	stop_ike(tn); /* flushes the lingering SAs too */
 	if (tn->link)
 		t->init.dp_ops->link_del(tn->link);
 	OPENSSL_cleanse(&tn->spec, sizeof(tn->spec));
@@ -398,7 +392,7 @@ void tunnels_child_up(struct tunnels *t, const struct ike_child_sa *c)
 	if (!tn || !tn->link)
 		return;
 	if (tn->n_children == TUNNEL_MAX_CHILDREN) /* a stuck old pair: drop the oldest */
-		remove_child_at(tn, 0);
+		drop_child(tn, 0, false);
 	fill_sa(&in, c, true);
 	fill_sa(&out, c, false);
 	int err = t->init.dp_ops->sa_add(tn->link, &in);
