@@ -673,10 +673,20 @@ static int dpu_sa_add(struct dp_link *l, const struct dp_sa_cfg *cfg)
 		 * counters readable) until sa_del, but stops carrying at once --
 		 * or, answering a rekey, once the peer is seen using the new pair */
 		struct dp_sa *in = cfg->defer ? dp_sa_find(l, cfg->pair_spi, true) : NULL;
-		if (in && atomic_load(&l->out_sa))
+		if (in && atomic_load(&l->out_sa)) {
 			atomic_store(&in->activate, s);
-		else
+		} else {
+			/* a pair still waiting for the peer must not take over
+			 * from this newer one later; a worker that already took
+			 * it over is done once dp_synchronize returns */
+			bool waiting = false;
+			for (struct dp_sa *i = l->sas; i; i = i->next)
+				if (i->inbound && atomic_exchange(&i->activate, NULL))
+					waiting = true;
+			if (waiting)
+				dp_synchronize(dp);
 			atomic_store(&l->out_sa, s);
+		}
 		if (!l->cfg.mtu) {
 			uint16_t mtu = dp_compute_mtu(&l->cfg, l->path_mtu, cfg);
 			if (mtu != atomic_load(&l->mtu) && tun_set_mtu(l->cfg.name, mtu) == 0)
