@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -300,6 +301,8 @@ int ike_msg_send(struct ike_sa *sa, struct ike_wbuf *w, bool response)
 				return n;
 			send_frags(sa, fr, fl, (size_t)n);
 			if (response) {
+				sa->req_in_hashed = true;
+				sa->resent = 0;
 				for (size_t i = 0; i < sa->n_resp_frags; i++)
 					free(sa->resp_frags[i]);
 				free(sa->resp_frags);
@@ -351,6 +354,10 @@ int ike_msg_send(struct ike_sa *sa, struct ike_wbuf *w, bool response)
 		ike_w_finish(w);
 	}
 	if (response) {
+		/* req_in_hash was taken as the request came in (IKE_SA_INIT
+		 * answers keep the whole request in init_i instead). */
+		sa->req_in_hashed = exch != IKEV2_EXCH_IKE_SA_INIT;
+		sa->resent = 0;
 		free(sa->resp);
 		sa->resp = dup_bytes(w->buf, len);
 		sa->resp_len = sa->resp ? len : 0;
@@ -655,6 +662,54 @@ static void handle_response(struct ike_sa *sa, const struct ike_msg *m)
 	ike_sa_kick(sa);
 }
 
+/* Our IKE_SA_INIT is answered without authentication: the request stays
+ * in flight until a response completes the exchange (init_process_i says
+ * which do), so a forged refusal cannot end a negotiation that a genuine
+ * response would complete. */
+static void handle_init_response(struct ike_sa *sa, const struct ike_msg *m)
+{
+	int r = ike_task_init.process_i(sa, m);
+	if (r == -EAGAIN || sa->state == IKE_STATE_DEAD)
+		return;
+	free(sa->req);
+	sa->req = NULL;
+	sa->req_len = 0;
+	sa->task = TASK_NONE;
+	if (r == 0)
+		sa->msgid_out++;
+	ike_sa_kick(sa);
+}
+
+/* The SHA-256 of a received request, to tell its retransmission from a
+ * different message that reuses its message ID. */
+static void request_hash(const uint8_t *msg, size_t len, uint8_t out[32])
+{
+	unsigned int n = 0;
+	if (!EVP_Digest(msg, len, out, &n, EVP_sha256(), NULL) || n != 32)
+		memset(out, 0, 32);
+}
+
+/* A cached response is sent again only for the very request it answered,
+ * and not more often than a peer's retransmission timer would ask for it:
+ * a message forged with known SPIs must not make us send (possibly large,
+ * fragmented) responses at will. */
+static bool resend_allowed(struct ike_sa *sa, const uint8_t *msg, size_t len)
+{
+	struct ike_engine *eng = sa->eng;
+	uint8_t h[32];
+	request_hash(msg, len, h);
+	uint64_t now = ike_now(eng);
+	if (!sa->req_in_hashed || CRYPTO_memcmp(h, sa->req_in_hash, 32) != 0 ||
+	    sa->resent >= IKE_RESEND_MAX ||
+	    (sa->resent && now < sa->resent_at + IKE_RESEND_MIN_MS)) {
+		eng->st.resend_refused++;
+		return false;
+	}
+	sa->resent++;
+	sa->resent_at = now;
+	return true;
+}
+
 /* Everything after the SA lookup for an encrypted exchange. */
 static void input_protected(struct ike_sa *sa, const struct sockaddr_in *local,
 			    const struct sockaddr_in *remote, const uint8_t *msg, size_t len)
@@ -685,7 +740,8 @@ static void input_protected(struct ike_sa *sa, const struct sockaddr_in *local,
 			    f.num != 1)
 				return;
 		}
-		send_response_again(sa);
+		if (resend_allowed(sa, msg, len))
+			send_response_again(sa);
 		return;
 	} else if (msgid != sa->msgid_in) {
 		eng->st.bad_msgid++;
@@ -736,9 +792,13 @@ static void input_protected(struct ike_sa *sa, const struct sockaddr_in *local,
 	}
 	uint8_t first = m.sk_first;
 	const uint8_t *plain = buf + poff;
+	if (!response && (!skf || f.num == 1))
+		request_hash(msg, len, skf ? sa->frag1_hash : sa->req_in_hash);
 	if (skf) {
 		if (!frag_add(sa, &m, f.num, f.total, plain, plen))
 			goto out;
+		if (!response)
+			memcpy(sa->req_in_hash, sa->frag1_hash, 32);
 		size_t tot = 0;
 		for (size_t i = 0; i < sa->frag_total; i++)
 			tot += sa->frag_len[i];
@@ -833,7 +893,7 @@ void ike_input(struct ike_engine *eng, const struct sockaddr_in *local,
 					log_warn_rl("ike: IKE_SA_INIT response refused: %s (%u)",
 						    ike_rule_err_str(re), bad);
 				} else {
-					handle_response(sa, &m);
+					handle_init_response(sa, &m);
 				}
 			}
 		}
@@ -935,9 +995,19 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 			sa->eng->st.timeouts++;
 			if (sa->task == TASK_DPD)
 				sa->eng->st.dpd_dead++;
-			ike_sa_kill(
-			    sa, sa->task == TASK_DPD ? "dead peer detected" : "peer not responding",
-			    true);
+			char why[80];
+			if (sa->task == TASK_INIT && sa->init_error)
+				snprintf(why, sizeof(why),
+					 "peer refused IKE_SA_INIT (notify %u%s), no valid response",
+					 sa->init_error,
+					 sa->init_error == IKEV2_N_NO_PROPOSAL_CHOSEN
+					     ? ", NO_PROPOSAL_CHOSEN"
+					     : "");
+			else
+				snprintf(why, sizeof(why), "%s",
+					 sa->task == TASK_DPD ? "dead peer detected"
+							      : "peer not responding");
+			ike_sa_kill(sa, why, true);
 			return;
 		}
 		sa->retx_count++;
@@ -996,10 +1066,15 @@ void ike_run_timers(struct ike_engine *eng)
 		return;
 	uint64_t now = ike_now(eng);
 	if (now >= eng->cookie_rotated_ms + 120000) {
-		memcpy(eng->cookie_secret_old, eng->cookie_secret, sizeof(eng->cookie_secret));
-		eng->cookie_old_valid = true;
-		if (ike_random(eng->cookie_secret, sizeof(eng->cookie_secret)) == 0)
+		uint8_t next[32];
+		if (ike_random(next, sizeof(next)) == 0) {
+			memcpy(eng->cookie_secret_old, eng->cookie_secret, sizeof(next));
+			memcpy(eng->cookie_secret, next, sizeof(next));
+			eng->cookie_old_valid = true;
+			eng->cookie_version++;
 			eng->cookie_rotated_ms = now;
+		}
+		OPENSSL_cleanse(next, sizeof(next));
 	}
 	for (struct ike_peer *p = eng->peers; p; p = p->next) {
 		for (struct ike_sa *sa = p->sas; sa; sa = sa->peer_next)

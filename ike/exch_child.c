@@ -197,6 +197,11 @@ static int child_process_i(struct ike_sa *sa, const struct ike_msg *m)
 		goto out;
 	uint32_t spi;
 	memcpy(&spi, chosen.spi, 4);
+	if (chosen.spi_size != 4 || spi == 0) {
+		eng->st.zero_spi++;
+		err = -EINVAL;
+		goto out;
+	}
 	nc->spi_out = ntohl(spi);
 	nc->transport = c->transport && has_notify(m, IKEV2_N_USE_TRANSPORT_MODE, NULL);
 	nc->ts_l = tsi.ts[0];
@@ -261,7 +266,7 @@ static int child_rekey_r(struct ike_sa *sa, struct ike_xch *x, const struct ike_
 	struct ike_sa_pl sap;
 	struct ike_ts_pl tsi, tsr;
 	struct ike_ke_pl ke = {0, NULL, 0};
-	if (!ti || !tr || np->len < 16 || np->len > IKE_MAX_NONCE ||
+	if (!sp || !np || !ti || !tr || np->len < 16 || np->len > IKE_MAX_NONCE ||
 	    ike_sa_pl_decode(sp->body, sp->len, &sap) < 0 ||
 	    ike_ts_pl_decode(ti->body, ti->len, &tsi) < 0 ||
 	    ike_ts_pl_decode(tr->body, tr->len, &tsr) < 0 ||
@@ -276,6 +281,12 @@ static int child_rekey_r(struct ike_sa *sa, struct ike_xch *x, const struct ike_
 	if (ike_select_esp(&p->cfg, &sap, pfs, &x->chosen) < 0) {
 		sa->eng->st.bad_proposal++;
 		x->error = IKEV2_N_NO_PROPOSAL_CHOSEN;
+		return -EINVAL;
+	}
+	if (x->chosen.spi_size != 4 || !(x->chosen.spi[0] | x->chosen.spi[1] | x->chosen.spi[2] |
+					  x->chosen.spi[3])) {
+		sa->eng->st.zero_spi++;
+		x->error = IKEV2_N_INVALID_SYNTAX;
 		return -EINVAL;
 	}
 	const struct suite *dh = NULL;
@@ -449,6 +460,11 @@ static int ike_process_i(struct ike_sa *sa, const struct ike_msg *m)
 	size_t n_off = ike_build_ike_props(&p->cfg, ns->spi_i, 8, offered, IKE_MAX_PROPOSALS);
 	if (ike_check_chosen(offered, n_off, &sap, &chosen) < 0 || chosen.spi_size != 8)
 		goto out;
+	static const uint8_t zero[8];
+	if (memcmp(chosen.spi, zero, 8) == 0) { /* 3.3.1: the new SPIr is never zero */
+		eng->st.zero_spi++;
+		goto out;
+	}
 	if ((err = shared(sa->task_dh, m, gir, &gir_len)) < 0)
 		goto out;
 	memcpy(ns->spi_r, chosen.spi, 8);
@@ -517,7 +533,7 @@ static int ike_rekey_r(struct ike_sa *sa, struct ike_xch *x, const struct ike_sa
 	const struct ike_pl *kp = ike_msg_find(m, IKEV2_PL_KE, 0),
 			    *np = ike_msg_find(m, IKEV2_PL_NONCE, 0);
 	struct ike_ke_pl ke;
-	if (!kp || ike_ke_pl_decode(kp->body, kp->len, &ke) < 0 || np->len < 16 ||
+	if (!kp || !np || ike_ke_pl_decode(kp->body, kp->len, &ke) < 0 || np->len < 16 ||
 	    np->len > IKE_MAX_NONCE) {
 		x->error = IKEV2_N_INVALID_SYNTAX;
 		return -EBADMSG;
@@ -525,6 +541,12 @@ static int ike_rekey_r(struct ike_sa *sa, struct ike_xch *x, const struct ike_sa
 	if (ike_select_ike(&p->cfg, sap, ke.group, &x->chosen) < 0 || x->chosen.spi_size != 8) {
 		sa->eng->st.bad_proposal++;
 		x->error = IKEV2_N_NO_PROPOSAL_CHOSEN;
+		return -EINVAL;
+	}
+	static const uint8_t zero[8];
+	if (memcmp(x->chosen.spi, zero, 8) == 0) { /* 3.3.1: the new SPIi is never zero */
+		sa->eng->st.zero_spi++;
+		x->error = IKEV2_N_INVALID_SYNTAX;
 		return -EINVAL;
 	}
 	const struct suite *dh = NULL;
@@ -591,7 +613,7 @@ int ike_child_process_r(struct ike_sa *sa, struct ike_xch *x)
 		return child_rekey_r(sa, x, &rn);
 	const struct ike_pl *sp = ike_msg_find(m, IKEV2_PL_SA, 0);
 	struct ike_sa_pl sap;
-	if (ike_sa_pl_decode(sp->body, sp->len, &sap) < 0) {
+	if (!sp || ike_sa_pl_decode(sp->body, sp->len, &sap) < 0) {
 		x->error = IKEV2_N_INVALID_SYNTAX;
 		return -EBADMSG;
 	}

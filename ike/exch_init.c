@@ -125,9 +125,11 @@ static int derive(struct ike_sa *sa, const uint8_t *peer_ke, size_t peer_len)
 		err = ike_derive_keys(sa->prf, sa->encr, sa->integ, sa->ni, sa->ni_len, sa->nr,
 				      sa->nr_len, gir, gir_len, sa->spi_i, sa->spi_r, &sa->keys);
 	OPENSSL_cleanse(gir, sizeof(gir));
-	ike_dh_free(sa->dh);
-	sa->dh = NULL;
 	if (err == 0) {
+		/* Kept on failure: the initiator still waits for the genuine
+		 * response to the same request. */
+		ike_dh_free(sa->dh);
+		sa->dh = NULL;
 		sa->have_keys = true;
 		ike_keylog_ike(sa);
 	}
@@ -177,49 +179,78 @@ static bool group_configured(const struct ike_peer_cfg *cfg, const struct suite 
 	return false;
 }
 
+/* INVALID_KE_PAYLOAD is unauthenticated, so it may move us only to a group
+ * of the tunnel's own proposal; to a weaker one only after our request went
+ * unanswered through IKE_WEAK_KE_RETX retransmissions while the demand
+ * kept coming (a responder that accepts our group answers long before, so
+ * a forged demand alone never buys a downgrade), and never silently. */
+static bool ke_demand_acceptable(struct ike_sa *sa, const struct suite *g)
+{
+	const struct ike_peer_cfg *cfg = &sa->peer->cfg;
+	const struct suite *now = sa->dh ? ike_dh_group(sa->dh) : NULL;
+	if (!g || g == now || !group_configured(cfg, g))
+		return false;
+	if (!now || g->strength >= now->strength)
+		return true;
+	if (sa->retx_count < IKE_WEAK_KE_RETX)
+		return false;
+	log_warn("ike: tunnel %u: peer insists on DH %s, weaker than the %s offered; using it",
+		 cfg->tunnel_id, g->name, now->name);
+	return true;
+}
+
+/* Everything an IKE_SA_INIT response says is unauthenticated (RFC 7296
+ * 2.21.1).  Only COOKIE and INVALID_KE_PAYLOAD have a defined corrective
+ * action, taken at once (IKE_INIT_RETRY); any other error, and anything
+ * malformed or not matching our offer, is noted and otherwise ignored
+ * (-EAGAIN): the request stays in flight and a genuine response that
+ * follows still completes the exchange.  If none comes, the retransmission
+ * timer gives up with the last refusal as the reason. */
 static int init_process_i(struct ike_sa *sa, const struct ike_msg *m)
 {
 	struct ike_peer *p = sa->peer;
 	struct ike_engine *eng = sa->eng;
 	struct ike_notify_pl n;
 	if (has_notify(m, IKEV2_N_COOKIE, &n)) {
-		if (n.len < 1 || n.len > 64 || sa->cookie_len == n.len) {
-			ike_sa_kill(sa, "cookie refused", true);
-			return -EINVAL;
+		if (n.len < 1 || n.len > 64 || sa->cookie_tries >= IKE_COOKIE_TRIES) {
+			eng->st.cookie_bad++;
+			return -EAGAIN;
 		}
+		if (sa->cookie && sa->cookie_len == n.len && memcmp(sa->cookie, n.data, n.len) == 0)
+			return -EAGAIN; /* the answer to a request we already retried */
+		uint8_t *c = malloc(n.len);
+		if (!c)
+			return -EAGAIN;
+		memcpy(c, n.data, n.len);
 		free(sa->cookie);
-		sa->cookie = malloc(n.len);
-		if (!sa->cookie) {
-			ike_sa_kill(sa, "out of memory", true);
-			return -ENOMEM;
-		}
-		memcpy(sa->cookie, n.data, n.len);
+		sa->cookie = c;
 		sa->cookie_len = n.len;
-		sa->msgid_out = 0; /* 2.6: the retry is message 0 again */
-		return 0;
+		sa->cookie_tries++;
+		return IKE_INIT_RETRY; /* 2.6: the retry is message 0 again */
 	}
 	if (has_notify(m, IKEV2_N_INVALID_KE_PAYLOAD, &n)) {
 		eng->st.invalid_ke_rcvd++;
 		uint16_t g = n.len == 2 ? (uint16_t)(n.data[0] << 8 | n.data[1]) : 0;
 		const struct suite *s = suite_by_id(SUITE_DH, g, 0);
-		if (!s || !group_configured(&p->cfg, s) || (sa->dh && ike_dh_group(sa->dh) == s)) {
-			ike_sa_kill(sa, "INVALID_KE_PAYLOAD for a group we do not offer", true);
-			return -EINVAL;
+		if (!ke_demand_acceptable(sa, s)) {
+			sa->init_error = IKEV2_N_INVALID_KE_PAYLOAD;
+			log_warn_rl("ike: tunnel %u: INVALID_KE_PAYLOAD for group %u ignored for "
+				    "now: not one of ours, or weaker than the one offered",
+				    p->cfg.tunnel_id, g);
+			return -EAGAIN;
 		}
 		log_info("ike: tunnel %u: peer wants DH %s, retrying", p->cfg.tunnel_id, s->name);
 		p->dh_hint = s;
-		sa->msgid_out = 0;
-		return 0;
+		return IKE_INIT_RETRY;
 	}
 	uint16_t e = error_notify(m);
 	if (e) {
-		char why[64];
-		snprintf(why, sizeof(why), "peer refused IKE_SA_INIT (notify %u%s)", e,
-			 e == IKEV2_N_NO_PROPOSAL_CHOSEN ? ", NO_PROPOSAL_CHOSEN" : "");
 		if (e == IKEV2_N_NO_PROPOSAL_CHOSEN)
 			eng->st.bad_proposal++;
-		ike_sa_kill(sa, why, true);
-		return -EPERM;
+		sa->init_error = e;
+		log_dbg(LOG_DBG_IKE, "ike: tunnel %u: IKE_SA_INIT refused (notify %u), waiting",
+			p->cfg.tunnel_id, e);
+		return -EAGAIN;
 	}
 	static const uint8_t zero[8];
 	struct ike_sa_pl sap;
@@ -229,43 +260,52 @@ static int init_process_i(struct ike_sa *sa, const struct ike_msg *m)
 			    *np = ike_msg_find(m, IKEV2_PL_NONCE, 0);
 	struct ike_prop offered[IKE_MAX_PROPOSALS], chosen;
 	size_t n_off = ike_build_ike_props(&p->cfg, NULL, 0, offered, IKE_MAX_PROPOSALS);
-	const struct suite *dh = NULL;
+	const struct suite *dh = NULL, *encr, *integ, *prf;
 	if (!sp || !kp || !np || ike_sa_pl_decode(sp->body, sp->len, &sap) < 0 ||
 	    ike_ke_pl_decode(kp->body, kp->len, &ke) < 0 || np->len < 16 ||
 	    np->len > IKE_MAX_NONCE || memcmp(m->hdr.spi_r, zero, 8) == 0) {
 		eng->st.bad_payload++;
-		ike_sa_kill(sa, "malformed IKE_SA_INIT response", true);
-		return -EBADMSG;
+		sa->init_error = IKEV2_N_INVALID_SYNTAX;
+		return -EAGAIN;
 	}
-	if (ike_check_chosen(offered, n_off, &sap, &chosen) < 0 ||
-	    ike_prop_suites(&chosen, &sa->encr, &sa->integ, &sa->prf, &dh, NULL) < 0 || !dh ||
+	if (!sa->dh || ike_check_chosen(offered, n_off, &sap, &chosen) < 0 ||
+	    ike_prop_suites(&chosen, &encr, &integ, &prf, &dh, NULL) < 0 || !dh ||
 	    dh != ike_dh_group(sa->dh) || ke.group != dh->id) {
 		eng->st.bad_proposal++;
-		ike_sa_kill(sa, "responder chose a proposal we did not offer", true);
-		return -EINVAL;
+		sa->init_error = IKEV2_N_NO_PROPOSAL_CHOSEN;
+		log_warn_rl("ike: tunnel %u: IKE_SA_INIT response chose a proposal we did not "
+			    "offer, ignored",
+			    p->cfg.tunnel_id);
+		return -EAGAIN;
 	}
+	uint8_t *init_r = malloc(m->raw_len);
+	if (!init_r)
+		return -EAGAIN;
+	sa->encr = encr;
+	sa->integ = integ;
+	sa->prf = prf;
 	sa->dh_group = dh;
 	memcpy(sa->spi_r, m->hdr.spi_r, 8);
 	memcpy(sa->nr, np->body, np->len);
 	sa->nr_len = np->len;
-	sa->frag_ok = has_notify(m, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
-	bool natd = natd_check(sa, m, sa->spi_i, sa->spi_r, &sa->local, &sa->remote);
 	int err = derive(sa, ke.data, ke.len);
 	if (err < 0) {
-		ike_sa_kill(sa, "key exchange failed", true);
-		return err;
+		/* A bad public value: not the genuine responder, or a broken one. */
+		free(init_r);
+		memset(sa->spi_r, 0, 8);
+		sa->nr_len = 0;
+		eng->st.bad_payload++;
+		sa->init_error = IKEV2_N_INVALID_SYNTAX;
+		return -EAGAIN;
 	}
+	memcpy(init_r, m->raw, m->raw_len);
 	free(sa->init_r);
-	sa->init_r = malloc(m->raw_len);
-	if (!sa->init_r) {
-		ike_sa_kill(sa, "out of memory", true);
-		return -ENOMEM;
-	}
-	memcpy(sa->init_r, m->raw, m->raw_len);
+	sa->init_r = init_r;
 	sa->init_r_len = m->raw_len;
-	if (natd && (sa->nat_local || sa->nat_remote || p->cfg.force_encap))
-		use_natt(sa);
-	else if (p->cfg.force_encap)
+	sa->init_error = 0;
+	sa->frag_ok = has_notify(m, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL);
+	bool natd = natd_check(sa, m, sa->spi_i, sa->spi_r, &sa->local, &sa->remote);
+	if ((natd && (sa->nat_local || sa->nat_remote)) || p->cfg.force_encap)
 		use_natt(sa);
 	p->dh_hint = NULL;
 	ike_sa_set_state(sa, IKE_STATE_AUTH, "IKE_SA_INIT done");
@@ -294,11 +334,13 @@ static void send_stateless(struct ike_engine *eng, const struct sockaddr_in *loc
 		ike_send_raw(eng, local, remote, buf, w.len);
 }
 
-static int cookie_make(struct ike_engine *eng, const uint8_t *secret, const struct ike_msg *m,
+/* 2.6: Cookie = <VersionIDofSecret> | Hash(Ni | IPi | SPIi | <secret>).
+ * The version names the secret, so a cookie handed out just before a
+ * rotation is still checked against the secret that made it. */
+static int cookie_make(const uint8_t *secret, uint8_t version, const struct ike_msg *m,
 		       const struct sockaddr_in *remote, const uint8_t *ni, size_t ni_len,
 		       uint8_t out[33])
 {
-	/* 2.6: Cookie = <VersionIDofSecret> | Hash(Ni | IPi | SPIi | <secret>) */
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned int len = 0;
 	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
@@ -307,7 +349,7 @@ static int cookie_make(struct ike_engine *eng, const uint8_t *secret, const stru
 		 EVP_DigestUpdate(ctx, m->hdr.spi_i, 8) && EVP_DigestUpdate(ctx, secret, 32) &&
 		 EVP_DigestFinal_ex(ctx, out + 1, &len);
 	EVP_MD_CTX_free(ctx);
-	out[0] = secret == eng->cookie_secret ? 1 : 0;
+	out[0] = version;
 	return ok && len == 32 ? 0 : -EIO;
 }
 
@@ -326,15 +368,18 @@ static bool cookie_ok(struct ike_engine *eng, const struct sockaddr_in *local,
 	if (first && first->type == IKEV2_PL_NOTIFY &&
 	    ike_notify_pl_decode(first->body, first->len, &n) == 0 && n.type == IKEV2_N_COOKIE &&
 	    n.len == 33) {
-		const uint8_t *secret = n.data[0] == 1		? eng->cookie_secret
-					: eng->cookie_old_valid ? eng->cookie_secret_old
-								: NULL;
-		if (secret && cookie_make(eng, secret, m, remote, np->body, np->len, want) == 0 &&
+		uint8_t v = n.data[0];
+		const uint8_t *secret = v == eng->cookie_version ? eng->cookie_secret
+					: eng->cookie_old_valid && v == (uint8_t)(eng->cookie_version - 1)
+					    ? eng->cookie_secret_old
+					    : NULL;
+		if (secret && cookie_make(secret, v, m, remote, np->body, np->len, want) == 0 &&
 		    ike_memeq_ct(want + 1, n.data + 1, 32) == 0)
 			return true;
 		eng->st.cookie_bad++;
 	}
-	if (cookie_make(eng, eng->cookie_secret, m, remote, np->body, np->len, want) == 0) {
+	if (cookie_make(eng->cookie_secret, eng->cookie_version, m, remote, np->body, np->len,
+			want) == 0) {
 		eng->st.cookies_sent++;
 		send_stateless(eng, local, remote, m, IKEV2_N_COOKIE, want, sizeof(want));
 	}
@@ -363,6 +408,10 @@ void ike_init_request(struct ike_engine *eng, const struct sockaddr_in *local,
 		eng->st.no_sa++;
 		return;
 	}
+	if (memcmp(m->hdr.spi_i, zero, 8) == 0) { /* 3.1: SPIi is never zero */
+		eng->st.zero_spi++;
+		return;
+	}
 	struct ike_peer *p = peer_by_addr(eng, local, remote);
 	if (!p) {
 		eng->st.unknown_peer++;
@@ -379,7 +428,17 @@ void ike_init_request(struct ike_engine *eng, const struct sockaddr_in *local,
 		if (sa->init_i && sa->init_i_len == m->raw_len &&
 		    memcmp(sa->init_i, m->raw, m->raw_len) == 0 && sa->init_r) {
 			eng->st.rx_retransmits++;
+			uint64_t now = ike_now(eng);
+			if (sa->resent >= IKE_RESEND_MAX ||
+			    (sa->resent && now < sa->resent_at + IKE_RESEND_MIN_MS)) {
+				eng->st.resend_refused++;
+				return;
+			}
+			sa->resent++;
+			sa->resent_at = now;
 			ike_send_raw(eng, local, remote, sa->init_r, sa->init_r_len);
+		} else {
+			eng->st.resend_refused++;
 		}
 		return;
 	}
@@ -399,7 +458,7 @@ void ike_init_request(struct ike_engine *eng, const struct sockaddr_in *local,
 	const struct ike_pl *sp = ike_msg_find(m, IKEV2_PL_SA, 0),
 			    *kp = ike_msg_find(m, IKEV2_PL_KE, 0),
 			    *np = ike_msg_find(m, IKEV2_PL_NONCE, 0);
-	if (ike_sa_pl_decode(sp->body, sp->len, &sap) < 0 ||
+	if (!sp || !kp || !np || ike_sa_pl_decode(sp->body, sp->len, &sap) < 0 ||
 	    ike_ke_pl_decode(kp->body, kp->len, &ke) < 0 || np->len < 16 ||
 	    np->len > IKE_MAX_NONCE) {
 		eng->st.bad_payload++;
@@ -781,6 +840,10 @@ static int child_from_response(struct ike_sa *sa, struct ike_child *c, const str
 	c->ts_r = tsr.ts[0];
 	uint32_t spi;
 	memcpy(&spi, chosen.spi, 4);
+	if (spi == 0) { /* RFC 4303 2.1: SPI 0 never goes on the wire */
+		sa->eng->st.zero_spi++;
+		return -EINVAL;
+	}
 	c->spi_out = ntohl(spi);
 	c->transport = sa->peer->cfg.transport && has_notify(m, IKEV2_N_USE_TRANSPORT_MODE, NULL);
 	return 0;
@@ -870,6 +933,10 @@ int ike_auth_process_r(struct ike_sa *sa, struct ike_xch *x)
 	} else if (ike_select_esp(&p->cfg, &sap, NULL, &x->chosen) < 0) {
 		eng->st.bad_proposal++;
 		x->error = IKEV2_N_NO_PROPOSAL_CHOSEN;
+	} else if (x->chosen.spi_size != 4 || !(x->chosen.spi[0] | x->chosen.spi[1] |
+						 x->chosen.spi[2] | x->chosen.spi[3])) {
+		eng->st.zero_spi++;
+		x->error = IKEV2_N_INVALID_SYNTAX;
 	} else if (!ike_ts_narrow(&tsi, &r, &x->ts_i) || !ike_ts_narrow(&tsr, &l, &x->ts_r)) {
 		eng->st.ts_unacceptable++;
 		x->error = IKEV2_N_TS_UNACCEPTABLE;

@@ -35,6 +35,11 @@ enum {
 	IKE_HASH_BUCKETS = 1024,
 	IKE_DPD_TRIES = 5,
 	IKE_MAX_HALF_OPEN = 4096, /* beyond this even cookie-proven requests wait */
+	IKE_COOKIE_TRIES = 4,	  /* COOKIE demands one IKE_SA_INIT follows */
+	IKE_INIT_RETRY = 1,	  /* init_process_i: send IKE_SA_INIT again, now */
+	IKE_WEAK_KE_RETX = 2,	  /* retransmissions before a weaker DH demand counts */
+	IKE_RESEND_MIN_MS = 200,  /* cached response resent at most this often */
+	IKE_RESEND_MAX = 16,	  /* and at most this many times per request */
 };
 
 enum ike_state {
@@ -80,6 +85,7 @@ struct ike_stats {
 	uint64_t ike_up, ike_down, child_up, child_down, ike_rekeys, child_rekeys;
 	uint64_t collisions, dup_sa_deleted, initial_contact, half_open_refused;
 	uint64_t bad_payload, delete_acked, delete_unacked;
+	uint64_t resend_refused, zero_spi;
 };
 
 struct ike_child {
@@ -146,6 +152,8 @@ struct ike_sa {
 	size_t init_i_len, init_r_len;
 	uint8_t *cookie;
 	size_t cookie_len;
+	unsigned cookie_tries;
+	uint16_t init_error; /* last unauthenticated refusal of our IKE_SA_INIT */
 
 	/* our request in flight */
 	enum ike_task_kind task;
@@ -167,6 +175,11 @@ struct ike_sa {
 
 	/* the peer's requests */
 	uint32_t msgid_in; /* next request ID expected */
+	uint8_t req_in_hash[32]; /* SHA-256 of the request answered (its fragment 1) */
+	uint8_t frag1_hash[32];
+	bool req_in_hashed;
+	unsigned resent; /* times the cached response was sent again */
+	uint64_t resent_at;
 	uint8_t *resp;
 	size_t resp_len;
 	uint8_t **resp_frags; /* fragmented response, if it was sent so */
@@ -227,6 +240,7 @@ struct ike_engine {
 	unsigned frag_size;
 	uint8_t cookie_secret[32], cookie_secret_old[32];
 	uint64_t cookie_rotated_ms;
+	uint8_t cookie_version; /* names cookie_secret; cookie_secret_old is version - 1 */
 	bool cookie_old_valid;
 	char *keylog_path;
 	uint64_t rng_state;

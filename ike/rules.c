@@ -119,14 +119,20 @@ const char *ike_rule_err_str(enum ike_rule_err e)
 }
 
 /* An error notify, or a COOKIE demand, replaces the payloads of a
- * response, so the minimum counts do not apply to such a message. */
-static bool carries_error(const struct ike_msg *m)
+ * response (RFC 7296 1.2, 1.3, 2.6, 2.21), so the minimum counts do not
+ * apply to such a response.  A request never gets this exemption: an error
+ * notify in a request is just a notify, and the payloads the exchange needs
+ * must still be there, or a handler would read what is not. */
+static bool response_carries_error(const struct ike_msg *m)
 {
+	if (!(m->hdr.flags & IKEV2_FLAG_RESPONSE))
+		return false;
 	for (size_t i = 0; i < m->n; i++) {
 		if (m->pl[i].type != IKEV2_PL_NOTIFY || m->pl[i].len < 4)
 			continue;
 		uint16_t t = (uint16_t)(m->pl[i].body[2] << 8 | m->pl[i].body[3]);
-		if (t <= IKEV2_N_ERROR_MAX || t == IKEV2_N_COOKIE)
+		if (t <= IKEV2_N_ERROR_MAX ||
+		    (t == IKEV2_N_COOKIE && m->hdr.exch == IKEV2_EXCH_IKE_SA_INIT))
 			return true;
 	}
 	return false;
@@ -151,7 +157,7 @@ enum ike_rule_err ike_rules_check(const struct ike_msg *m, uint8_t *bad_type)
 		*bad_type = IKEV2_PL_SK;
 		return IKE_RULE_UNEXPECTED;
 	}
-	bool error = carries_error(m);
+	bool error = response_carries_error(m);
 	uint8_t count[256] = {0};
 	for (size_t i = 0; i < m->n; i++) {
 		const struct ike_pl *pl = &m->pl[i];

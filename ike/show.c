@@ -10,11 +10,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char *sa_status(const struct ike_sa *sa)
 {
@@ -203,6 +205,8 @@ struct json_object *ike_show_stats(struct ike_engine *eng)
 	C(initial_contact);
 	C(half_open_refused);
 	C(bad_payload);
+	C(resend_refused);
+	C(zero_spi);
 #undef C
 	struct json_object *d = json_object_new_object();
 	for (int i = 1; i < IKE_DEC_MAX; i++)
@@ -210,6 +214,8 @@ struct json_object *ike_show_stats(struct ike_engine *eng)
 	json_object_object_add(o, "decode_errors", d);
 	return o;
 }
+
+static FILE *keylog_fopen(const char *path);
 
 int ike_set_keylog(struct ike_engine *eng, const char *path)
 {
@@ -221,7 +227,7 @@ int ike_set_keylog(struct ike_engine *eng, const char *path)
 		return 0;
 	struct stat st;
 	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		FILE *f = fopen(path, "a");
+		FILE *f = keylog_fopen(path);
 		if (!f)
 			return -errno;
 		fclose(f);
@@ -297,6 +303,28 @@ static const char *ws_esp_integ(const struct suite *i)
 	return NULL;
 }
 
+/* Opens a key-log file for appending: never through a symbolic link (the
+ * file holds live keys, and vtid runs as root), created 0600 whatever the
+ * umask, and a file that is not ours to write (not a regular file, or
+ * readable by others) is refused. */
+static FILE *keylog_fopen(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+		      0600);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || fchmod(fd, 0600) < 0) {
+		close(fd);
+		errno = EPERM;
+		return NULL;
+	}
+	FILE *f = fdopen(fd, "a");
+	if (!f)
+		close(fd);
+	return f;
+}
+
 /* A directory gets Wireshark's two file names; a file gets every line. */
 static FILE *keylog_open(struct ike_engine *eng, const char *table)
 {
@@ -306,9 +334,9 @@ static FILE *keylog_open(struct ike_engine *eng, const char *table)
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", eng->keylog_path, table) >=
 		    sizeof(path))
 			return NULL;
-		return fopen(path, "a");
+		return keylog_fopen(path);
 	}
-	return fopen(eng->keylog_path, "a");
+	return keylog_fopen(eng->keylog_path);
 }
 
 static void fhex(FILE *f, const uint8_t *p, size_t n)

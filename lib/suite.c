@@ -62,21 +62,30 @@ static const struct suite suite_rows[] = {
 	  .key_len = 64, .icv_len = 32, .out_len = 64 },
 
 	/* DH: dh_pub_len is the KE payload data length (RFC 7296 3.4: MODP
-	 * values padded to the prime; RFC 5903 7: ECP x|y; RFC 8031: 32). */
+	 * values padded to the prime; RFC 5903 7: ECP x|y; RFC 8031: 32).
+	 * strength: security bits, NIST SP 800-57 part 1 table 2 (MODP 4096
+	 * between its 3072 and 7680 rows, as RFC 3766 estimates it). */
 	{ .type = SUITE_DH, .id = IKEV2_DH_MODP_2048, .name = "group14",
-	  .display = "DH_GROUP_2048_MODP/Group 14", .ossl = "modp_2048", .dh_pub_len = 256 },
+	  .display = "DH_GROUP_2048_MODP/Group 14", .ossl = "modp_2048", .dh_pub_len = 256,
+	  .strength = 112 },
 	{ .type = SUITE_DH, .id = IKEV2_DH_MODP_3072, .name = "group15",
-	  .display = "DH_GROUP_3072_MODP/Group 15", .ossl = "modp_3072", .dh_pub_len = 384 },
+	  .display = "DH_GROUP_3072_MODP/Group 15", .ossl = "modp_3072", .dh_pub_len = 384,
+	  .strength = 128 },
 	{ .type = SUITE_DH, .id = IKEV2_DH_MODP_4096, .name = "group16",
-	  .display = "DH_GROUP_4096_MODP/Group 16", .ossl = "modp_4096", .dh_pub_len = 512 },
+	  .display = "DH_GROUP_4096_MODP/Group 16", .ossl = "modp_4096", .dh_pub_len = 512,
+	  .strength = 152 },
 	{ .type = SUITE_DH, .id = IKEV2_DH_ECP_256, .name = "group19",
-	  .display = "DH_GROUP_256_ECP/Group 19", .ossl = "P-256", .dh_pub_len = 64 },
+	  .display = "DH_GROUP_256_ECP/Group 19", .ossl = "P-256", .dh_pub_len = 64,
+	  .strength = 128 },
 	{ .type = SUITE_DH, .id = IKEV2_DH_ECP_384, .name = "group20",
-	  .display = "DH_GROUP_384_ECP/Group 20", .ossl = "P-384", .dh_pub_len = 96 },
+	  .display = "DH_GROUP_384_ECP/Group 20", .ossl = "P-384", .dh_pub_len = 96,
+	  .strength = 192 },
 	{ .type = SUITE_DH, .id = IKEV2_DH_ECP_521, .name = "group21",
-	  .display = "DH_GROUP_521_ECP/Group 21", .ossl = "P-521", .dh_pub_len = 132 },
+	  .display = "DH_GROUP_521_ECP/Group 21", .ossl = "P-521", .dh_pub_len = 132,
+	  .strength = 256 },
 	{ .type = SUITE_DH, .id = IKEV2_DH_CURVE25519, .name = "group31",
-	  .display = "DH_GROUP_CURVE25519/Group 31", .ossl = "X25519", .dh_pub_len = 32 },
+	  .display = "DH_GROUP_CURVE25519/Group 31", .ossl = "X25519", .dh_pub_len = 32,
+	  .strength = 128 },
 
 	{ .type = SUITE_ESN, .id = IKEV2_ESN_NO, .name = "no", .display = "No ESN" },
 	{ .type = SUITE_ESN, .id = IKEV2_ESN_YES, .name = "yes", .display = "ESN" },

@@ -67,6 +67,7 @@ struct suite {
 	uint8_t out_len;      /* PRF/INTEG: untruncated digest bytes */
 	bool aead;
 	uint16_t dh_pub_len;  /* DH: KE payload data bytes */
+	uint16_t strength;    /* DH: security strength in bits, to refuse a downgrade */
 };
 
 /* NULL when the ID (and for ENCR the key length) is not one vtid supports. */
