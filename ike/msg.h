@@ -219,8 +219,9 @@ enum ike_rule_err {
 	IKE_RULE_SK_MISSING,	/* an exchange that must be encrypted has no SK */
 };
 /* Checks a decoded message against the rule set for its exchange type and
- * direction (request/response).  A message carrying an error notify is
- * checked only for encryption, since it legitimately lacks the rest. */
+ * direction (request/response).  A response carrying an error notify (or an
+ * IKE_SA_INIT response carrying a COOKIE) is exempt from the minimum counts,
+ * since it legitimately lacks the rest; a request never is. */
 enum ike_rule_err ike_rules_check(const struct ike_msg *m, uint8_t *bad_type);
 const char *ike_rule_err_str(enum ike_rule_err e);
 
