@@ -36,14 +36,11 @@ void frr_set_vtysh(const char *path, int timeout_ms)
 		vtysh_timeout_ms = timeout_ms;
 }
 
+/* From the command line (frr_set_vtysh) or the default, never from the
+ * environment: vtid runs it as root. */
 static const char *vtysh_bin(void)
 {
-	const char *env;
-
-	if (vtysh_path[0])
-		return vtysh_path;
-	env = getenv("VTID_VTYSH");
-	return env && *env ? env : "/usr/bin/vtysh";
+	return vtysh_path[0] ? vtysh_path : "/usr/bin/vtysh";
 }
 
 static long long now_ms(void)

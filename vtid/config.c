@@ -23,6 +23,7 @@
 #include "vtid/cmd.h"
 #include "vtid/ctlglue.h"
 #include "vtid/daemon.h"
+#include "vtid/privs.h"
 #include "vtid/spec.h"
 #include "vtid/tunnel.h"
 
@@ -223,7 +224,13 @@ int vtid_start(struct vtid *v)
 	struct cfg_model *m = NULL;
 	struct cfg_errors errs = {0};
 	char err[4096];
-	int prc = cfg_parse_file(v->opts.conf_path, &m, &errs);
+	/* Before anything opens or starts a thread: see privs.c. */
+	int prc = privs_drop();
+	if (prc < 0)
+		return prc;
+	if (v->opts.vtysh)
+		frr_set_vtysh(v->opts.vtysh, 0);
+	prc = cfg_parse_file(v->opts.conf_path, &m, &errs);
 	if (prc == -ENOENT) {
 		/* A new router: start empty, to be configured from vtish and saved
 		 * with `write memory`. */

@@ -29,6 +29,7 @@ struct vtid_opts {
 	const char *sock_path;  /* -s; default /run/vtid/vtid.sock */
 	const char *frr_dir;    /* --frr-vty-socket DIR; NULL = FRR's default */
 	const char *dataplane;  /* --dataplane overrides the configuration's `dataplane` */
+	const char *vtysh;      /* --vtysh PATH; default /usr/bin/vtysh */
 	bool foreground;        /* -F */
 	bool debug;             /* -d */
 	uint16_t ike_port, natt_port;

@@ -2,6 +2,7 @@
  *
  *   vtid --check-config FILE
  *   vtid -f FILE [-s SOCKET] [--frr-vty-socket DIR] [-F] [-d] [--dataplane NAME]
+ *        [--vtysh PATH]
  *
  * See README.md and docs/. */
 #include <getopt.h>
@@ -19,10 +20,11 @@ static void usage(FILE *f)
 		"usage: vtid --check-config FILE\n"
 		"       vtid [-f FILE] [-s SOCKET] [--frr-vty-socket DIR] [-F] [-d]\n"
 		"            [--dataplane auto|userspace|kernel] [--workers N]\n"
-		"            [--ike-port N --natt-port N]\n"
+		"            [--ike-port N --natt-port N] [--vtysh PATH]\n"
 		"  -f FILE                configuration (default /etc/vtid/vtid.conf)\n"
 		"  -s SOCKET              control socket (default /run/vtid/vtid.sock)\n"
 		"  --frr-vty-socket DIR   FRR's vty socket folder (for a namespace's own FRR)\n"
+		"  --vtysh PATH           FRR's vtysh (default /usr/bin/vtysh)\n"
 		"  -F                     foreground, log to stderr (else syslog)\n"
 		"  -d                     debug logging\n"
 		"  --check-config FILE    check FILE, print it canonically, exit 0/1\n");
@@ -30,7 +32,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_FRR, OPT_DP, OPT_WORKERS, OPT_IKEPORT, OPT_NATTPORT };
+	enum { OPT_CHECK = 256, OPT_FRR, OPT_DP, OPT_WORKERS, OPT_IKEPORT, OPT_NATTPORT, OPT_VTYSH };
 	static const struct option longopts[] = {
 		{"check-config", required_argument, NULL, OPT_CHECK},
 		{"frr-vty-socket", required_argument, NULL, OPT_FRR},
@@ -38,6 +40,7 @@ int main(int argc, char **argv)
 		{"workers", required_argument, NULL, OPT_WORKERS},
 		{"ike-port", required_argument, NULL, OPT_IKEPORT},
 		{"natt-port", required_argument, NULL, OPT_NATTPORT},
+		{"vtysh", required_argument, NULL, OPT_VTYSH},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -79,6 +82,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NATTPORT:
 			v.opts.natt_port = (uint16_t)atoi(optarg);
+			break;
+		case OPT_VTYSH:
+			v.opts.vtysh = optarg;
 			break;
 		case 'h':
 			usage(stdout);
