@@ -196,14 +196,22 @@ struct cfg_acl_entry {
 	uint32_t seq; /* given or assigned in steps of 10 */
 	enum cfg_acl_action action;
 	uint8_t proto; /* 0 = ip (any) */
-	struct cfg_acl_addr src, dst;
+	struct cfg_acl_addr src, dst; /* a standard ACL uses src only */
 	bool established, log;
+	bool has_icmp_type, has_icmp_code; /* icmp only: `echo`, `unreachable`, TYPE [CODE] */
+	uint8_t icmp_type, icmp_code;
+	bool has_dscp, has_prec; /* `dscp NAME|N` (0-63), `precedence NAME|N` (0-7) */
+	uint8_t dscp, prec;
+	bool fragments; /* non-initial fragments only (IOS `fragments`) */
 	char remark[CFG_TEXT_MAX];
 };
 
-/* ip access-list extended NAME */
+/* ip access-list standard|extended NAME, or numbered (1-99 and 1300-1999
+ * standard, 100-199 and 2000-2699 extended), also from the global
+ * one-line `access-list N ...` form. */
 struct cfg_acl {
 	char name[CFG_NAME_MAX];
+	bool standard;
 	struct cfg_acl_entry *ent;
 	size_t n_ent, cap_ent;
 	struct cfg_pos pos;
