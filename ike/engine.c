@@ -631,6 +631,10 @@ static void handle_request(struct ike_sa *sa, struct ike_msg *m)
 		return;
 	}
 	(void)err;
+	/* The rules let it through, the handler found it malformed: counted
+	 * here, once, whichever check it failed. */
+	if (x.error == IKEV2_N_INVALID_SYNTAX)
+		sa->eng->st.bad_payload++;
 	uint8_t *buf = malloc(IKE_MSG_BUF);
 	if (!buf) {
 		ike_dh_free(x.dh);
