@@ -13,7 +13,7 @@ BUILD   ?= build
 WERROR  ?=
 SAN     ?=
 
-PKGS    := libssl libcrypto libnl-3.0 libnl-route-3.0 libnl-xfrm-3.0 json-c libcap
+PKGS    := libssl libcrypto libnl-3.0 libnl-route-3.0 libnl-xfrm-3.0 json-c libcap libnftables libnl-nf-3.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

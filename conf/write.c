@@ -393,3 +393,23 @@ int cfg_write(const struct cfg_model *m, struct cfg_buf *b)
 	P("end\n");
 	return 0;
 }
+
+void cfg_acl_entry_text(const struct cfg_acl *a, const struct cfg_acl_entry *e, char *buf,
+			size_t len)
+{
+	struct cfg_buf t = {0};
+	char nb[4];
+	(void)a;
+	int rc = cfg_buf_printf(&t, "%s %s", e->action == CFG_ACL_PERMIT ? "permit" : "deny",
+				proto_name(e->proto, nb));
+	if (rc == 0)
+		rc = write_acl_side(&t, &e->src);
+	if (rc == 0)
+		rc = write_acl_side(&t, &e->dst);
+	if (rc == 0 && e->established)
+		rc = cfg_buf_printf(&t, " established");
+	if (rc == 0 && e->log)
+		rc = cfg_buf_printf(&t, " log");
+	snprintf(buf, len, "%s", rc == 0 && t.s ? t.s : "?");
+	cfg_buf_free(&t);
+}

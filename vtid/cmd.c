@@ -17,6 +17,7 @@
 #include "frr-integration/frr.h"
 #include "ike/ike.h"
 #include "lib/log.h"
+#include "vtid/acl.h"
 #include "vtid/daemon.h"
 #include "vtid/ikeio.h"
 #include "vtid/show.h"
@@ -297,6 +298,36 @@ static int do_show_frr(const struct cli_match *m, void *ctx, struct cli_error *e
 	return 0;
 }
 
+/* ---- access lists ---- */
+
+static int do_show_acl(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cmd_ctx *c = ctx;
+	struct vtid *v = c->s->v;
+	const char *name = cli_arg(m, "name");
+	if (name && !cfg_find_acl(v->running, name))
+		return fail(err, "%% No such access list: %.100s", name);
+	struct json_object *o = acl_show(v->acl, v->running, name);
+	if (cli_arg(m, "json"))
+		print_json(c->out, o);
+	else
+		show_access_lists_text(o, c->out);
+	json_object_put(o);
+	return 0;
+}
+
+static int do_clear_acl(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cmd_ctx *c = ctx;
+	const char *name = cli_arg(m, "name");
+	int rc = acl_clear(c->s->v->acl, c->s->v->running, name);
+	if (rc == -ENOENT)
+		return fail(err, "%% No such access list: %.100s", name);
+	if (rc < 0)
+		return fail(err, "%% Cannot clear the counters: %.120s", strerror(-rc));
+	return 0;
+}
+
 /* ---- clear, debug, rekey ---- */
 
 static int do_clear_session(const struct cli_match *m, void *ctx, struct cli_error *err)
@@ -426,6 +457,12 @@ static const struct cli_cmd exec_cmds[] = {
 	{CLI_MODE_EXEC, "show version [json$json]",
 	 "Show running system information\nvtid version and uptime\nJSON output", do_show_version,
 	 0},
+	{CLI_MODE_EXEC, "show [ip] access-lists [WORD$name] [json$json]",
+	 "Show running system information\nIP information\nAccess lists and their match "
+	 "counts\nOne access list\nJSON output",
+	 do_show_acl, 0},
+	{CLI_MODE_EXEC, "clear [ip] access-list counters [WORD$name]",
+	 "Reset functions\nIP\nAccess list\nMatch counters\nOne access list", do_clear_acl, 0},
 	{CLI_MODE_EXEC, "show <ip|bfd|bgp>$what [LINE$rest]",
 	 "Show running system information\nIP routing information (FRR)\nBFD (FRR)\nBGP (FRR)\n"
 	 "FRR show command arguments (json allowed)",

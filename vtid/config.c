@@ -20,6 +20,7 @@
 #include "gre/dp.h"
 #include "ike/ike.h"
 #include "lib/log.h"
+#include "vtid/acl.h"
 #include "vtid/cmd.h"
 #include "vtid/ctlglue.h"
 #include "vtid/daemon.h"
@@ -107,6 +108,12 @@ static void apply_tunnel(struct vtid *v, const struct cfg_model *next, const cha
 int vtid_apply(struct vtid *v, struct cfg_model *next, char *err, size_t errlen)
 {
 	struct cfg_changes ch = {0};
+	/* Access lists first, and all or nothing: a set the kernel refuses
+	 * leaves everything as it was. */
+	if (v->acl && acl_apply(v->acl, next, err, errlen) < 0) {
+		cfg_model_free(next);
+		return -EINVAL;
+	}
 	int rc = cfg_diff(v->running, next, &ch);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot compute the changes: %s", strerror(-rc));
@@ -139,7 +146,8 @@ int vtid_apply(struct vtid *v, struct cfg_model *next, char *err, size_t errlen)
 			apply_tunnel(v, next, c->name);
 			break;
 		case CFG_CH_QOS:
-			/* Access-lists and policy-maps are kept, not yet applied (QoS/ACL issue). */
+			/* Access lists are applied above, whole; policy-maps are kept,
+			 * not yet applied (QoS issue). */
 			break;
 		case CFG_CH_ROUTING:
 			break;
@@ -249,6 +257,12 @@ int vtid_start(struct vtid *v)
 		cfg_model_free(m);
 		return rc;
 	}
+	v->acl = acl_engine_new(v->loop);
+	if (!v->acl) {
+		log_err("access lists: no nftables context");
+		cfg_model_free(m);
+		return -ENOMEM;
+	}
 	v->frr = frr_state_new(v->opts.frr_dir);
 	if (!v->frr) {
 		cfg_model_free(m);
@@ -279,6 +293,8 @@ void vtid_stop(struct vtid *v)
 	loop_timer_cancel(&v->frr_timer);
 	frr_state_free(v->frr);
 	v->frr = NULL;
+	acl_engine_free(v->acl); /* removes vtid's nftables table */
+	v->acl = NULL;
 	if (v->loop)
 		vtid_stop_core(v);
 	cfg_model_free(v->running);

@@ -48,6 +48,7 @@ struct vtid {
 	struct ctl_server *ctl;
 	struct cfg_model *running; /* the configuration in force */
 	struct frr_state *frr;
+	struct acl_engine *acl;
 	struct loop_timer frr_timer;
 	int sigfd;
 	uint64_t started_ms;

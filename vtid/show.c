@@ -271,3 +271,30 @@ void show_interfaces_text(struct json_object *o, struct sbuf *b)
 			    n(x, "packets_output"), n(x, "bytes_output"), n(x, "output_errors"));
 	}
 }
+
+/* IOS's `show access-lists`: the match count only where there is one; the
+ * implicit deny, which IOS never prints, only once it has matched. */
+void show_access_lists_text(struct json_object *o, struct sbuf *b)
+{
+	struct json_object *acls = arr(o, "access_lists");
+	for (size_t i = 0; i < len(acls); i++) {
+		struct json_object *a = json_object_array_get_idx(acls, i);
+		bool std = strcmp(s(a, "type"), "standard") == 0;
+		sbuf_printf(b, "%s IP access list %s\n", std ? "Standard" : "Extended", s(a, "name"));
+		struct json_object *ents = arr(a, "entries");
+		for (size_t j = 0; j < len(ents); j++) {
+			struct json_object *e = json_object_array_get_idx(ents, j), *imp;
+			int64_t m = n(e, "matches");
+			if (json_object_object_get_ex(e, "implicit", &imp)) {
+				if (m)
+					sbuf_printf(b, "    (implicit %s: %" PRId64 " match%s)\n",
+						    s(e, "line"), m, m == 1 ? "" : "es");
+				continue;
+			}
+			sbuf_printf(b, "    %" PRId64 " %s", n(e, "seq"), s(e, "line"));
+			if (m)
+				sbuf_printf(b, " (%" PRId64 " match%s)", m, m == 1 ? "" : "es");
+			sbuf_printf(b, "\n");
+		}
+	}
+}

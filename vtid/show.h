@@ -21,5 +21,6 @@ void show_ikev2_stats_text(struct json_object *o, struct sbuf *b);
 void show_ipsec_sa_text(struct json_object *o, struct sbuf *b);
 void show_crypto_session_text(struct json_object *o, bool detail, struct sbuf *b);
 void show_interfaces_text(struct json_object *o, struct sbuf *b);
+void show_access_lists_text(struct json_object *o, struct sbuf *b);
 
 #endif
