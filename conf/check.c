@@ -135,7 +135,7 @@ int cfg_validate(const struct cfg_model *m, struct cfg_errors *errs)
 		if (t->acl_in[0] && !cfg_find_acl(m, t->acl_in))
 			ERR(t->acl_pos, "access-list '%s' is not defined", t->acl_in);
 		if (t->acl_out[0] && !cfg_find_acl(m, t->acl_out))
-			ERR(t->acl_pos, "access-list '%s' is not defined", t->acl_out);
+			ERR(t->acl_out_pos, "access-list '%s' is not defined", t->acl_out);
 		if (t->sp_in[0] && !cfg_find_policy_map(m, t->sp_in))
 			ERR(t->sp_pos, "policy-map '%s' is not defined", t->sp_in);
 		if (t->sp_out[0] && !cfg_find_policy_map(m, t->sp_out))

@@ -19,7 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum node_kind { N_START, N_END, N_JOIN, N_KW, N_IPV4, N_PREFIX, N_WORD, N_LINE, N_RANGE };
+enum node_kind { N_START, N_END, N_JOIN, N_KW, N_IPV4, N_PREFIX, N_WORD, N_LINE, N_RANGE, N_SET };
+
+/* A registered word set ({name} in syntax strings). */
+struct wset {
+	char *name, *what;
+	const struct cli_word *w;
+	size_t n;
+};
 
 /* Match quality of one word against one token; higher wins. */
 enum { L_NONE = 0, L_WORD = 1, L_PARTIAL = 2, L_VAR = 3, L_EXACT = 4 };
@@ -32,6 +39,7 @@ struct node {
 	const char *name; /* capture name, NULL = text */
 	const char *help;
 	unsigned long long lo, hi;
+	const struct wset *set; /* N_SET */
 };
 
 struct ccmd {
@@ -52,6 +60,8 @@ struct cli {
 	struct cli_mode modes[CLI_MAX_MODES];
 	struct ccmd **cmds;
 	size_t n, cap;
+	struct wset sets[CLI_MAX_SETS];
+	int nsets;
 };
 
 static void set_err(struct cli_error *err, int col, const char *fmt, ...)
@@ -93,7 +103,43 @@ void cli_free(struct cli *cli)
 		free(cli->modes[i].name);
 		free(cli->modes[i].prompt);
 	}
+	for (int i = 0; i < cli->nsets; i++) {
+		free(cli->sets[i].name);
+		free(cli->sets[i].what);
+	}
 	free(cli);
+}
+
+static const struct wset *set_find(const struct cli *cli, const char *name, size_t len)
+{
+	for (int i = 0; i < cli->nsets; i++)
+		if (strlen(cli->sets[i].name) == len && !memcmp(cli->sets[i].name, name, len))
+			return &cli->sets[i];
+	return NULL;
+}
+
+int cli_words_add(struct cli *cli, const char *name, const char *what, const struct cli_word *words,
+		  size_t n)
+{
+	if (!cli || !name || !*name || !what || (!words && n))
+		return -EINVAL;
+	if (set_find(cli, name, strlen(name)))
+		return -EEXIST;
+	if (cli->nsets >= CLI_MAX_SETS)
+		return -E2BIG;
+	struct wset *ws = &cli->sets[cli->nsets];
+	ws->name = strdup(name);
+	ws->what = strdup(what);
+	if (!ws->name || !ws->what) {
+		free(ws->name);
+		free(ws->what);
+		memset(ws, 0, sizeof(*ws));
+		return -ENOMEM;
+	}
+	ws->w = words;
+	ws->n = n;
+	cli->nsets++;
+	return 0;
 }
 
 int cli_mode_add(struct cli *cli, int id, const char *name, const char *prompt, int parent)
@@ -143,9 +189,10 @@ int cli_mode_parent(const struct cli *cli, int id)
 
 /* ---- syntax compiler ---- */
 
-enum { MAX_STOK = 160 };
+enum { MAX_STOK = 256 };
 
 struct comp {
+	const struct cli *cli;
 	struct ccmd *c;
 	char *tok[MAX_STOK];
 	bool attached[MAX_STOK]; /* no whitespace before this token */
@@ -255,6 +302,19 @@ static int token_node(struct comp *p, char *w)
 		if (id >= 0) {
 			p->c->nodes[id].lo = lo;
 			p->c->nodes[id].hi = hi;
+		}
+	} else if (w[0] == '{') {
+		size_t l = strlen(w);
+		const struct wset *ws =
+		    l > 2 && w[l - 1] == '}' ? set_find(p->cli, w + 1, l - 2) : NULL;
+		if (!ws) {
+			p->why = "unknown word set";
+			return -1;
+		}
+		id = new_node(p, N_SET);
+		if (id >= 0) {
+			p->c->nodes[id].set = ws;
+			w = ws->what; /* display text in errors */
 		}
 	} else if (all_upper(w)) {
 		id = new_node(p, N_WORD);
@@ -387,10 +447,11 @@ static int seq(struct comp *p, int cur)
 	return cur;
 }
 
-static int compile(struct ccmd *c, struct cli_error *err)
+static int compile(const struct cli *cli, struct ccmd *c, struct cli_error *err)
 {
 	struct comp p;
 	memset(&p, 0, sizeof(p));
+	p.cli = cli;
 	p.c = c;
 	if (c->help) {
 		char *h = c->help;
@@ -445,7 +506,7 @@ int cli_install(struct cli *cli, const struct cli_cmd *table, size_t n, struct c
 			free(c);
 			return -ENOMEM;
 		}
-		int r = compile(c, err);
+		int r = compile(cli, c, err);
 		if (r == 0 && cli->n == cli->cap) {
 			size_t ncap = cli->cap ? cli->cap * 2 : 64;
 			struct ccmd **nv = realloc(cli->cmds, ncap * sizeof(*nv));
@@ -552,6 +613,27 @@ static int parse_uint(const char *s, size_t len, unsigned long long *v)
 	return 1;
 }
 
+/* The word of a set that w names: the one equal to it, else the first it
+ * abbreviates; returns how many it could name (1 when equal), 0 for none. */
+static int set_lookup(const struct wset *ws, const char *w, size_t len, const char **hit)
+{
+	int n = 0;
+	*hit = NULL;
+	for (size_t i = 0; i < ws->n; i++) {
+		const char *x = ws->w[i].word;
+		if (strlen(x) == len && !memcmp(x, w, len)) {
+			*hit = x;
+			return 1;
+		}
+		if (strlen(x) > len && !memcmp(x, w, len)) {
+			if (!*hit)
+				*hit = x;
+			n++;
+		}
+	}
+	return n;
+}
+
 /* Match level of a word against a token; *oob set when a number was out of
  * the token's range. */
 static int token_match(const struct node *n, const char *w, size_t len, bool *oob)
@@ -579,6 +661,12 @@ static int token_match(const struct node *n, const char *w, size_t len, bool *oo
 	case N_WORD:
 	case N_LINE:
 		return L_WORD;
+	case N_SET: {
+		const char *hit;
+		if (set_lookup(n->set, w, len, &hit) == 0)
+			return L_NONE;
+		return strlen(hit) == len ? L_EXACT : L_PARTIAL;
+	}
 	default:
 		return L_NONE;
 	}
@@ -653,6 +741,14 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* "(N-M)" displays by N. */
+static int cmp_range(const void *a, const void *b)
+{
+	unsigned long long x = strtoull(*(const char *const *)a + 1, NULL, 10),
+			   y = strtoull(*(const char *const *)b + 1, NULL, 10);
+	return x < y ? -1 : x > y;
+}
+
 /* Appends s to a deduplicated list of at most 32 names. */
 static void name_add(const char **list, int *n, const char *s)
 {
@@ -701,8 +797,10 @@ static int run(const struct cli *cli, int mode, const struct words *w, int nw, s
 		size_t wl = (size_t)w->len[wi];
 		int best = L_NONE;
 		bool oob = false, saw_end = false, any_absorb = false;
-		const char *exp[32];
-		int nexp = 0, nrb = 0;
+		/* What could have come instead; hidden commands' tokens only
+		 * when no visible command could go on (they are never offered). */
+		const char *exp[32], *hexp[32];
+		int nexp = 0, nhexp = 0, nrb = 0;
 		nxt.n = 0;
 		for (int si = 0; si < cur.n; si++) {
 			const struct st *s = &cur.v[si];
@@ -726,9 +824,10 @@ static int run(const struct cli *cli, int mode, const struct words *w, int nw, s
 				const struct node *n = &c->nodes[toks[ti]];
 				int lvl = token_match(n, word, wl, &oob);
 				if (lvl == L_NONE) {
+					bool hid = c->cmd->flags & CLI_F_HIDDEN;
 					if (nrb < CLI_MAX_NODES)
 						name_add(
-						    exp, &nexp,
+						    hid ? hexp : exp, hid ? &nhexp : &nexp,
 						    node_display(n, rbuf[nrb++], sizeof(rbuf[0])));
 					continue;
 				}
@@ -755,9 +854,17 @@ static int run(const struct cli *cli, int mode, const struct words *w, int nw, s
 			int lvl = s->lvl;
 			if (lvl >= 0 && lvl != best)
 				continue;
-			if (lvl == L_PARTIAL)
-				name_add(partial, &npartial,
-					 cli->cmds[s->cmd]->nodes[s->node].text);
+			const struct node *pn = &cli->cmds[s->cmd]->nodes[s->node];
+			if (lvl == L_PARTIAL && pn->kind == N_SET) {
+				/* Every word of the set the abbreviation could be. */
+				for (size_t j = 0; j < pn->set->n; j++) {
+					const char *x = pn->set->w[j].word;
+					if (strlen(x) > wl && !memcmp(x, word, wl))
+						name_add(partial, &npartial, x);
+				}
+			} else if (lvl == L_PARTIAL) {
+				name_add(partial, &npartial, pn->text);
+			}
 			nxt.v[k++] = *s;
 		}
 		nxt.n = k;
@@ -770,17 +877,33 @@ static int run(const struct cli *cli, int mode, const struct words *w, int nw, s
 			ret = -EINVAL;
 			goto out;
 		}
+		if (nxt.n == 0 && nexp == 0) {
+			memcpy(exp, hexp, sizeof(exp[0]) * (size_t)nhexp);
+			nexp = nhexp;
+		}
 		if (nxt.n == 0) {
 			if (wi == 0) {
 				set_err(err, w->off[wi] + 1, "unknown command");
 			} else if (oob) {
-				/* Name the range the number missed. */
-				const char *rng = NULL;
+				/* Name the ranges the number missed: "(1-99)", or
+				 * "(1-99, 100-199)" where several were possible. */
+				const char *rng[32];
+				char list[160] = "(";
+				size_t o = 1;
+				int nr = 0;
 				for (int i = 0; i < nexp; i++)
 					if (exp[i][0] == '(')
-						rng = exp[i];
-				set_err(err, w->off[wi] + 1, "value out of range %s",
-					rng ? rng : "");
+						rng[nr++] = exp[i];
+				qsort(rng, (size_t)nr, sizeof(rng[0]), cmp_range);
+				for (int i = 0; i < nr && o < sizeof(list) - 1; i++) {
+					int r = snprintf(list + o, sizeof(list) - o, "%s%.*s",
+							 i ? ", " : "", (int)strlen(rng[i]) - 2,
+							 rng[i] + 1);
+					o += r > 0 ? (size_t)r : 0;
+				}
+				if (o < sizeof(list) - 1)
+					snprintf(list + o, sizeof(list) - o, ")");
+				set_err(err, w->off[wi] + 1, "value out of range %s", list);
 			} else {
 				char list[160];
 				qsort(exp, (size_t)nexp, sizeof(exp[0]), cmp_str);
@@ -914,8 +1037,12 @@ int cli_match_line(const struct cli *cli, int mode, const char *line, struct cli
 				    w.off[i] + 1, false);
 			break;
 		}
+		const char *hit;
 		if (n->kind == N_KW)
 			r = add_arg(m, name, n->text, strlen(n->text), w.off[i] + 1, !n->name);
+		else if (n->kind == N_SET &&
+			 set_lookup(n->set, line + w.off[i], (size_t)w.len[i], &hit))
+			r = add_arg(m, name, hit, strlen(hit), w.off[i] + 1, false);
 		else
 			r = add_arg(m, name, line + w.off[i], (size_t)w.len[i], w.off[i] + 1,
 				    false);
@@ -997,6 +1124,10 @@ static bool could_become(const struct node *n, const char *p, size_t len)
 	if (len == 0)
 		return true;
 	switch (n->kind) {
+	case N_SET: {
+		const char *hit;
+		return set_lookup(n->set, p, len, &hit) > 0;
+	}
 	case N_IPV4:
 	case N_PREFIX:
 	case N_RANGE:
@@ -1052,6 +1183,20 @@ static int item_add(struct items *it, const char *tok, const char *help)
 	return 0;
 }
 
+/* Offers every word of a set that starts with the partial word p. */
+static int set_items(struct items *it, const struct node *nd, const char *p, size_t len)
+{
+	for (size_t k = 0; k < nd->set->n; k++) {
+		const struct cli_word *x = &nd->set->w[k];
+		if (strlen(x->word) >= len && !memcmp(x->word, p, len)) {
+			int r = item_add(it, x->word, x->help ? x->help : x->word);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
 static int next_tokens(const struct cli *cli, int mode, const char *line, struct cli_help_item *out,
 		       int max, struct cli_error *err, bool help)
 {
@@ -1090,6 +1235,8 @@ static int next_tokens(const struct cli *cli, int mode, const char *line, struct
 			if (nd->kind == N_KW) {
 				if (strlen(nd->text) >= plen && !memcmp(nd->text, part, plen))
 					r = item_add(&it, nd->text, nd->help ? nd->help : nd->text);
+			} else if (nd->kind == N_SET) {
+				r = set_items(&it, nd, part, plen);
 			} else if (help && could_become(nd, part, plen)) {
 				r = item_add(&it, node_display(nd, rb, sizeof(rb)),
 					     nd->help ? nd->help : default_help(nd));

@@ -16,6 +16,10 @@
  *   (N-M)         unsigned integer range, up to 2^64-1
  *   <a|b c|d>     one of the alternatives (each may be a sequence)
  *   [ ... ]       optional (nestable, may hold alternatives: [a|b])
+ *   {set}         one word of a word set registered with cli_words_add
+ *                 (port names, ICMP message names...): matched by unique
+ *                 prefix like a keyword, captured as the whole word, each
+ *                 word offered by `?` and TAB
  *   X...          one or more of X (X may be a token, <...> or [...])
  *   X$name        capture under `name`; after <...> or [...] the name goes to
  *                 every token inside that has none of its own
@@ -44,10 +48,11 @@ enum {
 	CLI_MAX_MODES = 64,
 	CLI_MAX_WORDS = 128, /* words in one input line */
 	CLI_MAX_ARGS = 64,   /* captured values in one match */
-	CLI_MAX_NODES = 160, /* compiled tokens per command */
+	CLI_MAX_NODES = 256, /* compiled tokens per command (an extended ACL line: ~150) */
 	CLI_MAX_EDGES = 32,
 	CLI_TOKEN_MAX = 64,
 	CLI_HELP_MAX = 128,
+	CLI_MAX_SETS = 16, /* word sets per cli */
 };
 
 /* Command flags. */
@@ -89,6 +94,12 @@ struct cli_match {
 	int end_col; /* column just past the matched line */
 };
 
+/* One word of a word set, with its `?` description. */
+struct cli_word {
+	const char *word;
+	const char *help;
+};
+
 struct cli_help_item {
 	char token[CLI_TOKEN_MAX]; /* "encryption", "A.B.C.D", "(1-65535)", "<cr>" */
 	char help[CLI_HELP_MAX];
@@ -105,6 +116,13 @@ int cli_mode_add(struct cli *cli, int id, const char *name, const char *prompt, 
 const char *cli_mode_name(const struct cli *cli, int id);
 const char *cli_mode_prompt(const struct cli *cli, int id);
 int cli_mode_parent(const struct cli *cli, int id); /* -1 when none or unknown */
+
+/* Registers the word set used as {name} in syntax strings; errors call it
+ * `what` ("expected (0-65535) or tcp port name").  words must outlive the
+ * cli; register a set before installing the commands that use it.  0,
+ * -EEXIST, -E2BIG (more than CLI_MAX_SETS) or -ENOMEM. */
+int cli_words_add(struct cli *cli, const char *name, const char *what, const struct cli_word *words,
+		  size_t n);
 
 /* Compiles and registers n commands; the table must outlive the cli.
  * Returns 0, or -EINVAL for a syntax string that does not compile (err says

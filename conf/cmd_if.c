@@ -1,5 +1,6 @@
-/* cmd_if.c: global one-liners (hostname, dataplane), interfaces, access
- * lists, class-maps, policy-maps and the verbatim routing blocks.
+/* cmd_if.c: global one-liners (hostname, dataplane), interfaces,
+ * class-maps, policy-maps and the verbatim routing blocks (access lists:
+ * cmd_acl.c).
  * Handlers check the whole line before changing the candidate. */
 #include "conf/internal.h"
 
@@ -105,31 +106,6 @@ static int h_interface(const struct cli_match *m, void *ctx, struct cli_error *e
 	}
 	snprintf(hdr, sizeof(hdr), "interface %s", name);
 	return cfg_enter(s, CFG_MODE_IF, hdr, name, NULL);
-}
-
-static int h_acl(const struct cli_match *m, void *ctx, struct cli_error *err)
-{
-	struct cfg_session *s = SESSION(ctx);
-	char name[CFG_NAME_MAX], hdr[CFG_TEXT_MAX];
-	if (cfg_copy(name, sizeof(name), m, "name", err))
-		return -EINVAL;
-	struct cfg_acl *a = cfg_find_acl(s->cand, name);
-	if (cfg_no(m)) {
-		if (a) {
-			cfg_acl_fini(a);
-			REMOVE(s->cand->acl, s->cand->n_acl, a);
-		}
-		return 0;
-	}
-	if (!a) {
-		a = CFG_PUSH(s->cand->acl, s->cand->n_acl, s->cand->cap_acl);
-		if (!a)
-			return -ENOMEM;
-		memcpy(a->name, name, sizeof(name));
-		a->pos = cfg_here(s);
-	}
-	snprintf(hdr, sizeof(hdr), "ip access-list extended %s", name);
-	return cfg_enter(s, CFG_MODE_ACL, hdr, name, NULL);
 }
 
 static int h_class_map(const struct cli_match *m, void *ctx, struct cli_error *err)
@@ -444,19 +420,23 @@ static int h_if_shutdown(const struct cli_match *m, void *ctx, struct cli_error 
 	return 0;
 }
 
+/* Any interface: a tunnel's ACL sees the inner packets, a plain
+ * interface's the packets on the wire (ESP and IKE included, as IOS). */
 static int h_if_acl(const struct cli_match *m, void *ctx, struct cli_error *err)
 {
 	struct cfg_session *s = SESSION(ctx);
-	struct cfg_interface *i = cur_tunnel(s, err);
+	struct cfg_interface *i = cur_if(s);
 	char name[CFG_NAME_MAX] = "";
-	if (!i)
+	if (!i) {
+		cfg_fail(err, 1, "no interface");
 		return -EINVAL;
+	}
 	bool in = !strcmp(cli_arg(m, "dir"), "in");
-	if (!cfg_no(m) && cfg_copy(name, sizeof(name), m, "name", err))
+	if (!cfg_no(m) && cfg_acl_ref(m, "name", name, err))
 		return -EINVAL;
 	memcpy(in ? i->acl_in : i->acl_out, name, sizeof(name));
 	if (!cfg_no(m))
-		i->acl_pos = cfg_here(s);
+		*(in ? &i->acl_pos : &i->acl_out_pos) = cfg_here(s);
 	return 0;
 }
 
@@ -527,166 +507,6 @@ static int h_if_ospf(const struct cli_match *m, void *ctx, struct cli_error *err
 	return 0;
 }
 
-/* ---- config-ext-nacl ---- */
-
-static const struct {
-	const char *name;
-	uint8_t num;
-} acl_protos[] = {{"ip", 0},   {"icmp", 1}, {"tcp", 6}, {"udp", 17},
-		  {"gre", 47}, {"esp", 50}, {"ahp", 51}};
-
-static int acl_side(const struct cli_match *m, char p, struct cfg_acl_addr *a, bool ports,
-		    struct cli_error *err)
-{
-	char k[16];
-	memset(a, 0, sizeof(*a));
-	snprintf(k, sizeof(k), "%cany", p);
-	if (cli_arg(m, k)) {
-		a->addr = 0;
-		a->wildcard = 0xffffffffu;
-	} else {
-		snprintf(k, sizeof(k), "%chaddr", p);
-		if (cli_arg(m, k)) {
-			a->addr = cfg_ipv4(cli_arg(m, k));
-		} else {
-			char w[16];
-			snprintf(k, sizeof(k), "%caddr", p);
-			snprintf(w, sizeof(w), "%cwild", p);
-			a->wildcard = cfg_ipv4(cli_arg(m, w));
-			a->addr = cfg_ipv4(cli_arg(m, k)) & ~a->wildcard;
-		}
-	}
-	snprintf(k, sizeof(k), "%cop", p);
-	const char *op = cli_arg(m, k);
-	if (!op)
-		return 0;
-	if (!ports)
-		return cfg_fail(err, cfg_argcol(m, k), "port matches need tcp or udp");
-	a->op = !strcmp(op, "eq")    ? CFG_PORT_EQ
-		: !strcmp(op, "neq") ? CFG_PORT_NEQ
-		: !strcmp(op, "lt")  ? CFG_PORT_LT
-		: !strcmp(op, "gt")  ? CFG_PORT_GT
-				     : CFG_PORT_RANGE;
-	snprintf(k, sizeof(k), "%cp1", p);
-	a->port1 = (uint16_t)cfg_num(cli_arg(m, k));
-	snprintf(k, sizeof(k), "%cp2", p);
-	if (a->op == CFG_PORT_RANGE) {
-		a->port2 = (uint16_t)cfg_num(cli_arg(m, k));
-		if (a->port2 < a->port1)
-			return cfg_fail(err, cfg_argcol(m, k), "range end below its start");
-	}
-	return 0;
-}
-
-static int acl_insert(struct cfg_acl *a, struct cfg_acl_entry *e, bool has_seq,
-		      const struct cli_match *m, struct cli_error *err)
-{
-	if (!has_seq) {
-		uint32_t last = a->n_ent ? a->ent[a->n_ent - 1].seq : 0;
-		if (last > 2147483647u - 10)
-			return cfg_fail(err, 1, "no sequence number left; give one");
-		e->seq = last + 10;
-	}
-	size_t at = a->n_ent;
-	for (size_t k = 0; k < a->n_ent; k++) {
-		if (a->ent[k].seq == e->seq)
-			return cfg_fail(err, cfg_argcol(m, "seq"), "duplicate sequence number %u",
-					e->seq);
-		if (a->ent[k].seq > e->seq && at == a->n_ent)
-			at = k;
-	}
-	if (!CFG_PUSH(a->ent, a->n_ent, a->cap_ent))
-		return -ENOMEM;
-	memmove(&a->ent[at + 1], &a->ent[at], (a->n_ent - 1 - at) * sizeof(*e));
-	a->ent[at] = *e;
-	return 0;
-}
-
-static bool acl_same(const struct cfg_acl_entry *x, const struct cfg_acl_entry *y)
-{
-	return x->action == y->action && x->proto == y->proto &&
-	       !memcmp(&x->src, &y->src, sizeof(x->src)) &&
-	       !memcmp(&x->dst, &y->dst, sizeof(x->dst)) && x->established == y->established &&
-	       x->log == y->log && !strcmp(x->remark, y->remark);
-}
-
-static int acl_apply(const struct cli_match *m, struct cfg_acl *a, struct cfg_acl_entry *e,
-		     struct cli_error *err)
-{
-	bool has_seq = cli_arg(m, "seq") != NULL;
-	if (has_seq)
-		e->seq = (uint32_t)cfg_num(cli_arg(m, "seq"));
-	if (cfg_no(m)) {
-		for (size_t k = 0; k < a->n_ent; k++)
-			if ((!has_seq || a->ent[k].seq == e->seq) && acl_same(&a->ent[k], e)) {
-				cfg_vec_remove(a->ent, &a->n_ent, sizeof(*a->ent), k);
-				return 0;
-			}
-		return 0;
-	}
-	return acl_insert(a, e, has_seq, m, err);
-}
-
-static int h_acl_rule(const struct cli_match *m, void *ctx, struct cli_error *err)
-{
-	struct cfg_session *s = SESSION(ctx);
-	struct cfg_acl *a = cfg_find_acl(s->cand, cfg_top(s)->obj);
-	struct cfg_acl_entry e;
-	if (!a)
-		return -ENOENT;
-	memset(&e, 0, sizeof(e));
-	e.action = !strcmp(cli_arg(m, "action"), "permit") ? CFG_ACL_PERMIT : CFG_ACL_DENY;
-	const char *pr = cli_arg(m, "proto");
-	bool found = false;
-	for (size_t k = 0; k < sizeof(acl_protos) / sizeof(acl_protos[0]); k++)
-		if (!strcmp(pr, acl_protos[k].name)) {
-			e.proto = acl_protos[k].num;
-			found = true;
-		}
-	if (!found)
-		e.proto = (uint8_t)cfg_num(pr);
-	bool ports = e.proto == 6 || e.proto == 17;
-	if (acl_side(m, 's', &e.src, ports, err) || acl_side(m, 'd', &e.dst, ports, err))
-		return -EINVAL;
-	e.established = cli_arg(m, "est") != NULL;
-	if (e.established && e.proto != 6)
-		return cfg_fail(err, cfg_argcol(m, "est"), "established needs tcp");
-	e.log = cli_arg(m, "log") != NULL;
-	return acl_apply(m, a, &e, err);
-}
-
-static int h_acl_remark(const struct cli_match *m, void *ctx, struct cli_error *err)
-{
-	struct cfg_session *s = SESSION(ctx);
-	struct cfg_acl *a = cfg_find_acl(s->cand, cfg_top(s)->obj);
-	struct cfg_acl_entry e;
-	if (!a)
-		return -ENOENT;
-	memset(&e, 0, sizeof(e));
-	e.action = CFG_ACL_REMARK;
-	if (strlen(cli_arg(m, "text")) >= sizeof(e.remark))
-		return cfg_fail(err, cfg_argcol(m, "text"), "too long (at most %zu characters)",
-				sizeof(e.remark) - 1);
-	cfg_squash(e.remark, sizeof(e.remark), cli_arg(m, "text"));
-	return acl_apply(m, a, &e, err);
-}
-
-static int h_acl_noseq(const struct cli_match *m, void *ctx, struct cli_error *err)
-{
-	struct cfg_session *s = SESSION(ctx);
-	struct cfg_acl *a = cfg_find_acl(s->cand, cfg_top(s)->obj);
-	(void)err;
-	if (!a)
-		return -ENOENT;
-	uint32_t seq = (uint32_t)cfg_num(cli_arg(m, "seq"));
-	for (size_t k = 0; k < a->n_ent; k++)
-		if (a->ent[k].seq == seq) {
-			cfg_vec_remove(a->ent, &a->n_ent, sizeof(*a->ent), k);
-			break;
-		}
-	return 0;
-}
-
 /* ---- DSCP ---- */
 
 static const struct {
@@ -746,7 +566,7 @@ static int h_cm_match(const struct cli_match *m, void *ctx, struct cli_error *er
 			x.dscp[x.n_dscp++] = (uint8_t)cfg_dscp_value(cli_arg_nth(m, "val", k));
 	} else {
 		x.type = CFG_CM_ACL;
-		if (cfg_copy(x.acl, sizeof(x.acl), m, "acl", err))
+		if (cfg_acl_ref(m, "acl", x.acl, err))
 			return -EINVAL;
 	}
 	x.pos = cfg_here(s);
@@ -837,14 +657,6 @@ static int h_pmc_action(const struct cli_match *m, void *ctx, struct cli_error *
 		mode, "end", "Exit to EXEC mode", cfg_h_end, 0                                     \
 	}
 
-#define ACL_SIDE(p)                                                                                \
-	"<any$" p "any|host$" p "host A.B.C.D$" p "haddr|A.B.C.D$" p "addr A.B.C.D$" p "wild> "    \
-	"[<eq|neq|lt|gt>$" p "op (0-65535)$" p "p1|range$" p "op (0-65535)$" p "p1 (0-65535)$" p   \
-	"p2]"
-#define ACL_SIDE_HELP                                                                              \
-	"Any address\nA single host\nHost address\nAddress\nWildcard bits\nPort equal to\n"        \
-	"Port not equal to\nPort below\nPort above\nPort\nPort range\nFirst port\nLast port\n"
-
 const struct cli_cmd cfg_cmds_if[] = {
     {CFG_MODE_CONFIG, "hostname WORD$name", "Set the system name\nThis router's name", h_hostname,
      0},
@@ -858,10 +670,6 @@ const struct cli_cmd cfg_cmds_if[] = {
     {CFG_MODE_CONFIG, "[no] interface WORD$name",
      "Negate a command\nSelect an interface to configure\nInterface name (TunnelN, eth1)",
      h_interface, 0},
-    {CFG_MODE_CONFIG, "[no] ip access-list extended WORD$name",
-     "Negate a command\nIP configuration\nNamed access list\nExtended access list\n"
-     "Access list name",
-     h_acl, 0},
     {CFG_MODE_CONFIG, "[no] class-map [<match-any|match-all>$type] WORD$name",
      "Negate a command\nDefine a traffic class\nAny match line classifies\n"
      "All match lines must match (default)\nClass map name",
@@ -928,8 +736,9 @@ const struct cli_cmd cfg_cmds_if[] = {
     {CFG_MODE_IF, "no bandwidth [(1-10000000)]", "Negate a command\nBandwidth", h_if_bandwidth, 0},
     {CFG_MODE_IF, "[no] shutdown", "Negate a command\nDisable the interface", h_if_shutdown, 0},
     {CFG_MODE_IF, "ip access-group WORD$name <in|out>$dir",
-     "IP configuration\nFilter with an access list\nAccess list name\nInbound\nOutbound", h_if_acl,
-     0},
+     "IP configuration\nFilter with an access list\nAccess list name or number\nInbound\n"
+     "Outbound",
+     h_if_acl, 0},
     {CFG_MODE_IF, "no ip access-group [WORD] <in|out>$dir",
      "Negate a command\nIP configuration\nAccess list\nName\nInbound\nOutbound", h_if_acl, 0},
     {CFG_MODE_IF, "service-policy <input|output>$dir WORD$name",
@@ -942,22 +751,10 @@ const struct cli_cmd cfg_cmds_if[] = {
      h_if_ospf, 0},
     EXIT_END(CFG_MODE_IF),
 
-    {CFG_MODE_ACL,
-     "[no] [(1-2147483647)$seq] <permit|deny>$action "
-     "<ip|tcp|udp|icmp|gre|esp|ahp|(0-255)>$proto " ACL_SIDE("s") " " ACL_SIDE(
-	 "d") " [established$est] [log$log]",
-     "Negate a command\nSequence number\nForward matching packets\nDrop matching packets\n"
-     "Any IP protocol\nTCP\nUDP\nICMP\nGRE\nESP\nAH\nProtocol number\n" ACL_SIDE_HELP ACL_SIDE_HELP
-     "Established TCP connections\nLog matches",
-     h_acl_rule, 0},
-    {CFG_MODE_ACL, "[no] [(1-2147483647)$seq] remark LINE$text",
-     "Negate a command\nSequence number\nComment\nText", h_acl_remark, 0},
-    {CFG_MODE_ACL, "no (1-2147483647)$seq", "Negate a command\nDelete this entry", h_acl_noseq, 0},
-    EXIT_END(CFG_MODE_ACL),
-
-    {CFG_MODE_CMAP, "[no] match access-group name WORD$acl",
-     "Negate a command\nClassification criteria\nAccess list\nNamed access list\nName", h_cm_match,
-     0},
+    {CFG_MODE_CMAP, "[no] match access-group <name WORD$acl|" CFG_ACL_NUMBERS "$acl>",
+     "Negate a command\nClassification criteria\nAccess list\nNamed access "
+     "list\nName\n" CFG_ACL_NUMBERS_HELP,
+     h_cm_match, 0},
     {CFG_MODE_CMAP, "[no] match dscp " DSCP_ALT "...$val",
      "Negate a command\nClassification criteria\nDSCP values\nValue", h_cm_match, 0},
     {CFG_MODE_CMAP, "[no] match any", "Negate a command\nClassification criteria\nAll packets",

@@ -39,6 +39,7 @@ enum cfg_mode {
 	CFG_MODE_PMAP,
 	CFG_MODE_PMAP_C,
 	CFG_MODE_ROUTER, /* router ospf/bgp, bfd: verbatim */
+	CFG_MODE_ACL_STD,
 	CFG_MODE_LAST
 };
 

@@ -254,8 +254,13 @@ static bool acl_changed(const struct cfg_model *a, const struct cfg_model *b, co
 	const struct cfg_acl *x = cfg_find_acl(a, name), *y = cfg_find_acl(b, name);
 	if (!x || !y)
 		return x != y;
-	return x->n_ent != y->n_ent ||
-	       (x->n_ent && memcmp(x->ent, y->ent, x->n_ent * sizeof(*x->ent)));
+	if (x->standard != y->standard || x->n_ent != y->n_ent)
+		return true;
+	/* Sequence numbers too: they are what `no SEQ` and the counters name. */
+	for (size_t i = 0; i < x->n_ent; i++)
+		if (!cfg_acl_entry_equal(&x->ent[i], &y->ent[i], true))
+			return true;
+	return false;
 }
 
 static bool cmap_changed(const struct cfg_model *a, const struct cfg_model *b, const char *name)

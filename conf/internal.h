@@ -67,8 +67,39 @@ extern const struct cli_cmd cfg_cmds_crypto[];
 extern const size_t cfg_n_cmds_crypto;
 extern const struct cli_cmd cfg_cmds_if[];
 extern const size_t cfg_n_cmds_if;
+extern const struct cli_cmd cfg_cmds_acl[];
+extern const size_t cfg_n_cmds_acl;
 
 /* DSCP names (af11, ef, cs1...) <-> values; -1 when unknown. */
 int cfg_dscp_value(const char *s);
 const char *cfg_dscp_name(uint8_t v, char *buf); /* buf 4 bytes */
+
+/* ---- access lists ---- */
+
+/* IOS's names of protocols, ports, ICMP messages and precedence values
+ * (acl_names.c).  _value: -1 when unknown; _name: a name when there is one,
+ * else the number written into buf (4 bytes; 6 for ports). */
+int cfg_acl_words_register(struct cli *cli); /* the {sets} cmd_acl.c's syntax uses */
+int cfg_acl_proto_value(const char *s);
+const char *cfg_acl_proto_name(uint8_t proto, char *buf);
+int cfg_acl_port_value(uint8_t proto, const char *s); /* proto 6 or 17 */
+const char *cfg_acl_port_name(uint8_t proto, uint16_t port, char *buf);
+int cfg_acl_icmp_value(const char *s, int *code); /* type; *code -1 = every code */
+const char *cfg_acl_icmp_name(uint8_t type, bool has_code, uint8_t code); /* NULL: none */
+int cfg_prec_value(const char *s);
+const char *cfg_prec_name(uint8_t v);
+
+/* A reference to an access list (ip access-group, match access-group):
+ * a name starting with a letter or an IP access-list number, normalised
+ * into out (CFG_NAME_MAX); refuses anything else at the argument. */
+int cfg_acl_ref(const struct cli_match *m, const char *arg, char *out, struct cli_error *err);
+bool cfg_acl_numbered(const char *name); /* "101": from access-list 101 */
+/* The IP access-list numbers in a syntax string, and their `?` lines. */
+#define CFG_ACL_NUMBERS "<(1-99)|(100-199)|(1300-1999)|(2000-2699)>"
+#define CFG_ACL_NUMBERS_HELP                                                                       \
+	"IP standard access list\nIP extended access list\n"                                       \
+	"IP standard access list (expanded range)\nIP extended access list (expanded range)\n"
+/* Field by field (never the bytes behind a remark's end); seq optional. */
+bool cfg_acl_entry_equal(const struct cfg_acl_entry *x, const struct cfg_acl_entry *y,
+			 bool with_seq);
 #endif

@@ -304,3 +304,21 @@ const char *cfg_ip(uint32_t a, char *buf)
 		strcpy(buf, "0.0.0.0");
 	return buf;
 }
+
+static bool acl_addr_equal(const struct cfg_acl_addr *x, const struct cfg_acl_addr *y)
+{
+	return x->addr == y->addr && x->wildcard == y->wildcard && x->op == y->op &&
+	       x->port1 == y->port1 && x->port2 == y->port2;
+}
+
+bool cfg_acl_entry_equal(const struct cfg_acl_entry *x, const struct cfg_acl_entry *y,
+			 bool with_seq)
+{
+	return (!with_seq || x->seq == y->seq) && x->action == y->action && x->proto == y->proto &&
+	       acl_addr_equal(&x->src, &y->src) && acl_addr_equal(&x->dst, &y->dst) &&
+	       x->established == y->established && x->log == y->log &&
+	       x->has_icmp_type == y->has_icmp_type && x->icmp_type == y->icmp_type &&
+	       x->has_icmp_code == y->has_icmp_code && x->icmp_code == y->icmp_code &&
+	       x->has_dscp == y->has_dscp && x->dscp == y->dscp && x->has_prec == y->has_prec &&
+	       x->prec == y->prec && x->fragments == y->fragments && !strcmp(x->remark, y->remark);
+}

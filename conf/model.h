@@ -167,8 +167,8 @@ struct cfg_interface {
 	uint16_t keepalive_period, keepalive_retries;
 	uint32_t bandwidth; /* kbit/s; 0 = default */
 	bool shutdown;
-	char acl_in[CFG_NAME_MAX], acl_out[CFG_NAME_MAX];
-	struct cfg_pos acl_pos;
+	char acl_in[CFG_NAME_MAX], acl_out[CFG_NAME_MAX]; /* "101" for access-list 101 */
+	struct cfg_pos acl_pos, acl_out_pos; /* the `ip access-group ... in` / `out` lines */
 	char sp_in[CFG_NAME_MAX], sp_out[CFG_NAME_MAX];
 	struct cfg_pos sp_pos;
 	struct cfg_vline *ospf; /* "ip ospf ..." lines, verbatim, in order */
@@ -187,7 +187,10 @@ enum cfg_port_op {
 };
 
 struct cfg_acl_addr {
-	uint32_t addr, wildcard; /* any = 0.0.0.0 255.255.255.255; host = addr 0.0.0.0 */
+	/* Network byte order, as every address of the model; addr has the
+	 * wildcard's bits cleared.  any = 0.0.0.0 255.255.255.255; host = addr
+	 * 0.0.0.0.  Wildcards need not be contiguous (IOS). */
+	uint32_t addr, wildcard;
 	enum cfg_port_op op;
 	uint16_t port1, port2;
 };

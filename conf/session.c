@@ -35,6 +35,7 @@ static const struct {
     {CFG_MODE_IPSEC_PROFILE, "ipsec-profile", "ipsec-profile", CFG_MODE_CONFIG},
     {CFG_MODE_IF, "interface", "config-if", CFG_MODE_CONFIG},
     {CFG_MODE_ACL, "ext-nacl", "config-ext-nacl", CFG_MODE_CONFIG},
+    {CFG_MODE_ACL_STD, "std-nacl", "config-std-nacl", CFG_MODE_CONFIG},
     {CFG_MODE_CMAP, "class-map", "config-cmap", CFG_MODE_CONFIG},
     {CFG_MODE_PMAP, "policy-map", "config-pmap", CFG_MODE_CONFIG},
     {CFG_MODE_PMAP_C, "policy-map-class", "config-pmap-c", CFG_MODE_PMAP},
@@ -51,9 +52,13 @@ int cfg_cli_register(struct cli *cli)
 		if (r < 0)
 			return r;
 	}
-	r = cli_install(cli, cfg_cmds_crypto, cfg_n_cmds_crypto, &e);
+	r = cfg_acl_words_register(cli);
+	if (r == 0)
+		r = cli_install(cli, cfg_cmds_crypto, cfg_n_cmds_crypto, &e);
 	if (r == 0)
 		r = cli_install(cli, cfg_cmds_if, cfg_n_cmds_if, &e);
+	if (r == 0)
+		r = cli_install(cli, cfg_cmds_acl, cfg_n_cmds_acl, &e);
 	return r;
 }
 

@@ -215,10 +215,12 @@ static int write_crypto(const struct cfg_model *m, struct cfg_buf *b)
 	return 0;
 }
 
-static int write_acl_side(struct cfg_buf *b, const struct cfg_acl_addr *s)
+/* One side of an extended entry: " any", " host A", " A WILDCARD", then
+ * its ports, by name where IOS has one. */
+static int write_acl_side(struct cfg_buf *b, const struct cfg_acl_addr *s, uint8_t proto)
 {
-	char a[16], w[16];
-	static const char *ops[] = {"", "eq", "neq", "lt", "gt", "range"};
+	char a[16], w[16], p1[6], p2[6];
+	static const char *const ops[] = {"", "eq", "neq", "lt", "gt", "range"};
 	if (s->wildcard == 0xffffffffu)
 		P(" any");
 	else if (s->wildcard == 0)
@@ -226,59 +228,103 @@ static int write_acl_side(struct cfg_buf *b, const struct cfg_acl_addr *s)
 	else
 		P(" %s %s", cfg_ip(s->addr, a), cfg_ip(s->wildcard, w));
 	if (s->op == CFG_PORT_RANGE)
-		P(" range %u %u", s->port1, s->port2);
-	else if (s->op != CFG_PORT_ANY)
-		P(" %s %u", ops[s->op], s->port1);
+		P(" range %s %s", cfg_acl_port_name(proto, s->port1, p1),
+		  cfg_acl_port_name(proto, s->port2, p2));
+	else if (s->op > CFG_PORT_ANY && s->op < CFG_PORT_RANGE)
+		P(" %s %s", ops[s->op], cfg_acl_port_name(proto, s->port1, p1));
 	return 0;
 }
 
-static const char *proto_name(uint8_t p, char *buf)
+/* One entry as IOS prints it, without its sequence number.  Standard
+ * entries print a host as its bare address, as IOS does.  The keywords
+ * after the destination come in one order whatever order they were
+ * typed in: ICMP message, established, precedence|dscp, fragments, log. */
+static int write_acl_entry(struct cfg_buf *b, const struct cfg_acl *acl,
+			   const struct cfg_acl_entry *e)
 {
-	switch (p) {
-	case 0:
-		return "ip";
-	case 1:
-		return "icmp";
-	case 6:
-		return "tcp";
-	case 17:
-		return "udp";
-	case 47:
-		return "gre";
-	case 50:
-		return "esp";
-	case 51:
-		return "ahp";
-	default:
-		snprintf(buf, 4, "%u", p);
-		return buf;
+	char a[16], w[16], nb[4];
+	if (e->action == CFG_ACL_REMARK) {
+		P("remark %s", e->remark);
+		return 0;
 	}
+	P("%s", e->action == CFG_ACL_PERMIT ? "permit" : "deny");
+	if (acl->standard) {
+		if (e->src.wildcard == 0xffffffffu)
+			P(" any");
+		else if (e->src.wildcard == 0)
+			P(" %s", cfg_ip(e->src.addr, a));
+		else
+			P(" %s %s", cfg_ip(e->src.addr, a), cfg_ip(e->src.wildcard, w));
+		if (e->log)
+			P(" log");
+		return 0;
+	}
+	P(" %s", cfg_acl_proto_name(e->proto, nb));
+	if (write_acl_side(b, &e->src, e->proto) || write_acl_side(b, &e->dst, e->proto))
+		return -ENOMEM;
+	if (e->has_icmp_type) {
+		const char *msg = cfg_acl_icmp_name(e->icmp_type, e->has_icmp_code, e->icmp_code);
+		if (msg)
+			P(" %s", msg);
+		else if (e->has_icmp_code)
+			P(" %u %u", e->icmp_type, e->icmp_code);
+		else
+			P(" %u", e->icmp_type);
+	}
+	if (e->established)
+		P(" established");
+	if (e->has_prec)
+		P(" precedence %s", cfg_prec_name(e->prec));
+	if (e->has_dscp)
+		P(" dscp %s", cfg_dscp_name(e->dscp, nb));
+	if (e->fragments)
+		P(" fragments");
+	if (e->log)
+		P(" log");
+	return 0;
+}
+
+/* A numbered list prints as IOS's global `access-list N ...` lines when
+ * those lines read back as the same list: entries numbered 10, 20, 30...
+ * Otherwise (other sequence numbers, or no entries) as a block with
+ * sequence numbers, so printing then parsing keeps every number. */
+static bool acl_as_lines(const struct cfg_acl *acl)
+{
+	if (!cfg_acl_numbered(acl->name) || acl->n_ent == 0)
+		return false;
+	for (size_t j = 0; j < acl->n_ent; j++)
+		if (acl->ent[j].seq != 10 * (j + 1))
+			return false;
+	return true;
+}
+
+static int write_acls(const struct cfg_model *m, struct cfg_buf *b)
+{
+	for (size_t i = 0; i < m->n_acl; i++) {
+		const struct cfg_acl *acl = &m->acl[i];
+		bool lines = acl_as_lines(acl);
+		if (!lines)
+			P("ip access-list %s %s\n", acl->standard ? "standard" : "extended",
+			  acl->name);
+		for (size_t j = 0; j < acl->n_ent; j++) {
+			if (lines)
+				P("access-list %s ", acl->name);
+			else
+				P(" %u ", acl->ent[j].seq);
+			if (write_acl_entry(b, acl, &acl->ent[j]))
+				return -ENOMEM;
+			P("\n");
+		}
+		P("!\n");
+	}
+	return 0;
 }
 
 static int write_qos(const struct cfg_model *m, struct cfg_buf *b)
 {
 	char nb[4];
-	for (size_t i = 0; i < m->n_acl; i++) {
-		const struct cfg_acl *acl = &m->acl[i];
-		P("ip access-list extended %s\n", acl->name);
-		for (size_t j = 0; j < acl->n_ent; j++) {
-			const struct cfg_acl_entry *e = &acl->ent[j];
-			if (e->action == CFG_ACL_REMARK) {
-				P(" %u remark %s\n", e->seq, e->remark);
-				continue;
-			}
-			P(" %u %s %s", e->seq, e->action == CFG_ACL_PERMIT ? "permit" : "deny",
-			  proto_name(e->proto, nb));
-			if (write_acl_side(b, &e->src) || write_acl_side(b, &e->dst))
-				return -ENOMEM;
-			if (e->established)
-				P(" established");
-			if (e->log)
-				P(" log");
-			P("\n");
-		}
-		P("!\n");
-	}
+	if (write_acls(m, b))
+		return -ENOMEM;
 	for (size_t i = 0; i < m->n_class_map; i++) {
 		const struct cfg_class_map *c = &m->class_map[i];
 		P("class-map %s %s\n", c->match_any ? "match-any" : "match-all", c->name);
@@ -286,6 +332,8 @@ static int write_qos(const struct cfg_model *m, struct cfg_buf *b)
 			const struct cfg_cm_match *x = &c->m[j];
 			if (x->type == CFG_CM_ANY) {
 				P(" match any\n");
+			} else if (x->type == CFG_CM_ACL && cfg_acl_numbered(x->acl)) {
+				P(" match access-group %s\n", x->acl);
 			} else if (x->type == CFG_CM_ACL) {
 				P(" match access-group name %s\n", x->acl);
 			} else {
@@ -398,18 +446,8 @@ void cfg_acl_entry_text(const struct cfg_acl *a, const struct cfg_acl_entry *e, 
 			size_t len)
 {
 	struct cfg_buf t = {0};
-	char nb[4];
-	(void)a;
-	int rc = cfg_buf_printf(&t, "%s %s", e->action == CFG_ACL_PERMIT ? "permit" : "deny",
-				proto_name(e->proto, nb));
-	if (rc == 0)
-		rc = write_acl_side(&t, &e->src);
-	if (rc == 0)
-		rc = write_acl_side(&t, &e->dst);
-	if (rc == 0 && e->established)
-		rc = cfg_buf_printf(&t, " established");
-	if (rc == 0 && e->log)
-		rc = cfg_buf_printf(&t, " log");
-	snprintf(buf, len, "%s", rc == 0 && t.s ? t.s : "?");
+	int rc = write_acl_entry(&t, a, e);
+	if (len)
+		snprintf(buf, len, "%s", rc == 0 && t.s ? t.s : "?");
 	cfg_buf_free(&t);
 }

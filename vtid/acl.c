@@ -9,6 +9,7 @@
  *               oifname "Tunnel1" jump acl_NAME        (ip access-group NAME out)
  *   chain acl_NAME   one rule per entry, first match wins, each with a
  *               named counter, and the implicit `deny ip any any` last
+ *               (none in a list without entries, which IOS lets all through)
  *
  * IOS semantics: an inbound ACL on a tunnel sees the decrypted packets
  * coming out of it, routing protocol packets to the router included (a
@@ -32,7 +33,9 @@
  *
  * `log` entries send the packet's headers to NFLOG group ACL_NFLOG_GROUP,
  * which vtid reads and turns into IOS's %SEC-6-IPACCESSLOG* lines, at most
- * one per entry per second with the packets counted in between. */
+ * one per entry per second: the packets held back in between are reported
+ * a second later in one line (with the last one's addresses), so the counts
+ * in the log add up to the matches. */
 #include "vtid/acl.h"
 
 #include <arpa/inet.h>
@@ -68,6 +71,8 @@ struct acl_logged {
 	bool permit, standard;
 	uint64_t last_ms;
 	uint64_t pending; /* packets since the last line */
+	uint8_t pkt[64];  /* the last of them, for the summary line */
+	int pkt_len;
 };
 
 struct acl_engine {
@@ -76,6 +81,7 @@ struct acl_engine {
 	char *applied;	/* the script in force, to skip a rebuild that changes nothing */
 	bool installed; /* our table exists */
 	struct nl_sock *nflog;
+	struct loop_timer log_timer; /* reports what the rate limit held back */
 	struct acl_logged logged[ACL_MAX_LOGGED];
 	size_t n_logged;
 };
@@ -225,6 +231,16 @@ static bool acl_used(const struct cfg_model *m, const char *name)
 	return false;
 }
 
+/* IOS lets everything through a list with no permit or deny entry (as
+ * through one that does not exist): no implicit deny then. */
+static bool acl_empty(const struct cfg_acl *a)
+{
+	for (size_t i = 0; i < a->n_ent; i++)
+		if (a->ent[i].action != CFG_ACL_REMARK)
+			return false;
+	return true;
+}
+
 /* Emits counters (into cnt) and rules (into rules) of one ACL's chain. */
 static void w_acl_chain(struct sbuf *cnt, struct sbuf *rules, const struct cfg_acl *a)
 {
@@ -255,9 +271,12 @@ static void w_acl_chain(struct sbuf *cnt, struct sbuf *rules, const struct cfg_a
 		}
 		sbuf_free(&mt);
 	}
-	counter_name(a->name, 0, "implicit deny", cname);
-	sbuf_printf(cnt, "\tcounter %s { }\n", cname);
-	sbuf_printf(rules, "\t\tcounter name \"%s\" drop\n\t}\n", cname);
+	if (!acl_empty(a)) {
+		counter_name(a->name, 0, "implicit deny", cname);
+		sbuf_printf(cnt, "\tcounter %s { }\n", cname);
+		sbuf_printf(rules, "\t\tcounter name \"%s\" drop\n", cname);
+	}
+	sbuf_printf(rules, "\t}\n");
 }
 
 /* The table's body for m; empty when no interface has an access-group. */
@@ -280,7 +299,7 @@ static void build(const struct cfg_model *m, struct sbuf *out)
 		}
 	}
 	if (rules.buf) {
-		sbuf_printf(out, "table ip vtid {\n%s%s", cnt.buf, rules.buf);
+		sbuf_printf(out, "table ip vtid {\n%s%s", cnt.buf ? cnt.buf : "", rules.buf);
 		sbuf_printf(out,
 			    "\tchain in {\n\t\ttype filter hook prerouting priority -150; policy "
 			    "accept;\n%s\t}\n",
@@ -460,6 +479,10 @@ static struct json_object *show_one(struct json_object *listing, const struct cf
 				       json_object_new_int64(counter_packets(listing, cname)));
 		json_object_array_add(ents, x);
 	}
+	if (acl_empty(acl)) {
+		json_object_object_add(o, "entries", ents);
+		return o;
+	}
 	counter_name(acl->name, 0, "implicit deny", cname);
 	struct json_object *x = json_object_new_object();
 	json_object_object_add(x, "action", json_object_new_string("deny"));
@@ -582,15 +605,41 @@ static int on_nflog_msg(struct nl_msg *msg, void *arg)
 			continue;
 		uint64_t now = mono_ms();
 		l->pending++;
+		l->pkt_len = len < (int)sizeof(l->pkt) ? len : (int)sizeof(l->pkt);
+		memcpy(l->pkt, pkt, (size_t)l->pkt_len);
 		if (!l->last_ms || now >= l->last_ms + ACL_LOG_EVERY_MS) {
 			log_packet(l, pkt, len, l->pending);
 			l->pending = 0;
 			l->last_ms = now;
+		} else if (!loop_timer_armed(&a->log_timer)) {
+			loop_timer_arm(a->loop, &a->log_timer, l->last_ms + ACL_LOG_EVERY_MS - now);
 		}
 		break;
 	}
 	nfnl_log_msg_put(lm);
 	return NL_OK;
+}
+
+/* Packets held back by the rate limit are reported a second after the
+ * line before them, so the counts in the log add up. */
+static void log_flush(void *arg)
+{
+	struct acl_engine *a = arg;
+	uint64_t now = mono_ms(), next = 0;
+	for (size_t i = 0; i < a->n_logged; i++) {
+		struct acl_logged *l = &a->logged[i];
+		if (!l->pending)
+			continue;
+		if (now >= l->last_ms + ACL_LOG_EVERY_MS) {
+			log_packet(l, l->pkt, l->pkt_len, l->pending);
+			l->pending = 0;
+			l->last_ms = now;
+		} else if (!next || l->last_ms + ACL_LOG_EVERY_MS < next) {
+			next = l->last_ms + ACL_LOG_EVERY_MS;
+		}
+	}
+	if (next)
+		loop_timer_arm(a->loop, &a->log_timer, next - now);
 }
 
 static void on_nflog_readable(void *arg, int fd, uint32_t events)
@@ -646,6 +695,7 @@ struct acl_engine *acl_engine_new(struct loop *loop)
 	if (!a)
 		return NULL;
 	a->loop = loop;
+	loop_timer_init(&a->log_timer, log_flush, a);
 	a->nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!a->nft || nft_ctx_buffer_output(a->nft) < 0 || nft_ctx_buffer_error(a->nft) < 0) {
 		acl_engine_free(a);
@@ -669,6 +719,7 @@ void acl_engine_free(struct acl_engine *a)
 			nft_run(a, "delete table ip vtid", false, NULL, NULL, 0);
 		json_object_put(listing);
 	}
+	loop_timer_cancel(&a->log_timer);
 	if (a->nflog) {
 		if (a->loop)
 			loop_del_fd(a->loop, nl_socket_get_fd(a->nflog));

@@ -108,6 +108,21 @@ static void apply_tunnel(struct vtid *v, const struct cfg_model *next, const cha
 int vtid_apply(struct vtid *v, struct cfg_model *next, char *err, size_t errlen)
 {
 	struct cfg_changes ch = {0};
+	/* QoS policies are parsed and kept, not enforced yet: what the
+	 * configuration accepts the router must do, so attaching one is
+	 * refused rather than ignored. */
+	for (size_t i = 0; i < next->n_interface; i++) {
+		const struct cfg_interface *x = &next->interface[i];
+		if (x->sp_in[0] || x->sp_out[0]) {
+			snprintf(err, errlen,
+				 "line %d: %s: service-policy %s %s: QoS policies are not enforced "
+				 "by this vtid yet; not applied",
+				 x->sp_pos.line, x->name, x->sp_out[0] ? "output" : "input",
+				 x->sp_out[0] ? x->sp_out : x->sp_in);
+			cfg_model_free(next);
+			return -ENOTSUP;
+		}
+	}
 	/* Access lists first, and all or nothing: a set the kernel refuses
 	 * leaves everything as it was. */
 	if (v->acl && acl_apply(v->acl, next, err, errlen) < 0) {

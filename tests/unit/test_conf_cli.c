@@ -45,7 +45,14 @@ static const struct cli_cmd cmds[] = {
     {CLI_MODE_EXEC, "test big (0-18446744073709551615)$n", NULL, h_count, 0},
     {CLI_MODE_EXEC, "secret-cmd", NULL, h_count, CLI_F_HIDDEN},
     {M_CONF, "[no] shutdown", NULL, h_count, 0},
+    {CLI_MODE_EXEC, "test fruit {fruit}$f [(1-9)$n]", "Test\nFruit\nA fruit\nHow many", h_count, 0},
+    {CLI_MODE_EXEC, "test ranges <(20-30)|(1-10)>$r", NULL, h_count, 0},
+    {CLI_MODE_EXEC, "test fruit secret (100-200)", NULL, h_count, CLI_F_HIDDEN},
 };
+
+/* A word set: {fruit} in a syntax string. */
+static const struct cli_word fruit[] = {
+    {"apple", "An apple"}, {"apricot", "An apricot"}, {"banana", NULL}, {"ban", "Short"}};
 
 static struct cli *mk(void)
 {
@@ -54,6 +61,7 @@ static struct cli *mk(void)
 	if (!c)
 		return NULL;
 	CHECK_EQ_INT(cli_mode_add(c, M_CONF, "config", "config", CLI_MODE_EXEC), 0);
+	CHECK_EQ_INT(cli_words_add(c, "fruit", "fruit name", fruit, 4), 0);
 	CHECK_EQ_INT(cli_install(c, cmds, sizeof(cmds) / sizeof(cmds[0]), &e), 0);
 	return c;
 }
@@ -262,6 +270,74 @@ static void test_bad_syntax(void)
 	}
 }
 
+static void test_word_sets(void)
+{
+	struct cli *c = mk();
+	struct cli_match m;
+	struct cli_help_item it[32];
+	struct cli_error e;
+	CHECK_EQ_STR(try(c, 0, "test fruit apple 3", &m), "ok");
+	CHECK_EQ_STR(cli_arg(&m, "f"), "apple");
+	CHECK_EQ_INT(m.args[2].col, 12);
+	cli_match_clear(&m);
+	/* A unique prefix names the whole word, like a keyword... */
+	CHECK_EQ_STR(try(c, 0, "test fruit apr", &m), "ok");
+	CHECK_EQ_STR(cli_arg(&m, "f"), "apricot");
+	cli_match_clear(&m);
+	CHECK_EQ_STR(try(c, 0, "te fr bana", &m), "ok");
+	CHECK_EQ_STR(cli_arg(&m, "f"), "banana");
+	cli_match_clear(&m);
+	/* ...an exact word beats a longer one it prefixes... */
+	CHECK_EQ_STR(try(c, 0, "test fruit ban", &m), "ok");
+	CHECK_EQ_STR(cli_arg(&m, "f"), "ban");
+	cli_match_clear(&m);
+	/* ...and a prefix of several is ambiguous, naming the words. */
+	CHECK_EQ_STR(try(c, 0, "test fruit ap", NULL),
+		     "12: ambiguous command: 'ap' could be apple, apricot");
+	/* Errors name the set; a hidden command's tokens are not listed. */
+	CHECK_EQ_STR(try(c, 0, "test fruit cherry", NULL), "12: expected fruit name");
+	CHECK_EQ_STR(try(c, 0, "test fruit apple x", NULL), "18: expected (1-9) or end of line");
+	/* ...unless no visible command is left. */
+	CHECK_EQ_STR(try(c, 0, "test fruit secret 5", NULL), "19: value out of range (100-200)");
+	CHECK_EQ_STR(try(c, 0, "test fruit secret 150", NULL), "ok");
+	/* Every range a number missed, in order. */
+	CHECK_EQ_STR(try(c, 0, "test ranges 15", NULL), "13: value out of range (1-10, 20-30)");
+	/* ? lists the words with their help (the word itself when it has
+	 * none); TAB completes them. */
+	int n = cli_help(c, 0, "test fruit ", it, 32, &e);
+	CHECK_EQ_INT(n, 4);
+	CHECK_EQ_STR(it[0].token, "apple");
+	CHECK_EQ_STR(it[0].help, "An apple");
+	CHECK_EQ_STR(it[2].token, "ban");
+	CHECK_EQ_STR(it[3].token, "banana");
+	CHECK_EQ_STR(it[3].help, "banana");
+	CHECK_EQ_INT(cli_help(c, 0, "test fruit a", it, 32, &e), 2);
+	CHECK_EQ_INT(cli_complete(c, 0, "test fruit b", it, 32, &e), 2);
+	CHECK_EQ_STR(it[0].token, "ban");
+	CHECK_EQ_INT(cli_complete(c, 0, "test fruit x", it, 32, &e), 0);
+	/* Registration. */
+	CHECK_EQ_INT(cli_words_add(c, "fruit", "again", fruit, 4), -EEXIST);
+	CHECK_EQ_INT(cli_words_add(c, "", "x", fruit, 4), -EINVAL);
+	int r = 0;
+	char name[CLI_MAX_SETS + 1][16];
+	for (int i = 0; i <= CLI_MAX_SETS && r == 0; i++) {
+		snprintf(name[i], sizeof(name[i]), "s%d", i);
+		r = cli_words_add(c, name[i], "x", fruit, 1);
+	}
+	CHECK_EQ_INT(r, -E2BIG);
+	cli_free(c);
+	/* A syntax naming a set that is not registered does not compile. */
+	static const struct cli_cmd unknown_set[] = {{CLI_MODE_EXEC, "a {nope}", NULL, NULL, 0},
+						     {CLI_MODE_EXEC, "a {}", NULL, NULL, 0}};
+	for (size_t i = 0; i < 2; i++) {
+		struct cli *u = cli_new();
+		e.msg[0] = '\0';
+		CHECK_EQ_INT(cli_install(u, &unknown_set[i], 1, &e), -EINVAL);
+		CHECK(strstr(e.msg, "unknown word set") != NULL);
+		cli_free(u);
+	}
+}
+
 static void test_modes(void)
 {
 	struct cli *c = mk();
@@ -296,6 +372,7 @@ int main(void)
 	RUN(test_help);
 	RUN(test_complete);
 	RUN(test_bad_syntax);
+	RUN(test_word_sets);
 	RUN(test_modes);
 	RUN(test_too_many_words);
 	return tcheck_done();

@@ -106,6 +106,45 @@ CASE(test_router_line_routing, "router-id 2.2.2.2", "router-id 9.9.9.9", "routin
 CASE(test_ospf_line_update_and_routing, " ip ospf 1 area 0\n",
      " ip ospf 1 area 0\n ip ospf cost 5\n", "update:Tunnel1,routing")
 CASE(test_acl_content_update, "permit ip any any", "deny ip any any", "update:Tunnel1,qos")
+/* Every field of an entry is a change the applier must see. */
+CASE(test_acl_log_update, "permit ip any any", "permit ip any any log", "update:Tunnel1,qos")
+CASE(test_acl_dscp_update, "permit ip any any", "permit ip any any dscp ef", "update:Tunnel1,qos")
+CASE(test_acl_fragments_update, "permit ip any any", "permit ip any any fragments",
+     "update:Tunnel1,qos")
+CASE(test_acl_icmp_update, "permit ip any any", "permit icmp any any echo", "update:Tunnel1,qos")
+CASE(test_acl_port_update, "permit ip any any", "permit tcp any any eq 22", "update:Tunnel1,qos")
+CASE(test_acl_seq_update, " permit ip any any\n", " 20 permit ip any any\n", "update:Tunnel1,qos")
+CASE(test_acl_remark_update, " permit ip any any\n", " remark why\n permit ip any any\n",
+     "update:Tunnel1,qos")
+CASE(test_acl_standard_update, "ip access-list extended ACL\n permit ip any any\n",
+     "ip access-list standard ACL\n permit any\n", "update:Tunnel1,qos")
+
+/* Tunnel1 moves to a numbered standard list defined elsewhere. */
+static void test_acl_numbered_switch(void)
+{
+	char t1[8192], t2[8192];
+	const char *p = strstr(base, "ip access-group ACL in"), *q;
+	CHECK(p != NULL);
+	if (!p)
+		return;
+	snprintf(t1, sizeof(t1), "%.*sip access-group 10 in%s", (int)(p - base), base,
+		 p + strlen("ip access-group ACL in"));
+	q = strstr(t1, "router ospf 1\n");
+	snprintf(t2, sizeof(t2), "%.*saccess-list 10 permit 10.0.0.0 0.255.255.255\n%s",
+		 (int)(q - t1), t1, q);
+	struct cfg_model *a = parse(base), *b = parse(t2);
+	CHECK(a && b);
+	if (a && b) {
+		CHECK_EQ_STR(changes(a, b), "update:Tunnel1,qos");
+		CHECK(what_of(a, b, 0) & CFG_W_ACL);
+	}
+	cfg_model_free(a);
+	cfg_model_free(b);
+}
+CASE(test_acl_unused_is_qos_only, "router ospf 1\n",
+     "access-list 101 permit tcp any any eq www\nrouter ospf 1\n", "qos")
+CASE(test_acl_same_text_other_form, "ip access-list extended ACL\n permit ip any any\n",
+     "ip access-list extended ACL\n 10 permit 0 0.0.0.0 255.255.255.255 any\n", "")
 CASE(test_tunnel_key_restart, "tunnel destination 203.0.113.4\n",
      "tunnel destination 203.0.113.4\n tunnel key 9\n", "restart:Tunnel2")
 CASE(test_destination_restart, "tunnel destination 203.0.113.4", "tunnel destination 203.0.113.9",
@@ -265,6 +304,17 @@ int main(void)
 	RUN(test_router_line_routing);
 	RUN(test_ospf_line_update_and_routing);
 	RUN(test_acl_content_update);
+	RUN(test_acl_log_update);
+	RUN(test_acl_dscp_update);
+	RUN(test_acl_fragments_update);
+	RUN(test_acl_icmp_update);
+	RUN(test_acl_port_update);
+	RUN(test_acl_seq_update);
+	RUN(test_acl_remark_update);
+	RUN(test_acl_standard_update);
+	RUN(test_acl_numbered_switch);
+	RUN(test_acl_unused_is_qos_only);
+	RUN(test_acl_same_text_other_form);
 	RUN(test_tunnel_key_restart);
 	RUN(test_destination_restart);
 	RUN(test_add_tunnel);

@@ -147,10 +147,24 @@ static const char *everything = "hostname R2\n"
 				" deny tcp any any lt 1024 established\n"
 				" 100 deny 89 any any log\n"
 				" permit icmp any any\n"
+				" permit icmp any any packet-too-big log\n"
+				" permit udp any eq domain any range 1024 65535 dscp af21\n"
+				" deny ip any any fragments\n"
+				" permit tcp any any eq 179 log-input precedence 6\n"
+				"ip access-list standard MGMT\n"
+				" permit 192.0.2.0 0.0.0.255\n"
+				" deny host 192.0.2.9 log\n"
+				"access-list 10 permit 10.0.0.1\n"
+				"access-list 10 remark the rest\n"
+				"access-list 10 deny any\n"
+				"access-list 2001 permit gre any any\n"
+				"ip access-list extended 150\n"
+				" 5 permit ip any any\n"
 				"class-map match-any VOICE\n"
 				" match dscp ef cs5 7\n"
 				"class-map WEB\n"
 				" match access-group name ACL1\n"
+				" match access-group 150\n"
 				"class-map match-all ALL\n"
 				" match any\n"
 				"policy-map PM\n"
@@ -174,6 +188,7 @@ static const char *everything = "hostname R2\n"
 				" keepalive\n"
 				" bandwidth 100000\n"
 				" ip access-group ACL1 in\n"
+				" ip access-group 10 out\n"
 				" service-policy output PM\n"
 				" ip ospf network point-to-point\n"
 				" ip ospf 1 area 0.0.0.0\n"
@@ -218,7 +233,14 @@ static void test_everything(void)
 	/* A few canonical spellings. */
 	CHECK(strstr(p, "crypto ipsec transform-set T4 esp-aes 128 esp-sha-hmac\n") != NULL);
 	CHECK(strstr(p, "  pre-shared-key same\n") != NULL);
-	CHECK(strstr(p, " 100 deny 89 any any log\n 110 permit icmp any any\n") != NULL);
+	CHECK(strstr(p, " 100 deny ospf any any log\n 110 permit icmp any any\n") != NULL);
+	CHECK(strstr(p, " 150 permit tcp any any eq bgp precedence internet log\n") != NULL);
+	CHECK(strstr(p, "ip access-list standard MGMT\n 10 permit 192.0.2.0 0.0.0.255\n"
+			" 20 deny 192.0.2.9 log\n") != NULL);
+	CHECK(strstr(p, "access-list 10 permit 10.0.0.1\naccess-list 10 remark the rest\n") !=
+	      NULL);
+	CHECK(strstr(p, "ip access-list extended 150\n 5 permit ip any any\n") != NULL);
+	CHECK(strstr(p, " match access-group 150\n") != NULL);
 	CHECK(strstr(p, "class-map match-all WEB\n") != NULL);
 	CHECK(strstr(p, " keepalive 10 3\n") != NULL);
 	CHECK(strstr(p, "  match dscp") == NULL);
@@ -261,14 +283,42 @@ static const char *const ospf[] = {"ip ospf cost 10",
 static const char *const routing[] = {"network 10.0.0.0/8 area 0", "router-id 1.1.1.1",
 				      "  indented deeper", "timers throttle spf 0 50 5000"};
 
+static const char *const ext_entries[] = {
+    "permit tcp any any established",
+    "deny udp host 10.1.1.1 eq snmp any log",
+    "permit icmp any any echo",
+    "permit icmp any any 3 13",
+    "deny ip any any fragments log-input",
+    "permit ip any any dscp af31",
+    "permit gre any any precedence 3",
+    "permit tcp 10.0.0.0 0.0.0.255 range 20 21 any neq 80 log",
+    "remark  a   remark",
+    "permit 89 any any",
+    "deny udp any any gt 1023 dscp 9",
+};
+static const char *const std_entries[] = {"permit any", "deny 10.0.0.1", "permit host 10.0.0.2 log",
+					  "deny 10.8.0.0 0.7.255.255", "remark std list"};
+
+/* Explicit sequence numbers: odd, so never one a list numbered itself from
+ * 10 in steps of 10, and falling, so never one a list numbered itself after
+ * an earlier explicit one (last + 10), nor the same twice. */
+static unsigned next_seq;
+static unsigned odd_seq(void)
+{
+	unsigned v = next_seq;
+	next_seq -= 2;
+	return v;
+}
+
 static void gen(char *out, size_t cap)
 {
+	next_seq = 2000000001u - 2 * rnd(1000);
 	size_t o = 0;
 #define ADD(...) o += (size_t)snprintf(out + o, o < cap ? cap - o : 0, __VA_ARGS__)
 	int blocks = 1 + (int)rnd(12);
 	for (int b = 0; b < blocks && o < cap - 512; b++) {
 		const char *n = PICK(names);
-		switch (rnd(12)) {
+		switch (rnd(14)) {
 		case 0:
 			ADD("crypto ikev2 proposal %s\n encryption %s %s\n integrity %s\n group %s "
 			    "%s\n",
@@ -342,8 +392,28 @@ static void gen(char *out, size_t cap)
 			ADD("ip access-list extended %s\n permit %s %s any eq %u\n", n,
 			    rnd(2) ? "tcp" : "udp", rnd(2) ? "any" : "host 10.0.0.1", rnd(65536));
 			if (rnd(2))
-				ADD(" %u deny ip 10.%u.0.0 0.0.255.255 any\n", 1 + rnd(1000),
-				    rnd(255));
+				ADD(" %u deny ip 10.%u.0.0 0.0.255.255 any\n", odd_seq(), rnd(255));
+			for (int k = (int)rnd(4); k > 0; k--)
+				ADD(" %s\n", PICK(ext_entries));
+			if (rnd(3) == 0)
+				ADD(" no %u\n", 10 * (1 + rnd(4)));
+			break;
+		case 12:
+			ADD("ip access-list standard S%s\n %s\n", n, PICK(std_entries));
+			if (rnd(2))
+				ADD(" %u %s\n", odd_seq(), PICK(std_entries));
+			break;
+		case 13:
+			/* Numbered: the one-line form, sometimes edited with numbers. */
+			ADD("access-list %u %s\n", 1 + rnd(99), PICK(std_entries));
+			ADD("access-list 1%02u %s\n", rnd(100), PICK(ext_entries));
+			if (rnd(2))
+				ADD("access-list 1%02u %s\n", rnd(100), PICK(ext_entries));
+			if (rnd(3) == 0)
+				ADD("ip access-list extended 1%02u\n %u %s\n", rnd(100), odd_seq(),
+				    PICK(ext_entries));
+			if (rnd(4) == 0)
+				ADD("no access-list 1%02u\n", rnd(100));
 			break;
 		case 9:
 			ADD("class-map %s %s\n match dscp %s %s\n",

@@ -64,6 +64,9 @@ static void test_all_prompts(void)
 	    {"crypto ipsec transform-set T esp-gcm 256", "cfg-crypto-trans"},
 	    {"crypto ipsec profile I", "ipsec-profile"},
 	    {"ip access-list extended A", "config-ext-nacl"},
+	    {"ip access-list standard S", "config-std-nacl"},
+	    {"ip access-list extended 101", "config-ext-nacl"},
+	    {"ip access-list standard 1300", "config-std-nacl"},
 	    {"class-map match-any C", "config-cmap"},
 	    {"policy-map PM", "config-pmap"},
 	    {"class C", "config-pmap-c"},
@@ -96,6 +99,20 @@ static void test_refused_line_changes_nothing(void)
 	    -EINVAL);
 	CHECK_EQ_STR(cfg_session_prompt(S), "config-if");
 	CHECK_EQ_STR(text(), before);
+	/* An access-list line refused late (after its list would be created)
+	 * creates nothing, and a refused entry leaves its list as it was. */
+	CHECK_EQ_INT(cfg_session_line(S, "access-list 101 permit udp any any established", &e),
+		     -EINVAL);
+	CHECK_EQ_STR(e.msg, "established needs tcp");
+	CHECK_EQ_STR(text(), before);
+	CHECK_EQ_INT(line("ip access-list extended A"), 0);
+	CHECK_EQ_INT(line("permit ip any any"), 0);
+	snprintf(before, sizeof(before), "%s", text());
+	CHECK_EQ_INT(cfg_session_line(S, "10 deny ip any any", &e), -EINVAL);
+	CHECK_EQ_INT(cfg_session_line(S, "deny tcp any any eq 80 fragments", &e), -EINVAL);
+	CHECK_EQ_INT(cfg_session_line(S, "ip access-list standard A", &e), -EINVAL);
+	CHECK_EQ_STR(text(), before);
+	CHECK_EQ_STR(cfg_session_prompt(S), "config-ext-nacl");
 }
 
 static void test_no_forms(void)
