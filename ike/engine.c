@@ -132,18 +132,22 @@ int ike_peer_add(struct ike_engine *eng, const struct ike_peer_cfg *cfg)
 	return 0;
 }
 
-/* A Delete that outlives its SA: the SA is gone as soon as it is sent, the
+/* A Delete (or, with notify, an error notify that ends the SA) that
+ * outlives its SA: the SA is gone as soon as it is sent, the
  * sealed request stays in the farewell table until the peer answers.  It
  * takes the message ID of any request still in flight: a peer that has not
  * seen that request yet takes the Delete instead, one that has answers from
  * its cache and learns of the end through DPD or our next INITIAL_CONTACT. */
-static void send_final_delete(struct ike_sa *sa)
+void ike_send_final(struct ike_sa *sa, uint16_t notify)
 {
 	uint8_t buf[256];
 	struct ike_wbuf w;
 	uint32_t msgid = sa->msgid_out;
 	ike_msg_start(sa, &w, buf, sizeof(buf), IKEV2_EXCH_INFORMATIONAL, false, msgid);
-	ike_w_delete(&w, IKEV2_PROTO_IKE, 0, NULL, 0);
+	if (notify)
+		ike_w_notify(&w, 0, NULL, 0, notify, NULL, 0);
+	else
+		ike_w_delete(&w, IKEV2_PROTO_IKE, 0, NULL, 0);
 	sa->task = TASK_NONE;
 	if (ike_msg_send(sa, &w, false) == 0)
 		ike_farewell_add(sa, msgid);
@@ -162,7 +166,7 @@ int ike_peer_del(struct ike_engine *eng, uint32_t tunnel_id)
 	for (struct ike_sa *sa = p->sas; sa; sa = sa->peer_next) {
 		if (sa->have_keys && sa->state != IKE_STATE_DEAD && sa->state != IKE_STATE_INIT &&
 		    sa->state != IKE_STATE_AUTH)
-			send_final_delete(sa);
+			ike_send_final(sa, 0);
 		ike_sa_kill(sa, "peer deleted", false);
 	}
 	struct ike_peer **pp = &eng->peers;
@@ -379,7 +383,14 @@ int ike_msg_send(struct ike_sa *sa, struct ike_wbuf *w, bool response)
 		sa->retx_count = 0;
 		sa->retx_at = ike_now(eng) + IKE_RETX_BASE_MS;
 	}
-	ike_send_raw(eng, &sa->local, &sa->remote, w->buf, len);
+	int sent = ike_send_raw(eng, &sa->local, &sa->remote, w->buf, len);
+	if (!response && sent < 0 && !sa->told_unreachable &&
+	    (sent == -ENETUNREACH || sent == -EHOSTUNREACH || sent == -EHOSTDOWN ||
+	     sent == -EADDRNOTAVAIL)) {
+		sa->told_unreachable = true;
+		ike_fail(sa->peer, IKE_FAIL_UNREACHABLE, 0, false, "cannot send to %s: %s",
+			 inet_ntoa(sa->remote.sin_addr), strerror(-sent));
+	}
 	return 0;
 }
 
@@ -520,6 +531,9 @@ void ike_peer_initiate(struct ike_peer *p)
 	ike_sa_kick(sa);
 }
 
+/* Exponential back-off, 1 s doubling to 30 s, plus up to a quarter more
+ * at random, so tunnels that failed together (a hub's peers after an
+ * outage) do not all come back in the same millisecond. */
 void ike_peer_schedule_reinit(struct ike_peer *p)
 {
 	if (p->cfg.passive || p->deleting)
@@ -527,7 +541,17 @@ void ike_peer_schedule_reinit(struct ike_peer *p)
 	p->backoff_ms = p->backoff_ms ? p->backoff_ms * 2 : IKE_REINIT_BASE_MS;
 	if (p->backoff_ms > IKE_REINIT_MAX_MS)
 		p->backoff_ms = IKE_REINIT_MAX_MS;
-	p->reinit_at = ike_now(p->eng) + p->backoff_ms;
+	uint32_t jitter = ike_rand32(p->eng) % (p->backoff_ms / 4 + 1);
+	p->reinit_at = ike_now(p->eng) + p->backoff_ms + jitter;
+}
+
+int64_t ike_next_attempt_ms(struct ike_engine *eng, uint32_t tunnel_id)
+{
+	struct ike_peer *p = eng ? peer_by_id(eng, tunnel_id) : NULL;
+	if (!p || !p->reinit_at)
+		return -1;
+	uint64_t now = ike_now(eng);
+	return p->reinit_at > now ? (int64_t)(p->reinit_at - now) : 0;
 }
 
 /* ---- input ---- */
@@ -947,16 +971,19 @@ static uint64_t sa_deadline(const struct ike_sa *sa)
 		d = min64(d, sa->retx_at);
 	if (sa->state == IKE_STATE_INIT || sa->state == IKE_STATE_AUTH)
 		d = min64(d, sa->created_ms + IKE_HALF_OPEN_MS);
-	if (ike_sa_usable(sa)) {
-		if (sa->peer->cfg.dpd_interval_s && sa->task == TASK_NONE)
-			d = min64(d, dpd_idle_since(sa) + sa->peer->cfg.dpd_interval_s * 1000ull);
-		if (sa->rekey_at)
-			d = min64(d, sa->rekey_at);
-	}
 	if (sa->expire_at)
 		d = min64(d, sa->expire_at);
 	if (sa->frag_total)
 		d = min64(d, sa->frag_started + IKE_HALF_OPEN_MS / 3);
+	/* Exactly what sa_timers() acts on, or a deadline it ignores stays in
+	 * the past and the event loop spins (found by fuzz_ike_auth: a Child
+	 * SA's rekey time passing while the IKE SA's Delete is in flight). */
+	if (!ike_sa_usable(sa) && sa->state != IKE_STATE_REKEYED)
+		return d;
+	if (sa->rekey_at && sa->state == IKE_STATE_ESTABLISHED)
+		d = min64(d, sa->rekey_at);
+	if (sa->peer->cfg.dpd_interval_s && sa->task == TASK_NONE && ike_sa_usable(sa))
+		d = min64(d, dpd_idle_since(sa) + sa->peer->cfg.dpd_interval_s * 1000ull);
 	for (const struct ike_child *c = sa->children; c; c = c->next) {
 		if (c->state == CHILD_INSTALLED && c->rekey_at)
 			d = min64(d, c->rekey_at);
@@ -982,6 +1009,21 @@ uint64_t ike_next_deadline(struct ike_engine *eng)
 	return min64(d, ike_farewell_deadline(eng));
 }
 
+static const char *task_exchange_name(enum ike_task_kind k)
+{
+	switch (k) {
+	case TASK_INIT:
+		return "IKE_SA_INIT";
+	case TASK_AUTH:
+		return "IKE_AUTH";
+	case TASK_CHILD_REKEY:
+	case TASK_IKE_REKEY:
+		return "CREATE_CHILD_SA";
+	default:
+		return "INFORMATIONAL";
+	}
+}
+
 static void sa_timers(struct ike_sa *sa, uint64_t now)
 {
 	struct ike_peer *p = sa->peer;
@@ -990,6 +1032,12 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 	if ((sa->state == IKE_STATE_INIT || sa->state == IKE_STATE_AUTH) &&
 	    now >= sa->created_ms + IKE_HALF_OPEN_MS) {
 		sa->eng->st.timeouts++;
+		/* A responder SA its initiator gave up on says nothing of the
+		 * tunnel: the peer's own attempt reports its own failure. */
+		if (sa->initiator)
+			ike_fail(p, IKE_FAIL_NO_ANSWER, 0, false,
+				 "negotiation with %s did not complete in %u s",
+				 inet_ntoa(sa->remote.sin_addr), IKE_HALF_OPEN_MS / 1000);
 		ike_sa_kill(sa, "negotiation timed out", true);
 		return;
 	}
@@ -1000,17 +1048,28 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 			if (sa->task == TASK_DPD)
 				sa->eng->st.dpd_dead++;
 			char why[80];
-			if (sa->task == TASK_INIT && sa->init_error)
-				snprintf(why, sizeof(why),
-					 "peer refused IKE_SA_INIT (notify %u%s), no valid response",
-					 sa->init_error,
+			const char *peer = inet_ntoa(sa->remote.sin_addr);
+			const char *nn = ike_notify_name(sa->init_error);
+			if (sa->task == TASK_INIT && sa->init_error) {
+				snprintf(why, sizeof(why), "peer refused IKE_SA_INIT (%s)",
+					 nn ? nn : "error");
+				ike_fail(p, ike_fail_class_of(sa->init_error), sa->init_error, true,
+					 "peer %s refused IKE_SA_INIT with %s%s", peer,
+					 nn ? nn : "an error",
 					 sa->init_error == IKEV2_N_NO_PROPOSAL_CHOSEN
-					     ? ", NO_PROPOSAL_CHOSEN"
+					     ? " (no IKE proposal of ours is acceptable there)"
 					     : "");
-			else
-				snprintf(why, sizeof(why), "%s",
-					 sa->task == TASK_DPD ? "dead peer detected"
-							      : "peer not responding");
+			} else if (sa->task == TASK_DPD) {
+				snprintf(why, sizeof(why), "dead peer detected");
+				ike_fail(p, IKE_FAIL_DEAD_PEER, 0, false,
+					 "peer %s did not answer %u liveness checks (DPD)", peer,
+					 tries);
+			} else {
+				snprintf(why, sizeof(why), "peer not responding");
+				ike_fail(p, IKE_FAIL_NO_ANSWER, 0, false,
+					 "no answer from %s to %s after %u tries", peer,
+					 task_exchange_name(sa->task), tries);
+			}
 			ike_sa_kill(sa, why, true);
 			return;
 		}
@@ -1186,7 +1245,7 @@ int ike_clear(struct ike_engine *eng, uint32_t tunnel_id)
 		return -ENOENT;
 	for (struct ike_sa *sa = p->sas; sa; sa = sa->peer_next) {
 		if (ike_sa_usable(sa) || sa->state == IKE_STATE_REKEYED)
-			send_final_delete(sa);
+			ike_send_final(sa, 0);
 		ike_sa_kill(sa, "cleared by operator", false);
 	}
 	p->backoff_ms = 0;
