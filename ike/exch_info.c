@@ -104,6 +104,24 @@ int ike_info_process_r(struct ike_sa *sa, struct ike_xch *x)
 {
 	const struct ike_msg *m = x->req;
 	const struct ike_pl *pl;
+	/* The initiator of this SA could not verify our AUTH (2.21.2): it
+	 * says so inside the SA it is dropping.  Only the first exchange
+	 * after IKE_AUTH can carry that. */
+	for (size_t i = 0; (pl = ike_msg_find(m, IKEV2_PL_NOTIFY, i)); i++) {
+		struct ike_notify_pl n;
+		if (ike_notify_pl_decode(pl->body, pl->len, &n) == 0 &&
+		    n.type == IKEV2_N_AUTHENTICATION_FAILED && !sa->initiator && !sa->by_rekey &&
+		    m->hdr.msgid == 2) {
+			sa->eng->st.auth_fail++;
+			ike_fail(sa->peer, IKE_FAIL_AUTH, n.type, true,
+				 "peer %s sent AUTHENTICATION_FAILED (our pre-shared key or "
+				 "identity did not verify there)",
+				 inet_ntoa(sa->remote.sin_addr));
+			x->del_ike = true;
+			x->auth_refused = true;
+			return 0;
+		}
+	}
 	for (size_t i = 0; (pl = ike_msg_find(m, IKEV2_PL_DELETE, i)); i++) {
 		struct ike_delete_pl d;
 		if (ike_delete_pl_decode(pl->body, pl->len, &d) < 0) {
@@ -136,6 +154,8 @@ int ike_info_process_r(struct ike_sa *sa, struct ike_xch *x)
 				snprintf(sa->down_reason, sizeof(sa->down_reason),
 					 "Child SA deleted by peer");
 				sa->pending_delete = true;
+				ike_fail(sa->peer, IKE_FAIL_DELETED, 0, true,
+					 "peer %s deleted the Child SA", inet_ntoa(sa->remote.sin_addr));
 			}
 		}
 	}
@@ -145,8 +165,18 @@ int ike_info_process_r(struct ike_sa *sa, struct ike_xch *x)
 int ike_info_build_r(struct ike_sa *sa, struct ike_xch *x, struct ike_wbuf *w)
 {
 	if (x->del_ike) {
-		/* 1.4.1: answer with an empty INFORMATIONAL, then the SA is gone. */
-		ike_sa_kill(sa, "deleted by peer", true);
+		/* 1.4.1: answer with an empty INFORMATIONAL, then the SA is gone.
+		 * Only the tunnel's last live SA takes it down: a rekeyed or
+		 * duplicate one going is no failure. */
+		bool last = ike_sa_usable(sa) && !x->auth_refused;
+		for (struct ike_sa *o = sa->peer->sas; o; o = o->peer_next)
+			if (o != sa && ike_sa_usable(o))
+				last = false;
+		if (last)
+			ike_fail(sa->peer, IKE_FAIL_DELETED, 0, true, "peer %s deleted the IKE SA",
+				 inet_ntoa(sa->remote.sin_addr));
+		ike_sa_kill(sa, x->auth_refused ? "peer refused our authentication" : "deleted by peer",
+			    true);
 		return w->err ? -EMSGSIZE : 0;
 	}
 	if (x->n_del)

@@ -468,8 +468,11 @@ void ike_init_request(struct ike_engine *eng, const struct sockaddr_in *local,
 	struct ike_prop chosen;
 	if (ike_select_ike(&p->cfg, &sap, ke.group, &chosen) < 0) {
 		eng->st.bad_proposal++;
-		log_warn_rl("ike: tunnel %u: no acceptable IKE proposal from %s", p->cfg.tunnel_id,
-			    inet_ntoa(remote->sin_addr));
+		char offered[160];
+		ike_describe_ike_offer(&sap, offered, sizeof(offered));
+		ike_fail(p, IKE_FAIL_PROPOSAL, IKEV2_N_NO_PROPOSAL_CHOSEN, false,
+			 "no IKE proposal from %s is acceptable: it offered %s",
+			 inet_ntoa(remote->sin_addr), offered);
 		send_stateless(eng, local, remote, m, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
@@ -605,17 +608,28 @@ static int auth_verify(struct ike_sa *sa, const struct ike_msg *m, uint8_t id_ty
 	    ike_auth_pl_decode(ap->body, ap->len, &a) < 0)
 		return -EBADMSG;
 	if (!id_matches(sa, &id)) {
-		log_warn_rl("ike: tunnel %u: peer identity does not match the configuration",
-			    sa->peer->cfg.tunnel_id);
+		char got[80];
+		ike_describe_id(&id, got, sizeof(got));
+		ike_fail(sa->peer, IKE_FAIL_IDENTITY, 0, false,
+			 "peer %s identified itself as %s, not as configured",
+			 inet_ntoa(sa->remote.sin_addr), got);
+		return -EACCES;
+	}
+	if (a.method != IKEV2_AUTH_PSK || a.len != sa->prf->out_len) {
+		ike_fail(sa->peer, IKE_FAIL_AUTH, 0, false,
+			 "peer %s authenticates with method %u, not a pre-shared key",
+			 inet_ntoa(sa->remote.sin_addr), a.method);
 		return -EPERM;
 	}
-	if (a.method != IKEV2_AUTH_PSK || a.len != sa->prf->out_len)
-		return -EPERM;
 	uint8_t want[IKE_MAX_PRF];
 	int err = auth_compute(sa, !sa->initiator, false, ip->body, ip->len, want);
 	if (err == 0 && ike_memeq_ct(want, a.data, a.len) != 0)
 		err = -EPERM;
 	OPENSSL_cleanse(want, sizeof(want));
+	if (err == -EPERM)
+		ike_fail(sa->peer, IKE_FAIL_AUTH, 0, false,
+			 "peer %s's AUTH did not verify with our pre-shared key for it",
+			 inet_ntoa(sa->remote.sin_addr));
 	return err;
 }
 
@@ -858,13 +872,29 @@ static int auth_process_i(struct ike_sa *sa, const struct ike_msg *m)
 	uint16_t e = error_notify(m);
 	if (e == IKEV2_N_AUTHENTICATION_FAILED || !ike_msg_find(m, IKEV2_PL_AUTH, 0)) {
 		eng->st.auth_fail++;
+		const char *nn = ike_notify_name(e);
+		if (e == IKEV2_N_AUTHENTICATION_FAILED)
+			ike_fail(p, IKE_FAIL_AUTH, e, true,
+				 "peer %s sent AUTHENTICATION_FAILED (our pre-shared key or identity "
+				 "did not verify there)",
+				 inet_ntoa(sa->remote.sin_addr));
+		else
+			ike_fail(p, e ? ike_fail_class_of(e) : IKE_FAIL_PROTOCOL, e, e != 0,
+				 "peer %s answered IKE_AUTH with %s", inet_ntoa(sa->remote.sin_addr),
+				 nn ? nn : "no AUTH payload");
 		ike_sa_kill(sa, e ? "peer refused our authentication" : "no AUTH in response",
 			    true);
 		return -EPERM;
 	}
 	int err = auth_verify(sa, m, IKEV2_PL_IDR);
+	if (err == -EBADMSG)
+		ike_fail(p, IKE_FAIL_PROTOCOL, 0, false, "peer %s sent a malformed ID or AUTH",
+			 inet_ntoa(sa->remote.sin_addr));
 	if (err < 0) {
 		eng->st.auth_fail++;
+		/* 2.21.2: the responder thinks the SA is up; tell it, inside
+		 * the SA, so it drops it now and knows why. */
+		ike_send_final(sa, IKEV2_N_AUTHENTICATION_FAILED);
 		ike_sa_kill(sa, "peer authentication failed", true);
 		return err;
 	}
@@ -875,11 +905,17 @@ static int auth_process_i(struct ike_sa *sa, const struct ike_msg *m)
 	}
 	if (e) {
 		char why[80];
-		snprintf(why, sizeof(why), "peer refused the Child SA (notify %u)", e);
+		const char *nn = ike_notify_name(e);
+		snprintf(why, sizeof(why), "peer refused the Child SA (%s)", nn ? nn : "error");
 		if (e == IKEV2_N_TS_UNACCEPTABLE)
 			eng->st.ts_unacceptable++;
 		else if (e == IKEV2_N_NO_PROPOSAL_CHOSEN)
 			eng->st.bad_proposal++;
+		ike_fail(p, ike_fail_class_of(e), e, true, "peer %s refused the Child SA with %s%s",
+			 inet_ntoa(sa->remote.sin_addr), nn ? nn : "an error",
+			 e == IKEV2_N_NO_PROPOSAL_CHOSEN ? " (no ESP transform set in common)"
+			 : e == IKEV2_N_TS_UNACCEPTABLE	 ? " (its selectors or tunnel endpoints differ)"
+							 : "");
 		ike_child_kill(c, why);
 		/* An always-on tunnel without its Child SA is useless: start over. */
 		sa->pending_delete = true;
@@ -890,6 +926,10 @@ static int auth_process_i(struct ike_sa *sa, const struct ike_msg *m)
 	struct ike_prop offered[IKE_MAX_PROPOSALS];
 	size_t n_off = ike_build_esp_props(&p->cfg, c->spi_in, NULL, offered, IKE_MAX_PROPOSALS);
 	err = child_from_response(sa, c, m, offered, n_off);
+	if (err == -EINVAL)
+		ike_fail(p, IKE_FAIL_SELECTORS, 0, false,
+			 "peer %s answered with a Child SA we did not ask for (proposal or selectors)",
+			 inet_ntoa(sa->remote.sin_addr));
 	if (err == 0)
 		err = ike_child_install(sa, c, sa->ni, sa->ni_len, sa->nr, sa->nr_len, NULL, 0,
 					true, false);
@@ -912,7 +952,11 @@ int ike_auth_process_r(struct ike_sa *sa, struct ike_xch *x)
 	struct ike_engine *eng = sa->eng;
 	struct ike_peer *p = sa->peer;
 	const struct ike_msg *m = x->req;
-	if (!ike_msg_find(m, IKEV2_PL_AUTH, 0) || auth_verify(sa, m, IKEV2_PL_IDI) < 0) {
+	int verdict = ike_msg_find(m, IKEV2_PL_AUTH, 0) ? auth_verify(sa, m, IKEV2_PL_IDI) : -EBADMSG;
+	if (verdict == -EBADMSG)
+		ike_fail(p, IKE_FAIL_PROTOCOL, 0, false, "peer %s sent IKE_AUTH without a valid AUTH",
+			 inet_ntoa(sa->remote.sin_addr));
+	if (verdict < 0) {
 		eng->st.auth_fail++;
 		x->error = IKEV2_N_AUTHENTICATION_FAILED;
 		return -EPERM;
@@ -933,6 +977,11 @@ int ike_auth_process_r(struct ike_sa *sa, struct ike_xch *x)
 	} else if (ike_select_esp(&p->cfg, &sap, NULL, &x->chosen) < 0) {
 		eng->st.bad_proposal++;
 		x->error = IKEV2_N_NO_PROPOSAL_CHOSEN;
+		char offered[160];
+		ike_describe_esp_offer(&sap, offered, sizeof(offered));
+		ike_fail(p, IKE_FAIL_PROPOSAL, x->error, false,
+			 "no ESP proposal from %s is acceptable: it offered %s",
+			 inet_ntoa(sa->remote.sin_addr), offered);
 	} else if (x->chosen.spi_size != 4 || !(x->chosen.spi[0] | x->chosen.spi[1] |
 						 x->chosen.spi[2] | x->chosen.spi[3])) {
 		eng->st.zero_spi++;
@@ -940,6 +989,9 @@ int ike_auth_process_r(struct ike_sa *sa, struct ike_xch *x)
 	} else if (!ike_ts_narrow(&tsi, &r, &x->ts_i) || !ike_ts_narrow(&tsr, &l, &x->ts_r)) {
 		eng->st.ts_unacceptable++;
 		x->error = IKEV2_N_TS_UNACCEPTABLE;
+		ike_fail(p, IKE_FAIL_SELECTORS, x->error, false,
+			 "peer %s's traffic selectors are not this tunnel's",
+			 inet_ntoa(sa->remote.sin_addr));
 	}
 	ike_sa_established(sa, ic);
 	if (x->error)

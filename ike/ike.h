@@ -125,6 +125,37 @@ struct ike_child_sa {
 
 enum ike_sa_event { IKE_SA_UP, IKE_SA_DOWN };
 
+/* Why a tunnel's negotiation failed or its SA went away, in the classes an
+ * operator thinks in: one mismatch seen from either role is one class (our
+ * AUTH refused by the peer, the peer's AUTH refused by us: both
+ * IKE_FAIL_AUTH). */
+enum ike_fail_class {
+	IKE_FAIL_NONE = 0,
+	IKE_FAIL_AUTH,	      /* a pre-shared key did not verify, on either side */
+	IKE_FAIL_PROPOSAL,    /* no IKE or ESP proposal in common, or no DH group */
+	IKE_FAIL_IDENTITY,    /* the peer's identity is not the one configured */
+	IKE_FAIL_SELECTORS,   /* traffic selectors not ours */
+	IKE_FAIL_NO_ANSWER,   /* no response after every retransmission */
+	IKE_FAIL_UNREACHABLE, /* the peer's address cannot be sent to */
+	IKE_FAIL_DEAD_PEER,   /* dead peer detection gave up */
+	IKE_FAIL_DELETED,     /* the peer deleted the SA */
+	IKE_FAIL_LOCAL,	      /* our own configuration or resources */
+	IKE_FAIL_PROTOCOL,    /* malformed or refused exchange (INVALID_SYNTAX, ...) */
+	IKE_FAIL_MAX,
+};
+
+struct ike_failure {
+	enum ike_fail_class cls;
+	uint16_t notify;      /* the error notify involved, 0 if none */
+	bool by_peer;	      /* the peer refused (its notify); else our own verdict */
+	char detail[200];     /* one line for operators; never a secret */
+};
+
+/* The reason's name: "AUTHENTICATION_FAILED", "NO_PROPOSAL_CHOSEN", ... */
+const char *ike_fail_reason(enum ike_fail_class c);
+/* The IANA name of an error notify ("TS_UNACCEPTABLE"), or NULL. */
+const char *ike_notify_name(uint16_t type);
+
 struct ike_host {
 	void *ctx;
 	uint64_t (*now_ms)(void *ctx);
@@ -133,6 +164,9 @@ struct ike_host {
 	void (*child_up)(void *ctx, const struct ike_child_sa *child);
 	void (*child_down)(void *ctx, uint32_t tunnel_id, uint32_t spi_in, uint32_t spi_out);
 	void (*ike_event)(void *ctx, uint32_t tunnel_id, enum ike_sa_event ev, const char *why);
+	/* Optional: a negotiation of the tunnel failed, or its SA went down,
+	 * and why.  Called for every attempt; the host decides what to log. */
+	void (*failed)(void *ctx, uint32_t tunnel_id, const struct ike_failure *f);
 };
 
 struct ike_engine *ike_engine_new(const struct ike_host *host);
@@ -162,6 +196,9 @@ void ike_traffic_seen(struct ike_engine *eng, uint32_t tunnel_id);
 int ike_rekey_child(struct ike_engine *eng, uint32_t tunnel_id);
 int ike_rekey_ike(struct ike_engine *eng, uint32_t tunnel_id);
 int ike_clear(struct ike_engine *eng, uint32_t tunnel_id); /* delete and start again */
+/* Milliseconds until the tunnel's next attempt (re-initiation after a
+ * failure), -1 if none is scheduled. */
+int64_t ike_next_attempt_ms(struct ike_engine *eng, uint32_t tunnel_id);
 
 /* Tunables (`crypto ikev2 cookie-challenge N`, tests): COOKIEs are demanded
  * once this many responder SAs are half-open (default 64); IKE messages

@@ -86,6 +86,7 @@ struct ike_stats {
 	uint64_t collisions, dup_sa_deleted, initial_contact, half_open_refused;
 	uint64_t bad_payload, delete_acked, delete_unacked;
 	uint64_t resend_refused, zero_spi;
+	uint64_t fail[IKE_FAIL_MAX]; /* failures told to the host, by class */
 };
 
 struct ike_child {
@@ -124,6 +125,7 @@ struct ike_xch {
 	uint8_t del_spis[64 * 4]; /* our SPIs deleted in response to a Delete */
 	uint16_t n_del;
 	bool del_ike;
+	bool auth_refused; /* INFORMATIONAL carrying AUTHENTICATION_FAILED */
 	uint8_t nonce[IKE_NONCE_LEN];
 	struct ike_dh *dh;
 	struct ike_child *rekeyed; /* CREATE_CHILD_SA: the Child SA being replaced */
@@ -154,6 +156,7 @@ struct ike_sa {
 	size_t cookie_len;
 	unsigned cookie_tries;
 	uint16_t init_error; /* last unauthenticated refusal of our IKE_SA_INIT */
+	bool told_unreachable;
 
 	/* our request in flight */
 	enum ike_task_kind task;
@@ -246,6 +249,21 @@ struct ike_engine {
 	uint64_t rng_state;
 	struct ike_farewell farewell[IKE_FAREWELLS];
 };
+
+/* ---- fail.c ---- */
+enum ike_fail_class ike_fail_class_of(uint16_t notify);
+/* What a peer offered or claimed, for failure details. */
+void ike_describe_ike_offer(const struct ike_sa_pl *sa, char *out, size_t len);
+void ike_describe_esp_offer(const struct ike_sa_pl *sa, char *out, size_t len);
+void ike_describe_id(const struct ike_id_pl *id, char *out, size_t len);
+/* Tells the host why an attempt of p's tunnel failed (see ike.h). */
+void ike_fail(struct ike_peer *p, enum ike_fail_class cls, uint16_t notify, bool by_peer,
+	      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* engine.c: the last request of an SA about to die, kept for retransmission
+ * after it is gone (farewell.c): a Delete of the IKE SA, or with notify
+ * (AUTHENTICATION_FAILED) an INFORMATIONAL that tells the peer why. */
+void ike_send_final(struct ike_sa *sa, uint16_t notify);
 
 /* ---- farewell.c ---- */
 /* Keep sa's Delete request (sent with msgid) after sa itself is freed. */

@@ -208,6 +208,10 @@ struct json_object *ike_show_stats(struct ike_engine *eng)
 	C(resend_refused);
 	C(zero_spi);
 #undef C
+	struct json_object *fl = json_object_new_object();
+	for (int c = IKE_FAIL_NONE + 1; c < IKE_FAIL_MAX; c++)
+		add_int(fl, ike_fail_reason((enum ike_fail_class)c), (int64_t)s->fail[c]);
+	json_object_object_add(o, "failures", fl);
 	struct json_object *d = json_object_new_object();
 	for (int i = 1; i < IKE_DEC_MAX; i++)
 		add_int(d, ike_decode_err_str((enum ike_decode_err)i), (int64_t)s->dec_err[i]);

@@ -80,7 +80,21 @@ static int do_show_ikev2_stats(const struct cli_match *m, void *ctx, struct cli_
 {
 	struct cmd_ctx *c = ctx;
 	struct vtid *v = c->s->v;
-	(void)err;
+	const char *ifname = cli_arg(m, "ifname");
+	if (ifname) {
+		struct tunnel *t = tunnel_find(v->tunnels, ifname);
+		if (!t)
+			return fail(err, "%% No such tunnel interface: %.100s", ifname);
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "interface", json_object_new_string(t->spec.name));
+		json_object_object_add(o, "failures", tunnel_fail_counts(t));
+		if (cli_arg(m, "json"))
+			print_json(c->out, o);
+		else
+			show_ikev2_stats_text(o, c->out);
+		json_object_put(o);
+		return 0;
+	}
 	struct json_object *o = ike_show_stats(v->ike);
 	const struct ikeio_stats *st = ikeio_stats(v->io);
 	json_object_object_add(o, "udp_rx_ike", json_object_new_int64((int64_t)st->rx_ike));
@@ -160,7 +174,9 @@ static int do_show_crypto_session(const struct cli_match *m, void *ctx, struct c
 			continue;
 		struct json_object *sa = find_ike_sa(ike, t->id);
 		struct json_object *o = json_object_new_object();
-		const char *st = t->carrier ? "UP-ACTIVE" : (sa ? "UP-NO-IKE" : "DOWN");
+		/* IOS: UP-ACTIVE, UP-IDLE (IKE up, no IPsec SA), DOWN-NEGOTIATING,
+		 * DOWN. */
+		const char *st = t->carrier ? "UP-ACTIVE" : (sa ? "DOWN-NEGOTIATING" : "DOWN");
 		if (!t->carrier && sa && strcmp(jstr(sa, "status"), "READY") == 0)
 			st = "UP-IDLE";
 		if (t->spec.shutdown)
@@ -174,6 +190,7 @@ static int do_show_crypto_session(const struct cli_match *m, void *ctx, struct c
 		json_object_object_add(o, "ike_remote", json_object_new_string(jstr(sa, "remote")));
 		json_object_object_add(o, "ike_status",
 				       json_object_new_string(sa ? jstr(sa, "status") : "none"));
+		tunnel_fail_json(v->tunnels, t, o);
 		json_object_object_add(
 			o, "uptime",
 			json_object_new_int64(t->carrier
@@ -435,9 +452,9 @@ static const struct cli_cmd exec_cmds[] = {
 	 "Show running system information\nCrypto information\nIKEv2 information\n"
 	 "IKEv2 security associations\nDetailed information\nJSON output",
 	 do_show_ikev2_sa, 0},
-	{CLI_MODE_EXEC, "show crypto ikev2 stats [json$json]",
+	{CLI_MODE_EXEC, "show crypto ikev2 stats [interface WORD$ifname] [json$json]",
 	 "Show running system information\nCrypto information\nIKEv2 information\n"
-	 "IKEv2 counters\nJSON output",
+	 "IKEv2 counters\nOne tunnel's failures by reason\nInterface name\nJSON output",
 	 do_show_ikev2_stats, 0},
 	{CLI_MODE_EXEC, "show crypto ipsec sa [interface WORD$ifname] [json$json]",
 	 "Show running system information\nCrypto information\nIPsec information\n"

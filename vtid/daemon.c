@@ -43,6 +43,12 @@ static void ike_child_down(void *ctx, uint32_t tunnel_id, uint32_t spi_in, uint3
 	tunnels_child_down(v->tunnels, tunnel_id, spi_in, spi_out);
 }
 
+static void ike_failed(void *ctx, uint32_t tunnel_id, const struct ike_failure *f)
+{
+	struct vtid *v = ctx;
+	tunnels_failed(v->tunnels, tunnel_id, f);
+}
+
 static void ike_event(void *ctx, uint32_t tunnel_id, enum ike_sa_event ev, const char *why)
 {
 	struct vtid *v = ctx;
@@ -174,7 +180,8 @@ int vtid_start_core(struct vtid *v, const char *dataplane)
 				.send = ike_send,
 				.child_up = ike_child_up,
 				.child_down = ike_child_down,
-				.ike_event = ike_event};
+				.ike_event = ike_event,
+				.failed = ike_failed};
 	v->ike = ike_engine_new(&host);
 	if (!v->ike)
 		return -ENOMEM;

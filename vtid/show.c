@@ -137,6 +137,12 @@ void show_ikev2_stats_text(struct json_object *o, struct sbuf *b)
 		else if (json_object_is_type(val, json_type_string))
 			sbuf_printf(b, "%-40s: %s\n", key, json_object_get_string(val));
 	}
+	struct json_object *fl;
+	if (json_object_object_get_ex(o, "failures", &fl)) {
+		sbuf_printf(b, "Failed attempts by reason:\n");
+		json_object_object_foreach(fl, reason, cnt)
+			sbuf_printf(b, "  %-38s: %" PRId64 "\n", reason, json_object_get_int64(cnt));
+	}
 }
 
 static void ipsec_sa_list(struct sbuf *b, const char *title, struct json_object *list, bool inbound)
@@ -215,6 +221,13 @@ void show_crypto_session_text(struct json_object *o, bool detail, struct sbuf *b
 		if (detail)
 			sbuf_printf(b, "Uptime: %" PRId64 " sec\n", n(x, "uptime"));
 		sbuf_printf(b, "Session status: %s\n", s(x, "status"));
+		struct json_object *lf, *na;
+		if (json_object_object_get_ex(x, "last_failure", &lf))
+			sbuf_printf(b, "Last failure: %s, %" PRId64 " time%s, %" PRId64 " s ago: %s\n",
+				    s(lf, "reason"), n(lf, "count"), n(lf, "count") == 1 ? "" : "s",
+				    n(lf, "age_s"), s(lf, "detail"));
+		if (json_object_object_get_ex(x, "next_attempt_s", &na) && json_object_get_int64(na) >= 0)
+			sbuf_printf(b, "Next attempt in %" PRId64 " s\n", json_object_get_int64(na));
 		sbuf_printf(b, "Peer: %s port %" PRId64 "\n", s(x, "peer"), n(x, "peer_port"));
 		sbuf_printf(b, "  Session ID: %" PRId64 "\n", n(x, "tunnel_id"));
 		sbuf_printf(b, "  IKEv2 SA: local %s remote %s %s\n", s(x, "ike_local"),

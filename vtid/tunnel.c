@@ -30,6 +30,11 @@ struct tunnels {
 
 enum { TRAFFIC_POLL_MS = 1000 };
 
+const struct tunnels_init *tunnels_env(const struct tunnels *t)
+{
+	return &t->init;
+}
+
 static uint64_t now_ms(struct tunnels *t)
 {
 	return t->init.now_ms(t->init.clock_ctx);
@@ -241,6 +246,7 @@ int tunnel_add(struct tunnels *t, const struct tunnel_spec *spec)
 	tn->id = t->next_id++;
 	loop_timer_init(&tn->holddown, holddown_expired, tn);
 	loop_timer_init(&tn->linger_timer, linger_expired, tn);
+	tunnel_fail_init(tn);
 	tn->spec = *spec;
 	snprintf(tn->why_down, sizeof(tn->why_down), "not yet up");
 	int err = t->init.dp_ops->link_add(t->init.dp, &spec->link, &tn->link);
@@ -263,6 +269,7 @@ static void destroy(struct tunnel *tn)
 {
 	struct tunnels *t = tn->owner;
 	loop_timer_cancel(&tn->holddown);
+	tunnel_fail_fini(tn);
 	stop_ike(tn); /* flushes the lingering SAs too */
 	if (tn->link)
 		t->init.dp_ops->link_del(tn->link);
@@ -451,6 +458,8 @@ void tunnels_ike_event(struct tunnels *t, uint32_t tunnel_id, enum ike_sa_event 
 	tn->ike_up = ev == IKE_SA_UP;
 	log_notice("%s: IKE SA %s%s%s", tn->spec.name, ev == IKE_SA_UP ? "up" : "down",
 		   why && *why ? ": " : "", why ? why : "");
+	if (ev == IKE_SA_UP)
+		tunnel_fail_up(tn);
 	if (ev == IKE_SA_DOWN) {
 		/* The engine has reported child_down for each pair of that SA; pairs
 		 * of another IKE SA of the tunnel (simultaneous initiation) stay. */
@@ -653,7 +662,14 @@ struct json_object *tunnels_show_interface(struct tunnels *t, const char *ifname
 		add_str(o, "description", tn->spec.description);
 		add_str(o, "status", tn->spec.shutdown ? "administratively down" : "up");
 		add_str(o, "line_protocol", tn->carrier ? "up" : "down");
-		add_str(o, "line_protocol_reason", tn->carrier ? "" : tn->why_down);
+		/* The negotiation's own reason says more than "not yet up". */
+		char reason[240];
+		if (!tn->carrier && tn->fail.cls != IKE_FAIL_NONE)
+			snprintf(reason, sizeof(reason), "%s: %s", ike_fail_reason(tn->fail.cls),
+				 tn->fail.detail);
+		else
+			snprintf(reason, sizeof(reason), "%s", tn->carrier ? "" : tn->why_down);
+		add_str(o, "line_protocol_reason", reason);
 		inet_ntop(AF_INET, &tn->spec.link.addr, a, sizeof(a));
 		add_str(o, "internet_address", a);
 		add_u64(o, "prefix_length", tn->spec.link.prefixlen);

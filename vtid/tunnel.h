@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "gre/dp.h"
 #include "ike/ike.h"
@@ -68,6 +69,17 @@ struct tunnel_linger {
 	uint64_t until_ms;
 };
 
+/* The last failure of a tunnel that is not up (tunnel_fail.c). */
+struct tunnel_failure {
+	enum ike_fail_class cls; /* IKE_FAIL_NONE: none since it was last up */
+	uint16_t notify;
+	bool by_peer;
+	char detail[200];
+	time_t at, since;   /* wall clock: this one, and the first of the run */
+	uint64_t count;	    /* failures of this class in a row */
+	uint64_t logged_ms; /* when it was last logged */
+};
+
 struct tunnel {
 	struct tunnel *next;
 	struct tunnels *owner;
@@ -88,6 +100,10 @@ struct tunnel {
 	struct tunnel_linger linger[TUNNEL_LINGER];
 	int n_linger;
 	struct loop_timer linger_timer; /* armed while n_linger > 0 */
+	struct tunnel_failure fail;
+	uint64_t fail_count[IKE_FAIL_MAX]; /* every failure, by class */
+	struct loop_timer fail_timer;	   /* writes the log line for a failure */
+	struct loop_timer fail_up_timer;   /* up long enough to forget the failures */
 };
 
 struct tunnels_init {
@@ -98,6 +114,19 @@ struct tunnels_init {
 	uint64_t (*now_ms)(void *ctx);
 	void *clock_ctx;
 };
+
+/* What the tunnels were created with (loop, engine, clock), for the files
+ * that extend tunnel.c. */
+const struct tunnels_init *tunnels_env(const struct tunnels *t);
+
+/* tunnel_fail.c */
+void tunnel_fail_init(struct tunnel *tn);
+void tunnel_fail_fini(struct tunnel *tn);
+void tunnel_fail_up(struct tunnel *tn); /* the IKE SA is up: forget, log once, if it holds */
+void tunnels_failed(struct tunnels *t, uint32_t tunnel_id, const struct ike_failure *f);
+/* Adds "last_failure" (while one is kept) and "next_attempt_s" (while not up). */
+void tunnel_fail_json(struct tunnels *t, struct tunnel *tn, struct json_object *o);
+struct json_object *tunnel_fail_counts(const struct tunnel *tn);
 
 struct tunnels *tunnels_new(const struct tunnels_init *init);
 void tunnels_free(struct tunnels *t); /* removes every tunnel (Delete sent) */
