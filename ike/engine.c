@@ -462,6 +462,8 @@ static int start_task(struct ike_sa *sa, enum ike_task_kind k)
 			 strerror(-err));
 		return err;
 	}
+	if (k == TASK_INIT)
+		sa->eng->st.init_started++;
 	if (k == TASK_INIT && sa->req) {
 		free(sa->init_i);
 		sa->init_i = malloc(sa->req_len);

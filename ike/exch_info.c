@@ -27,6 +27,10 @@ static bool has_live_child(const struct ike_sa *sa)
 static int del_ike_build_i(struct ike_sa *sa, struct ike_wbuf *w)
 {
 	ike_sa_set_state(sa, IKE_STATE_DELETING, "deleting");
+	/* Why, when it is a refusal of what the peer answered: the peer then
+	 * names the same reason instead of "deleted by peer". */
+	if (sa->delete_notify)
+		ike_w_notify(w, 0, NULL, 0, sa->delete_notify, NULL, 0);
 	ike_w_delete(w, IKEV2_PROTO_IKE, 0, NULL, 0);
 	return w->err ? -EMSGSIZE : 0;
 }
@@ -168,11 +172,26 @@ int ike_info_build_r(struct ike_sa *sa, struct ike_xch *x, struct ike_wbuf *w)
 		/* 1.4.1: answer with an empty INFORMATIONAL, then the SA is gone.
 		 * Only the tunnel's last live SA takes it down: a rekeyed or
 		 * duplicate one going is no failure. */
-		bool last = ike_sa_usable(sa) && !x->auth_refused;
+		/* An SA without a Child SA was already a failure, reported when
+		 * its Child SA was refused: its Delete is no news. */
+		bool last = ike_sa_usable(sa) && !x->auth_refused && has_live_child(sa);
 		for (struct ike_sa *o = sa->peer->sas; o; o = o->peer_next)
 			if (o != sa && ike_sa_usable(o))
 				last = false;
-		if (last)
+		uint16_t why = 0;
+		const struct ike_pl *np;
+		for (size_t i = 0; !why && (np = ike_msg_find(x->req, IKEV2_PL_NOTIFY, i)); i++) {
+			struct ike_notify_pl n;
+			if (ike_notify_pl_decode(np->body, np->len, &n) == 0 &&
+			    n.type <= IKEV2_N_ERROR_MAX)
+				why = n.type;
+		}
+		const char *nn = ike_notify_name(why);
+		if (last && why)
+			ike_fail(sa->peer, ike_fail_class_of(why), why, true,
+				 "peer %s refused the Child SA we gave it (%s) and deleted the IKE SA",
+				 inet_ntoa(sa->remote.sin_addr), nn ? nn : "an error");
+		else if (last)
 			ike_fail(sa->peer, IKE_FAIL_DELETED, 0, true, "peer %s deleted the IKE SA",
 				 inet_ntoa(sa->remote.sin_addr));
 		ike_sa_kill(sa, x->auth_refused ? "peer refused our authentication" : "deleted by peer",

@@ -845,10 +845,14 @@ static int child_from_response(struct ike_sa *sa, struct ike_child *c, const str
 		return -EINVAL;
 	struct ike_ts l, r;
 	ike_cfg_ts(&sa->peer->cfg, &l, &r);
-	/* 2.9: the responder may narrow; we take a subset of what we asked. */
-	if (!ike_ts_subset(&tsi.ts[0], &l) || !ike_ts_subset(&tsr.ts[0], &r)) {
+	/* 2.9: the responder may narrow; we take a subset of what we asked.
+	 * A VTI carries everything: a narrower pair (a GRE peer's protocol 47
+	 * between the endpoints) would leave it a tunnel that passes nothing. */
+	if (!ike_ts_subset(&tsi.ts[0], &l) || !ike_ts_subset(&tsr.ts[0], &r) ||
+	    (sa->peer->cfg.ts == IKE_TS_ANY &&
+	     (!ike_ts_is_any(&tsi.ts[0]) || !ike_ts_is_any(&tsr.ts[0])))) {
 		sa->eng->st.ts_unacceptable++;
-		return -EINVAL;
+		return -ERANGE;
 	}
 	c->ts_l = tsi.ts[0];
 	c->ts_r = tsr.ts[0];
@@ -926,10 +930,19 @@ static int auth_process_i(struct ike_sa *sa, const struct ike_msg *m)
 	struct ike_prop offered[IKE_MAX_PROPOSALS];
 	size_t n_off = ike_build_esp_props(&p->cfg, c->spi_in, NULL, offered, IKE_MAX_PROPOSALS);
 	err = child_from_response(sa, c, m, offered, n_off);
-	if (err == -EINVAL)
-		ike_fail(p, IKE_FAIL_SELECTORS, 0, false,
-			 "peer %s answered with a Child SA we did not ask for (proposal or selectors)",
+	if (err == -ERANGE) {
+		ike_fail(p, IKE_FAIL_SELECTORS, IKEV2_N_TS_UNACCEPTABLE, false,
+			 "peer %s narrowed the selectors to what this tunnel does not carry (%s)",
+			 inet_ntoa(sa->remote.sin_addr),
+			 p->cfg.ts == IKE_TS_ANY ? "a VTI needs 0.0.0.0/0, the peer runs GRE?"
+						 : "not GRE between the tunnel endpoints");
+		sa->delete_notify = IKEV2_N_TS_UNACCEPTABLE;
+	} else if (err == -EINVAL) {
+		ike_fail(p, IKE_FAIL_PROPOSAL, IKEV2_N_NO_PROPOSAL_CHOSEN, false,
+			 "peer %s chose an ESP proposal we did not offer",
 			 inet_ntoa(sa->remote.sin_addr));
+		sa->delete_notify = IKEV2_N_NO_PROPOSAL_CHOSEN;
+	}
 	if (err == 0)
 		err = ike_child_install(sa, c, sa->ni, sa->ni_len, sa->nr, sa->nr_len, NULL, 0,
 					true, false);
@@ -986,12 +999,16 @@ int ike_auth_process_r(struct ike_sa *sa, struct ike_xch *x)
 						 x->chosen.spi[2] | x->chosen.spi[3])) {
 		eng->st.zero_spi++;
 		x->error = IKEV2_N_INVALID_SYNTAX;
-	} else if (!ike_ts_narrow(&tsi, &r, &x->ts_i) || !ike_ts_narrow(&tsr, &l, &x->ts_r)) {
+	} else if (!ike_ts_narrow(&tsi, &r, &x->ts_i) || !ike_ts_narrow(&tsr, &l, &x->ts_r) ||
+		   (p->cfg.ts == IKE_TS_ANY &&
+		    (!ike_ts_is_any(&x->ts_i) || !ike_ts_is_any(&x->ts_r)))) {
 		eng->st.ts_unacceptable++;
 		x->error = IKEV2_N_TS_UNACCEPTABLE;
 		ike_fail(p, IKE_FAIL_SELECTORS, x->error, false,
-			 "peer %s's traffic selectors are not this tunnel's",
-			 inet_ntoa(sa->remote.sin_addr));
+			 "peer %s's traffic selectors are not this tunnel's (%s)",
+			 inet_ntoa(sa->remote.sin_addr),
+			 p->cfg.ts == IKE_TS_ANY ? "a VTI needs 0.0.0.0/0, the peer runs GRE?"
+						 : "not GRE between the tunnel endpoints");
 	}
 	ike_sa_established(sa, ic);
 	if (x->error)

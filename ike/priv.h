@@ -87,6 +87,7 @@ struct ike_stats {
 	uint64_t bad_payload, delete_acked, delete_unacked;
 	uint64_t resend_refused, zero_spi;
 	uint64_t fail[IKE_FAIL_MAX]; /* failures told to the host, by class */
+	uint64_t init_started;	     /* IKE_SA_INIT exchanges we started (not retransmits) */
 };
 
 struct ike_child {
@@ -157,6 +158,7 @@ struct ike_sa {
 	unsigned cookie_tries;
 	uint16_t init_error; /* last unauthenticated refusal of our IKE_SA_INIT */
 	bool told_unreachable;
+	uint16_t delete_notify; /* error notify sent with our Delete: why we end it */
 
 	/* our request in flight */
 	enum ike_task_kind task;
@@ -319,6 +321,8 @@ void ike_cfg_ts(const struct ike_peer_cfg *cfg, struct ike_ts *local, struct ike
 /* RFC 7296 2.9: narrow the offered list to our one selector; false if no overlap. */
 bool ike_ts_narrow(const struct ike_ts_pl *offered, const struct ike_ts *ours, struct ike_ts *out);
 bool ike_ts_subset(const struct ike_ts *inner, const struct ike_ts *outer);
+/* 0.0.0.0/0, every protocol and port: what a VTI (IKE_TS_ANY) carries. */
+bool ike_ts_is_any(const struct ike_ts *t);
 
 /* ---- msgio (engine.c) ---- */
 /* Starts a message for sa: header, and SK header + IV room unless exch is

@@ -350,6 +350,12 @@ bool ike_ts_narrow(const struct ike_ts_pl *offered, const struct ike_ts *ours, s
 	return false;
 }
 
+bool ike_ts_is_any(const struct ike_ts *t)
+{
+	return t->proto == 0 && t->port_lo == 0 && t->port_hi == 65535 && t->addr_lo == 0 &&
+	       t->addr_hi == 0xffffffffu;
+}
+
 bool ike_ts_subset(const struct ike_ts *in, const struct ike_ts *outer)
 {
 	if (outer->proto && in->proto != outer->proto)

@@ -207,6 +207,7 @@ struct json_object *ike_show_stats(struct ike_engine *eng)
 	C(bad_payload);
 	C(resend_refused);
 	C(zero_spi);
+	C(init_started);
 #undef C
 	struct json_object *fl = json_object_new_object();
 	for (int c = IKE_FAIL_NONE + 1; c < IKE_FAIL_MAX; c++)

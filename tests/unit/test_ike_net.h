@@ -32,6 +32,8 @@ struct tside {
 	int child_ups, child_downs, rekey_ups, ike_ups, ike_downs;
 	char last_why[128];
 	bool up;
+	struct ike_failure last_fail; /* the engine's last failure report */
+	int fails;
 };
 
 struct tpkt {
@@ -128,6 +130,14 @@ static void tnet_ike_event(void *ctx, uint32_t tunnel_id, enum ike_sa_event ev, 
 	snprintf(s->last_why, sizeof(s->last_why), "%s", why ? why : "");
 }
 
+static void tnet_failed(void *ctx, uint32_t tunnel_id, const struct ike_failure *f)
+{
+	struct tside *s = ctx;
+	(void)tunnel_id;
+	s->last_fail = *f;
+	s->fails++;
+}
+
 static inline void tnet_init(struct tnet *n, int sides, uint64_t seed)
 {
 	memset(n, 0, sizeof(*n));
@@ -145,7 +155,8 @@ static inline void tnet_init(struct tnet *n, int sides, uint64_t seed)
 				     .send = tnet_send,
 				     .child_up = tnet_child_up,
 				     .child_down = tnet_child_down,
-				     .ike_event = tnet_ike_event};
+				     .ike_event = tnet_ike_event,
+				     .failed = tnet_failed};
 		s->eng = ike_engine_new(&h);
 	}
 }
