@@ -170,7 +170,7 @@ struct cfg_interface {
 	char acl_in[CFG_NAME_MAX], acl_out[CFG_NAME_MAX]; /* "101" for access-list 101 */
 	struct cfg_pos acl_pos, acl_out_pos; /* the `ip access-group ... in` / `out` lines */
 	char sp_in[CFG_NAME_MAX], sp_out[CFG_NAME_MAX];
-	struct cfg_pos sp_pos;
+	struct cfg_pos sp_pos, sp_out_pos; /* service-policy input, output */
 	struct cfg_vline *ospf; /* "ip ospf ..." lines, verbatim, in order */
 	size_t n_ospf, cap_ospf;
 	struct cfg_pos pos;
@@ -220,13 +220,20 @@ struct cfg_acl {
 	struct cfg_pos pos;
 };
 
-enum cfg_cm_type { CFG_CM_ACL = 0, CFG_CM_DSCP, CFG_CM_ANY };
+enum cfg_cm_type {
+	CFG_CM_ACL = 0, /* match access-group name NAME | N */
+	CFG_CM_DSCP,	/* match dscp V... (any of them) */
+	CFG_CM_ANY,	/* match any */
+	CFG_CM_PREC,	/* match precedence V... (0-7, any of them) */
+	CFG_CM_PROTO,	/* match protocol ip|tcp|udp|icmp|gre|ospf */
+};
 
 struct cfg_cm_match {
 	enum cfg_cm_type type;
 	char acl[CFG_NAME_MAX];
 	int n_dscp;
-	uint8_t dscp[CFG_LIST_MAX];
+	uint8_t dscp[CFG_LIST_MAX]; /* DSCP values, or precedence values for CFG_CM_PREC */
+	uint8_t proto;		    /* CFG_CM_PROTO: IP protocol number, 0 = ip (all) */
 	struct cfg_pos pos;
 };
 
@@ -239,16 +246,28 @@ struct cfg_class_map {
 	struct cfg_pos pos;
 };
 
-/* class NAME inside a policy-map; 0 = not set */
+/* class NAME inside a policy-map (MQC); 0 / false / "" = not set.  At most
+ * one of priority (kbps or percent), bandwidth (kbps, percent or remaining
+ * percent) per class, as IOS. */
 struct cfg_pm_class {
 	char name[CFG_NAME_MAX];
-	bool priority;
-	uint32_t priority_kbps;
-	uint32_t bandwidth_kbps, bandwidth_percent;
-	uint64_t shape_bps, police_bps;
+	bool priority;			/* priority [KBPS [BURST]] | priority percent N */
+	uint32_t priority_kbps;		/* 0 with priority: no rate of its own */
+	uint32_t priority_burst;	/* bytes, 0 = default */
+	uint8_t priority_percent;
+	uint32_t bandwidth_kbps;
+	uint32_t bandwidth_percent;	/* of the parent's rate */
+	uint8_t bandwidth_remaining;	/* bandwidth remaining percent N */
+	uint64_t shape_bps;		/* shape average BPS */
+	uint64_t police_bps;		/* police CIR [BC] [conform-action transmit] [exceed-action drop] */
+	uint32_t police_bc;		/* bytes, 0 = default */
 	bool has_set_dscp;
 	uint8_t set_dscp;
+	uint32_t queue_limit;		/* queue-limit N packets; 0 = default */
+	bool fair_queue;		/* fair-queue: needs SFQ or fq_codel in the kernel */
+	char child[CFG_NAME_MAX];	/* service-policy NAME (hierarchical, under a shaped class) */
 	struct cfg_pos pos;
+	struct cfg_pos child_pos, fq_pos;
 };
 
 struct cfg_policy_map {
