@@ -46,7 +46,6 @@
 #include <netlink/netfilter/nfnl.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
-#include <nftables/libnftables.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +55,7 @@
 #include "conf/conf.h"
 #include "lib/log.h"
 #include "lib/loop.h"
+#include "vtid/nft.h"
 #include "vtid/show.h"
 
 enum {
@@ -76,10 +76,8 @@ struct acl_logged {
 };
 
 struct acl_engine {
-	struct nft_ctx *nft;
+	struct nftt *nft; /* table ip vtid */
 	struct loop *loop;
-	char *applied;	/* the script in force, to skip a rebuild that changes nothing */
-	bool installed; /* our table exists */
 	struct nl_sock *nflog;
 	struct loop_timer log_timer; /* reports what the rate limit held back */
 	struct acl_logged logged[ACL_MAX_LOGGED];
@@ -87,24 +85,14 @@ struct acl_engine {
 };
 
 /* ---- naming ---- */
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 /* A counter's name: a hash of ACL, sequence, action and match, so an
  * unchanged entry keeps its counter across rebuilds and a changed one
  * starts from zero. */
 static void counter_name(const char *acl, uint32_t seq, const char *rule, char out[24])
 {
-	uint64_t h = fnv1a(0xcbf29ce484222325ull, acl, strlen(acl) + 1);
-	h = fnv1a(h, &seq, sizeof(seq));
-	h = fnv1a(h, rule, strlen(rule));
+	uint64_t h = nftt_hash(0, acl, strlen(acl) + 1);
+	h = nftt_hash(h, &seq, sizeof(seq));
+	h = nftt_hash(h, rule, strlen(rule));
 	snprintf(out, 24, "c%016llx", (unsigned long long)h);
 }
 
@@ -120,7 +108,7 @@ static void chain_name(const char *acl, char out[40])
 		snprintf(out, 40, "acl_%s", acl);
 	else
 		snprintf(out, 40, "acl_x%016llx",
-			 (unsigned long long)fnv1a(0xcbf29ce484222325ull, acl, strlen(acl)));
+			 (unsigned long long)nftt_hash(0, acl, strlen(acl)));
 }
 
 /* ---- one entry as an nftables match ---- */
@@ -315,60 +303,6 @@ static void build(const struct cfg_model *m, struct sbuf *out)
 	sbuf_free(&fwd);
 }
 
-/* ---- libnftables ---- */
-/* Runs a script; on failure copies nft's message into err. */
-static int nft_run(struct acl_engine *a, const char *script, bool json, char **out, char *err,
-		   size_t errlen)
-{
-	nft_ctx_output_set_flags(a->nft, json ? NFT_CTX_OUTPUT_JSON : 0);
-	int rc = nft_run_cmd_from_buffer(a->nft, script);
-	const char *o = nft_ctx_get_output_buffer(a->nft);
-	const char *e = nft_ctx_get_error_buffer(a->nft);
-	if (out)
-		*out = rc == 0 && o ? strdup(o) : NULL;
-	if (rc != 0 && err && errlen) {
-		snprintf(err, errlen, "%s", e && *e ? e : "nftables refused the rules");
-		size_t n = strlen(err);
-		while (n && err[n - 1] == '\n')
-			err[--n] = '\0';
-	}
-	return rc == 0 ? 0 : -EINVAL;
-}
-
-/* The names of the chains and counters our table holds now. */
-static struct json_object *list_table(struct acl_engine *a)
-{
-	char *out = NULL;
-	if (nft_run(a, "list table ip vtid", true, &out, NULL, 0) < 0 || !out) {
-		free(out);
-		return NULL;
-	}
-	struct json_object *o = json_tokener_parse(out);
-	free(out);
-	return o;
-}
-
-/* Deletes what the table holds of `kind` ("chain", "counter") and the new
- * script does not name. */
-static void w_obsolete(struct json_object *listing, const char *kind, const char *script,
-		       struct sbuf *b)
-{
-	struct json_object *arr, *item, *obj, *name;
-	if (!listing || !json_object_object_get_ex(listing, "nftables", &arr))
-		return;
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		item = json_object_array_get_idx(arr, i);
-		if (!json_object_object_get_ex(item, kind, &obj) ||
-		    !json_object_object_get_ex(obj, "name", &name))
-			continue;
-		const char *n = json_object_get_string(name);
-		char want[96];
-		snprintf(want, sizeof(want), "%s %s ", kind, n);
-		if (!strstr(script, want))
-			sbuf_printf(b, "delete %s ip vtid %s\n", kind, n);
-	}
-}
-
 int acl_apply(struct acl_engine *a, const struct cfg_model *m, char *err, size_t errlen)
 {
 	struct sbuf body = {0};
@@ -378,40 +312,12 @@ int acl_apply(struct acl_engine *a, const struct cfg_model *m, char *err, size_t
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	const char *want = body.buf ? body.buf : "";
-	if (a->applied && !strcmp(a->applied, want) && (a->installed || !*want)) {
-		sbuf_free(&body);
-		return 0;
-	}
-	struct sbuf script = {0};
-	struct json_object *listing = list_table(a);
-	if (*want) {
-		/* Rules out, obsolete chains and counters out, then the table as it
-		 * must be: named counters that exist keep their values. */
-		sbuf_printf(&script, "add table ip vtid\nflush table ip vtid\n");
-		w_obsolete(listing, "chain", want, &script);
-		w_obsolete(listing, "counter", want, &script);
-		sbuf_printf(&script, "%s", want);
-	} else if (listing) {
-		sbuf_printf(&script, "delete table ip vtid\n");
-	}
-	json_object_put(listing);
-	int rc = 0;
-	if (script.buf) {
-		char msg[512];
-		rc = nft_run(a, script.buf, false, NULL, msg, sizeof(msg));
-		if (rc < 0) {
-			log_err("access lists: nftables refused the rules:\n%s", msg);
-			/* nft quotes the rule it refused: the ACL's chain and counter
-			 * name the entry; say it in the user's words. */
-			snprintf(err, errlen, "access lists not applied, the kernel refused them: %s",
-				 msg);
-		}
-	}
-	if (rc == 0) {
-		free(a->applied);
-		a->applied = strdup(want);
-		a->installed = *want != '\0';
+	char msg[512];
+	int rc = nftt_apply(a->nft, body.buf ? body.buf : "", false, msg, sizeof(msg));
+	if (rc < 0) {
+		log_err("access lists: nftables refused the rules:\n%s", msg);
+		snprintf(err, errlen, "access lists not applied, the kernel refused them: %s", msg);
+	} else {
 		/* Remember which counters log, for the NFLOG lines. */
 		a->n_logged = 0;
 		for (size_t i = 0; i < m->n_acl && a->n_logged < ACL_MAX_LOGGED; i++) {
@@ -432,28 +338,11 @@ int acl_apply(struct acl_engine *a, const struct cfg_model *m, char *err, size_t
 			}
 		}
 	}
-	sbuf_free(&script);
 	sbuf_free(&body);
 	return rc;
 }
 
 /* ---- counters and show ---- */
-static int64_t counter_packets(struct json_object *listing, const char *name)
-{
-	struct json_object *arr, *item, *obj, *n, *p;
-	if (!listing || !json_object_object_get_ex(listing, "nftables", &arr))
-		return 0;
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		item = json_object_array_get_idx(arr, i);
-		if (json_object_object_get_ex(item, "counter", &obj) &&
-		    json_object_object_get_ex(obj, "name", &n) &&
-		    !strcmp(json_object_get_string(n), name) &&
-		    json_object_object_get_ex(obj, "packets", &p))
-			return json_object_get_int64(p);
-	}
-	return 0;
-}
-
 static struct json_object *show_one(struct json_object *listing, const struct cfg_acl *acl)
 {
 	struct json_object *o = json_object_new_object(), *ents = json_object_new_array();
@@ -476,7 +365,7 @@ static struct json_object *show_one(struct json_object *listing, const struct cf
 		    json_object_new_string(e->action == CFG_ACL_PERMIT ? "permit" : "deny"));
 		json_object_object_add(x, "line", json_object_new_string(line));
 		json_object_object_add(x, "matches",
-				       json_object_new_int64(counter_packets(listing, cname)));
+				       json_object_new_int64(nftt_counter(listing, cname, false)));
 		json_object_array_add(ents, x);
 	}
 	if (acl_empty(acl)) {
@@ -489,7 +378,7 @@ static struct json_object *show_one(struct json_object *listing, const struct cf
 	json_object_object_add(x, "line", json_object_new_string(acl->standard ? "deny any"
 									     : "deny ip any any"));
 	json_object_object_add(x, "implicit", json_object_new_boolean(1));
-	json_object_object_add(x, "matches", json_object_new_int64(counter_packets(listing, cname)));
+	json_object_object_add(x, "matches", json_object_new_int64(nftt_counter(listing, cname, false)));
 	json_object_array_add(ents, x);
 	json_object_object_add(o, "entries", ents);
 	return o;
@@ -497,7 +386,7 @@ static struct json_object *show_one(struct json_object *listing, const struct cf
 
 struct json_object *acl_show(struct acl_engine *a, const struct cfg_model *m, const char *name)
 {
-	struct json_object *listing = a->installed ? list_table(a) : NULL;
+	struct json_object *listing = nftt_list(a->nft);
 	struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
 	for (size_t i = 0; m && i < m->n_acl; i++)
 		if (!name || !strcmp(name, m->acl[i].name))
@@ -512,9 +401,6 @@ int acl_clear(struct acl_engine *a, const struct cfg_model *m, const char *name)
 	const struct cfg_acl *only = name ? cfg_find_acl(m, name) : NULL;
 	if (name && !only)
 		return -ENOENT;
-	if (!a->installed)
-		return 0;
-	struct json_object *listing = list_table(a);
 	struct sbuf script = {0};
 	char cname[24];
 	for (size_t i = 0; i < m->n_acl; i++) {
@@ -534,19 +420,18 @@ int acl_clear(struct acl_engine *a, const struct cfg_model *m, const char *name)
 			}
 			char want[40];
 			snprintf(want, sizeof(want), "counter %s ", cname);
-			if (a->applied && strstr(a->applied, want))
-				sbuf_printf(&script, "reset counter ip vtid %s\n", cname);
+			if (nftt_applied_has(a->nft, want))
+				sbuf_printf(&script, "reset counter %s %s\n", nftt_table(a->nft), cname);
 		}
 	}
 	int rc = 0;
 	if (script.buf) {
 		char msg[256];
-		rc = nft_run(a, script.buf, false, NULL, msg, sizeof(msg));
+		rc = nftt_run(a->nft, script.buf, false, NULL, msg, sizeof(msg));
 		if (rc < 0)
 			log_err("clear access-list counters: %s", msg);
 	}
 	sbuf_free(&script);
-	json_object_put(listing);
 	return rc;
 }
 
@@ -696,14 +581,11 @@ struct acl_engine *acl_engine_new(struct loop *loop)
 		return NULL;
 	a->loop = loop;
 	loop_timer_init(&a->log_timer, log_flush, a);
-	a->nft = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (!a->nft || nft_ctx_buffer_output(a->nft) < 0 || nft_ctx_buffer_error(a->nft) < 0) {
+	a->nft = nftt_new("ip vtid");
+	if (!a->nft) {
 		acl_engine_free(a);
 		return NULL;
 	}
-	/* A table left by a vtid that did not exit cleanly keeps enforcing its
-	 * rules until the first apply replaces it whole. */
-	a->installed = true;
 	if (loop)
 		nflog_open(a);
 	return a;
@@ -713,20 +595,12 @@ void acl_engine_free(struct acl_engine *a)
 {
 	if (!a)
 		return;
-	if (a->nft && a->installed) {
-		struct json_object *listing = list_table(a);
-		if (listing)
-			nft_run(a, "delete table ip vtid", false, NULL, NULL, 0);
-		json_object_put(listing);
-	}
+	nftt_free(a->nft); /* removes table ip vtid */
 	loop_timer_cancel(&a->log_timer);
 	if (a->nflog) {
 		if (a->loop)
 			loop_del_fd(a->loop, nl_socket_get_fd(a->nflog));
 		nl_socket_free(a->nflog);
 	}
-	if (a->nft)
-		nft_ctx_free(a->nft);
-	free(a->applied);
 	free(a);
 }
