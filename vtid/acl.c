@@ -198,6 +198,11 @@ static void w_match(struct sbuf *b, const struct cfg_acl *a, const struct cfg_ac
 	}
 }
 
+void acl_entry_match(const struct cfg_acl *a, const struct cfg_acl_entry *e, struct sbuf *b)
+{
+	w_match(b, a, e);
+}
+
 /* An entry's match (into mt, may stay empty) and its counter's name. */
 static void entry_rule(const struct cfg_acl *a, const struct cfg_acl_entry *e, struct sbuf *mt,
 		       char cname[24])

@@ -5,7 +5,10 @@
 #include <stddef.h>
 
 struct acl_engine;
+struct cfg_acl;
+struct cfg_acl_entry;
 struct cfg_model;
+struct sbuf;
 struct json_object;
 struct loop;
 
@@ -25,5 +28,9 @@ int acl_apply(struct acl_engine *a, const struct cfg_model *m, char *err, size_t
 struct json_object *acl_show(struct acl_engine *a, const struct cfg_model *m, const char *name);
 /* `clear access-list counters [NAME]`: -ENOENT if NAME is no ACL. */
 int acl_clear(struct acl_engine *a, const struct cfg_model *m, const char *name);
+
+/* One entry's match as nftables text (empty for `permit ip any any`), for
+ * QoS classes that match an access list. */
+void acl_entry_match(const struct cfg_acl *a, const struct cfg_acl_entry *e, struct sbuf *b);
 
 #endif

@@ -19,6 +19,7 @@
 #include "lib/log.h"
 #include "vtid/acl.h"
 #include "vtid/daemon.h"
+#include "vtid/qos.h"
 #include "vtid/ikeio.h"
 #include "vtid/show.h"
 #include "vtid/tunnel.h"
@@ -345,6 +346,30 @@ static int do_clear_acl(const struct cli_match *m, void *ctx, struct cli_error *
 	return 0;
 }
 
+/* ---- QoS ---- */
+
+static int do_show_policy_map(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cmd_ctx *c = ctx;
+	struct vtid *v = c->s->v;
+	const char *ifname = cli_arg(m, "ifname");
+	const char *dir = cli_arg(m, "input") ? "input" : cli_arg(m, "output") ? "output" : NULL;
+	if (ifname && !cfg_find_interface(v->running, ifname)) {
+		bool found = false;
+		for (size_t i = 0; v->running && i < v->running->n_interface; i++)
+			found |= strcasecmp(v->running->interface[i].name, ifname) == 0;
+		if (!found)
+			return fail(err, "%% No such interface: %.100s", ifname);
+	}
+	struct json_object *o = qos_show(v->qos, v->running, ifname, dir);
+	if (cli_arg(m, "json"))
+		print_json(c->out, o);
+	else
+		show_policy_map_text(o, c->out);
+	json_object_put(o);
+	return 0;
+}
+
 /* ---- clear, debug, rekey ---- */
 
 static int do_clear_session(const struct cli_match *m, void *ctx, struct cli_error *err)
@@ -480,6 +505,11 @@ static const struct cli_cmd exec_cmds[] = {
 	 do_show_acl, 0},
 	{CLI_MODE_EXEC, "clear [ip] access-list counters [WORD$name]",
 	 "Reset functions\nIP\nAccess list\nMatch counters\nOne access list", do_clear_acl, 0},
+	{CLI_MODE_EXEC,
+	 "show policy-map interface [WORD$ifname] [<input$input|output$output>] [json$json]",
+	 "Show running system information\nQoS policies\nPolicies attached to interfaces, "
+	 "with the kernel's counters\nInterface name\nInput policy\nOutput policy\nJSON output",
+	 do_show_policy_map, 0},
 	{CLI_MODE_EXEC, "show <ip|bfd|bgp>$what [LINE$rest]",
 	 "Show running system information\nIP routing information (FRR)\nBFD (FRR)\nBGP (FRR)\n"
 	 "FRR show command arguments (json allowed)",

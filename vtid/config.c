@@ -25,6 +25,7 @@
 #include "vtid/ctlglue.h"
 #include "vtid/daemon.h"
 #include "vtid/privs.h"
+#include "vtid/qos.h"
 #include "vtid/spec.h"
 #include "vtid/tunnel.h"
 
@@ -85,6 +86,9 @@ static void frr_check(void *arg)
 	if (rc == 1)
 		log_notice("FRR had lost vtid's routing configuration: applied again");
 	free(output);
+	/* A tunnel restarted since: its new device needs its qdiscs again. */
+	if (v->qos && v->running)
+		qos_commit(v->qos, v->running);
 	loop_timer_arm(v->loop, &v->frr_timer, 3000);
 }
 
@@ -108,20 +112,11 @@ static void apply_tunnel(struct vtid *v, const struct cfg_model *next, const cha
 int vtid_apply(struct vtid *v, struct cfg_model *next, char *err, size_t errlen)
 {
 	struct cfg_changes ch = {0};
-	/* QoS policies are parsed and kept, not enforced yet: what the
-	 * configuration accepts the router must do, so attaching one is
-	 * refused rather than ignored. */
-	for (size_t i = 0; i < next->n_interface; i++) {
-		const struct cfg_interface *x = &next->interface[i];
-		if (x->sp_in[0] || x->sp_out[0]) {
-			snprintf(err, errlen,
-				 "line %d: %s: service-policy %s %s: QoS policies are not enforced "
-				 "by this vtid yet; not applied",
-				 x->sp_pos.line, x->name, x->sp_out[0] ? "output" : "input",
-				 x->sp_out[0] ? x->sp_out : x->sp_in);
-			cfg_model_free(next);
-			return -ENOTSUP;
-		}
+	/* QoS: everything the kernel must build is checked before anything
+	 * changes; a policy it cannot build refuses the whole change. */
+	if (v->qos && qos_check(v->qos, next, err, errlen) < 0) {
+		cfg_model_free(next);
+		return -ENOTSUP;
 	}
 	/* Access lists first, and all or nothing: a set the kernel refuses
 	 * leaves everything as it was. */
@@ -169,6 +164,9 @@ int vtid_apply(struct vtid *v, struct cfg_model *next, char *err, size_t errlen)
 		}
 	}
 	cfg_changes_free(&ch);
+	/* After the tunnels: their devices must exist to take a qdisc. */
+	if (v->qos)
+		qos_commit(v->qos, next);
 	cfg_model_free(v->running);
 	v->running = next;
 	/* Always: frr_state_apply_model sends only the removals and a text FRR
@@ -272,6 +270,12 @@ int vtid_start(struct vtid *v)
 		cfg_model_free(m);
 		return rc;
 	}
+	v->qos = qos_engine_new(v->loop);
+	if (!v->qos) {
+		log_err("qos: no netlink or nftables context");
+		cfg_model_free(m);
+		return -ENOMEM;
+	}
 	v->acl = acl_engine_new(v->loop);
 	if (!v->acl) {
 		log_err("access lists: no nftables context");
@@ -310,6 +314,8 @@ void vtid_stop(struct vtid *v)
 	v->frr = NULL;
 	acl_engine_free(v->acl); /* removes vtid's nftables table */
 	v->acl = NULL;
+	qos_engine_free(v->qos);
+	v->qos = NULL;
 	if (v->loop)
 		vtid_stop_core(v);
 	cfg_model_free(v->running);

@@ -49,6 +49,7 @@ struct vtid {
 	struct cfg_model *running; /* the configuration in force */
 	struct frr_state *frr;
 	struct acl_engine *acl;
+	struct qos_engine *qos;
 	struct loop_timer frr_timer;
 	int sigfd;
 	uint64_t started_ms;

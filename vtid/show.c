@@ -311,3 +311,81 @@ void show_access_lists_text(struct json_object *o, struct sbuf *b)
 		}
 	}
 }
+
+/* IOS's `show policy-map interface`, nested classes indented under their
+ * parent's class, as IOS prints a hierarchical policy. */
+static void policy_classes_text(struct json_object *classes, int ind, struct sbuf *b)
+{
+	for (size_t i = 0; i < len(classes); i++) {
+		struct json_object *c = json_object_array_get_idx(classes, i), *q, *sp, *v;
+		sbuf_printf(b, "\n%*sClass-map: %s (%s)\n", ind, "", s(c, "class"),
+			    json_object_object_get_ex(c, "match_any", &v) && json_object_get_boolean(v)
+				? "match-any"
+				: "match-all");
+		sbuf_printf(b, "%*s  %" PRId64 " packets, %" PRId64 " bytes\n", ind, "",
+			    n(c, "packets"), n(c, "bytes"));
+		sbuf_printf(b, "%*s  30 second offered rate %" PRId64 " bps, drop rate %" PRId64 " bps\n",
+			    ind, "", n(c, "offered_rate_bps"), n(c, "drop_rate_bps"));
+		sbuf_printf(b, "%*s  Match: %s\n", ind, "", s(c, "match"));
+		if (json_object_object_get_ex(c, "priority_kbps", &v)) {
+			if (json_object_object_get_ex(c, "priority_percent", &v))
+				sbuf_printf(b, "%*s  Priority: %" PRId64 "%%\n", ind, "",
+					    json_object_get_int64(v));
+			else
+				sbuf_printf(b, "%*s  Priority: %" PRId64 " kbps\n", ind, "",
+					    n(c, "priority_kbps"));
+		}
+		if (json_object_object_get_ex(c, "queueing", &q)) {
+			sbuf_printf(b, "%*s  Queueing\n", ind, "");
+			sbuf_printf(b, "%*s  queue limit %" PRId64 " packets\n", ind, "",
+				    n(q, "queue_limit"));
+			sbuf_printf(b,
+				    "%*s  (queue depth/total drops/no-buffer drops) %" PRId64 "/%" PRId64
+				    "/0\n",
+				    ind, "", n(q, "queue_depth"), n(q, "total_drops"));
+			sbuf_printf(b, "%*s  (pkts output/bytes output) %" PRId64 "/%" PRId64 "\n", ind,
+				    "", n(q, "pkts_output"), n(q, "bytes_output"));
+		}
+		if (json_object_object_get_ex(c, "bandwidth_kbps", &v))
+			sbuf_printf(b, "%*s  bandwidth %" PRId64 " kbps\n", ind, "",
+				    json_object_get_int64(v));
+		if (json_object_object_get_ex(c, "bandwidth_percent", &v))
+			sbuf_printf(b, "%*s  bandwidth %" PRId64 "%%\n", ind, "",
+				    json_object_get_int64(v));
+		if (json_object_object_get_ex(c, "bandwidth_remaining_percent", &v))
+			sbuf_printf(b, "%*s  bandwidth remaining %" PRId64 "%%\n", ind, "",
+				    json_object_get_int64(v));
+		if (json_object_object_get_ex(c, "shape_average_bps", &v))
+			sbuf_printf(b, "%*s  shape (average) cir %" PRId64 "\n", ind, "",
+				    json_object_get_int64(v));
+		if (json_object_object_get_ex(c, "police_cir_bps", &v))
+			sbuf_printf(b,
+				    "%*s  police:\n%*s      cir %" PRId64 " bps\n%*s    conformed: "
+				    "transmit\n%*s    exceeded %" PRId64 " packets: drop\n",
+				    ind, "", ind, "", json_object_get_int64(v), ind, "", ind, "",
+				    n(c, "police_exceeded"));
+		if (json_object_object_get_ex(c, "set_dscp", &v))
+			sbuf_printf(b, "%*s  QoS Set\n%*s    dscp %" PRId64 "\n", ind, "", ind, "",
+				    json_object_get_int64(v));
+		if (json_object_object_get_ex(c, "service_policy", &sp)) {
+			sbuf_printf(b, "\n%*s  Service-policy : %s\n", ind, "", s(sp, "policy"));
+			policy_classes_text(arr(sp, "classes"), ind + 4, b);
+		}
+	}
+}
+
+void show_policy_map_text(struct json_object *o, struct sbuf *b)
+{
+	struct json_object *ifs = arr(o, "interfaces");
+	for (size_t i = 0; i < len(ifs); i++) {
+		struct json_object *x = json_object_array_get_idx(ifs, i);
+		sbuf_printf(b, " %s \n", s(x, "interface"));
+		struct json_object *pols = arr(x, "policies");
+		for (size_t j = 0; j < len(pols); j++) {
+			struct json_object *p = json_object_array_get_idx(pols, j);
+			sbuf_printf(b, "\n  Service-policy %s: %s\n", s(p, "direction"), s(p, "policy"));
+			policy_classes_text(arr(p, "classes"), 4, b);
+		}
+		sbuf_printf(b, "\n");
+	}
+}
