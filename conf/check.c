@@ -73,6 +73,75 @@ static void check_tunnel(const struct cfg_model *m, const struct cfg_interface *
 		    peer->name, peer->psk_local[0] ? "remote" : "local");
 }
 
+/* Class names defined, and a child policy that exists and has no child
+ * of its own: two levels, parent and child, as IOS on tunnels. */
+static void check_policy_map(const struct cfg_model *m, const struct cfg_policy_map *p,
+			     struct cfg_errors *errs)
+{
+	for (size_t j = 0; j < p->n_cls; j++) {
+		const struct cfg_pm_class *c = &p->cls[j];
+		if (strcmp(c->name, "class-default") != 0 && !cfg_find_class_map(m, c->name))
+			ERR(c->pos, "class-map '%s' is not defined", c->name);
+		if (!c->child[0])
+			continue;
+		const struct cfg_policy_map *k = cfg_find_policy_map(m, c->child);
+		if (!strcmp(c->child, p->name)) {
+			ERR(c->child_pos, "policy-map '%s' cannot be its own child", p->name);
+		} else if (!k) {
+			ERR(c->child_pos, "policy-map '%s' is not defined", c->child);
+		} else {
+			for (size_t x = 0; x < k->n_cls; x++)
+				if (k->cls[x].child[0]) {
+					ERR(c->child_pos,
+					    "policy-map '%s' has a child policy itself (class %s): "
+					    "only two levels, parent and child, are supported",
+					    k->name, k->cls[x].name);
+					break;
+				}
+		}
+	}
+}
+
+/* What an input policy's class may not do: queueing happens on output
+ * only, so an input policy may police and set dscp, nothing else (IOS). */
+static const char *input_refused(const struct cfg_pm_class *c)
+{
+	if (c->priority)
+		return "priority";
+	if (c->bandwidth_kbps || c->bandwidth_percent || c->bandwidth_remaining)
+		return "bandwidth";
+	if (c->shape_bps)
+		return "shape";
+	if (c->queue_limit)
+		return "queue-limit";
+	if (c->fair_queue)
+		return "fair-queue";
+	if (c->child[0])
+		return "a child service-policy";
+	return NULL;
+}
+
+/* A service-policy line of an interface, checked at that line. */
+static void check_attached(const struct cfg_model *m, const char *name, bool input,
+			   struct cfg_pos pos, struct cfg_errors *errs)
+{
+	const struct cfg_policy_map *p = cfg_find_policy_map(m, name);
+	if (!p) {
+		ERR(pos, "policy-map '%s' is not defined", name);
+		return;
+	}
+	for (size_t j = 0; input && j < p->n_cls; j++) {
+		const char *what = input_refused(&p->cls[j]);
+		if (what) {
+			ERR(pos,
+			    "service-policy input %s: class %s has %s; an input policy can only "
+			    "police and set dscp (queueing is output only)",
+			    name, p->cls[j].name, what);
+			return;
+		}
+	}
+}
+
 int cfg_validate(const struct cfg_model *m, struct cfg_errors *errs)
 {
 	int before = errs->n + errs->dropped;
@@ -123,23 +192,18 @@ int cfg_validate(const struct cfg_model *m, struct cfg_errors *errs)
 			if (c->m[j].type == CFG_CM_ACL && !cfg_find_acl(m, c->m[j].acl))
 				ERR(c->m[j].pos, "access-list '%s' is not defined", c->m[j].acl);
 	}
-	for (size_t i = 0; i < m->n_policy_map; i++) {
-		const struct cfg_policy_map *p = &m->policy_map[i];
-		for (size_t j = 0; j < p->n_cls; j++)
-			if (strcmp(p->cls[j].name, "class-default") != 0 &&
-			    !cfg_find_class_map(m, p->cls[j].name))
-				ERR(p->cls[j].pos, "class-map '%s' is not defined", p->cls[j].name);
-	}
+	for (size_t i = 0; i < m->n_policy_map; i++)
+		check_policy_map(m, &m->policy_map[i], errs);
 	for (size_t i = 0; i < m->n_interface; i++) {
 		const struct cfg_interface *t = &m->interface[i];
 		if (t->acl_in[0] && !cfg_find_acl(m, t->acl_in))
 			ERR(t->acl_pos, "access-list '%s' is not defined", t->acl_in);
 		if (t->acl_out[0] && !cfg_find_acl(m, t->acl_out))
 			ERR(t->acl_out_pos, "access-list '%s' is not defined", t->acl_out);
-		if (t->sp_in[0] && !cfg_find_policy_map(m, t->sp_in))
-			ERR(t->sp_pos, "policy-map '%s' is not defined", t->sp_in);
-		if (t->sp_out[0] && !cfg_find_policy_map(m, t->sp_out))
-			ERR(t->sp_pos, "policy-map '%s' is not defined", t->sp_out);
+		if (t->sp_in[0])
+			check_attached(m, t->sp_in, true, t->sp_pos, errs);
+		if (t->sp_out[0])
+			check_attached(m, t->sp_out, false, t->sp_out_pos, errs);
 		if (!t->is_tunnel)
 			continue;
 		check_tunnel(m, t, errs);

@@ -76,15 +76,6 @@ bool cfg_acl_numbered(const char *name)
 	return isdigit((unsigned char)name[0]);
 }
 
-/* Column of the n-th (0-based) capture under name. */
-static int argcol_nth(const struct cli_match *m, const char *name, int n)
-{
-	for (int i = 0; i < m->nargs; i++)
-		if (!strcmp(m->args[i].name, name) && n-- == 0)
-			return m->args[i].col;
-	return cfg_argcol(m, name);
-}
-
 /* ---- one entry from a permit/deny line ---- */
 
 static void side_addr(const struct cli_match *m, char p, struct cfg_acl_addr *a)
@@ -148,7 +139,8 @@ static int acl_options(const struct cli_match *m, struct cfg_acl_entry *e, struc
 	static const char *const once[] = {"established", "dscp", "precedence", "fragments", "log"};
 	for (size_t i = 0; i < sizeof(once) / sizeof(once[0]); i++)
 		if (cli_arg_count(m, once[i]) > 1)
-			return cfg_fail(err, argcol_nth(m, once[i], 1), "%s given twice", once[i]);
+			return cfg_fail(err, cfg_argcol_nth(m, once[i], 1), "%s given twice",
+					once[i]);
 	e->established = cli_arg(m, "established") != NULL;
 	e->fragments = cli_arg(m, "fragments") != NULL;
 	e->log = cli_arg(m, "log") != NULL; /* log-input too */

@@ -1,6 +1,6 @@
 /* cmd_if.c: global one-liners (hostname, dataplane), interfaces,
- * class-maps, policy-maps and the verbatim routing blocks (access lists:
- * cmd_acl.c).
+ * and the verbatim routing blocks (access lists: cmd_acl.c; class-maps and
+ * policy-maps: cmd_qos.c).
  * Handlers check the whole line before changing the candidate. */
 #include "conf/internal.h"
 
@@ -106,58 +106,6 @@ static int h_interface(const struct cli_match *m, void *ctx, struct cli_error *e
 	}
 	snprintf(hdr, sizeof(hdr), "interface %s", name);
 	return cfg_enter(s, CFG_MODE_IF, hdr, name, NULL);
-}
-
-static int h_class_map(const struct cli_match *m, void *ctx, struct cli_error *err)
-{
-	struct cfg_session *s = SESSION(ctx);
-	char name[CFG_NAME_MAX], hdr[CFG_TEXT_MAX];
-	if (cfg_copy(name, sizeof(name), m, "name", err))
-		return -EINVAL;
-	struct cfg_class_map *c = cfg_find_class_map(s->cand, name);
-	if (cfg_no(m)) {
-		if (c) {
-			cfg_class_map_fini(c);
-			REMOVE(s->cand->class_map, s->cand->n_class_map, c);
-		}
-		return 0;
-	}
-	bool any = cli_arg(m, "type") && !strcmp(cli_arg(m, "type"), "match-any");
-	if (!c) {
-		c = CFG_PUSH(s->cand->class_map, s->cand->n_class_map, s->cand->cap_class_map);
-		if (!c)
-			return -ENOMEM;
-		memcpy(c->name, name, sizeof(name));
-		c->pos = cfg_here(s);
-	}
-	c->match_any = any;
-	snprintf(hdr, sizeof(hdr), "class-map %s%s", any ? "match-any " : "", name);
-	return cfg_enter(s, CFG_MODE_CMAP, hdr, name, NULL);
-}
-
-static int h_policy_map(const struct cli_match *m, void *ctx, struct cli_error *err)
-{
-	struct cfg_session *s = SESSION(ctx);
-	char name[CFG_NAME_MAX], hdr[CFG_TEXT_MAX];
-	if (cfg_copy(name, sizeof(name), m, "name", err))
-		return -EINVAL;
-	struct cfg_policy_map *p = cfg_find_policy_map(s->cand, name);
-	if (cfg_no(m)) {
-		if (p) {
-			cfg_policy_map_fini(p);
-			REMOVE(s->cand->policy_map, s->cand->n_policy_map, p);
-		}
-		return 0;
-	}
-	if (!p) {
-		p = CFG_PUSH(s->cand->policy_map, s->cand->n_policy_map, s->cand->cap_policy_map);
-		if (!p)
-			return -ENOMEM;
-		memcpy(p->name, name, sizeof(name));
-		p->pos = cfg_here(s);
-	}
-	snprintf(hdr, sizeof(hdr), "policy-map %s", name);
-	return cfg_enter(s, CFG_MODE_PMAP, hdr, name, NULL);
 }
 
 static int h_router(const struct cli_match *m, void *ctx, struct cli_error *err)
@@ -440,19 +388,21 @@ static int h_if_acl(const struct cli_match *m, void *ctx, struct cli_error *err)
 	return 0;
 }
 
+/* Any interface, as IOS: on a tunnel the policy sees the inner packets,
+ * on a plain interface the packets on the wire. */
 static int h_if_sp(const struct cli_match *m, void *ctx, struct cli_error *err)
 {
 	struct cfg_session *s = SESSION(ctx);
-	struct cfg_interface *i = cur_tunnel(s, err);
+	struct cfg_interface *i = cur_if(s);
 	char name[CFG_NAME_MAX] = "";
 	if (!i)
-		return -EINVAL;
+		return cfg_fail(err, 1, "no interface");
 	bool in = !strcmp(cli_arg(m, "dir"), "input");
 	if (!cfg_no(m) && cfg_copy(name, sizeof(name), m, "name", err))
 		return -EINVAL;
 	memcpy(in ? i->sp_in : i->sp_out, name, sizeof(name));
-	if (!cfg_no(m))
-		i->sp_pos = cfg_here(s);
+	struct cfg_pos none = {0, 0};
+	*(in ? &i->sp_pos : &i->sp_out_pos) = cfg_no(m) ? none : cfg_here(s);
 	return 0;
 }
 
@@ -507,150 +457,6 @@ static int h_if_ospf(const struct cli_match *m, void *ctx, struct cli_error *err
 	return 0;
 }
 
-/* ---- DSCP ---- */
-
-static const struct {
-	const char *name;
-	uint8_t v;
-} dscp_names[] = {
-    {"default", 0}, {"cs1", 8},	  {"af11", 10}, {"af12", 12}, {"af13", 14}, {"cs2", 16},
-    {"af21", 18},   {"af22", 20}, {"af23", 22}, {"cs3", 24},  {"af31", 26}, {"af32", 28},
-    {"af33", 30},   {"cs4", 32},  {"af41", 34}, {"af42", 36}, {"af43", 38}, {"cs5", 40},
-    {"ef", 46},	    {"cs6", 48},  {"cs7", 56},
-};
-
-int cfg_dscp_value(const char *s)
-{
-	for (size_t k = 0; k < sizeof(dscp_names) / sizeof(dscp_names[0]); k++)
-		if (!strcmp(s, dscp_names[k].name))
-			return dscp_names[k].v;
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-	if (!*s || *end || v > 63)
-		return -1;
-	return (int)v;
-}
-
-const char *cfg_dscp_name(uint8_t v, char *buf)
-{
-	for (size_t k = 0; k < sizeof(dscp_names) / sizeof(dscp_names[0]); k++)
-		if (dscp_names[k].v == v)
-			return dscp_names[k].name;
-	snprintf(buf, 4, "%u", v & 63);
-	return buf;
-}
-
-#define DSCP_ALT                                                                                   \
-	"<(0-63)|default|cs1|af11|af12|af13|cs2|af21|af22|af23|cs3|af31|af32|af33|cs4|af41|"       \
-	"af42|af43|cs5|ef|cs6|cs7>"
-
-/* ---- config-cmap ---- */
-
-static int h_cm_match(const struct cli_match *m, void *ctx, struct cli_error *err)
-{
-	struct cfg_session *s = SESSION(ctx);
-	struct cfg_class_map *c = cfg_find_class_map(s->cand, cfg_top(s)->obj);
-	struct cfg_cm_match x;
-	if (!c)
-		return -ENOENT;
-	memset(&x, 0, sizeof(x));
-	if (cli_arg(m, "any")) {
-		x.type = CFG_CM_ANY;
-	} else if (cli_arg(m, "dscp")) {
-		x.type = CFG_CM_DSCP;
-		int n = cli_arg_count(m, "val");
-		if (n > CFG_LIST_MAX)
-			return cfg_fail(err, cfg_argcol(m, "val"), "too many values (at most %d)",
-					CFG_LIST_MAX);
-		for (int k = 0; k < n; k++)
-			x.dscp[x.n_dscp++] = (uint8_t)cfg_dscp_value(cli_arg_nth(m, "val", k));
-	} else {
-		x.type = CFG_CM_ACL;
-		if (cfg_acl_ref(m, "acl", x.acl, err))
-			return -EINVAL;
-	}
-	x.pos = cfg_here(s);
-	for (size_t k = 0; k < c->n_m; k++) {
-		struct cfg_cm_match *y = &c->m[k];
-		if (y->type == x.type && !strcmp(y->acl, x.acl) && y->n_dscp == x.n_dscp &&
-		    !memcmp(y->dscp, x.dscp, sizeof(x.dscp))) {
-			if (cfg_no(m))
-				cfg_vec_remove(c->m, &c->n_m, sizeof(*c->m), k);
-			return 0;
-		}
-	}
-	if (cfg_no(m))
-		return 0;
-	struct cfg_cm_match *d = CFG_PUSH(c->m, c->n_m, c->cap_m);
-	if (!d)
-		return -ENOMEM;
-	*d = x;
-	return 0;
-}
-
-/* ---- config-pmap / config-pmap-c ---- */
-
-static int h_pm_class(const struct cli_match *m, void *ctx, struct cli_error *err)
-{
-	struct cfg_session *s = SESSION(ctx);
-	struct cfg_policy_map *p = cfg_find_policy_map(s->cand, cfg_top(s)->obj);
-	char name[CFG_NAME_MAX], hdr[CFG_TEXT_MAX];
-	if (!p)
-		return -ENOENT;
-	if (cfg_copy(name, sizeof(name), m, "name", err))
-		return -EINVAL;
-	struct cfg_pm_class *c = NULL;
-	for (size_t k = 0; k < p->n_cls; k++)
-		if (!strcmp(p->cls[k].name, name))
-			c = &p->cls[k];
-	if (cfg_no(m)) {
-		if (c)
-			REMOVE(p->cls, p->n_cls, c);
-		return 0;
-	}
-	if (!c) {
-		c = CFG_PUSH(p->cls, p->n_cls, p->cap_cls);
-		if (!c)
-			return -ENOMEM;
-		memcpy(c->name, name, sizeof(name));
-		c->pos = cfg_here(s);
-	}
-	snprintf(hdr, sizeof(hdr), "class %s", name);
-	return cfg_enter(s, CFG_MODE_PMAP_C, hdr, p->name, name);
-}
-
-static int h_pmc_action(const struct cli_match *m, void *ctx, struct cli_error *err)
-{
-	struct cfg_session *s = SESSION(ctx);
-	struct cfg_policy_map *p = cfg_find_policy_map(s->cand, cfg_top(s)->obj);
-	struct cfg_pm_class *c = NULL;
-	(void)err;
-	for (size_t k = 0; p && k < p->n_cls; k++)
-		if (!strcmp(p->cls[k].name, cfg_top(s)->sub))
-			c = &p->cls[k];
-	if (!c)
-		return -ENOENT;
-	bool no = cfg_no(m);
-	if (cli_arg(m, "priority")) {
-		c->priority = !no;
-		c->priority_kbps = no ? 0 : (uint32_t)cfg_num(cli_arg(m, "kbps"));
-	} else if (cli_arg(m, "bandwidth")) {
-		c->bandwidth_kbps = c->bandwidth_percent = 0;
-		if (!no && cli_arg(m, "pct"))
-			c->bandwidth_percent = (uint32_t)cfg_num(cli_arg(m, "pct"));
-		else if (!no)
-			c->bandwidth_kbps = (uint32_t)cfg_num(cli_arg(m, "kbps"));
-	} else if (cli_arg(m, "shape")) {
-		c->shape_bps = no ? 0 : cfg_num(cli_arg(m, "bps"));
-	} else if (cli_arg(m, "police")) {
-		c->police_bps = no ? 0 : cfg_num(cli_arg(m, "bps"));
-	} else if (cli_arg(m, "set")) {
-		c->has_set_dscp = !no;
-		c->set_dscp = no ? 0 : (uint8_t)cfg_dscp_value(cli_arg(m, "val"));
-	}
-	return 0;
-}
-
 #define EXIT_END(mode)                                                                             \
 	{mode, "exit", "Exit from this mode", cfg_h_exit, 0},                                      \
 	{                                                                                          \
@@ -670,12 +476,6 @@ const struct cli_cmd cfg_cmds_if[] = {
     {CFG_MODE_CONFIG, "[no] interface WORD$name",
      "Negate a command\nSelect an interface to configure\nInterface name (TunnelN, eth1)",
      h_interface, 0},
-    {CFG_MODE_CONFIG, "[no] class-map [<match-any|match-all>$type] WORD$name",
-     "Negate a command\nDefine a traffic class\nAny match line classifies\n"
-     "All match lines must match (default)\nClass map name",
-     h_class_map, 0},
-    {CFG_MODE_CONFIG, "[no] policy-map WORD$name",
-     "Negate a command\nDefine a QoS policy\nPolicy map name", h_policy_map, 0},
     {CFG_MODE_CONFIG, "[no] router ospf [(1-65535)]",
      "Negate a command\nRouting process\nOSPF (lines kept for FRR)\nInstance number", h_router, 0},
     {CFG_MODE_CONFIG, "[no] router bgp (1-4294967295) [LINE]",
@@ -750,35 +550,5 @@ const struct cli_cmd cfg_cmds_if[] = {
      "area, cost, network, hello-interval, dead-interval, bfd...",
      h_if_ospf, 0},
     EXIT_END(CFG_MODE_IF),
-
-    {CFG_MODE_CMAP, "[no] match access-group <name WORD$acl|" CFG_ACL_NUMBERS "$acl>",
-     "Negate a command\nClassification criteria\nAccess list\nNamed access "
-     "list\nName\n" CFG_ACL_NUMBERS_HELP,
-     h_cm_match, 0},
-    {CFG_MODE_CMAP, "[no] match dscp " DSCP_ALT "...$val",
-     "Negate a command\nClassification criteria\nDSCP values\nValue", h_cm_match, 0},
-    {CFG_MODE_CMAP, "[no] match any", "Negate a command\nClassification criteria\nAll packets",
-     h_cm_match, 0},
-    EXIT_END(CFG_MODE_CMAP),
-
-    {CFG_MODE_PMAP, "[no] class WORD$name",
-     "Negate a command\nPolicy for a class\nClass map name (or class-default)", h_pm_class, 0},
-    EXIT_END(CFG_MODE_PMAP),
-
-    {CFG_MODE_PMAP_C, "priority [(8-100000000)$kbps]",
-     "Strict priority queue\nLimit in kilobits per second", h_pmc_action, 0},
-    {CFG_MODE_PMAP_C, "bandwidth <(8-100000000)$kbps|percent (1-100)$pct>",
-     "Guaranteed bandwidth\nKilobits per second\nPercent of the interface\nPercent", h_pmc_action,
-     0},
-    {CFG_MODE_PMAP_C, "shape average (8000-100000000000)$bps",
-     "Traffic shaping\nAverage rate\nBits per second", h_pmc_action, 0},
-    {CFG_MODE_PMAP_C, "police (8000-100000000000)$bps", "Traffic policing\nBits per second",
-     h_pmc_action, 0},
-    {CFG_MODE_PMAP_C, "set dscp " DSCP_ALT "$val", "Mark packets\nDSCP\nValue", h_pmc_action, 0},
-    {CFG_MODE_PMAP_C, "no <priority|bandwidth|shape|police> [LINE]",
-     "Negate a command\nPriority\nBandwidth\nShaping\nPolicing", h_pmc_action, 0},
-    {CFG_MODE_PMAP_C, "no set dscp [LINE]", "Negate a command\nMark packets\nDSCP", h_pmc_action,
-     0},
-    EXIT_END(CFG_MODE_PMAP_C),
 };
 const size_t cfg_n_cmds_if = sizeof(cfg_cmds_if) / sizeof(cfg_cmds_if[0]);

@@ -272,18 +272,18 @@ static bool cmap_changed(const struct cfg_model *a, const struct cfg_model *b, c
 	if (x->match_any != y->match_any || x->n_m != y->n_m)
 		return true;
 	for (size_t i = 0; i < x->n_m; i++) {
-		struct cfg_cm_match p = x->m[i], q = y->m[i];
-		memset(&p.pos, 0, sizeof(p.pos));
-		memset(&q.pos, 0, sizeof(q.pos));
-		if (memcmp(&p, &q, sizeof(p)))
+		if (!cfg_cm_match_equal(&x->m[i], &y->m[i]))
 			return true;
-		if (p.type == CFG_CM_ACL && acl_changed(a, b, p.acl))
+		if (x->m[i].type == CFG_CM_ACL && acl_changed(a, b, x->m[i].acl))
 			return true;
 	}
 	return false;
 }
 
-static bool pmap_changed(const struct cfg_model *a, const struct cfg_model *b, const char *name)
+/* The policy, its classes' class-maps (and their access lists) and its
+ * child policies; depth bounds a cycle in an unchecked model. */
+static bool pmap_changed_at(const struct cfg_model *a, const struct cfg_model *b, const char *name,
+			    int depth)
 {
 	const struct cfg_policy_map *x = cfg_find_policy_map(a, name),
 				    *y = cfg_find_policy_map(b, name);
@@ -292,13 +292,18 @@ static bool pmap_changed(const struct cfg_model *a, const struct cfg_model *b, c
 	if (x->n_cls != y->n_cls)
 		return true;
 	for (size_t i = 0; i < x->n_cls; i++) {
-		struct cfg_pm_class p = x->cls[i], q = y->cls[i];
-		memset(&p.pos, 0, sizeof(p.pos));
-		memset(&q.pos, 0, sizeof(q.pos));
-		if (memcmp(&p, &q, sizeof(p)) || cmap_changed(a, b, p.name))
+		const struct cfg_pm_class *p = &x->cls[i], *q = &y->cls[i];
+		if (!cfg_pm_class_equal(p, q) || cmap_changed(a, b, p->name))
+			return true;
+		if (p->child[0] && depth < 3 && pmap_changed_at(a, b, p->child, depth + 1))
 			return true;
 	}
 	return false;
+}
+
+static bool pmap_changed(const struct cfg_model *a, const struct cfg_model *b, const char *name)
+{
+	return pmap_changed_at(a, b, name, 0);
 }
 
 static unsigned soft_diff(const struct cfg_model *om, const struct cfg_model *nm,
@@ -340,6 +345,22 @@ static bool qos_changed(const struct cfg_model *a, const struct cfg_model *b)
 	for (size_t i = 0; i < a->n_policy_map; i++)
 		if (pmap_changed(a, b, a->policy_map[i].name))
 			return true;
+	/* Policies attached to plain interfaces: no tunnel update tells those. */
+	for (size_t i = 0; i < b->n_interface; i++) {
+		const struct cfg_interface *u = &b->interface[i];
+		const struct cfg_interface *t = cfg_find_interface(a, u->name);
+		if (u->is_tunnel)
+			continue;
+		if (!t ? (u->sp_in[0] || u->sp_out[0])
+		       : (strcmp(t->sp_in, u->sp_in) || strcmp(t->sp_out, u->sp_out)))
+			return true;
+	}
+	for (size_t i = 0; i < a->n_interface; i++) {
+		const struct cfg_interface *t = &a->interface[i];
+		if (!t->is_tunnel && (t->sp_in[0] || t->sp_out[0]) &&
+		    !cfg_find_interface(b, t->name))
+			return true;
+	}
 	return false;
 }
 

@@ -89,7 +89,8 @@ enum cfg_change_kind {
 	CFG_CH_TUNNEL_RESTART, /* endpoints or resolved crypto changed */
 	CFG_CH_TUNNEL_ADD,
 	CFG_CH_TUNNEL_UPDATE, /* what: CFG_W_* of the soft fields */
-	CFG_CH_QOS,	      /* access-lists / class-maps / policy-maps changed */
+	CFG_CH_QOS,	      /* access-lists / class-maps / policy-maps changed, or the
+				 service-policy lines of a plain interface */
 	CFG_CH_ROUTING,	      /* router blocks or any interface's ip ospf lines */
 };
 
@@ -102,7 +103,8 @@ enum {
 	CFG_W_MTU = 1 << 5,
 	CFG_W_MSS = 1 << 6,
 	CFG_W_ACL = 1 << 7,	       /* also: the content of a referenced access-list */
-	CFG_W_SERVICE_POLICY = 1 << 8, /* also: a referenced policy-map or its classes */
+	CFG_W_SERVICE_POLICY = 1 << 8, /* also: a referenced policy-map, its class-maps
+					  (and their access lists) or its child policies */
 	CFG_W_OSPF = 1 << 9,
 };
 

@@ -47,6 +47,8 @@ void cfg_errors_add(struct cfg_errors *errs, int line, int col, const char *fmt,
 int cfg_fail(struct cli_error *err, int col, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int cfg_argcol(const struct cli_match *m, const char *name);
+/* Column of the n-th (0-based) value captured under name (repeats). */
+int cfg_argcol_nth(const struct cli_match *m, const char *name, int n);
 bool cfg_no(const struct cli_match *m);
 struct cfg_level *cfg_top(struct cfg_session *s);
 int cfg_enter(struct cfg_session *s, int mode, const char *header, const char *obj,
@@ -69,10 +71,16 @@ extern const struct cli_cmd cfg_cmds_if[];
 extern const size_t cfg_n_cmds_if;
 extern const struct cli_cmd cfg_cmds_acl[];
 extern const size_t cfg_n_cmds_acl;
+extern const struct cli_cmd cfg_cmds_qos[];
+extern const size_t cfg_n_cmds_qos;
 
 /* DSCP names (af11, ef, cs1...) <-> values; -1 when unknown. */
 int cfg_dscp_value(const char *s);
 const char *cfg_dscp_name(uint8_t v, char *buf); /* buf 4 bytes */
+
+/* Field by field, positions left out (cmd_qos.c). */
+bool cfg_cm_match_equal(const struct cfg_cm_match *x, const struct cfg_cm_match *y);
+bool cfg_pm_class_equal(const struct cfg_pm_class *x, const struct cfg_pm_class *y);
 
 /* ---- access lists ---- */
 

@@ -59,6 +59,8 @@ int cfg_cli_register(struct cli *cli)
 		r = cli_install(cli, cfg_cmds_if, cfg_n_cmds_if, &e);
 	if (r == 0)
 		r = cli_install(cli, cfg_cmds_acl, cfg_n_cmds_acl, &e);
+	if (r == 0)
+		r = cli_install(cli, cfg_cmds_qos, cfg_n_cmds_qos, &e);
 	return r;
 }
 
@@ -106,6 +108,14 @@ int cfg_argcol(const struct cli_match *m, const char *name)
 			if (m->args[i].implicit == (pass == 1) && !strcmp(m->args[i].name, name))
 				return m->args[i].col;
 	return 1;
+}
+
+int cfg_argcol_nth(const struct cli_match *m, const char *name, int n)
+{
+	for (int i = 0; i < m->nargs; i++)
+		if (!strcmp(m->args[i].name, name) && n-- == 0)
+			return m->args[i].col;
+	return cfg_argcol(m, name);
 }
 
 bool cfg_no(const struct cli_match *m)

@@ -320,52 +320,98 @@ static int write_acls(const struct cfg_model *m, struct cfg_buf *b)
 	return 0;
 }
 
-static int write_qos(const struct cfg_model *m, struct cfg_buf *b)
+static int write_class_map(const struct cfg_class_map *c, struct cfg_buf *b)
 {
 	char nb[4];
+	P("class-map %s %s\n", c->match_any ? "match-any" : "match-all", c->name);
+	for (size_t j = 0; j < c->n_m; j++) {
+		const struct cfg_cm_match *x = &c->m[j];
+		switch (x->type) {
+		case CFG_CM_ANY:
+			P(" match any\n");
+			break;
+		case CFG_CM_ACL:
+			if (cfg_acl_numbered(x->acl))
+				P(" match access-group %s\n", x->acl);
+			else
+				P(" match access-group name %s\n", x->acl);
+			break;
+		case CFG_CM_DSCP:
+			P(" match dscp");
+			for (int k = 0; k < x->n_dscp; k++)
+				P(" %s", cfg_dscp_name(x->dscp[k], nb));
+			P("\n");
+			break;
+		case CFG_CM_PREC:
+			/* Numbers, as IOS prints them in a class-map. */
+			P(" match precedence");
+			for (int k = 0; k < x->n_dscp; k++)
+				P(" %u", x->dscp[k] & 7u);
+			P("\n");
+			break;
+		case CFG_CM_PROTO:
+			P(" match protocol %s\n", cfg_acl_proto_name(x->proto, nb));
+			break;
+		}
+	}
+	P("!\n");
+	return 0;
+}
+
+/* IOS's order inside a class: the queue's share, shaper, policer, marking,
+ * queue length, fair queueing, child policy. */
+static int write_pm_class(const struct cfg_pm_class *c, struct cfg_buf *b)
+{
+	char nb[4];
+	P(" class %s\n", c->name);
+	if (c->priority) {
+		P("  priority");
+		if (c->priority_percent)
+			P(" percent %u", c->priority_percent);
+		else if (c->priority_kbps)
+			P(" %u", c->priority_kbps);
+		if (c->priority_burst && (c->priority_percent || c->priority_kbps))
+			P(" %u", c->priority_burst);
+		P("\n");
+	}
+	if (c->bandwidth_kbps)
+		P("  bandwidth %u\n", c->bandwidth_kbps);
+	else if (c->bandwidth_percent)
+		P("  bandwidth percent %u\n", c->bandwidth_percent);
+	else if (c->bandwidth_remaining)
+		P("  bandwidth remaining percent %u\n", c->bandwidth_remaining);
+	if (c->shape_bps)
+		P("  shape average %llu\n", (unsigned long long)c->shape_bps);
+	if (c->police_bps) {
+		P("  police cir %llu", (unsigned long long)c->police_bps);
+		if (c->police_bc)
+			P(" bc %u", c->police_bc);
+		P("\n");
+	}
+	if (c->has_set_dscp)
+		P("  set dscp %s\n", cfg_dscp_name(c->set_dscp, nb));
+	if (c->queue_limit)
+		P("  queue-limit %u packets\n", c->queue_limit);
+	if (c->fair_queue)
+		P("  fair-queue\n");
+	if (c->child[0])
+		P("  service-policy %s\n", c->child);
+	return 0;
+}
+
+static int write_qos(const struct cfg_model *m, struct cfg_buf *b)
+{
 	if (write_acls(m, b))
 		return -ENOMEM;
-	for (size_t i = 0; i < m->n_class_map; i++) {
-		const struct cfg_class_map *c = &m->class_map[i];
-		P("class-map %s %s\n", c->match_any ? "match-any" : "match-all", c->name);
-		for (size_t j = 0; j < c->n_m; j++) {
-			const struct cfg_cm_match *x = &c->m[j];
-			if (x->type == CFG_CM_ANY) {
-				P(" match any\n");
-			} else if (x->type == CFG_CM_ACL && cfg_acl_numbered(x->acl)) {
-				P(" match access-group %s\n", x->acl);
-			} else if (x->type == CFG_CM_ACL) {
-				P(" match access-group name %s\n", x->acl);
-			} else {
-				P(" match dscp");
-				for (int k = 0; k < x->n_dscp; k++)
-					P(" %s", cfg_dscp_name(x->dscp[k], nb));
-				P("\n");
-			}
-		}
-		P("!\n");
-	}
+	for (size_t i = 0; i < m->n_class_map; i++)
+		if (write_class_map(&m->class_map[i], b))
+			return -ENOMEM;
 	for (size_t i = 0; i < m->n_policy_map; i++) {
 		const struct cfg_policy_map *p = &m->policy_map[i];
 		P("policy-map %s\n", p->name);
-		for (size_t j = 0; j < p->n_cls; j++) {
-			const struct cfg_pm_class *c = &p->cls[j];
-			P(" class %s\n", c->name);
-			if (c->priority && c->priority_kbps)
-				P("  priority %u\n", c->priority_kbps);
-			else if (c->priority)
-				P("  priority\n");
-			if (c->bandwidth_kbps)
-				P("  bandwidth %u\n", c->bandwidth_kbps);
-			if (c->bandwidth_percent)
-				P("  bandwidth percent %u\n", c->bandwidth_percent);
-			if (c->shape_bps)
-				P("  shape average %llu\n", (unsigned long long)c->shape_bps);
-			if (c->police_bps)
-				P("  police %llu\n", (unsigned long long)c->police_bps);
-			if (c->has_set_dscp)
-				P("  set dscp %s\n", cfg_dscp_name(c->set_dscp, nb));
-		}
+		for (size_t j = 0; j < p->n_cls; j++)
+			if (write_pm_class(&p->cls[j], b))
+				return -ENOMEM;
 		P("!\n");
 	}
 	return 0;

@@ -81,147 +81,171 @@ static void test_examples(void)
 	globfree(&g);
 }
 
-static const char *everything = "hostname R2\n"
-				"dataplane kernel\n"
-				"crypto ikev2 keylog /tmp/keys.log\n"
-				"crypto ikev2 proposal P1\n"
-				" encryption aes-cbc-256 aes-cbc-192\n"
-				" encryption aes-cbc-128\n"
-				" integrity sha512 sha384\n"
-				" prf sha256\n"
-				" group 14 15 16 19 20 21 31\n"
-				"crypto ikev2 proposal P2\n"
-				" encryption aes-gcm-128 aes-gcm-256 chacha20-poly1305\n"
-				" prf sha1\n"
-				" group 31\n"
-				"crypto ikev2 policy POL\n"
-				" proposal P1 P2\n"
-				" match address local 203.0.113.2\n"
-				"crypto ikev2 policy ANY\n"
-				" proposal P2\n"
-				"crypto ikev2 keyring KR\n"
-				" peer B\n"
-				"  description the B site\n"
-				"  address 203.0.113.0 255.255.255.0\n"
-				"  identity fqdn b.example.net\n"
-				"  pre-shared-key local one\n"
-				"  pre-shared-key remote two\n"
-				" peer C\n"
-				"  address 198.51.100.7\n"
-				"  identity key-id c-key\n"
-				"  pre-shared-key same\n"
-				"crypto ikev2 profile PROF\n"
-				" description main profile\n"
-				" match identity remote address 203.0.113.3 255.255.255.255\n"
-				" match identity remote fqdn b.example.net\n"
-				" match identity remote key-id c-key\n"
-				" identity local fqdn a.example.net\n"
-				" authentication local pre-share\n"
-				" authentication remote pre-share\n"
-				" keyring local KR\n"
-				" lifetime 3600\n"
-				" dpd 30 5 on-demand\n"
-				" nat force-encap\n"
-				"crypto ipsec transform-set T1 esp-aes 192 esp-sha384-hmac\n"
-				" mode transport\n"
-				"crypto ipsec transform-set T2 esp-gcm 256\n"
-				"crypto ipsec transform-set T3 esp-chacha20-poly1305\n"
-				" mode tunnel\n"
-				"crypto ipsec transform-set T4 esp-aes esp-sha-hmac\n"
-				"crypto ipsec profile IPP\n"
-				" set transform-set T2 T1 T3\n"
-				" set ikev2-profile PROF\n"
-				" set pfs group21\n"
-				" set security-association lifetime seconds 7200\n"
-				" set security-association lifetime kilobytes 100000\n"
-				" set security-association replay window-size 512\n"
-				"crypto ipsec profile IPP2\n"
-				" set transform-set T4\n"
-				" set ikev2-profile PROF\n"
-				" set security-association lifetime kilobytes disable\n"
-				" set security-association replay disable\n"
-				"ip access-list extended ACL1\n"
-				" remark web only\n"
-				" permit tcp any host 10.1.1.1 eq 443\n"
-				" permit udp 10.0.0.0 0.255.255.255 range 1000 2000 any neq 53\n"
-				" deny tcp any any lt 1024 established\n"
-				" 100 deny 89 any any log\n"
-				" permit icmp any any\n"
-				" permit icmp any any packet-too-big log\n"
-				" permit udp any eq domain any range 1024 65535 dscp af21\n"
-				" deny ip any any fragments\n"
-				" permit tcp any any eq 179 log-input precedence 6\n"
-				"ip access-list standard MGMT\n"
-				" permit 192.0.2.0 0.0.0.255\n"
-				" deny host 192.0.2.9 log\n"
-				"access-list 10 permit 10.0.0.1\n"
-				"access-list 10 remark the rest\n"
-				"access-list 10 deny any\n"
-				"access-list 2001 permit gre any any\n"
-				"ip access-list extended 150\n"
-				" 5 permit ip any any\n"
-				"class-map match-any VOICE\n"
-				" match dscp ef cs5 7\n"
-				"class-map WEB\n"
-				" match access-group name ACL1\n"
-				" match access-group 150\n"
-				"class-map match-all ALL\n"
-				" match any\n"
-				"policy-map PM\n"
-				" class VOICE\n"
-				"  priority\n"
-				" class WEB\n"
-				"  bandwidth 2000\n"
-				"  police 1000000\n"
-				"  set dscp 12\n"
-				" class class-default\n"
-				"  shape average 50000000\n"
-				"interface Tunnel1\n"
-				" description to B\n"
-				" ip address 192.168.1.2 255.255.255.0\n"
-				" ip mtu 1400\n"
-				" ip tcp adjust-mss 1360\n"
-				" tunnel source 203.0.113.2\n"
-				" tunnel destination 203.0.113.3\n"
-				" tunnel key 1\n"
-				" tunnel protection ipsec profile IPP\n"
-				" keepalive\n"
-				" bandwidth 100000\n"
-				" ip access-group ACL1 in\n"
-				" ip access-group 10 out\n"
-				" service-policy output PM\n"
-				" ip ospf network point-to-point\n"
-				" ip ospf 1 area 0.0.0.0\n"
-				" ip ospf bfd\n"
-				"interface Tunnel2\n"
-				" ip address 192.168.2.1 255.255.255.252\n"
-				" tunnel source eth0\n"
-				" tunnel destination 198.51.100.7\n"
-				" tunnel mode ipsec ipv4\n"
-				" tunnel protection ipsec profile IPP2\n"
-				" keepalive 5 2\n"
-				" shutdown\n"
-				"interface Tunnel3\n"
-				" tunnel source 203.0.113.2\n"
-				" tunnel destination 203.0.113.3\n"
-				" tunnel key 2\n"
-				"interface eth1\n"
-				" description LAN\n"
-				" ip address 10.1.1.254 255.255.255.0\n"
-				" ip ospf 1 area 0\n"
-				"router ospf 1\n"
-				" ospf router-id 2.2.2.2\n"
-				" passive-interface eth1\n"
-				"router bgp 65001\n"
-				" neighbor 192.168.1.3 remote-as 65002\n"
-				" address-family ipv4 unicast\n"
-				"  network 10.1.1.0/24\n"
-				" exit-address-family\n"
-				"bfd\n"
-				" peer 192.168.1.3\n"
-				"  detect-multiplier 3\n"
-				"end\n"
-				"this line is after end and never read\n";
+static const char *everything =
+    "hostname R2\n"
+    "dataplane kernel\n"
+    "crypto ikev2 keylog /tmp/keys.log\n"
+    "crypto ikev2 proposal P1\n"
+    " encryption aes-cbc-256 aes-cbc-192\n"
+    " encryption aes-cbc-128\n"
+    " integrity sha512 sha384\n"
+    " prf sha256\n"
+    " group 14 15 16 19 20 21 31\n"
+    "crypto ikev2 proposal P2\n"
+    " encryption aes-gcm-128 aes-gcm-256 chacha20-poly1305\n"
+    " prf sha1\n"
+    " group 31\n"
+    "crypto ikev2 policy POL\n"
+    " proposal P1 P2\n"
+    " match address local 203.0.113.2\n"
+    "crypto ikev2 policy ANY\n"
+    " proposal P2\n"
+    "crypto ikev2 keyring KR\n"
+    " peer B\n"
+    "  description the B site\n"
+    "  address 203.0.113.0 255.255.255.0\n"
+    "  identity fqdn b.example.net\n"
+    "  pre-shared-key local one\n"
+    "  pre-shared-key remote two\n"
+    " peer C\n"
+    "  address 198.51.100.7\n"
+    "  identity key-id c-key\n"
+    "  pre-shared-key same\n"
+    "crypto ikev2 profile PROF\n"
+    " description main profile\n"
+    " match identity remote address 203.0.113.3 255.255.255.255\n"
+    " match identity remote fqdn b.example.net\n"
+    " match identity remote key-id c-key\n"
+    " identity local fqdn a.example.net\n"
+    " authentication local pre-share\n"
+    " authentication remote pre-share\n"
+    " keyring local KR\n"
+    " lifetime 3600\n"
+    " dpd 30 5 on-demand\n"
+    " nat force-encap\n"
+    "crypto ipsec transform-set T1 esp-aes 192 esp-sha384-hmac\n"
+    " mode transport\n"
+    "crypto ipsec transform-set T2 esp-gcm 256\n"
+    "crypto ipsec transform-set T3 esp-chacha20-poly1305\n"
+    " mode tunnel\n"
+    "crypto ipsec transform-set T4 esp-aes esp-sha-hmac\n"
+    "crypto ipsec profile IPP\n"
+    " set transform-set T2 T1 T3\n"
+    " set ikev2-profile PROF\n"
+    " set pfs group21\n"
+    " set security-association lifetime seconds 7200\n"
+    " set security-association lifetime kilobytes 100000\n"
+    " set security-association replay window-size 512\n"
+    "crypto ipsec profile IPP2\n"
+    " set transform-set T4\n"
+    " set ikev2-profile PROF\n"
+    " set security-association lifetime kilobytes disable\n"
+    " set security-association replay disable\n"
+    "ip access-list extended ACL1\n"
+    " remark web only\n"
+    " permit tcp any host 10.1.1.1 eq 443\n"
+    " permit udp 10.0.0.0 0.255.255.255 range 1000 2000 any neq 53\n"
+    " deny tcp any any lt 1024 established\n"
+    " 100 deny 89 any any log\n"
+    " permit icmp any any\n"
+    " permit icmp any any packet-too-big log\n"
+    " permit udp any eq domain any range 1024 65535 dscp af21\n"
+    " deny ip any any fragments\n"
+    " permit tcp any any eq 179 log-input precedence 6\n"
+    "ip access-list standard MGMT\n"
+    " permit 192.0.2.0 0.0.0.255\n"
+    " deny host 192.0.2.9 log\n"
+    "access-list 10 permit 10.0.0.1\n"
+    "access-list 10 remark the rest\n"
+    "access-list 10 deny any\n"
+    "access-list 2001 permit gre any any\n"
+    "ip access-list extended 150\n"
+    " 5 permit ip any any\n"
+    "class-map match-any VOICE\n"
+    " match dscp ef cs5 7\n"
+    "class-map WEB\n"
+    " match access-group name ACL1\n"
+    " match access-group 150\n"
+    "class-map match-all ALL\n"
+    " match any\n"
+    "class-map match-any CTRL\n"
+    " match ip precedence internet network\n"
+    " match protocol ospf\n"
+    " match ip dscp cs6\n"
+    "policy-map PM\n"
+    " class VOICE\n"
+    "  priority\n"
+    " class WEB\n"
+    "  bandwidth 2000\n"
+    "  police 1000000\n"
+    "  set dscp 12\n"
+    " class class-default\n"
+    "  shape average 50000000\n"
+    "policy-map CHILD\n"
+    " class VOICE\n"
+    "  priority percent 20 3000\n"
+    " class CTRL\n"
+    "  bandwidth remaining percent 10\n"
+    "  queue-limit 64\n"
+    " class class-default\n"
+    "  fair-queue\n"
+    "  bandwidth remaining percent 80\n"
+    "policy-map PARENT\n"
+    " class class-default\n"
+    "  shape average 100000000\n"
+    "  service-policy CHILD\n"
+    "policy-map IN\n"
+    " class CTRL\n"
+    "  police 64000 8000 8000 conform-action transmit exceed-action drop\n"
+    "  set ip dscp cs6\n"
+    "interface Tunnel1\n"
+    " description to B\n"
+    " ip address 192.168.1.2 255.255.255.0\n"
+    " ip mtu 1400\n"
+    " ip tcp adjust-mss 1360\n"
+    " tunnel source 203.0.113.2\n"
+    " tunnel destination 203.0.113.3\n"
+    " tunnel key 1\n"
+    " tunnel protection ipsec profile IPP\n"
+    " keepalive\n"
+    " bandwidth 100000\n"
+    " ip access-group ACL1 in\n"
+    " ip access-group 10 out\n"
+    " service-policy output PM\n"
+    " service-policy input IN\n"
+    " ip ospf network point-to-point\n"
+    " ip ospf 1 area 0.0.0.0\n"
+    " ip ospf bfd\n"
+    "interface Tunnel2\n"
+    " ip address 192.168.2.1 255.255.255.252\n"
+    " tunnel source eth0\n"
+    " tunnel destination 198.51.100.7\n"
+    " tunnel mode ipsec ipv4\n"
+    " tunnel protection ipsec profile IPP2\n"
+    " keepalive 5 2\n"
+    " shutdown\n"
+    "interface Tunnel3\n"
+    " tunnel source 203.0.113.2\n"
+    " tunnel destination 203.0.113.3\n"
+    " tunnel key 2\n"
+    "interface eth1\n"
+    " description LAN\n"
+    " ip address 10.1.1.254 255.255.255.0\n"
+    " service-policy output PARENT\n"
+    " ip ospf 1 area 0\n"
+    "router ospf 1\n"
+    " ospf router-id 2.2.2.2\n"
+    " passive-interface eth1\n"
+    "router bgp 65001\n"
+    " neighbor 192.168.1.3 remote-as 65002\n"
+    " address-family ipv4 unicast\n"
+    "  network 10.1.1.0/24\n"
+    " exit-address-family\n"
+    "bfd\n"
+    " peer 192.168.1.3\n"
+    "  detect-multiplier 3\n"
+    "end\n"
+    "this line is after end and never read\n";
 
 static void test_everything(void)
 {
@@ -245,6 +269,13 @@ static void test_everything(void)
 	CHECK(strstr(p, " keepalive 10 3\n") != NULL);
 	CHECK(strstr(p, "  match dscp") == NULL);
 	CHECK(strstr(p, " match dscp ef cs5 7\n") != NULL);
+	CHECK(strstr(p, "class-map match-any CTRL\n match precedence 6 7\n match protocol ospf\n"
+			" match dscp cs6\n!\n") != NULL);
+	CHECK(strstr(p, " class class-default\n  bandwidth remaining percent 80\n"
+			"  fair-queue\n!\n") != NULL);
+	CHECK(strstr(p, "  police cir 64000 bc 8000\n  set dscp cs6\n") != NULL);
+	CHECK(strstr(p, " service-policy input IN\n service-policy output PM\n") != NULL);
+	CHECK(strstr(p, " ip ospf 1 area 0\n service-policy output PARENT\n!\n") != NULL);
 	CHECK(strstr(p, " address-family ipv4 unicast\n  network 10.1.1.0/24\n") != NULL);
 	CHECK(strstr(p, "bfd\n peer 192.168.1.3\n  detect-multiplier 3\n") != NULL);
 	CHECK(strstr(p, "after end") == NULL);
@@ -299,6 +330,92 @@ static const char *const ext_entries[] = {
 static const char *const std_entries[] = {"permit any", "deny 10.0.0.1", "permit host 10.0.0.2 log",
 					  "deny 10.8.0.0 0.7.255.255", "remark std list"};
 
+#define ADD(...) o += (size_t)snprintf(out + o, o < cap ? cap - o : 0, __VA_ARGS__)
+
+static const char *const matches[] = {
+    "dscp af41 af42 af43",   "ip dscp 5",   "precedence 5",	   "precedence routine 7 flash",
+    "ip precedence 1 2 3 4", "protocol ip", "protocol gre",	   "protocol ospf",
+    "protocol udp",	     "any",	    "access-group name A", "access-group 150",
+};
+static const char *const polices[] = {
+    "police 8000",
+    "police 64000 1500",
+    "police 128000 2000 3000 conform-action transmit exceed-action drop violate-action drop",
+    "police cir 10000000000",
+    "police cir 256000 bc 512000000 be 1000",
+    "police 96000 conform-action transmit",
+};
+
+/* One policy-map block that every handler accepts: one bandwidth unit per
+ * policy name (a later block of the same name adds classes), every class
+ * started afresh so its lines never meet an earlier block's, percentages
+ * small enough for four classes.  The lines after the queue's come in any
+ * order; the printer puts them in IOS's. */
+static size_t gen_policy(char *out, size_t cap, const char *pm)
+{
+	static const char *const classes[] = {"A", "B", "C", "class-default"};
+	size_t o = 0;
+	ADD("policy-map %s\n", pm);
+	for (unsigned k = 1 + rnd(3); k > 0; k--) {
+		const char *c = PICK(classes);
+		bool dflt = !strcmp(c, "class-default"), prio = !dflt && rnd(3) == 0;
+		ADD(" no class %s\n class %s\n", c, c);
+		if (prio) {
+			switch (rnd(5)) {
+			case 0:
+				ADD("  priority\n");
+				break;
+			case 1:
+				ADD("  priority %u\n", 8 + rnd(2000000 - 7));
+				break;
+			case 2:
+				ADD("  priority %u %u\n", 8 + rnd(1000), 32 + rnd(10000));
+				break;
+			case 3:
+				ADD("  priority percent %u\n", 1 + rnd(20));
+				break;
+			default:
+				ADD("  priority percent %u %u\n", 1 + rnd(20), 32 + rnd(100));
+				break;
+			}
+		} else if (rnd(3)) {
+			if (pm[0] == 'A')
+				ADD("  bandwidth %u\n", 8 + rnd(2000000 - 7));
+			else if (pm[0] == 'B')
+				ADD("  bandwidth percent %u\n", 1 + rnd(20));
+			else
+				ADD("  bandwidth remaining percent %u\n", 1 + rnd(25));
+		}
+		bool shaped = !prio && rnd(2);
+		if (shaped)
+			ADD("  shape average %llu\n", 8000ull + rnd(1000000) * 10000ull);
+		if (shaped && rnd(2))
+			ADD("  service-policy %s\n", PICK(names));
+		for (unsigned j = rnd(5); j > 0; j--) {
+			switch (rnd(5)) {
+			case 0:
+				ADD("  %s\n", PICK(polices));
+				break;
+			case 1:
+				ADD("  set %sdscp %s\n", rnd(2) ? "ip " : "", PICK(dscps));
+				break;
+			case 2:
+				ADD("  queue-limit %u%s\n", 1 + rnd(32768),
+				    rnd(2) ? " packets" : "");
+				break;
+			case 3:
+				if (!prio)
+					ADD("  fair-queue\n");
+				break;
+			default:
+				ADD("  no %s\n", rnd(2) ? "police" : "set dscp");
+				break;
+			}
+		}
+	}
+	return o;
+}
+
 /* Explicit sequence numbers: odd, so never one a list numbered itself from
  * 10 in steps of 10, and falling, so never one a list numbered itself after
  * an earlier explicit one (last + 10), nor the same twice. */
@@ -314,7 +431,6 @@ static void gen(char *out, size_t cap)
 {
 	next_seq = 2000000001u - 2 * rnd(1000);
 	size_t o = 0;
-#define ADD(...) o += (size_t)snprintf(out + o, o < cap ? cap - o : 0, __VA_ARGS__)
 	int blocks = 1 + (int)rnd(12);
 	for (int b = 0; b < blocks && o < cap - 512; b++) {
 		const char *n = PICK(names);
@@ -418,10 +534,11 @@ static void gen(char *out, size_t cap)
 		case 9:
 			ADD("class-map %s %s\n match dscp %s %s\n",
 			    rnd(2) ? "match-any" : "match-all", n, PICK(dscps), PICK(dscps));
+			for (unsigned k = rnd(4); k > 0; k--)
+				ADD(" %smatch %s\n", rnd(4) ? "" : "no ", PICK(matches));
 			break;
 		case 10:
-			ADD("policy-map %s\n class %s\n  bandwidth %u\n  set dscp %s\n", n,
-			    PICK(names), 8 + rnd(100000), PICK(dscps));
+			o += gen_policy(out + o, o < cap ? cap - o : 0, n);
 			break;
 		default:
 			ADD("router ospf %u\n %s\n %s\n", 1 + rnd(3), PICK(routing), PICK(routing));
