@@ -231,16 +231,27 @@ static int plan_child(struct qplan *pl, const struct cfg_model *m, const struct 
 			 child->name, (unsigned long long)used, (unsigned long long)budget);
 		return -EINVAL;
 	}
-	/* remaining percent and unspecified classes share what is left */
-	uint64_t left = budget - used;
+	/* What priority and bandwidth leave: remaining percent takes its
+	 * share, the classes with no rate of their own (class-default at
+	 * least) split the rest evenly, as IOS gives class-default what is
+	 * left. */
+	uint64_t left = budget - used, rest = left;
+	int open = 0;
 	for (int k = first; k < pl->n; k++) {
 		struct qcls *q = &pl->c[k];
 		if (q->rate_bps)
 			continue;
-		if (q->pc->bandwidth_remaining)
+		if (q->pc->bandwidth_remaining) {
 			q->rate_bps = left * q->pc->bandwidth_remaining / 100;
-		else
-			q->rate_bps = left / 10;
+			rest = rest > q->rate_bps ? rest - q->rate_bps : 0;
+		} else {
+			open++;
+		}
+	}
+	for (int k = first; k < pl->n; k++) {
+		struct qcls *q = &pl->c[k];
+		if (!q->rate_bps && open)
+			q->rate_bps = rest / (uint64_t)open;
 		if (q->rate_bps < 8000)
 			q->rate_bps = 8000;
 		if (q->rate_bps > q->ceil_bps)
