@@ -124,6 +124,9 @@ struct cfg_buf {
 int cfg_write(const struct cfg_model *m, struct cfg_buf *b); /* appends; 0 or -ENOMEM */
 void cfg_buf_free(struct cfg_buf *b); /* wipes: the text holds pre-shared keys */
 int cfg_buf_printf(struct cfg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A DSCP value's IOS name ("ef", "af41", "cs1", "default") or its number;
+ * buf holds 4 bytes. */
+const char *cfg_dscp_name(uint8_t v, char *buf);
 /* One ACL entry as `show access-lists` prints it, without its sequence
  * number: "deny icmp any host 10.4.4.4 log". */
 void cfg_acl_entry_text(const struct cfg_acl *a, const struct cfg_acl_entry *e, char *buf,

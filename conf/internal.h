@@ -76,7 +76,6 @@ extern const size_t cfg_n_cmds_qos;
 
 /* DSCP names (af11, ef, cs1...) <-> values; -1 when unknown. */
 int cfg_dscp_value(const char *s);
-const char *cfg_dscp_name(uint8_t v, char *buf); /* buf 4 bytes */
 
 /* Field by field, positions left out (cmd_qos.c). */
 bool cfg_cm_match_equal(const struct cfg_cm_match *x, const struct cfg_cm_match *y);

@@ -114,6 +114,7 @@ struct qos_engine {
 	int n_rates;
 	struct loop_timer sampler;
 	const struct cfg_model *model; /* the model in force, for the sampler */
+	uint64_t body_hash;	       /* of the classification in force */
 };
 
 /* ---- names ---- */
@@ -142,6 +143,16 @@ static int scope_of(char *out, const char *ifname, bool output, const char *poli
 static int child_scope(char *out, const char *scope, const char *child)
 {
 	return snprintf(out, QOS_CSCOPE, "%s/%s", scope, child) < QOS_CSCOPE ? 0 : -E2BIG;
+}
+
+/* "line N: " for a line of a file, nothing for one typed in a session. */
+static const char *at_line(int line, char buf[24])
+{
+	if (line > 0)
+		snprintf(buf, 24, "line %d: ", line);
+	else
+		buf[0] = '\0';
+	return buf;
 }
 
 /* ---- policy lookups ---- */
@@ -272,11 +283,12 @@ static int plan_output(struct qplan *pl, const struct cfg_model *m, const struct
 		const struct cfg_pm_class *c = cls[i];
 		if (queues(c) && !c->child[0]) {
 			/* IOS on tunnels: queueing needs a shaper above it. */
+			char at[24];
 			snprintf(err, errlen,
-				 "line %d: policy-map %s class %s: priority/bandwidth need a shaper "
+				 "%spolicy-map %s class %s: priority/bandwidth need a shaper "
 				 "above them (policy-map PARENT / class class-default / shape average "
 				 "BPS / service-policy %s)",
-				 c->pos.line, p->name, c->name, p->name);
+				 at_line(c->pos.line, at), p->name, c->name, p->name);
 			return -EINVAL;
 		}
 		struct qcls *q = &pl->c[pl->n++];
@@ -299,10 +311,11 @@ static int plan_output(struct qplan *pl, const struct cfg_model *m, const struct
 				return -EINVAL;
 			}
 			if (!c->shape_bps) {
+				char at[24];
 				snprintf(err, errlen,
-					 "line %d: policy-map %s class %s: a child service-policy needs "
+					 "%spolicy-map %s class %s: a child service-policy needs "
 					 "a shaper in this class (shape average BPS)",
-					 c->pos.line, p->name, c->name);
+					 at_line(c->pos.line, at), p->name, c->name);
 				return -EINVAL;
 			}
 			int rc = plan_child(pl, m, child, (int)i, c->shape_bps, err, errlen);
@@ -401,10 +414,10 @@ static int w_class_rules(struct sbuf *rules, struct sbuf *chains, const struct c
 		const struct cfg_cm_match *x = &cm->m[i];
 		if (x->type == CFG_CM_ACL) {
 			if (!cm->match_any && acl) {
+				char at[24];
 				snprintf(err, errlen,
-					 "line %d: class-map %s: one access-group per match-all "
-					 "class-map",
-					 x->pos.line, cm->name);
+					 "%sclass-map %s: one access-group per match-all class-map",
+					 at_line(x->pos.line, at), cm->name);
 				return -EINVAL;
 			}
 			if (cm->match_any) {
@@ -427,8 +440,9 @@ static int w_class_rules(struct sbuf *rules, struct sbuf *chains, const struct c
 			continue;
 		}
 		if (nc * na > 64) {
-			snprintf(err, errlen, "line %d: class-map %s: too many combinations",
-				 x->pos.line, cm->name);
+			char at[24];
+			snprintf(err, errlen, "%sclass-map %s: too many combinations",
+				 at_line(x->pos.line, at), cm->name);
 			return -E2BIG;
 		}
 		char next[64][256];
@@ -438,8 +452,9 @@ static int w_class_rules(struct sbuf *rules, struct sbuf *chains, const struct c
 				if (snprintf(next[nn++], sizeof(next[0]), "%s%s%s", combos[c],
 					     combos[c][0] && alts[k][0] ? " " : "",
 					     alts[k]) >= (int)sizeof(next[0])) {
-					snprintf(err, errlen, "line %d: class-map %s: too long",
-						 x->pos.line, cm->name);
+					char at[24];
+					snprintf(err, errlen, "%sclass-map %s: too long",
+						 at_line(x->pos.line, at), cm->name);
 					return -E2BIG;
 				}
 		memcpy(combos, next, sizeof(next[0]) * (size_t)nn);
@@ -472,7 +487,11 @@ static void w_action(struct sbuf *chains, struct sbuf *cnt, const char *chain,
 	sbuf_printf(chains, "\tchain %s {\n\t\tcounter name \"%s\"\n", chain, cn);
 	if (c->police_bps) {
 		uint64_t bytes = c->police_bps / 8;
-		uint64_t bc = c->police_bc ? c->police_bc : bytes / 4; /* 250 ms, IOS's default */
+		/* IOS's default bc is a quarter second of the rate.  The kernel's
+		 * byte limit holds one second of the rate on top of the burst
+		 * (nft has no shorter unit), so after an idle second a flow may
+		 * pass up to that much more before it is held to the rate. */
+		uint64_t bc = c->police_bc ? c->police_bc : bytes / 4;
 		if (bc < 1500)
 			bc = 1500;
 		sbuf_printf(cnt, "\tcounter %s { }\n", pn);
@@ -668,9 +687,12 @@ static int add_class(struct qos_engine *q, int ifindex, uint16_t parent, uint16_
 	return rc < 0 ? tc_err(rc) : 0;
 }
 
-/* Root HTB and every class; replaces whatever the device had. */
+/* Root HTB and every class; replaces whatever the device had.  The old
+ * root goes first: an HTB replaced in place keeps its classes, and a new
+ * plan's leaf could land on what is now an inner class. */
 static int tc_program(struct qos_engine *q, int ifindex, const struct qplan *pl)
 {
+	root_del(q, ifindex);
 	struct rtnl_qdisc *qd = rtnl_qdisc_alloc();
 	if (!qd)
 		return -ENOMEM;
@@ -754,11 +776,13 @@ int qos_check(struct qos_engine *q, const struct cfg_model *m, char *err, size_t
 				continue;
 			probe_kernel(q);
 			if (q->have_sfq != 1) {
+				char at[24];
 				snprintf(err, errlen,
-					 "line %d: policy-map %s class %s: fair-queue needs SFQ in the "
+					 "%spolicy-map %s class %s: fair-queue needs SFQ in the "
 					 "kernel, which this kernel does not have",
-					 pl.c[k].pc->fq_pos.line ? pl.c[k].pc->fq_pos.line
-								 : pl.c[k].pc->pos.line,
+					 at_line(pl.c[k].pc->fq_pos.line ? pl.c[k].pc->fq_pos.line
+									 : pl.c[k].pc->pos.line,
+						 at),
 					 pl.c[k].policy, pl.c[k].pc->name);
 				rc = -ENOTSUP;
 				break;
@@ -781,9 +805,15 @@ int qos_commit(struct qos_engine *q, const struct cfg_model *m)
 	char err[512];
 	struct sbuf body = {0};
 	int rc = build(m, &body, err, sizeof(err));
+	uint64_t h = body.buf ? nftt_hash(0, body.buf, body.len) : 0;
 	if (rc == 0)
 		rc = nftt_apply(q->nft, body.buf ? body.buf : "", false, err, sizeof(err));
 	sbuf_free(&body);
+	if (rc == 0 && h != q->body_hash) {
+		/* other classes now: their averages start over */
+		q->n_rates = 0;
+		q->body_hash = h;
+	}
 	if (rc < 0) {
 		log_err("qos: classification not applied: %s", err);
 		return rc;
@@ -943,13 +973,36 @@ static const char *match_text(const struct cfg_model *m, const char *cls, char *
 						x->acl[0] >= '0' && x->acl[0] <= '9' ? "" : "name ",
 						x->acl);
 			break;
-		case CFG_CM_PROTO:
-			off += (size_t)snprintf(buf + off, len - off, "%sprotocol %u", sep, x->proto);
+		case CFG_CM_PROTO: {
+			const char *pn = x->proto == 0	   ? "ip"
+					 : x->proto == 1   ? "icmp"
+					 : x->proto == 6   ? "tcp"
+					 : x->proto == 17  ? "udp"
+					 : x->proto == 47  ? "gre"
+					 : x->proto == 89  ? "ospf"
+							   : NULL;
+			if (pn)
+				off += (size_t)snprintf(buf + off, len - off, "%sprotocol %s", sep, pn);
+			else
+				off += (size_t)snprintf(buf + off, len - off, "%sprotocol %u", sep,
+							x->proto);
 			break;
+		}
 		case CFG_CM_DSCP:
+			/* IOS: "dscp ef (46)" */
+			off += (size_t)snprintf(buf + off, len - off, "%sdscp", sep);
+			for (int k = 0; k < x->n_dscp && off + 1 < len; k++) {
+				char nb[4];
+				const char *nm = cfg_dscp_name(x->dscp[k], nb);
+				if (nm[0] >= '0' && nm[0] <= '9')
+					off += (size_t)snprintf(buf + off, len - off, " %u", x->dscp[k]);
+				else
+					off += (size_t)snprintf(buf + off, len - off, " %s (%u)", nm,
+								x->dscp[k]);
+			}
+			break;
 		case CFG_CM_PREC:
-			off += (size_t)snprintf(buf + off, len - off, "%s%s", sep,
-						x->type == CFG_CM_DSCP ? "dscp" : "precedence");
+			off += (size_t)snprintf(buf + off, len - off, "%sprecedence", sep);
 			for (int k = 0; k < x->n_dscp && off + 1 < len; k++)
 				off += (size_t)snprintf(buf + off, len - off, " %u", x->dscp[k]);
 			break;
