@@ -388,7 +388,7 @@ int ike_msg_send(struct ike_sa *sa, struct ike_wbuf *w, bool response)
 	    (sent == -ENETUNREACH || sent == -EHOSTUNREACH || sent == -EHOSTDOWN ||
 	     sent == -EADDRNOTAVAIL)) {
 		sa->told_unreachable = true;
-		ike_fail(sa->peer, IKE_FAIL_UNREACHABLE, 0, false, "cannot send to %s: %s",
+		ike_fail(sa->peer, sa, IKE_FAIL_UNREACHABLE, 0, false, "cannot send to %s: %s",
 			 inet_ntoa(sa->remote.sin_addr), strerror(-sent));
 	}
 	return 0;
@@ -1037,7 +1037,7 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 		/* A responder SA its initiator gave up on says nothing of the
 		 * tunnel: the peer's own attempt reports its own failure. */
 		if (sa->initiator)
-			ike_fail(p, IKE_FAIL_NO_ANSWER, 0, false,
+			ike_fail(p, sa, IKE_FAIL_NO_ANSWER, 0, false,
 				 "negotiation with %s did not complete in %u s",
 				 inet_ntoa(sa->remote.sin_addr), IKE_HALF_OPEN_MS / 1000);
 		ike_sa_kill(sa, "negotiation timed out", true);
@@ -1055,7 +1055,7 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 			if (sa->task == TASK_INIT && sa->init_error) {
 				snprintf(why, sizeof(why), "peer refused IKE_SA_INIT (%s)",
 					 nn ? nn : "error");
-				ike_fail(p, ike_fail_class_of(sa->init_error), sa->init_error, true,
+				ike_fail(p, sa, ike_fail_class_of(sa->init_error), sa->init_error, true,
 					 "peer %s refused IKE_SA_INIT with %s%s", peer,
 					 nn ? nn : "an error",
 					 sa->init_error == IKEV2_N_NO_PROPOSAL_CHOSEN
@@ -1063,12 +1063,12 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 					     : "");
 			} else if (sa->task == TASK_DPD) {
 				snprintf(why, sizeof(why), "dead peer detected");
-				ike_fail(p, IKE_FAIL_DEAD_PEER, 0, false,
+				ike_fail(p, sa, IKE_FAIL_DEAD_PEER, 0, false,
 					 "peer %s did not answer %u liveness checks (DPD)", peer,
 					 tries);
 			} else {
 				snprintf(why, sizeof(why), "peer not responding");
-				ike_fail(p, IKE_FAIL_NO_ANSWER, 0, false,
+				ike_fail(p, sa, IKE_FAIL_NO_ANSWER, 0, false,
 					 "no answer from %s to %s after %u tries", peer,
 					 task_exchange_name(sa->task), tries);
 			}

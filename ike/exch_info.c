@@ -117,12 +117,13 @@ int ike_info_process_r(struct ike_sa *sa, struct ike_xch *x)
 		    n.type == IKEV2_N_AUTHENTICATION_FAILED && !sa->initiator && !sa->by_rekey &&
 		    m->hdr.msgid == 2) {
 			sa->eng->st.auth_fail++;
-			ike_fail(sa->peer, IKE_FAIL_AUTH, n.type, true,
+			ike_fail(sa->peer, sa, IKE_FAIL_AUTH, n.type, true,
 				 "peer %s sent AUTHENTICATION_FAILED (our pre-shared key or "
 				 "identity did not verify there)",
 				 inet_ntoa(sa->remote.sin_addr));
 			x->del_ike = true;
 			x->auth_refused = true;
+			sa->carried = false; /* its pair was never confirmed: no notice */
 			return 0;
 		}
 	}
@@ -158,7 +159,7 @@ int ike_info_process_r(struct ike_sa *sa, struct ike_xch *x)
 				snprintf(sa->down_reason, sizeof(sa->down_reason),
 					 "Child SA deleted by peer");
 				sa->pending_delete = true;
-				ike_fail(sa->peer, IKE_FAIL_DELETED, 0, true,
+				ike_fail(sa->peer, sa, IKE_FAIL_DELETED, 0, true,
 					 "peer %s deleted the Child SA", inet_ntoa(sa->remote.sin_addr));
 			}
 		}
@@ -188,11 +189,11 @@ int ike_info_build_r(struct ike_sa *sa, struct ike_xch *x, struct ike_wbuf *w)
 		}
 		const char *nn = ike_notify_name(why);
 		if (last && why)
-			ike_fail(sa->peer, ike_fail_class_of(why), why, true,
+			ike_fail(sa->peer, sa, ike_fail_class_of(why), why, true,
 				 "peer %s refused the Child SA we gave it (%s) and deleted the IKE SA",
 				 inet_ntoa(sa->remote.sin_addr), nn ? nn : "an error");
 		else if (last)
-			ike_fail(sa->peer, IKE_FAIL_DELETED, 0, true, "peer %s deleted the IKE SA",
+			ike_fail(sa->peer, sa, IKE_FAIL_DELETED, 0, true, "peer %s deleted the IKE SA",
 				 inet_ntoa(sa->remote.sin_addr));
 		ike_sa_kill(sa, x->auth_refused ? "peer refused our authentication" : "deleted by peer",
 			    true);

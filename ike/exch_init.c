@@ -415,7 +415,7 @@ void ike_init_request(struct ike_engine *eng, const struct sockaddr_in *local,
 	struct ike_peer *p = peer_by_addr(eng, local, remote);
 	if (!p) {
 		eng->st.unknown_peer++;
-		log_warn_rl("ike: IKE_SA_INIT from unknown peer %s refused",
+		log_info_rl("ike: IKE_SA_INIT from unknown peer %s refused",
 			    inet_ntoa(remote->sin_addr));
 		return;
 	}
@@ -468,11 +468,16 @@ void ike_init_request(struct ike_engine *eng, const struct sockaddr_in *local,
 	struct ike_prop chosen;
 	if (ike_select_ike(&p->cfg, &sap, ke.group, &chosen) < 0) {
 		eng->st.bad_proposal++;
-		char offered[160];
-		ike_describe_ike_offer(&sap, offered, sizeof(offered));
-		ike_fail(p, IKE_FAIL_PROPOSAL, IKEV2_N_NO_PROPOSAL_CHOSEN, false,
-			 "no IKE proposal from %s is acceptable: it offered %s",
-			 inet_ntoa(remote->sin_addr), offered);
+		/* Once per attempt: its retransmissions are refused again,
+		 * statelessly, but they are the same attempt. */
+		if (memcmp(p->refused_spi, m->hdr.spi_i, 8) != 0) {
+			memcpy(p->refused_spi, m->hdr.spi_i, 8);
+			char offered[160];
+			ike_describe_ike_offer(&sap, offered, sizeof(offered));
+			ike_fail(p, NULL, IKE_FAIL_PROPOSAL, IKEV2_N_NO_PROPOSAL_CHOSEN, false,
+				 "no IKE proposal from %s is acceptable: it offered %s",
+				 inet_ntoa(remote->sin_addr), offered);
+		}
 		send_stateless(eng, local, remote, m, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return;
 	}
@@ -573,6 +578,15 @@ static size_t id_body(const struct ike_sa *sa, const struct ike_id *id, uint8_t 
 static bool id_matches(const struct ike_sa *sa, const struct ike_id_pl *id)
 {
 	const struct ike_id *want = &sa->peer->cfg.remote_id;
+	const struct ike_peer_cfg *cfg = &sa->peer->cfg;
+	if (want->type == IKE_ID_NONE && cfg->remote_addr_mask) {
+		/* `match identity remote address A M`: an IPv4 ID inside A/M */
+		uint32_t a;
+		if (id->type != IKE_ID_IPV4_ADDR || id->len != 4)
+			return false;
+		memcpy(&a, id->data, 4);
+		return (a & cfg->remote_addr_mask) == (cfg->remote_addr_id & cfg->remote_addr_mask);
+	}
 	if (want->type == IKE_ID_NONE) {
 		if (id->type != IKE_ID_IPV4_ADDR || id->len != 4)
 			return false;
@@ -610,13 +624,13 @@ static int auth_verify(struct ike_sa *sa, const struct ike_msg *m, uint8_t id_ty
 	if (!id_matches(sa, &id)) {
 		char got[80];
 		ike_describe_id(&id, got, sizeof(got));
-		ike_fail(sa->peer, IKE_FAIL_IDENTITY, 0, false,
+		ike_fail(sa->peer, sa, IKE_FAIL_IDENTITY, 0, false,
 			 "peer %s identified itself as %s, not as configured",
 			 inet_ntoa(sa->remote.sin_addr), got);
 		return -EACCES;
 	}
 	if (a.method != IKEV2_AUTH_PSK || a.len != sa->prf->out_len) {
-		ike_fail(sa->peer, IKE_FAIL_AUTH, 0, false,
+		ike_fail(sa->peer, sa, IKE_FAIL_AUTH, 0, false,
 			 "peer %s authenticates with method %u, not a pre-shared key",
 			 inet_ntoa(sa->remote.sin_addr), a.method);
 		return -EPERM;
@@ -627,7 +641,7 @@ static int auth_verify(struct ike_sa *sa, const struct ike_msg *m, uint8_t id_ty
 		err = -EPERM;
 	OPENSSL_cleanse(want, sizeof(want));
 	if (err == -EPERM)
-		ike_fail(sa->peer, IKE_FAIL_AUTH, 0, false,
+		ike_fail(sa->peer, sa, IKE_FAIL_AUTH, 0, false,
 			 "peer %s's AUTH did not verify with our pre-shared key for it",
 			 inet_ntoa(sa->remote.sin_addr));
 	return err;
@@ -751,6 +765,10 @@ int ike_child_install(struct ike_sa *sa, struct ike_child *c, const uint8_t *ni,
 	cs.rekey = rekey || peer_child_up(p, c);
 	cs.responder = !we_initiated;
 	ike_child_set_state(c, CHILD_INSTALLED, rekey ? "rekeyed" : "created");
+	/* The tunnel carries: only now is the back-off over (an IKE SA whose
+	 * Child SA is refused is no success). */
+	p->backoff_ms = 0;
+	sa->carried = true;
 	ike_child_schedule(sa, c);
 	c->reported_up = true;
 	eng->st.child_up++;
@@ -788,7 +806,6 @@ void ike_sa_established(struct ike_sa *sa, bool initial_contact)
 	sa->established_seq = ++eng->seq;
 	sa->last_rx_ms = sa->established_ms;
 	eng->st.ike_up++;
-	p->backoff_ms = 0;
 	p->reinit_at = 0;
 	ike_sa_schedule(sa);
 	if (initial_contact) {
@@ -802,8 +819,8 @@ void ike_sa_established(struct ike_sa *sa, bool initial_contact)
 	}
 	if (!p->up_reported) {
 		p->up_reported = true;
-		log_notice("ike: tunnel %u: IKE SA established with %s", p->cfg.tunnel_id,
-			   inet_ntoa(p->cfg.remote.sin_addr));
+		log_info("ike: tunnel %u: IKE SA established with %s", p->cfg.tunnel_id,
+			 inet_ntoa(p->cfg.remote.sin_addr));
 		eng->host.ike_event(eng->host.ctx, p->cfg.tunnel_id, IKE_SA_UP, "established");
 	}
 	/* Duplicates from a simultaneous initiation. */
@@ -878,12 +895,12 @@ static int auth_process_i(struct ike_sa *sa, const struct ike_msg *m)
 		eng->st.auth_fail++;
 		const char *nn = ike_notify_name(e);
 		if (e == IKEV2_N_AUTHENTICATION_FAILED)
-			ike_fail(p, IKE_FAIL_AUTH, e, true,
+			ike_fail(p, sa, IKE_FAIL_AUTH, e, true,
 				 "peer %s sent AUTHENTICATION_FAILED (our pre-shared key or identity "
 				 "did not verify there)",
 				 inet_ntoa(sa->remote.sin_addr));
 		else
-			ike_fail(p, e ? ike_fail_class_of(e) : IKE_FAIL_PROTOCOL, e, e != 0,
+			ike_fail(p, sa, e ? ike_fail_class_of(e) : IKE_FAIL_PROTOCOL, e, e != 0,
 				 "peer %s answered IKE_AUTH with %s", inet_ntoa(sa->remote.sin_addr),
 				 nn ? nn : "no AUTH payload");
 		ike_sa_kill(sa, e ? "peer refused our authentication" : "no AUTH in response",
@@ -892,7 +909,7 @@ static int auth_process_i(struct ike_sa *sa, const struct ike_msg *m)
 	}
 	int err = auth_verify(sa, m, IKEV2_PL_IDR);
 	if (err == -EBADMSG)
-		ike_fail(p, IKE_FAIL_PROTOCOL, 0, false, "peer %s sent a malformed ID or AUTH",
+		ike_fail(p, sa, IKE_FAIL_PROTOCOL, 0, false, "peer %s sent a malformed ID or AUTH",
 			 inet_ntoa(sa->remote.sin_addr));
 	if (err < 0) {
 		eng->st.auth_fail++;
@@ -915,7 +932,7 @@ static int auth_process_i(struct ike_sa *sa, const struct ike_msg *m)
 			eng->st.ts_unacceptable++;
 		else if (e == IKEV2_N_NO_PROPOSAL_CHOSEN)
 			eng->st.bad_proposal++;
-		ike_fail(p, ike_fail_class_of(e), e, true, "peer %s refused the Child SA with %s%s",
+		ike_fail(p, sa, ike_fail_class_of(e), e, true, "peer %s refused the Child SA with %s%s",
 			 inet_ntoa(sa->remote.sin_addr), nn ? nn : "an error",
 			 e == IKEV2_N_NO_PROPOSAL_CHOSEN ? " (no ESP transform set in common)"
 			 : e == IKEV2_N_TS_UNACCEPTABLE	 ? " (its selectors or tunnel endpoints differ)"
@@ -931,14 +948,14 @@ static int auth_process_i(struct ike_sa *sa, const struct ike_msg *m)
 	size_t n_off = ike_build_esp_props(&p->cfg, c->spi_in, NULL, offered, IKE_MAX_PROPOSALS);
 	err = child_from_response(sa, c, m, offered, n_off);
 	if (err == -ERANGE) {
-		ike_fail(p, IKE_FAIL_SELECTORS, IKEV2_N_TS_UNACCEPTABLE, false,
+		ike_fail(p, sa, IKE_FAIL_SELECTORS, IKEV2_N_TS_UNACCEPTABLE, false,
 			 "peer %s narrowed the selectors to what this tunnel does not carry (%s)",
 			 inet_ntoa(sa->remote.sin_addr),
 			 p->cfg.ts == IKE_TS_ANY ? "a VTI needs 0.0.0.0/0, the peer runs GRE?"
 						 : "not GRE between the tunnel endpoints");
 		sa->delete_notify = IKEV2_N_TS_UNACCEPTABLE;
 	} else if (err == -EINVAL) {
-		ike_fail(p, IKE_FAIL_PROPOSAL, IKEV2_N_NO_PROPOSAL_CHOSEN, false,
+		ike_fail(p, sa, IKE_FAIL_PROPOSAL, IKEV2_N_NO_PROPOSAL_CHOSEN, false,
 			 "peer %s chose an ESP proposal we did not offer",
 			 inet_ntoa(sa->remote.sin_addr));
 		sa->delete_notify = IKEV2_N_NO_PROPOSAL_CHOSEN;
@@ -967,7 +984,7 @@ int ike_auth_process_r(struct ike_sa *sa, struct ike_xch *x)
 	const struct ike_msg *m = x->req;
 	int verdict = ike_msg_find(m, IKEV2_PL_AUTH, 0) ? auth_verify(sa, m, IKEV2_PL_IDI) : -EBADMSG;
 	if (verdict == -EBADMSG)
-		ike_fail(p, IKE_FAIL_PROTOCOL, 0, false, "peer %s sent IKE_AUTH without a valid AUTH",
+		ike_fail(p, sa, IKE_FAIL_PROTOCOL, 0, false, "peer %s sent IKE_AUTH without a valid AUTH",
 			 inet_ntoa(sa->remote.sin_addr));
 	if (verdict < 0) {
 		eng->st.auth_fail++;
@@ -992,7 +1009,7 @@ int ike_auth_process_r(struct ike_sa *sa, struct ike_xch *x)
 		x->error = IKEV2_N_NO_PROPOSAL_CHOSEN;
 		char offered[160];
 		ike_describe_esp_offer(&sap, offered, sizeof(offered));
-		ike_fail(p, IKE_FAIL_PROPOSAL, x->error, false,
+		ike_fail(p, sa, IKE_FAIL_PROPOSAL, x->error, false,
 			 "no ESP proposal from %s is acceptable: it offered %s",
 			 inet_ntoa(sa->remote.sin_addr), offered);
 	} else if (x->chosen.spi_size != 4 || !(x->chosen.spi[0] | x->chosen.spi[1] |
@@ -1004,7 +1021,7 @@ int ike_auth_process_r(struct ike_sa *sa, struct ike_xch *x)
 		    (!ike_ts_is_any(&x->ts_i) || !ike_ts_is_any(&x->ts_r)))) {
 		eng->st.ts_unacceptable++;
 		x->error = IKEV2_N_TS_UNACCEPTABLE;
-		ike_fail(p, IKE_FAIL_SELECTORS, x->error, false,
+		ike_fail(p, sa, IKE_FAIL_SELECTORS, x->error, false,
 			 "peer %s's traffic selectors are not this tunnel's (%s)",
 			 inet_ntoa(sa->remote.sin_addr),
 			 p->cfg.ts == IKE_TS_ANY ? "a VTI needs 0.0.0.0/0, the peer runs GRE?"

@@ -87,11 +87,19 @@ enum ike_fail_class ike_fail_class_of(uint16_t notify)
 	}
 }
 
-void ike_fail(struct ike_peer *p, enum ike_fail_class cls, uint16_t notify, bool by_peer,
-	      const char *fmt, ...)
+void ike_fail(struct ike_peer *p, const struct ike_sa *sa, enum ike_fail_class cls,
+	      uint16_t notify, bool by_peer, const char *fmt, ...)
 {
 	if (!p || p->deleting || !p->eng->host.failed)
 		return;
+	/* An SA of the peer's still completing its IKE_AUTH counts only
+	 * against a Delete: the peer dropping a duplicate while the other SA
+	 * comes up is no failure, but both ends' attempts run at once when
+	 * both initiate, so a real refusal must not wait on the other. */
+	for (const struct ike_sa *o = p->sas; o; o = o->peer_next)
+		if (o != sa && (ike_sa_usable(o) || (cls == IKE_FAIL_DELETED &&
+						      o->state == IKE_STATE_AUTH)))
+			return;
 	struct ike_failure f = {.cls = cls, .notify = notify, .by_peer = by_peer};
 	va_list ap;
 	va_start(ap, fmt);

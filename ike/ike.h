@@ -83,6 +83,8 @@ struct ike_peer_cfg {
 
 	struct ike_id local_id;    /* type NONE: our IPv4 address */
 	struct ike_id remote_id;   /* type NONE: accept the peer's IPv4 address as ID */
+	uint32_t remote_addr_id, remote_addr_mask; /* match identity remote address A M
+						     * (network order; mask 0: none) */
 	uint8_t psk_local[IKE_MAX_PSK];  /* signs our AUTH */
 	uint8_t psk_local_len;
 	uint8_t psk_remote[IKE_MAX_PSK]; /* verifies the peer's AUTH */

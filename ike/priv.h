@@ -158,6 +158,7 @@ struct ike_sa {
 	unsigned cookie_tries;
 	uint16_t init_error; /* last unauthenticated refusal of our IKE_SA_INIT */
 	bool told_unreachable;
+	bool carried; /* a Child SA was installed on it */
 	uint16_t delete_notify; /* error notify sent with our Delete: why we end it */
 
 	/* our request in flight */
@@ -217,6 +218,7 @@ struct ike_peer {
 	struct ike_sa *sas;
 	const struct suite *dh_hint; /* group asked for by INVALID_KE_PAYLOAD */
 	uint64_t reinit_at;	     /* 0: none scheduled */
+	uint8_t refused_spi[8];	     /* SPIi of the last IKE_SA_INIT refused (told once) */
 	uint32_t backoff_ms;
 	bool up_reported;
 	bool deleting;
@@ -259,8 +261,12 @@ void ike_describe_ike_offer(const struct ike_sa_pl *sa, char *out, size_t len);
 void ike_describe_esp_offer(const struct ike_sa_pl *sa, char *out, size_t len);
 void ike_describe_id(const struct ike_id_pl *id, char *out, size_t len);
 /* Tells the host why an attempt of p's tunnel failed (see ike.h). */
-void ike_fail(struct ike_peer *p, enum ike_fail_class cls, uint16_t notify, bool by_peer,
-	      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* sa: the SA whose attempt failed, NULL if none was made.  Nothing is
+ * told while another SA of the peer is up or completing its IKE_AUTH: the
+ * tunnel is up (or coming up) another way. */
+void ike_fail(struct ike_peer *p, const struct ike_sa *sa, enum ike_fail_class cls,
+	      uint16_t notify, bool by_peer, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 /* engine.c: the last request of an SA about to die, kept for retransmission
  * after it is gone (farewell.c): a Delete of the IKE SA, or with notify

@@ -347,8 +347,10 @@ void ike_sa_kill(struct ike_sa *sa, const char *why, bool reinit)
 		if (!p->deleting)
 			eng->host.ike_event(eng->host.ctx, p->cfg.tunnel_id, IKE_SA_DOWN, why);
 	}
-	if (was_up)
+	if (was_up && sa->carried)
 		log_notice("ike: tunnel %u: IKE SA down: %s", p->cfg.tunnel_id, why);
+	else if (was_up)
+		log_info("ike: tunnel %u: IKE SA down: %s", p->cfg.tunnel_id, why);
 	if (reinit && !other_alive)
 		ike_peer_schedule_reinit(p);
 }

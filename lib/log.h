@@ -42,7 +42,13 @@ void log_ratelimited(struct log_ratelimit *rl, int level, const char *fmt, ...)
 			log_msg(LOG_INFO, __VA_ARGS__);                                            \
 	} while (0)
 
-/* Rate-limited warning from a per-call-site static bucket. */
+/* Rate-limited lines from a per-call-site static bucket. */
+#define log_info_rl(...)                                                                           \
+	do {                                                                                       \
+		static struct log_ratelimit rl_;                                                   \
+		log_ratelimited(&rl_, LOG_INFO, __VA_ARGS__);                                      \
+	} while (0)
+
 #define log_warn_rl(...)                                                                           \
 	do {                                                                                       \
 		static struct log_ratelimit rl_;                                                   \

@@ -193,6 +193,15 @@ static int resolve_ike(const struct cfg_tunnel_hard *h, struct tunnel_spec *spec
 			id_from_cfg(&h->match[i], &ike->remote_id);
 			break;
 		}
+	/* `match identity remote address A M`: the peer's IPv4 ID must fall in
+	 * A/M (255.255.255.255 when no mask is given). */
+	ike->remote_addr_id = ike->remote_addr_mask = 0;
+	for (int i = 0; i < h->n_match && ike->remote_id.type == IKE_ID_NONE; i++)
+		if (h->match[i].type == CFG_ID_ADDRESS) {
+			ike->remote_addr_id = h->match[i].addr;
+			ike->remote_addr_mask = h->match[i].has_mask ? h->match[i].mask : 0xffffffffu;
+			break;
+		}
 	if (h->peer_id.type == CFG_ID_FQDN || h->peer_id.type == CFG_ID_KEYID)
 		id_from_cfg(&h->peer_id, &ike->remote_id);
 	ike->ike_lifetime_s = h->ike_lifetime;

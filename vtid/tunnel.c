@@ -107,8 +107,8 @@ static void set_carrier(struct tunnel *tn, bool up, const char *why)
 		snprintf(tn->why_down, sizeof(tn->why_down), "%s", why);
 	else
 		tn->why_down[0] = '\0';
-	log_notice("%%LINEPROTO-5-UPDOWN: Line protocol on Interface %s, changed state to %s%s%s",
-		   tn->spec.name, up ? "up" : "down", up ? "" : " (", up ? "" : why);
+	log_notice("%%LINEPROTO-5-UPDOWN: Line protocol on Interface %s, changed state to %s%s%s%s",
+		   tn->spec.name, up ? "up" : "down", up ? "" : " (", up ? "" : why, up ? "" : ")");
 	if (!up)
 		log_notice("%s: carrier down: %s", tn->spec.name, why);
 }
@@ -235,6 +235,14 @@ static void apply_state(struct tunnel *tn)
 	}
 }
 
+/* Responder's carrier, a round trip after its first pair (tunnels_child_up). */
+static void confirm_expired(void *arg)
+{
+	struct tunnel *tn = arg;
+	if (tn->n_children > 0)
+		set_carrier(tn, true, "");
+}
+
 int tunnel_add(struct tunnels *t, const struct tunnel_spec *spec)
 {
 	if (tunnel_find(t, spec->name))
@@ -246,6 +254,7 @@ int tunnel_add(struct tunnels *t, const struct tunnel_spec *spec)
 	tn->id = t->next_id++;
 	loop_timer_init(&tn->holddown, holddown_expired, tn);
 	loop_timer_init(&tn->linger_timer, linger_expired, tn);
+	loop_timer_init(&tn->confirm, confirm_expired, tn);
 	tunnel_fail_init(tn);
 	tn->spec = *spec;
 	snprintf(tn->why_down, sizeof(tn->why_down), "not yet up");
@@ -269,6 +278,7 @@ static void destroy(struct tunnel *tn)
 {
 	struct tunnels *t = tn->owner;
 	loop_timer_cancel(&tn->holddown);
+	loop_timer_cancel(&tn->confirm);
 	tunnel_fail_fini(tn);
 	stop_ike(tn); /* flushes the lingering SAs too */
 	if (tn->link)
@@ -432,8 +442,18 @@ void tunnels_child_up(struct tunnels *t, const struct ike_child_sa *c)
 	log_info("%s: Child SA installed%s (in 0x%08x out 0x%08x, %s, %s)", tn->spec.name,
 		 c->rekey ? " by rekey" : "", c->spi_in, c->spi_out, c->encr->name,
 		 c->transport ? "transport" : "tunnel");
+	/* The responder installs a new tunnel's first pair before the
+	 * initiator has checked the responder's AUTH; an AUTHENTICATION_FAILED
+	 * can still follow within a round trip.  Carrier waits that long, so a
+	 * failing peer does not make routes flap (the SA carries already). */
+	if (c->responder && !c->rekey && !tn->carrier) {
+		if (!loop_timer_armed(&tn->confirm))
+			loop_timer_arm(t->init.loop, &tn->confirm, TUNNEL_CONFIRM_MS);
+		return;
+	}
 	set_carrier(tn, true, "");
 }
+
 
 void tunnels_child_down(struct tunnels *t, uint32_t tunnel_id, uint32_t spi_in, uint32_t spi_out)
 {
@@ -456,8 +476,15 @@ void tunnels_ike_event(struct tunnels *t, uint32_t tunnel_id, enum ike_sa_event 
 	if (!tn)
 		return;
 	tn->ike_up = ev == IKE_SA_UP;
-	log_notice("%s: IKE SA %s%s%s", tn->spec.name, ev == IKE_SA_UP ? "up" : "down",
-		   why && *why ? ": " : "", why ? why : "");
+	/* Notice only when it matters to routing: an IKE SA going down under
+	 * a carrying tunnel.  An attempt whose Child SA is refused comes and
+	 * goes every retry; the failure line says why, once. */
+	if (ev == IKE_SA_DOWN && tn->carrier)
+		log_notice("%s: IKE SA down%s%s", tn->spec.name, why && *why ? ": " : "",
+			   why ? why : "");
+	else
+		log_info("%s: IKE SA %s%s%s", tn->spec.name, ev == IKE_SA_UP ? "up" : "down",
+			 why && *why ? ": " : "", why ? why : "");
 	if (ev == IKE_SA_UP)
 		tunnel_fail_up(tn);
 	if (ev == IKE_SA_DOWN) {

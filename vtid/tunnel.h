@@ -69,6 +69,8 @@ struct tunnel_linger {
 	uint64_t until_ms;
 };
 
+enum { TUNNEL_CONFIRM_MS = 300 };
+
 /* The last failure of a tunnel that is not up (tunnel_fail.c). */
 struct tunnel_failure {
 	enum ike_fail_class cls; /* IKE_FAIL_NONE: none since it was last up */
@@ -104,6 +106,7 @@ struct tunnel {
 	uint64_t fail_count[IKE_FAIL_MAX]; /* every failure, by class */
 	struct loop_timer fail_timer;	   /* writes the log line for a failure */
 	struct loop_timer fail_up_timer;   /* up long enough to forget the failures */
+	struct loop_timer confirm;	   /* responder: carrier once the peer had its round trip */
 };
 
 struct tunnels_init {
