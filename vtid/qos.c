@@ -80,6 +80,7 @@ struct qcls {
 	uint16_t minor, parent;	       /* 1:minor under 1:parent */
 	uint64_t rate_bps, ceil_bps;
 	uint32_t prio, limit;
+	uint32_t burst; /* bytes; 0: HTB's default (a tick of the rate plus an MTU) */
 	bool leaf, fq;
 };
 
@@ -222,6 +223,7 @@ static int plan_child(struct qplan *pl, const struct cfg_model *m, const struct 
 			q->prio = 0;
 			q->rate_bps = k;
 			q->ceil_bps = k;
+			q->burst = c->priority_burst; /* priority KBPS BURST */
 			prio_used += k;
 			used += k;
 		} else if (c->bandwidth_kbps || c->bandwidth_percent) {
@@ -334,7 +336,7 @@ static uint64_t plan_sig(const struct qplan *pl, int ifindex)
 	for (int i = 0; i < pl->n; i++) {
 		const struct qcls *q = &pl->c[i];
 		uint64_t v[] = {q->minor, q->parent, q->rate_bps, q->ceil_bps, q->prio, q->limit,
-				q->leaf, q->fq};
+				q->leaf, q->fq, q->burst};
 		h = nftt_hash(h, v, sizeof(v));
 	}
 	return nftt_hash(h, &pl->defcls, sizeof(pl->defcls));
@@ -667,7 +669,7 @@ static int add_leaf(struct qos_engine *q, int ifindex, const struct qcls *c)
 }
 
 static int add_class(struct qos_engine *q, int ifindex, uint16_t parent, uint16_t minor,
-		     uint64_t rate_bps, uint64_t ceil_bps, uint32_t prio)
+		     uint64_t rate_bps, uint64_t ceil_bps, uint32_t prio, uint32_t burst)
 {
 	struct rtnl_class *cl = rtnl_class_alloc();
 	if (!cl)
@@ -679,6 +681,10 @@ static int add_class(struct qos_engine *q, int ifindex, uint16_t parent, uint16_
 	rtnl_htb_set_rate64(cl, rate_bps / 8);
 	rtnl_htb_set_ceil64(cl, ceil_bps / 8);
 	rtnl_htb_set_prio(cl, prio);
+	if (burst) {
+		rtnl_htb_set_rbuffer(cl, burst);
+		rtnl_htb_set_cbuffer(cl, burst);
+	}
 	/* A quantum of about 10 ms at the rate, within what HTB likes. */
 	uint64_t quantum = rate_bps / 8 / 100;
 	rtnl_htb_set_quantum(cl, (uint32_t)(quantum < 1600 ? 1600 : quantum > 60000 ? 60000 : quantum));
@@ -705,11 +711,12 @@ static int tc_program(struct qos_engine *q, int ifindex, const struct qplan *pl)
 	rtnl_qdisc_put(qd);
 	if (rc < 0)
 		return tc_err(rc);
-	int err = add_class(q, ifindex, 0, QOS_ROOT_MINOR, QOS_ROOT_BPS, QOS_ROOT_BPS, 0);
+	int err = add_class(q, ifindex, 0, QOS_ROOT_MINOR, QOS_ROOT_BPS, QOS_ROOT_BPS, 0, 0);
 	/* parents before children: plan order is parent i, then its children */
 	for (int i = 0; i < pl->n && err == 0; i++) {
 		const struct qcls *c = &pl->c[i];
-		err = add_class(q, ifindex, c->parent, c->minor, c->rate_bps, c->ceil_bps, c->prio);
+		err = add_class(q, ifindex, c->parent, c->minor, c->rate_bps, c->ceil_bps, c->prio,
+				c->burst);
 		if (err == 0 && c->leaf)
 			err = add_leaf(q, ifindex, c);
 	}
