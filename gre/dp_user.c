@@ -302,6 +302,7 @@ static int dp_udp_sockets(struct dp *dp, int ike_fd)
 		int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
 		    setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one)) < 0 ||
+		    setsockopt(fd, IPPROTO_IP, IP_RECVTOS, &one, sizeof(one)) < 0 ||
 		    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
 			int err = -errno;
 			if (fd >= 0)
@@ -786,7 +787,7 @@ static void dpu_udp_input(struct dp *dp, const uint8_t *pkt, size_t len,
 	}
 	memcpy(dp->ctl_buf, pkt, len);
 	dp_esp_input(dp, dp->nworkers, 0, dp->ctl_buf, len, dp->ctl_buf + 65536,
-		     from ? from->sin_addr.s_addr : 0, to ? to->sin_addr.s_addr : 0, true);
+		     from ? from->sin_addr.s_addr : 0, to ? to->sin_addr.s_addr : 0, true, 0);
 }
 
 static bool dpu_available(void)

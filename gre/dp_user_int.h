@@ -150,9 +150,10 @@ uint16_t dp_compute_mtu(const struct dp_link_cfg *cfg, uint16_t path_mtu,
 void *dp_worker_main(void *arg);
 /* Inbound ESP starting at the SPI; src/dst in network order; slot = worker
  * index or nworkers for the control thread; tun_q = queue to write to;
- * end = end of the buffer holding esp (room for a reflected keepalive). */
+ * end = end of the buffer holding esp (room for a reflected keepalive);
+ * outer_tos = the outer IP header's TOS (0 if unknown), for ECN. */
 void dp_esp_input(struct dp *dp, int slot, int tun_q, uint8_t *esp, size_t len, const uint8_t *end,
-		  uint32_t src, uint32_t dst, bool natt);
+		  uint32_t src, uint32_t dst, bool natt, uint8_t outer_tos);
 /* Worker 0, about once a second: sends the keepalives that are due.
  * buf: a DP_BUFSZ scratch buffer. */
 void dp_keepalive_tick(struct dp *dp, int slot, uint64_t now_ms, uint8_t *buf);

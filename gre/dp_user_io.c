@@ -724,11 +724,17 @@ static void dp_tun_write(struct dp_link *l, int q, uint8_t *ip, size_t len)
 	dp_tun_write_raw(l, q, ip - OFF_VNET_HDR_LEN, len + OFF_VNET_HDR_LEN, len, 1);
 }
 
-static void dp_inner_deliver(struct dp_link *l, int q, uint8_t *ip, size_t len)
+/* outer_tos: the TOS of the header the packet came out of, for ECN
+ * (RFC 6040 normal mode: a CE mark on the way is kept). */
+static void dp_inner_deliver(struct dp_link *l, int q, uint8_t *ip, size_t len, uint8_t outer_tos)
 {
 	size_t tot;
 	if (!ip4_check(ip, len, &tot)) {
 		CTR_ADD(l->ctr.malformed, 1);
+		return;
+	}
+	if (!gre_ecn_decap(ip, tot, outer_tos)) {
+		CTR_ADD(l->ctr.recv_errors, 1); /* CE on a packet that cannot carry it */
 		return;
 	}
 	if (l->cfg.tcp_mss)
@@ -753,7 +759,7 @@ static bool dp_gre_seq_ok(struct dp_link *l, uint32_t seq)
 }
 
 static void dp_gre_input(struct dp_link *l, int q, int slot, uint8_t *g, size_t len,
-			 const uint8_t *end)
+			 const uint8_t *end, uint8_t outer_tos)
 {
 	struct gre_info gi;
 	if (gre_parse(g, len, &gi) < 0) {
@@ -775,7 +781,7 @@ static void dp_gre_input(struct dp_link *l, int q, int slot, uint8_t *g, size_t 
 		if (len - gi.hdr_len >= 20 && ip[9] == IPPROTO_GRE &&
 		    dp_keepalive_reflect(l, slot, ip, len - gi.hdr_len, end))
 			return;
-		dp_inner_deliver(l, q, ip, len - gi.hdr_len);
+		dp_inner_deliver(l, q, ip, len - gi.hdr_len, outer_tos);
 		return;
 	}
 	if (gi.proto == 0 && len == gi.hdr_len) {
@@ -786,7 +792,7 @@ static void dp_gre_input(struct dp_link *l, int q, int slot, uint8_t *g, size_t 
 }
 
 void dp_esp_input(struct dp *dp, int slot, int tun_q, uint8_t *esp, size_t len, const uint8_t *end,
-		  uint32_t src, uint32_t dst, bool natt)
+		  uint32_t src, uint32_t dst, bool natt, uint8_t outer_tos)
 {
 	if (len < 8) {
 		atomic_fetch_add_explicit(&dp->rx_malformed, 1, memory_order_relaxed);
@@ -842,7 +848,7 @@ void dp_esp_input(struct dp *dp, int slot, int tun_q, uint8_t *esp, size_t len, 
 	size_t plen = rx.len;
 	if (rx.next_hdr == IPPROTO_GRE && s->mode == DP_ESP_TRANSPORT &&
 	    l->cfg.encap == DP_ENCAP_GRE) {
-		dp_gre_input(l, tun_q, slot, p, plen, end);
+		dp_gre_input(l, tun_q, slot, p, plen, end, outer_tos);
 		return;
 	}
 	if (rx.next_hdr != IPPROTO_IPIP || s->mode != DP_ESP_TUNNEL) {
@@ -850,7 +856,7 @@ void dp_esp_input(struct dp *dp, int slot, int tun_q, uint8_t *esp, size_t len, 
 		return;
 	}
 	if (l->cfg.encap == DP_ENCAP_NONE) {
-		dp_inner_deliver(l, tun_q, p, plen);
+		dp_inner_deliver(l, tun_q, p, plen, outer_tos);
 		return;
 	}
 	/* tunnel mode carrying IP(GRE) between the tunnel endpoints */
@@ -863,7 +869,12 @@ void dp_esp_input(struct dp *dp, int slot, int tun_q, uint8_t *esp, size_t len, 
 		CTR_ADD(l->ctr.recv_errors, 1);
 		return;
 	}
-	dp_gre_input(l, tun_q, slot, p + ihl, tot - ihl, end);
+	/* the ESP header's ECN onto the GRE packet's, then that onto the inner */
+	if (!gre_ecn_decap(p, tot, outer_tos)) {
+		CTR_ADD(l->ctr.recv_errors, 1);
+		return;
+	}
+	dp_gre_input(l, tun_q, slot, p + ihl, tot - ihl, end, p[1]);
 }
 
 static void dp_raw_input(struct dp_worker *w, struct dp_wbuf *wb, int fd, bool esp)
@@ -893,7 +904,7 @@ static void dp_raw_input(struct dp_worker *w, struct dp_wbuf *wb, int fd, bool e
 			memcpy(&dst, ip + 16, 4);
 			if (esp) {
 				dp_esp_input(dp, w->idx, w->idx, ip + ihl, tot - ihl,
-					     wb->rx[i] + DP_BUFSZ, src, dst, false);
+					     wb->rx[i] + DP_BUFSZ, src, dst, false, ip[1]);
 				continue;
 			}
 			struct dp_link *l = dp_link_lookup_addr(dp, src, dst);
@@ -905,7 +916,8 @@ static void dp_raw_input(struct dp_worker *w, struct dp_wbuf *wb, int fd, bool e
 				CTR_ADD(l->ctr.unprotected_drops, 1);
 				continue;
 			}
-			dp_gre_input(l, w->idx, w->idx, ip + ihl, tot - ihl, wb->rx[i] + DP_BUFSZ);
+			dp_gre_input(l, w->idx, w->idx, ip + ihl, tot - ihl, wb->rx[i] + DP_BUFSZ,
+				     ip[1]);
 		}
 		dp_gro_flush(dp_gro_tls);
 		if (n < DP_BATCH)
@@ -922,7 +934,7 @@ static void dp_udp_input(struct dp_worker *w, struct dp_wbuf *wb, int fd)
 	struct dp *dp = w->dp;
 	for (int round = 0; round < 8; round++) {
 		struct sockaddr_in from;
-		char ctl[CMSG_SPACE(sizeof(int))];
+		char ctl[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(int))];
 		struct iovec iov = {.iov_base = wb->sbuf, .iov_len = DP_SBUF};
 		struct msghdr mh = {.msg_name = &from,
 				    .msg_namelen = sizeof(from),
@@ -934,7 +946,11 @@ static void dp_udp_input(struct dp_worker *w, struct dp_wbuf *wb, int fd)
 		if (n <= 0)
 			return;
 		size_t len = (size_t)n, seg = len;
+		uint8_t tos = 0; /* IP_RECVTOS: the outer header's, for ECN */
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS &&
+			    c->cmsg_len >= CMSG_LEN(1))
+				tos = *CMSG_DATA(c);
 			if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
 			    c->cmsg_len >= CMSG_LEN(sizeof(int))) {
 				int g;
@@ -960,7 +976,7 @@ static void dp_udp_input(struct dp_worker *w, struct dp_wbuf *wb, int fd)
 			uint8_t *b = wb->rx[0]; /* GRO copies what it keeps */
 			memcpy(b, d, dl);
 			dp_esp_input(dp, w->idx, w->idx, b, dl, b + DP_BUFSZ, from.sin_addr.s_addr,
-				     0, true);
+				     0, true, tos);
 		}
 		dp_gro_flush(dp_gro_tls);
 	}

@@ -102,3 +102,33 @@ int gre_parse(const uint8_t *pkt, size_t len, struct gre_info *out)
 	out->hdr_len = off;
 	return 0;
 }
+
+bool gre_ecn_decap(uint8_t *ip, size_t len, uint8_t outer_tos)
+{
+	enum { NOT_ECT = 0, ECT1 = 1, ECT0 = 2, CE = 3 };
+	if (len < 20 || (ip[0] >> 4) != 4)
+		return true; /* not IPv4: nothing to fold */
+	uint8_t out = outer_tos & 3, in = ip[1] & 3, want = in;
+	if (in == NOT_ECT)
+		return out != CE; /* the congestion mark cannot be passed on */
+	if (out == CE)
+		want = CE;
+	else if (out == ECT1 && in == ECT0)
+		want = ECT1;
+	if (want == in)
+		return true;
+	/* RFC 1624 incremental update of the header checksum for the TOS byte
+	 * (the low byte of the header's first 16-bit word) */
+	uint16_t old_w = (uint16_t)(ip[0] << 8 | ip[1]);
+	ip[1] = (uint8_t)((ip[1] & ~3) | want);
+	uint16_t new_w = (uint16_t)(ip[0] << 8 | ip[1]);
+	uint32_t sum = (uint16_t)~(uint16_t)(ip[10] << 8 | ip[11]);
+	sum += (uint16_t)~old_w;
+	sum += new_w;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	uint16_t c = (uint16_t)~sum;
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	return true;
+}

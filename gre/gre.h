@@ -35,6 +35,12 @@ void gre_build(const struct gre_params *p, uint16_t proto, uint32_t seq, uint8_t
  * (truncated), -EPROTONOSUPPORT (version/flags), -EBADMSG (checksum). */
 int gre_parse(const uint8_t *pkt, size_t len, struct gre_info *out);
 
+/* RFC 6040 normal mode, decapsulation: folds the outer header's ECN field
+ * (outer_tos & 3) into the inner IPv4 header at ip (TOS and checksum
+ * rewritten where it changes).  false: the packet must be dropped (the
+ * outer says CE and the inner is not ECN-capable). */
+bool gre_ecn_decap(uint8_t *ip, size_t len, uint8_t outer_tos);
+
 /* RFC 1071 Internet checksum over len bytes, folded and complemented. */
 uint16_t gre_inet_csum(const void *data, size_t len);
 

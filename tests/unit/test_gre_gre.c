@@ -85,11 +85,44 @@ static void test_refused_flags(void)
 	CHECK_EQ_INT(gi.hdr_len, 4);
 }
 
+/* RFC 6040 section 4.2's decapsulation table, every cell, with the header
+ * checksum still valid wherever the inner ECN field changed. */
+static void test_ecn_decap(void)
+{
+	enum { N = 0, E1 = 1, E0 = 2, CE = 3, DROP = 9 };
+	static const int want[4][4] = {
+	    /* inner \ outer: Not-ECT ECT(1) ECT(0) CE */
+	    [N] = {N, N, N, DROP},
+	    [E1] = {E1, E1, E1, CE},
+	    [E0] = {E0, E1, E0, CE},
+	    [CE] = {CE, CE, CE, CE},
+	};
+	for (int in = 0; in < 4; in++) {
+		for (int out = 0; out < 4; out++) {
+			uint8_t ip[20] = {0x45, (uint8_t)(0xb8 | in), 0, 20, 0x12, 0x34, 0x40, 0,
+					  64, 17, 0, 0, 10, 1, 1, 1, 10, 4, 4, 4};
+			uint16_t c = gre_inet_csum(ip, 20);
+			ip[10] = (uint8_t)(c >> 8);
+			ip[11] = (uint8_t)c;
+			bool keep = gre_ecn_decap(ip, sizeof(ip), (uint8_t)(0x28 | out));
+			if (want[in][out] == DROP) {
+				CHECK(!keep);
+				continue;
+			}
+			CHECK(keep);
+			CHECK_EQ_INT(ip[1] & 3, want[in][out]);
+			CHECK_EQ_INT(ip[1] & ~3, 0xb8); /* the DSCP is the inner's */
+			CHECK_EQ_INT(gre_inet_csum(ip, 20), 0);
+		}
+	}
+}
+
 int main(void)
 {
 	RUN(test_all_combinations);
 	RUN(test_wire_bytes);
 	RUN(test_bad_checksum);
 	RUN(test_refused_flags);
+	RUN(test_ecn_decap);
 	return tcheck_done();
 }
