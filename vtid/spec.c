@@ -193,15 +193,29 @@ static int resolve_ike(const struct cfg_tunnel_hard *h, struct tunnel_spec *spec
 			id_from_cfg(&h->match[i], &ike->remote_id);
 			break;
 		}
-	/* `match identity remote address A M`: the peer's IPv4 ID must fall in
-	 * A/M (255.255.255.255 when no mask is given). */
+	/* `match identity remote address A M` lines: a profile shared by
+	 * several tunnels has one per peer, and a line covering this tunnel's
+	 * destination keeps the usual check (the ID is the peer's address, or
+	 * its private one behind a NAT).  Only when no line covers it does the
+	 * peer's IPv4 ID have to fall in the first line's A/M. */
 	ike->remote_addr_id = ike->remote_addr_mask = 0;
-	for (int i = 0; i < h->n_match && ike->remote_id.type == IKE_ID_NONE; i++)
-		if (h->match[i].type == CFG_ID_ADDRESS) {
-			ike->remote_addr_id = h->match[i].addr;
-			ike->remote_addr_mask = h->match[i].has_mask ? h->match[i].mask : 0xffffffffu;
-			break;
-		}
+	bool covered = false;
+	int first = -1;
+	for (int i = 0; i < h->n_match; i++) {
+		const struct cfg_identity *x = &h->match[i];
+		if (x->type != CFG_ID_ADDRESS)
+			continue;
+		uint32_t mask = x->has_mask ? x->mask : 0xffffffffu;
+		if ((x->addr & mask) == (h->dst & mask))
+			covered = true;
+		if (first < 0)
+			first = i;
+	}
+	if (!covered && first >= 0 && ike->remote_id.type == IKE_ID_NONE) {
+		ike->remote_addr_id = h->match[first].addr;
+		ike->remote_addr_mask =
+		    h->match[first].has_mask ? h->match[first].mask : 0xffffffffu;
+	}
 	if (h->peer_id.type == CFG_ID_FQDN || h->peer_id.type == CFG_ID_KEYID)
 		id_from_cfg(&h->peer_id, &ike->remote_id);
 	ike->ike_lifetime_s = h->ike_lifetime;
