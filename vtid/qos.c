@@ -190,14 +190,13 @@ static bool queues(const struct cfg_pm_class *c)
 }
 
 /* ---- the output plan: HTB classes from a policy ---- */
-static int plan_child(struct qplan *pl, const struct cfg_model *m, const struct cfg_policy_map *child,
+static int plan_child(struct qplan *pl, const struct cfg_policy_map *child,
 		      int pi, uint64_t budget, char *err, size_t errlen)
 {
 	const struct cfg_pm_class *cls[QOS_MAX_CLASSES];
 	struct cfg_pm_class implicit;
 	size_t n = pm_classes(child, cls, QOS_MAX_CLASSES, &implicit);
-	(void)m;
-	uint64_t used = 0, prio_used = 0;
+	uint64_t used = 0;
 	uint16_t parent = (uint16_t)(0x10 + pi);
 	int first = pl->n;
 	for (size_t j = 0; j < n; j++) {
@@ -224,7 +223,6 @@ static int plan_child(struct qplan *pl, const struct cfg_model *m, const struct 
 			q->rate_bps = k;
 			q->ceil_bps = k;
 			q->burst = c->priority_burst; /* priority KBPS BURST */
-			prio_used += k;
 			used += k;
 		} else if (c->bandwidth_kbps || c->bandwidth_percent) {
 			q->prio = 1;
@@ -270,7 +268,6 @@ static int plan_child(struct qplan *pl, const struct cfg_model *m, const struct 
 		if (q->rate_bps > q->ceil_bps)
 			q->rate_bps = q->ceil_bps;
 	}
-	(void)prio_used;
 	return 0;
 }
 
@@ -320,7 +317,7 @@ static int plan_output(struct qplan *pl, const struct cfg_model *m, const struct
 					 at_line(c->pos.line, at), p->name, c->name);
 				return -EINVAL;
 			}
-			int rc = plan_child(pl, m, child, (int)i, c->shape_bps, err, errlen);
+			int rc = plan_child(pl, child, (int)i, c->shape_bps, err, errlen);
 			if (rc < 0)
 				return rc;
 			if (!strcmp(c->name, "class-default"))
@@ -343,16 +340,9 @@ static uint64_t plan_sig(const struct qplan *pl, int ifindex)
 }
 
 /* ---- classification: class-maps as nftables rules ---- */
-static const char *dscp_text(uint8_t v, char *buf)
-{
-	snprintf(buf, 8, "%u", v);
-	return buf;
-}
-
 /* The alternatives of one match statement (any of them matches). */
 static int match_alts(const struct cfg_cm_match *x, char alts[][96], int cap)
 {
-	char b[8];
 	int n = 0;
 	switch (x->type) {
 	case CFG_CM_ANY:
@@ -362,8 +352,8 @@ static int match_alts(const struct cfg_cm_match *x, char alts[][96], int cap)
 		char *o = alts[n++];
 		int off = snprintf(o, 96, "ip dscp {");
 		for (int k = 0; k < x->n_dscp && off < 90; k++)
-			off += snprintf(o + off, 96 - (size_t)off, "%s%s", k ? "," : " ",
-					dscp_text(x->dscp[k], b));
+			off += snprintf(o + off, 96 - (size_t)off, "%s%u", k ? "," : " ",
+					x->dscp[k]);
 		snprintf(o + off, 96 - (size_t)off, " }");
 		break;
 	}
@@ -1047,11 +1037,9 @@ static struct json_object *show_class(struct qos_engine *q, struct json_object *
 	json_object_object_add(o, "packets", json_object_new_int64(seen_pkts));
 	json_object_object_add(o, "bytes", json_object_new_int64(seen_bytes));
 	json_object_object_add(o, "drops", json_object_new_int64(pdrops + (int64_t)ts.drops));
-	char key[40];
-	snprintf(key, sizeof(key), "%s", cn);
 	if (sample)
-		rate_feed(q, key, (uint64_t)seen_bytes, (uint64_t)drop_bytes, now);
-	struct qrate *r = rate_of(q, key);
+		rate_feed(q, cn, (uint64_t)seen_bytes, (uint64_t)drop_bytes, now);
+	struct qrate *r = rate_of(q, cn);
 	json_object_object_add(o, "offered_rate_bps", json_object_new_int64(r ? (int64_t)r->bps : 0));
 	json_object_object_add(o, "drop_rate_bps", json_object_new_int64(r ? (int64_t)r->drop_bps : 0));
 	if (output && ts.found) {
