@@ -347,7 +347,9 @@ void ike_sa_kill(struct ike_sa *sa, const char *why, bool reinit)
 		if (!p->deleting)
 			eng->host.ike_event(eng->host.ctx, p->cfg.tunnel_id, IKE_SA_DOWN, why);
 	}
-	if (was_up && sa->carried)
+	/* A duplicate or replaced SA going while another carries the tunnel
+	 * is routine: notice only when the tunnel loses its last one. */
+	if (was_up && sa->carried && !other_up)
 		log_notice("ike: tunnel %u: IKE SA down: %s", p->cfg.tunnel_id, why);
 	else if (was_up)
 		log_info("ike: tunnel %u: IKE SA down: %s", p->cfg.tunnel_id, why);

@@ -39,10 +39,22 @@ ike_ready() {
 		jq_py "any(s.get('status')=='READY' and any(c.get('interface')=='$3' for c in s.get('children',[])) for s in d.get('sas',[]))")" = True ]
 }
 
-# child_spi NAME NODE IFACE spi_in|spi_out: as an integer
-child_spi() {
+# child_spis NAME NODE IFACE: "IN/OUT" of every Child SA on IFACE under a
+# READY IKE SA, one per line, as integers (two lines while a duplicate IKE SA
+# from a simultaneous initiation is still being deleted)
+child_spis() {
 	vtish_json "$1" "$2" 'show crypto ikev2 sa json' |
-		jq_py "[int(str(c['$4']),16) if str(c['$4']).lower().startswith('0x') else int(c['$4']) for s in d['sas'] if s.get('status')=='READY' for c in s.get('children',[]) if c.get('interface')=='$3'][0]"
+		jq_py "'\\n'.join('%d/%d' % tuple(int(str(c[k]),16) if str(c[k]).lower().startswith('0x') else int(c[k]) for k in ('spi_in','spi_out')) for s in d['sas'] if s.get('status')=='READY' for c in s.get('children',[]) if c.get('interface')=='$3')"
+}
+
+# spis_cross NAME A B IFACE: A and B each hold exactly one Child SA on IFACE
+# and A's inbound SPI is B's outbound and the other way round
+spis_cross() {
+	local a b
+	a=$(child_spis "$1" "$2" "$4"); b=$(child_spis "$1" "$3" "$4")
+	[ -n "$a" ] && [ "$(printf '%s\n' "$a" | wc -l)" = 1 ] &&
+		[ "$(printf '%s\n' "$b" | wc -l)" = 1 ] &&
+		[ "$b" = "${a#*/}/${a%/*}" ]
 }
 
 # ipsec_counter NAME NODE IFACE KEY: pkts_encaps, pkts_decaps, auth_failures...
