@@ -105,6 +105,7 @@ struct dp_link_stats {
 	/* additive (gre/ helper): */
 	uint64_t unprotected_drops; /* plain GRE that arrived for a protected link */
 	uint64_t malformed;         /* truncated/invalid outer, ESP, GRE or inner headers */
+	uint64_t icmp_unreach;      /* ICMP unreachable from the peer quoting our current outbound SPI */
 };
 
 enum dp_event {

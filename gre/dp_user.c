@@ -381,6 +381,12 @@ static int dpu_create(const struct dp_init *init, struct dp **out)
 	 * ESP/GRE with protocol-unreachable */
 	if ((rc = dp->esp_fd = dp_raw_socket(IPPROTO_ESP)) < 0)
 		goto fail;
+	/* ICMP errors quoting our ESP come to it (dp_esp_errors) */
+	int one = 1;
+	if (setsockopt(dp->esp_fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one)) < 0) {
+		rc = -errno;
+		goto fail;
+	}
 	if ((rc = dp->gre_fd = dp_raw_socket(IPPROTO_GRE)) < 0)
 		goto fail;
 	if ((rc = dp_worker_sockets(dp)) < 0)
@@ -406,6 +412,11 @@ static int dpu_create(const struct dp_init *init, struct dp **out)
 		    (rc = dp_epoll_add(w->epfd, w->gre_fd, DP_EVK_GRE, 0)) ||
 		    (rc = dp_epoll_add(w->epfd, dp->stop_fd, DP_EVK_STOP, 0)) ||
 		    (w->udp_fd >= 0 && (rc = dp_epoll_add(w->epfd, w->udp_fd, DP_EVK_UDP, 0))))
+			goto fail;
+		/* with several workers the sending socket reads nothing (muted)
+		 * but its error queue: worker 0 empties it */
+		if (i == 0 && w->esp_fd != dp->esp_fd &&
+		    (rc = dp_epoll_add(w->epfd, dp->esp_fd, DP_EVK_ESPERR, 0)))
 			goto fail;
 	}
 	for (int i = 0; i < n; i++) {
@@ -760,6 +771,7 @@ static int dpu_link_stats(struct dp_link *l, struct dp_link_stats *o)
 	o->recv_errors = atomic_load(&c->recv_errors);
 	o->no_sa_drops = atomic_load(&c->no_sa_drops);
 	o->frag_needed = atomic_load(&c->frag_needed);
+	o->icmp_unreach = atomic_load(&c->icmp_unreach);
 	o->unprotected_drops = atomic_load(&c->unprotected_drops);
 	o->malformed = atomic_load(&c->malformed);
 	o->mtu = atomic_load(&l->mtu);

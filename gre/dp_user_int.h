@@ -38,6 +38,7 @@
 #define DP_EVK_GRE  2
 #define DP_EVK_STOP 3
 #define DP_EVK_UDP  4 /* ESP in UDP 4500, steered to the workers' socket */
+#define DP_EVK_ESPERR 5 /* ICMP errors on the sending ESP socket (several workers) */
 
 struct dp_link_ctr {
 	_Atomic uint64_t pkts_encaps, pkts_encrypt, pkts_digest;
@@ -46,6 +47,7 @@ struct dp_link_ctr {
 	_Atomic uint64_t replay_fail, auth_fail, pad_fail;
 	_Atomic uint64_t send_errors, recv_errors;
 	_Atomic uint64_t no_sa_drops, frag_needed, unprotected_drops, malformed;
+	_Atomic uint64_t icmp_unreach;
 };
 
 #define CTR_ADD(field, n) atomic_fetch_add_explicit(&(field), (n), memory_order_relaxed)

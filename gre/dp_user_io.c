@@ -18,7 +18,9 @@
 #include "gre/dp_user_int.h"
 
 #include <errno.h>
+#include <linux/errqueue.h>
 #include <netinet/in.h>
+#include <netinet/ip_icmp.h>
 #include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -877,6 +879,48 @@ void dp_esp_input(struct dp *dp, int slot, int tun_q, uint8_t *esp, size_t len, 
 	dp_gre_input(l, tun_q, slot, p + ihl, tot - ihl, end, p[1]);
 }
 
+/* The sending ESP socket has IP_RECVERR: an ICMP unreachable from the
+ * peer's address quoting the SPI the link sends on now (its host takes no
+ * ESP any more: its IPsec is gone) is counted on the link; vtid reads the
+ * count as a reason to ask the peer at once (dead peer detection).  The
+ * queue must be emptied, or the socket stays readable. */
+static void dp_esp_errors(struct dp *dp, int fd)
+{
+	for (int n = 0; n < 64; n++) {
+		uint8_t q[64];
+		struct sockaddr_in to;
+		char cbuf[CMSG_SPACE(sizeof(struct sock_extended_err) + sizeof(struct sockaddr_in))];
+		struct iovec iov = {.iov_base = q, .iov_len = sizeof(q)};
+		struct msghdr mh = {.msg_name = &to,
+				    .msg_namelen = sizeof(to),
+				    .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = cbuf,
+				    .msg_controllen = sizeof(cbuf)};
+		ssize_t len = recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
+		if (len < 0)
+			return;
+		const struct sock_extended_err *ee = NULL;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR &&
+			    c->cmsg_len >= CMSG_LEN(sizeof(*ee)))
+				ee = (const struct sock_extended_err *)CMSG_DATA(c);
+		/* IP_HDRINCL: the quote starts at our IP header */
+		size_t l = (size_t)len < sizeof(q) ? (size_t)len : sizeof(q), ihl;
+		if (!ee || ee->ee_origin != SO_EE_ORIGIN_ICMP || ee->ee_type != ICMP_DEST_UNREACH ||
+		    l < 20 || (q[0] >> 4) != 4 || (ihl = (size_t)(q[0] & 15) * 4) < 20 ||
+		    l < ihl + 4 || q[9] != IPPROTO_ESP)
+			continue;
+		uint32_t src, dst;
+		memcpy(&src, q + 12, 4);
+		memcpy(&dst, q + 16, 4);
+		struct dp_link *lk = dp_link_lookup_addr(dp, dst, src);
+		struct dp_sa *o = lk ? atomic_load_explicit(&lk->out_sa, memory_order_acquire) : NULL;
+		if (o && o->spi == rd32(q + ihl))
+			CTR_ADD(lk->ctr.icmp_unreach, 1);
+	}
+}
+
 static void dp_raw_input(struct dp_worker *w, struct dp_wbuf *wb, int fd, bool esp)
 {
 	struct dp *dp = w->dp;
@@ -1024,7 +1068,12 @@ void *dp_worker_main(void *arg)
 				break;
 			}
 			case DP_EVK_ESP:
+				if (evs[i].events & EPOLLERR)
+					dp_esp_errors(dp, w->esp_fd);
 				dp_raw_input(w, wb, w->esp_fd, true);
+				break;
+			case DP_EVK_ESPERR:
+				dp_esp_errors(dp, dp->esp_fd);
 				break;
 			case DP_EVK_GRE:
 				dp_raw_input(w, wb, w->gre_fd, false);

@@ -18,6 +18,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -341,6 +342,7 @@ int ike_msg_send(struct ike_sa *sa, struct ike_wbuf *w, bool response)
 				free(fr);
 				free(fl);
 				sa->retx_count = 0;
+				sa->unreach_hits = 0;
 				sa->retx_at = ike_now(eng) + IKE_RETX_BASE_MS;
 				sa->req_is_frags = true;
 			}
@@ -381,6 +383,7 @@ int ike_msg_send(struct ike_sa *sa, struct ike_wbuf *w, bool response)
 		sa->req_len = sa->req ? len : 0;
 		sa->req_is_frags = false;
 		sa->retx_count = 0;
+		sa->unreach_hits = 0;
 		sa->retx_at = ike_now(eng) + IKE_RETX_BASE_MS;
 	}
 	int sent = ike_send_raw(eng, &sa->local, &sa->remote, w->buf, len);
@@ -810,7 +813,6 @@ static void input_protected(struct ike_sa *sa, const struct sockaddr_in *local,
 		goto out;
 	}
 	sa->last_rx_ms = ike_now(eng);
-	sa->dpd_tries = 0;
 	if (local->sin_port == htons(4500) &&
 	    (!sa->natt || sa->remote.sin_port != remote->sin_port ||
 	     sa->local.sin_port != local->sin_port)) {
@@ -1064,8 +1066,16 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 			} else if (sa->task == TASK_DPD) {
 				snprintf(why, sizeof(why), "dead peer detected");
 				ike_fail(p, sa, IKE_FAIL_DEAD_PEER, 0, false,
-					 "peer %s did not answer %u liveness checks (DPD)", peer,
-					 tries);
+					 "peer %s did not answer %u liveness checks (DPD)%s%s", peer,
+					 tries, sa->unreach_hits ? "; " : "",
+					 sa->unreach_hits ? sa->unreach_what : "");
+			} else if (sa->unreach_hits) {
+				snprintf(why, sizeof(why), "peer unreachable");
+				ike_fail(p, sa, IKE_FAIL_UNREACHABLE, 0, false,
+					 "no answer from %s to %s after %u tries, %u answered by %s",
+					 peer, task_exchange_name(sa->task), tries,
+					 sa->unreach_hits < tries ? sa->unreach_hits : tries,
+					 sa->unreach_what);
 			} else {
 				snprintf(why, sizeof(why), "peer not responding");
 				ike_fail(p, sa, IKE_FAIL_NO_ANSWER, 0, false,
@@ -1077,7 +1087,9 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 		}
 		sa->retx_count++;
 		sa->eng->st.retransmits++;
-		if (sa->task == TASK_DPD)
+		if (sa->unreach_hits) /* the host said so once: no use waiting long */
+			sa->retx_at = now + IKE_UNREACH_RETX_MS;
+		else if (sa->task == TASK_DPD)
 			sa->retx_at = now + p->cfg.dpd_retry_s * 1000ull;
 		else
 			sa->retx_at = now + ((uint64_t)IKE_RETX_BASE_MS << sa->retx_count);
@@ -1198,6 +1210,72 @@ void ike_child_expired(struct ike_engine *eng, uint32_t tunnel_id, uint32_t spi_
 		ike_sa_kick(sa);
 	}
 	ike_gc(eng);
+}
+
+static void sa_unreachable(struct ike_sa *sa, const char *what)
+{
+	if (sa->unreach_hits < UINT_MAX)
+		sa->unreach_hits++;
+	snprintf(sa->unreach_what, sizeof(sa->unreach_what), "%s", what);
+	uint64_t soon = ike_now(sa->eng) + IKE_UNREACH_RETX_MS;
+	if (sa->retx_at > soon)
+		sa->retx_at = soon;
+}
+
+void ike_icmp_error(struct ike_engine *eng, const struct sockaddr_in *to, const uint8_t *quoted,
+		    size_t len, const char *what)
+{
+	if (!eng || !to || !quoted || !what)
+		return;
+	/* Only a request of ours in flight, named by SPIs no off-path
+	 * stranger knows, at the address and port it went to. */
+	struct ike_sa *sa = NULL;
+	if (len >= IKEV2_HDR_LEN && !(quoted[19] & IKEV2_FLAG_RESPONSE))
+		sa = quoted[19] & IKEV2_FLAG_INITIATOR ? ike_sa_lookup(eng, quoted, true)
+						       : ike_sa_lookup(eng, quoted + 8, false);
+	uint32_t msgid;
+	if (sa)
+		memcpy(&msgid, quoted + 20, 4);
+	if (!sa || sa->state == IKE_STATE_DEAD || sa->task == TASK_NONE ||
+	    ntohl(msgid) != sa->msgid_out || sa->remote.sin_addr.s_addr != to->sin_addr.s_addr ||
+	    sa->remote.sin_port != to->sin_port) {
+		eng->st.icmp_ignored++;
+		return;
+	}
+	/* RFC 7296 2.4: an ICMP error is never proof that the peer failed;
+	 * only unanswered tries are.  It shortens the wait for the next ones
+	 * (hosts rate-limit ICMP, so not every try gets its error), so a host
+	 * that answers "port unreachable" is given up after the usual number
+	 * of tries in about 2 s instead of 15; the peer, if alive, still
+	 * answers the first. */
+	eng->st.icmp_errors++;
+	sa_unreachable(sa, what);
+}
+
+void ike_peer_suspect(struct ike_engine *eng, uint32_t tunnel_id, const char *icmp)
+{
+	struct ike_peer *p = eng ? peer_by_id(eng, tunnel_id) : NULL;
+	if (!p || !p->cfg.dpd_interval_s)
+		return;
+	/* RFC 3706 5.3's worry: ask now rather than after the idle interval,
+	 * at most once per retry interval, on an SA with nothing in flight.
+	 * An ICMP error for the tunnel's ESP also hurries a request already
+	 * in flight, as one quoting the request itself does. */
+	uint64_t now = ike_now(eng);
+	for (struct ike_sa *sa = p->sas; sa; sa = sa->peer_next) {
+		if (icmp && ike_sa_usable(sa) && sa->task != TASK_NONE) {
+			eng->st.icmp_errors++;
+			sa_unreachable(sa, icmp);
+			continue;
+		}
+		if (!ike_sa_usable(sa) || sa->task != TASK_NONE || sa->pending_delete ||
+		    now < sa->worry_at || now < sa->last_rx_ms + p->cfg.dpd_retry_s * 1000ull)
+			continue;
+		sa->worry_at = now + p->cfg.dpd_retry_s * 1000ull;
+		sa->pending_dpd = true;
+		eng->st.worry_probes++;
+		ike_sa_kick(sa);
+	}
 }
 
 void ike_traffic_seen(struct ike_engine *eng, uint32_t tunnel_id)

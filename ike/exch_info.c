@@ -92,8 +92,8 @@ static int dpd_build_i(struct ike_sa *sa, struct ike_wbuf *w)
 
 static int dpd_process_i(struct ike_sa *sa, const struct ike_msg *m)
 {
+	(void)sa;
 	(void)m;
-	sa->dpd_tries = 0;
 	return 0;
 }
 

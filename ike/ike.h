@@ -193,6 +193,16 @@ void ike_run_timers(struct ike_engine *eng);
 void ike_child_expired(struct ike_engine *eng, uint32_t tunnel_id, uint32_t spi_in, bool hard);
 /* Inbound traffic seen on the tunnel (for dpd on-demand). */
 void ike_traffic_seen(struct ike_engine *eng, uint32_t tunnel_id);
+/* An ICMP error (or the like) came back for a datagram we sent to `to`;
+ * `quoted` is that datagram's IKE message as far as the error quotes it
+ * (from the IKE header; no non-ESP marker), `what` says what came back
+ * ("ICMP port unreachable from 192.0.2.1").  Never fatal by itself. */
+void ike_icmp_error(struct ike_engine *eng, const struct sockaddr_in *to, const uint8_t *quoted,
+		    size_t len, const char *what);
+/* The tunnel stopped receiving while it sends (icmp NULL), or an ICMP
+ * error came back for its ESP (icmp says what): with DPD configured, the
+ * peer is probed now instead of after the idle interval. */
+void ike_peer_suspect(struct ike_engine *eng, uint32_t tunnel_id, const char *icmp);
 
 /* Operator actions (`clear crypto ...`, tests). */
 int ike_rekey_child(struct ike_engine *eng, uint32_t tunnel_id);

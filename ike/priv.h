@@ -34,6 +34,7 @@ enum {
 	IKE_HALF_OPEN_MS = 30000,
 	IKE_HASH_BUCKETS = 1024,
 	IKE_DPD_TRIES = 5,
+	IKE_UNREACH_RETX_MS = 500, /* next try after an ICMP error quoting ours */
 	IKE_MAX_HALF_OPEN = 4096, /* beyond this even cookie-proven requests wait */
 	IKE_COOKIE_TRIES = 4,	  /* COOKIE demands one IKE_SA_INIT follows */
 	IKE_INIT_RETRY = 1,	  /* init_process_i: send IKE_SA_INIT again, now */
@@ -86,6 +87,7 @@ struct ike_stats {
 	uint64_t collisions, dup_sa_deleted, initial_contact, half_open_refused;
 	uint64_t bad_payload, delete_acked, delete_unacked;
 	uint64_t resend_refused, zero_spi;
+	uint64_t icmp_errors, icmp_ignored, worry_probes;
 	uint64_t fail[IKE_FAIL_MAX]; /* failures told to the host, by class */
 	uint64_t init_started;	     /* IKE_SA_INIT exchanges we started (not retransmits) */
 };
@@ -202,8 +204,9 @@ struct ike_sa {
 
 	uint64_t created_ms, established_ms, last_rx_ms, rekey_at, expire_at;
 	uint64_t last_traffic_ms; /* inbound ESP seen (ike_traffic_seen) */
-	uint64_t dpd_at;
-	unsigned dpd_tries;
+	unsigned unreach_hits;	/* ICMP errors quoting the request in flight */
+	char unreach_what[64];	/* the last of them, for the failure's detail */
+	uint64_t worry_at;	/* earliest liveness probe on suspicion (ike_peer_suspect) */
 	bool pending_delete, pending_rekey, pending_dpd;
 	bool rekey_lost;	     /* lost an IKE rekey collision */
 	struct ike_sa *rekeyed_into; /* IKE_STATE_REKEYED: the successor */

@@ -207,6 +207,9 @@ struct json_object *ike_show_stats(struct ike_engine *eng)
 	C(bad_payload);
 	C(resend_refused);
 	C(zero_spi);
+	C(icmp_errors);
+	C(icmp_ignored);
+	C(worry_probes);
 	C(init_started);
 #undef C
 	struct json_object *fl = json_object_new_object();

@@ -62,6 +62,13 @@ static void on_ike_msg(void *ctx, const struct sockaddr_in *local, const struct 
 	ike_input(v->ike, local, remote, msg, len);
 }
 
+static void on_ike_icmp(void *ctx, const struct sockaddr_in *to, const uint8_t *quoted,
+			size_t len, const char *what)
+{
+	struct vtid *v = ctx;
+	ike_icmp_error(v->ike, to, quoted, len, what);
+}
+
 static void on_udp_esp(void *ctx, const struct sockaddr_in *local, const struct sockaddr_in *remote,
 		       const uint8_t *pkt, size_t len)
 {
@@ -191,6 +198,7 @@ int vtid_start_core(struct vtid *v, const char *dataplane)
 			     v->opts.natt_port ? v->opts.natt_port : 4500, on_ike_msg, on_udp_esp, v,
 			     &v->io)) < 0)
 		return err;
+	ikeio_on_error(v->io, on_ike_icmp);
 	if ((err = start_dataplane(v, dataplane)) < 0)
 		return err;
 	struct tunnels_init ti = {.loop = v->loop,

@@ -2,7 +2,10 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/errqueue.h>
+#include <netinet/ip_icmp.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -20,6 +23,7 @@ struct ikeio {
 	uint16_t port_ike, port_natt;
 	ikeio_ike_fn on_ike;
 	ikeio_esp_fn on_esp;
+	ikeio_err_fn on_err;
 	void *ctx;
 	struct ikeio_stats stats;
 	uint8_t buf[IKEIO_MAX_MSG + 4];
@@ -38,7 +42,8 @@ static int open_udp(uint16_t port, bool reuseport, int *out)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
 		goto fail;
-	if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0)
+	if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one)) < 0)
 		goto fail;
 	/* IKE and ESP-in-UDP must never be fragmented by us into something the
 	 * peer can't reassemble; let the kernel fragment if the path needs it. */
@@ -55,10 +60,82 @@ fail:;
 	return err;
 }
 
+static const char *icmp_name(uint8_t type, uint8_t code)
+{
+	if (type == ICMP_TIME_EXCEEDED)
+		return "ICMP time exceeded";
+	if (type != ICMP_DEST_UNREACH)
+		return "ICMP error";
+	switch (code) {
+	case ICMP_NET_UNREACH:
+		return "ICMP network unreachable";
+	case ICMP_HOST_UNREACH:
+		return "ICMP host unreachable";
+	case ICMP_PROT_UNREACH:
+		return "ICMP protocol unreachable";
+	case ICMP_PORT_UNREACH:
+		return "ICMP port unreachable";
+	case ICMP_NET_ANO:
+	case ICMP_HOST_ANO:
+	case ICMP_PKT_FILTERED:
+		return "ICMP administratively prohibited";
+	default:
+		return "ICMP destination unreachable";
+	}
+}
+
+/* IP_RECVERR queues each ICMP error that quotes one of our datagrams; the
+ * queue must be emptied or the socket stays readable (EPOLLERR).  The
+ * engine decides what an error means (never, alone, that a peer failed). */
+static void drain_errors(struct ikeio *io, int fd)
+{
+	for (int n = 0; n < 64; n++) {
+		struct sockaddr_in to;
+		uint8_t data[64];
+		/* IP_PKTINFO comes along too: room for both */
+		char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo)) +
+			  CMSG_SPACE(sizeof(struct sock_extended_err) + sizeof(struct sockaddr_in))];
+		struct iovec iov = {.iov_base = data, .iov_len = sizeof(data)};
+		struct msghdr mh = {.msg_name = &to,
+				    .msg_namelen = sizeof(to),
+				    .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = cbuf,
+				    .msg_controllen = sizeof(cbuf)};
+		ssize_t len = recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
+		if (len < 0)
+			return;
+		const struct sock_extended_err *ee = NULL;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR &&
+			    c->cmsg_len >= CMSG_LEN(sizeof(*ee)))
+				ee = (const struct sock_extended_err *)CMSG_DATA(c);
+		if (!ee || ee->ee_origin != SO_EE_ORIGIN_ICMP || ee->ee_errno == EMSGSIZE ||
+		    mh.msg_namelen < sizeof(to) || to.sin_family != AF_INET)
+			continue;
+		io->stats.rx_icmp++;
+		const struct sockaddr_in *off = (const struct sockaddr_in *)SO_EE_OFFENDER(ee);
+		char what[64];
+		snprintf(what, sizeof(what), "%s from %s", icmp_name(ee->ee_type, ee->ee_code),
+			 off->sin_family == AF_INET ? inet_ntoa(off->sin_addr) : "?");
+		const uint8_t *q = data;
+		size_t ql = (size_t)len < sizeof(data) ? (size_t)len : sizeof(data);
+		if (fd == io->fd_natt) { /* our IKE on 4500 starts with the marker */
+			if (ql < 4 || (q[0] | q[1] | q[2] | q[3]))
+				continue;
+			q += 4;
+			ql -= 4;
+		}
+		if (io->on_err)
+			io->on_err(io->ctx, &to, q, ql, what);
+	}
+}
+
 static void on_readable(void *arg, int fd, uint32_t events)
 {
 	struct ikeio *io = arg;
-	(void)events;
+	if (events & EPOLLERR)
+		drain_errors(io, fd);
 
 	/* Bounded batch so one busy socket can't starve the loop. */
 	for (int n = 0; n < 64; n++) {
@@ -72,6 +149,13 @@ static void on_readable(void *arg, int fd, uint32_t events)
 				    .msg_control = cbuf,
 				    .msg_controllen = sizeof(cbuf)};
 		ssize_t len = recvmsg(fd, &mh, MSG_DONTWAIT);
+		if (len < 0 && (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+				errno == ENETUNREACH || errno == EPROTO || errno == ENOPROTOOPT ||
+				errno == EHOSTDOWN || errno == ENONET || errno == EACCES)) {
+			/* the pending error of a queued ICMP: read the queue */
+			drain_errors(io, fd);
+			continue;
+		}
 		if (len < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
 				io->stats.rx_errors++;
@@ -143,6 +227,11 @@ int ikeio_new(struct loop *loop, uint16_t port_ike, uint16_t port_natt, ikeio_ik
 	}
 	*out = io;
 	return 0;
+}
+
+void ikeio_on_error(struct ikeio *io, ikeio_err_fn on_err)
+{
+	io->on_err = on_err;
 }
 
 void ikeio_free(struct ikeio *io)

@@ -21,14 +21,22 @@ typedef void (*ikeio_ike_fn)(void *ctx, const struct sockaddr_in *local,
 typedef void (*ikeio_esp_fn)(void *ctx, const struct sockaddr_in *local,
 			     const struct sockaddr_in *remote, const uint8_t *pkt, size_t len);
 
+/* An ICMP error came back for a datagram we sent to `to`: `quoted` is as
+ * much of its IKE message as the error holds (no non-ESP marker), `what`
+ * one line ("ICMP port unreachable from 192.0.2.1"). */
+typedef void (*ikeio_err_fn)(void *ctx, const struct sockaddr_in *to, const uint8_t *quoted,
+			     size_t len, const char *what);
+
 struct ikeio_stats {
 	uint64_t rx_ike, rx_esp, tx_ike, rx_errors, tx_errors, rx_short, rx_keepalive;
+	uint64_t rx_icmp; /* ICMP errors read from the sockets' error queues */
 };
 
 /* port_ike / port_natt: 500 / 4500 normally (tests may pick others). */
 int ikeio_new(struct loop *loop, uint16_t port_ike, uint16_t port_natt, ikeio_ike_fn on_ike,
 	      ikeio_esp_fn on_esp, void *ctx, struct ikeio **out);
 void ikeio_free(struct ikeio *io);
+void ikeio_on_error(struct ikeio *io, ikeio_err_fn on_err);
 int ikeio_send(struct ikeio *io, const struct sockaddr_in *from, const struct sockaddr_in *to,
 	       const uint8_t *msg, size_t len);
 int ikeio_natt_fd(const struct ikeio *io);

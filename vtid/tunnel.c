@@ -28,7 +28,7 @@ struct tunnels {
 	struct loop_timer traffic; /* feeds inbound traffic to IKE for dpd on-demand */
 };
 
-enum { TRAFFIC_POLL_MS = 1000 };
+enum { TRAFFIC_POLL_MS = 1000, TRAFFIC_SUSPECT = 2 };
 
 const struct tunnels_init *tunnels_env(const struct tunnels *t)
 {
@@ -40,19 +40,43 @@ static uint64_t now_ms(struct tunnels *t)
 	return t->init.now_ms(t->init.clock_ctx);
 }
 
-/* `dpd ... on-demand` probes only a peer that sent nothing: the data plane
- * counts decapsulated packets, and a tunnel whose count moved is alive. */
+/* The data plane's packet counts, read once a second, tell IKE two things.
+ * `dpd ... on-demand` probes only a peer that sent nothing, so a tunnel
+ * whose decapsulated count moved is alive.  And a tunnel that keeps sending
+ * and has received nothing for TRAFFIC_SUSPECT polls (OSPF hellos go both
+ * ways every few seconds) has its peer probed at once, not after the DPD
+ * idle interval: a crashed peer is found in seconds (RFC 3706 5.3). */
 static void traffic_poll(void *arg)
 {
 	struct tunnels *t = arg;
 	for (struct tunnel *tn = t->list; tn; tn = tn->next) {
 		struct dp_link_stats ls;
-		if (!tn->link || !tn->ike_added || !tn->spec.ike.dpd_on_demand ||
+		if (!tn->link || !tn->ike_added || !tn->spec.ike.dpd_interval_s ||
 		    t->init.dp_ops->link_stats(tn->link, &ls) < 0)
 			continue;
-		if (ls.pkts_decaps != tn->last_decaps)
-			ike_traffic_seen(t->init.ike, tn->id);
+		bool rx = ls.pkts_decaps != tn->last_decaps, tx = ls.pkts_encaps != tn->last_encaps;
+		bool icmp = ls.icmp_unreach != tn->last_icmp;
 		tn->last_decaps = ls.pkts_decaps;
+		tn->last_encaps = ls.pkts_encaps;
+		tn->last_icmp = ls.icmp_unreach;
+		if (icmp && !rx) {
+			char what[64];
+			snprintf(what, sizeof(what), "ICMP unreachable for ESP from %s",
+				 inet_ntoa(tn->spec.link.remote));
+			ike_peer_suspect(t->init.ike, tn->id, what);
+		}
+		if (rx) {
+			if (tn->spec.ike.dpd_on_demand)
+				ike_traffic_seen(t->init.ike, tn->id);
+			tn->silent_polls = 0;
+			tn->suspected = false;
+		} else if (tx && tn->carrier && tn->silent_polls < UINT8_MAX) {
+			tn->silent_polls++;
+		}
+		if (tn->silent_polls >= TRAFFIC_SUSPECT && !tn->suspected) {
+			tn->suspected = true;
+			ike_peer_suspect(t->init.ike, tn->id, NULL);
+		}
 	}
 	loop_timer_arm(t->init.loop, &t->traffic, TRAFFIC_POLL_MS);
 }

@@ -507,6 +507,92 @@ static void test_keylog_file(void)
 	tnet_fini(&n);
 }
 
+/* ---- ICMP errors: a hint that shortens the wait, never proof ---- */
+static const char *const PORT_UNREACH = "ICMP port unreachable from 203.0.113.3";
+
+/* the host of side 1 answers each request for it with port unreachable
+ * (quoting it whole, as Linux does), and side 1 itself is gone or not */
+static bool icmp_tap(struct tnet *n, struct tpkt *p)
+{
+	bool *gone = n->tap_ctx;
+	if (p->len >= IKEV2_HDR_LEN && !(p->data[19] & IKEV2_FLAG_RESPONSE) &&
+	    p->to.sin_addr.s_addr == n->side[1].addr.sin_addr.s_addr)
+		ike_icmp_error(n->side[0].eng, &p->to, p->data, p->len, PORT_UNREACH);
+	return !*gone;
+}
+
+static void test_icmp_errors(void)
+{
+	/* peer not running: the tries are given up in about 2 s, not 15.5 */
+	struct tnet n;
+	struct ike_peer_cfg ca;
+	bool gone = true;
+	tnet_init(&n, 2, 21);
+	tnet_cfg(&ca, &n.side[0], &n.side[1], 1);
+	n.tap = icmp_tap;
+	n.tap_ctx = &gone;
+	uint64_t t0 = n.now;
+	CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &ca), 0);
+	while (n.side[0].fails == 0 && n.now < t0 + 20000)
+		tnet_run(&n, 100);
+	CHECK(n.now - t0 <= 3000);
+	CHECK_EQ_INT(n.side[0].last_fail.cls, IKE_FAIL_UNREACHABLE);
+	CHECK(strstr(n.side[0].last_fail.detail, "after 5 tries, 5 answered by ICMP port unreachable"));
+	CHECK_EQ_INT(tnet_stat(n.side[0].eng, "icmp_errors"), 5);
+	tnet_fini(&n);
+
+	/* errors that do not quote a request of ours in flight change nothing */
+	up_pair(&n, 22);
+	struct ike_sa *sa = live_sa(&n.side[0]);
+	CHECK(sa != NULL);
+	if (!sa) {
+		tnet_fini(&n);
+		return;
+	}
+	uint8_t q[IKEV2_HDR_LEN] = {0};
+	memcpy(q, sa->spi_i, 8);
+	memcpy(q + 8, sa->spi_r, 8);
+	q[17] = 0x20;
+	q[18] = IKEV2_EXCH_INFORMATIONAL;
+	q[19] = sa->initiator ? IKEV2_FLAG_INITIATOR : 0;
+	ike_icmp_error(n.side[0].eng, &n.side[1].addr, q, sizeof(q), PORT_UNREACH); /* none in flight */
+	q[0] ^= 1;
+	ike_icmp_error(n.side[0].eng, &n.side[1].addr, q, sizeof(q), PORT_UNREACH); /* not our SPI */
+	ike_icmp_error(n.side[0].eng, &n.side[1].addr, q, 12, PORT_UNREACH);	     /* too short */
+	CHECK_EQ_INT(tnet_stat(n.side[0].eng, "icmp_ignored"), 3);
+	CHECK_EQ_INT(tnet_stat(n.side[0].eng, "icmp_errors"), 0);
+
+	/* a live peer's answer wins over a forged error quoting the very
+	 * request; a probe on suspicion needs DPD and comes at most once per
+	 * retry interval */
+	sa->peer->cfg.dpd_interval_s = 10;
+	sa->peer->cfg.dpd_retry_s = 2;
+	gone = false;
+	n.tap = icmp_tap;
+	n.tap_ctx = &gone;
+	tnet_run(&n, 3000);
+	ike_peer_suspect(n.side[0].eng, 1, NULL);
+	ike_peer_suspect(n.side[0].eng, 1, NULL);
+	tnet_run(&n, 3000);
+	CHECK_EQ_INT(tnet_stat(n.side[0].eng, "worry_probes"), 1);
+	CHECK_EQ_INT(tnet_stat(n.side[0].eng, "icmp_errors"), 1);
+	CHECK(n.side[0].up && live_sa(&n.side[0]) == sa);
+	CHECK_EQ_INT(n.side[0].fails, 0);
+
+	/* the peer dies: the probe on suspicion, answered by port unreachable
+	 * only, declares it dead in about 2 s */
+	gone = true;
+	uint64_t t1 = n.now;
+	ike_peer_suspect(n.side[0].eng, 1, NULL);
+	while (n.side[0].fails == 0 && n.now < t1 + 20000)
+		tnet_run(&n, 100);
+	CHECK(n.now - t1 <= 3000);
+	CHECK_EQ_INT(n.side[0].last_fail.cls, IKE_FAIL_DEAD_PEER);
+	CHECK(strstr(n.side[0].last_fail.detail, "(DPD); ICMP port unreachable from 203.0.113.3"));
+	CHECK_EQ_INT(tnet_stat(n.side[0].eng, "dpd_dead"), 1);
+	tnet_fini(&n);
+}
+
 int main(void)
 {
 	log_init("test_ike_input", LOG_TO_STDERR, getenv("IKE_DEBUG") ? LOG_DEBUG : LOG_CRIT);
@@ -519,5 +605,6 @@ int main(void)
 	RUN(test_forged_retransmission);
 	RUN(test_cookie_rotation);
 	RUN(test_keylog_file);
+	RUN(test_icmp_errors);
 	return tcheck_done();
 }
