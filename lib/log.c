@@ -75,13 +75,9 @@ void log_msg(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
-void log_ratelimited(struct log_ratelimit *rl, int level, const char *fmt, ...)
+bool log_ratelimit_take(struct log_ratelimit *rl, double now)
 {
 	enum { BURST = 10 };
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-
 	if (rl->last == 0)
 		rl->tokens = BURST;
 	else
@@ -91,9 +87,18 @@ void log_ratelimited(struct log_ratelimit *rl, int level, const char *fmt, ...)
 	rl->last = now;
 	if (rl->tokens < 1) {
 		rl->suppressed++;
-		return;
+		return false;
 	}
 	rl->tokens -= 1;
+	return true;
+}
+
+void log_ratelimited(struct log_ratelimit *rl, int level, const char *fmt, ...)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (!log_ratelimit_take(rl, (double)ts.tv_sec + (double)ts.tv_nsec / 1e9))
+		return;
 	if (rl->suppressed) {
 		log_msg(level, "(%lu similar messages suppressed)", rl->suppressed);
 		rl->suppressed = 0;

@@ -30,6 +30,8 @@ struct log_ratelimit {
 };
 void log_ratelimited(struct log_ratelimit *rl, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The bucket alone: true when a message may go out at `now` (seconds). */
+bool log_ratelimit_take(struct log_ratelimit *rl, double now);
 
 #define log_err(...)   log_msg(LOG_ERR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_WARNING, __VA_ARGS__)
@@ -42,16 +44,17 @@ void log_ratelimited(struct log_ratelimit *rl, int level, const char *fmt, ...)
 			log_msg(LOG_INFO, __VA_ARGS__);                                            \
 	} while (0)
 
-/* Rate-limited lines from a per-call-site static bucket. */
+/* Rate-limited lines from a per-call-site bucket, one per thread (the data
+ * plane's workers log through these too: no bucket is shared). */
 #define log_info_rl(...)                                                                           \
 	do {                                                                                       \
-		static struct log_ratelimit rl_;                                                   \
+		static _Thread_local struct log_ratelimit rl_;                                     \
 		log_ratelimited(&rl_, LOG_INFO, __VA_ARGS__);                                      \
 	} while (0)
 
 #define log_warn_rl(...)                                                                           \
 	do {                                                                                       \
-		static struct log_ratelimit rl_;                                                   \
+		static _Thread_local struct log_ratelimit rl_;                                     \
 		log_ratelimited(&rl_, LOG_WARNING, __VA_ARGS__);                                   \
 	} while (0)
 

@@ -86,11 +86,15 @@ vjson() {
 	vsh "$1" "$2" | python3 -c "import json,sys; d=json.load(sys.stdin); print($3)" 2>/dev/null
 }
 
-# Fails on sanitizer reports or crashes in daemon logs.
+# Fails on sanitizer reports or crashes in daemon logs, and on a log that
+# is not there (a check of nothing).
 check_logs_clean() {
 	local f bad=0
 	for f in "$@"; do
-		if grep -q -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$f"; then
+		if [ ! -f "$f" ]; then
+			fail "daemon log $f" "missing: nothing to check"
+			bad=1
+		elif grep -q -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$f"; then
 			fail "sanitizer report in $(basename "$f")" "$(grep -m3 -E 'ERROR|runtime error' "$f")"
 			bad=1
 		fi

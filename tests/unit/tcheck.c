@@ -4,12 +4,17 @@
 #include <stdio.h>
 
 int tcheck_case_failed;
+int tcheck_checks;
 int tcheck_failed_cases;
 int tcheck_passed_cases;
 const char *tcheck_case = "?";
 
 static void finish(const char *name)
 {
+	if (!tcheck_case_failed && tcheck_checks == 0) {
+		printf("FAIL %s: checked nothing\n", name);
+		tcheck_case_failed = 1;
+	}
 	if (tcheck_case_failed) {
 		tcheck_failed_cases++;
 	} else {
@@ -23,6 +28,7 @@ void tcheck_run(const char *name, void (*fn)(void))
 {
 	tcheck_case = name;
 	tcheck_case_failed = 0;
+	tcheck_checks = 0;
 	fn();
 	finish(name);
 }
@@ -31,6 +37,7 @@ void tcheck_run_arg(const char *name, void (*fn)(const void *), const void *arg)
 {
 	tcheck_case = name;
 	tcheck_case_failed = 0;
+	tcheck_checks = 0;
 	fn(arg);
 	finish(name);
 }

@@ -12,12 +12,14 @@
 #include <string.h>
 
 extern int tcheck_case_failed;
+extern int tcheck_checks; /* checks made by the running case */
 extern int tcheck_failed_cases;
 extern int tcheck_passed_cases;
 extern const char *tcheck_case;
 
 #define CHECK(expr)                                                                                \
 	do {                                                                                       \
+		tcheck_checks++;                                                                   \
 		if (!(expr)) {                                                                     \
 			if (!tcheck_case_failed)                                                   \
 				printf("FAIL %s: %s:%d: %s\n", tcheck_case, __FILE__, __LINE__,    \
@@ -31,6 +33,7 @@ extern const char *tcheck_case;
 #define CHECK_EQ_INT(a, b)                                                                         \
 	do {                                                                                       \
 		long long tc_a_ = (long long)(a), tc_b_ = (long long)(b);                          \
+		tcheck_checks++;                                                                   \
 		if (tc_a_ != tc_b_) {                                                              \
 			printf("%s %s: %s:%d: %s == %s (%lld != %lld)\n",                          \
 			       tcheck_case_failed ? "  also:" : "FAIL", tcheck_case, __FILE__,     \
@@ -42,6 +45,7 @@ extern const char *tcheck_case;
 #define CHECK_EQ_STR(a, b)                                                                         \
 	do {                                                                                       \
 		const char *tc_a_ = (a), *tc_b_ = (b);                                             \
+		tcheck_checks++;                                                                   \
 		if (!tc_a_ || !tc_b_ || strcmp(tc_a_, tc_b_) != 0) {                               \
 			printf("%s %s: %s:%d: %s == %s (\"%s\" != \"%s\")\n",                      \
 			       tcheck_case_failed ? "  also:" : "FAIL", tcheck_case, __FILE__,     \
@@ -53,7 +57,7 @@ extern const char *tcheck_case;
 
 #define CHECK_MEM(a, b, n) CHECK(memcmp((a), (b), (n)) == 0)
 
-/* Runs one case; a case that checked nothing still passes, so write real checks. */
+/* Runs one case; a case that made no check at all fails. */
 #define RUN(fn) tcheck_run(#fn, fn)
 #define RUN_NAMED(name, fn, arg) tcheck_run_arg(name, fn, arg)
 

@@ -84,10 +84,20 @@ static void test_leave_alone(void)
 	static const uint8_t bad3[] = {0, 0, 2, 4, 0x05, 0xb4, 0, 0};
 	len = syn(p, 0x02, bad3, sizeof(bad3));
 	CHECK_EQ_INT(dp_mss_clamp(p, len, 536), 0);
-	/* truncated packets */
+	/* truncated packets: fewer bytes than the IP header says */
 	len = syn(p, 0x02, o, sizeof(o));
 	for (size_t l = 0; l < len; l++)
 		CHECK_EQ_INT(dp_mss_clamp(p, l, 536), 0);
+	/* cut inside the options, the IP and TCP headers agreeing: the option
+	 * walker itself meets the end (NOP NOP, then MSS at option bytes 2-5) */
+	for (size_t l = 40; l < len; l++) {
+		syn(p, 0x02, o, sizeof(o));
+		size_t doff = (l - 20) & ~(size_t)3;
+		p[3] = (uint8_t)l;
+		p[20 + 12] = (uint8_t)((doff / 4) << 4);
+		CHECK_EQ_INT(dp_mss_clamp(p, l, 536), doff >= 28 ? 1 : 0);
+	}
+	len = syn(p, 0x02, o, sizeof(o));
 	/* not TCP */
 	p[9] = 17;
 	CHECK_EQ_INT(dp_mss_clamp(p, len, 536), 0);

@@ -1,0 +1,27 @@
+#!/bin/bash
+# t-config-sessions: configuration sessions that compose (vtid/cmd.c,
+# conf/compose.c), on one vtid with no peer.  Two control connections in
+# configuration mode at once (config_sessions.py): 20 interleaved edits each
+# all land; `show configuration sessions` names both; an edit to an object
+# the other session deleted is refused naming that session; a SIGHUP reload
+# is not undone by the next line of a session that was open across it.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+NS=vtCs$$
+RUN=$(mktemp -d /tmp/vtid-cs.XXXXXX)
+cleanup() {
+	stop_pids
+	ip netns del $NS 2>/dev/null
+	rm -rf "$RUN"
+}
+trap cleanup EXIT
+ip netns add $NS || { echo "FAIL setup: netns"; exit 1; }
+ip -n $NS link set lo up
+
+printf 'hostname START\n!\nend\n' >"$RUN/vtid.conf"
+start_vtid $NS "$RUN/vtid.conf" "$RUN/s" "$RUN/log"
+python3 "$TOP/tests/integration/config_sessions.py" "$RUN/s" "$RUN/vtid.conf" "${_pids[0]}" ||
+	_failed=1
+kill -0 "${_pids[0]}" 2>/dev/null && pass "vtid still running" || fail "vtid still running" "$(tail -5 "$RUN/log")"
+finish
