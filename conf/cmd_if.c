@@ -3,6 +3,7 @@
  * policy-maps: cmd_qos.c).
  * Handlers check the whole line before changing the candidate. */
 #include "conf/internal.h"
+#include "conf/router_block.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -128,6 +129,16 @@ static int h_router(const struct cli_match *m, void *ctx, struct cli_error *err)
 	}
 	if (strlen(raw) >= sizeof(hdr))
 		return cfg_fail(err, 1, "line too long");
+	/* FRR 8.4: router bgp ASN [<view|vrf> NAME].  Anything else FRR
+	 * refuses, and the block's lines would then run in FRR's global node. */
+	const char *rest = cli_arg(m, "LINE");
+	if (rest) {
+		char w1[16], w2[CFG_NAME_MAX], w3[2];
+		int nw = sscanf(rest, "%15s %63s %1s", w1, w2, w3);
+		if (nw != 2 || (strcmp(w1, "vrf") != 0 && strcmp(w1, "view") != 0))
+			return cfg_fail(err, cfg_argcol(m, "LINE"),
+					"expected `vrf NAME` or `view NAME` after the AS number");
+	}
 	cfg_squash(hdr, sizeof(hdr), raw);
 	struct cfg_router *r = NULL;
 	for (size_t i = 0; i < s->cand->n_router; i++)
@@ -137,7 +148,16 @@ static int h_router(const struct cli_match *m, void *ctx, struct cli_error *err)
 		if (r) {
 			cfg_router_fini(r);
 			REMOVE(s->cand->router, s->cand->n_router, r);
+			return 0;
 		}
+		/* `no router ospf` for `router ospf 1`: IOS wants the number
+		 * (and FRR would drop its one OSPF instance) -- say which. */
+		for (size_t i = 0; i < s->cand->n_router; i++)
+			if (!strcmp(hdr, "router ospf") &&
+			    !strncmp(s->cand->router[i].header, "router ospf ", 12))
+				return cfg_fail(err, m->end_col,
+						"incomplete command: the block is `%s`",
+						s->cand->router[i].header);
 		return 0;
 	}
 	if (!r) {
@@ -163,6 +183,11 @@ static int h_router_line(const struct cli_match *m, void *ctx, struct cli_error 
 	if (strlen(t) >= CFG_TEXT_MAX)
 		return cfg_fail(err, cfg_argcol(m, "line"), "line too long (at most %d characters)",
 				CFG_TEXT_MAX - 1);
+	/* Only lines of the block's FRR node (router_block.c). */
+	char msg[sizeof(err->msg)];
+	int col;
+	if (cfg_router_line_check(r, t, &col, msg, sizeof(msg)) < 0)
+		return cfg_fail(err, cfg_argcol(m, "line") + col - 1, "%s", msg);
 	struct cfg_vline *v = CFG_PUSH(r->line, r->n_line, r->cap_line);
 	if (!v)
 		return -ENOMEM;

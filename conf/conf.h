@@ -72,12 +72,27 @@ void cfg_grammar_free(void);
  * frees) and 0 is returned; on any error *out is NULL, errs lists them
  * (syntax errors, then semantic errors) and -EINVAL is returned. */
 int cfg_parse_text(const char *text, size_t len, struct cfg_model **out, struct cfg_errors *errs);
-/* Flags for cfg_parse_text_opts. */
-enum { CFG_PARSE_NO_VALIDATE = 1 }; /* syntax only: skip cfg_validate */
+/* Flags for cfg_parse_text_opts and cfg_parse_file_opts. */
+enum {
+	CFG_PARSE_NO_VALIDATE = 1, /* syntax only: skip cfg_validate */
+	CFG_PARSE_NOT_EMPTY = 2,   /* files: an empty file is refused (reload, replace) */
+	CFG_PARSE_FOLLOW = 4,      /* files: a symbolic link is followed (the daemon's own
+				    * file, named by root); never for an operator's path */
+};
 int cfg_parse_text_opts(const char *text, size_t len, unsigned flags, struct cfg_model **out,
 			struct cfg_errors *errs);
-/* Same, from a file; -errno when it cannot be read (errs has the reason). */
+/* Same, from a file; -errno when it cannot be read (errs has the reason).
+ * Only a regular file is read: a FIFO, device, socket, directory or symlink
+ * is refused without reading it (and a FIFO or device is never opened), as
+ * is a file over CFG_FILE_MAX bytes or one whose size changes while it is
+ * read, so a read never blocks and never comes up short. */
+enum { CFG_FILE_MAX = 16 << 20 };
 int cfg_parse_file(const char *path, struct cfg_model **out, struct cfg_errors *errs);
+int cfg_parse_file_opts(const char *path, unsigned flags, struct cfg_model **out,
+			struct cfg_errors *errs);
+/* Configuration lines carry no control characters (0x01-0x1f but TAB, and
+ * 0x7f): returns the 1-based column of the first one in line, else 0. */
+int cfg_ctrl_col(const char *line);
 
 /* Semantic checks: undefined references, a protected tunnel without
  * source/destination, two tunnels with the same source/destination/key...
@@ -111,6 +126,26 @@ const struct cfg_model *cfg_session_model(const struct cfg_session *s);
 struct cfg_model *cfg_session_take(struct cfg_session *s);
 /* ? and TAB: the current mode's answer, or when it has none for this line
  * the first parent mode that has one (as a line would fall back). */
+/* Sessions that compose (compose.c).  Objects by key: "interface
+ * Tunnel1", "ikev2-keyring-peer KR SITE2", "router ospf 1". */
+typedef void (*cfg_key_fn)(void *ctx, const char *key);
+void cfg_model_keys(const struct cfg_model *m, cfg_key_fn fn, void *ctx);
+bool cfg_model_has_key(const struct cfg_model *m, const char *key);
+/* The candidate was applied: its lines are no longer pending. */
+void cfg_session_commit(struct cfg_session *s);
+size_t cfg_session_pending(const struct cfg_session *s);
+/* The last line recorded was refused after all: it is not played again. */
+void cfg_session_forget_last(struct cfg_session *s);
+/* Who removed `key` since the session's base (a line for operators), or
+ * NULL if no change did. */
+typedef const char *(*cfg_removed_fn)(void *ctx, const char *key);
+/* The candidate made anew from `running` with the session's pending lines
+ * played again.  -ESTALE with msg when an object the session edits is gone
+ * or was removed (the session is then in global configuration mode on
+ * `running`, nothing pending); -ENOMEM. */
+int cfg_session_rebase(struct cfg_session *s, const struct cfg_model *running,
+		       cfg_removed_fn removed, void *ctx, char *msg, size_t len);
+
 int cfg_session_help(const struct cfg_session *s, const char *line, struct cli_help_item *out,
 		     int max, struct cli_error *err);
 int cfg_session_complete(const struct cfg_session *s, const char *line, struct cli_help_item *out,

@@ -198,13 +198,13 @@ int cfg_tunnel_resolve(const struct cfg_model *m, const char *name, struct cfg_t
 	h->keepalive = t->keepalive;
 	h->keepalive_period = t->keepalive_period;
 	h->keepalive_retries = t->keepalive_retries;
-	h->shutdown = t->shutdown;
+	h->mtu = t->mtu;
+	h->mss = t->mss;
 	if (t->protection[0])
 		resolve_crypto(m, t, h);
 	scpy(s->description, sizeof(s->description), t->description);
 	s->bandwidth = t->bandwidth;
-	s->mtu = t->mtu;
-	s->mss = t->mss;
+	s->shutdown = t->shutdown;
 	scpy(s->acl_in, sizeof(s->acl_in), t->acl_in);
 	scpy(s->acl_out, sizeof(s->acl_out), t->acl_out);
 	scpy(s->sp_in, sizeof(s->sp_in), t->sp_in);
@@ -314,10 +314,8 @@ static unsigned soft_diff(const struct cfg_model *om, const struct cfg_model *nm
 		w |= CFG_W_DESCRIPTION;
 	if (a->bandwidth != b->bandwidth)
 		w |= CFG_W_BANDWIDTH;
-	if (a->mtu != b->mtu)
-		w |= CFG_W_MTU;
-	if (a->mss != b->mss)
-		w |= CFG_W_MSS;
+	if (a->shutdown != b->shutdown)
+		w |= CFG_W_SHUTDOWN;
 	if (strcmp(a->acl_in, b->acl_in) || strcmp(a->acl_out, b->acl_out) ||
 	    (b->acl_in[0] && acl_changed(om, nm, b->acl_in)) ||
 	    (b->acl_out[0] && acl_changed(om, nm, b->acl_out)))

@@ -4,8 +4,11 @@
  * (ipsec profile -> transform-sets, ikev2 profile -> keyring peer whose
  * address covers the tunnel destination, ikev2 policy -> proposals) and
  * copies the values into one plain struct, so two resolutions compare with
- * memcmp: `hard` holds what needs the tunnel (and its SAs) rebuilt,
- * `soft` what can be changed in place.
+ * memcmp: `hard` holds what needs the tunnel (its device and SAs) rebuilt
+ * (endpoints, key, address, MTU and MSS, keepalives, everything the crypto
+ * resolves to), `soft` what is changed in place (description, bandwidth,
+ * shutdown, access lists, service policies, OSPF lines).  This is the one
+ * verdict: the tunnel layer does what the change list says.
  *
  * Policy choice follows IOS: the policy whose `match address local` equals
  * the tunnel source address, else the first policy with no match, else the
@@ -34,7 +37,7 @@ struct cfg_tunnel_hard {
 	uint32_t addr, mask;
 	bool keepalive;
 	uint16_t keepalive_period, keepalive_retries;
-	bool shutdown;
+	uint16_t mtu, mss;
 	/* Protection (all zero when unprotected). */
 	bool protected;
 	char ipsec_profile[CFG_NAME_MAX];
@@ -64,7 +67,7 @@ struct cfg_tunnel_hard {
 struct cfg_tunnel_soft {
 	char description[CFG_TEXT_MAX];
 	uint32_t bandwidth;
-	uint16_t mtu, mss;
+	bool shutdown;
 	char acl_in[CFG_NAME_MAX], acl_out[CFG_NAME_MAX];
 	char sp_in[CFG_NAME_MAX], sp_out[CFG_NAME_MAX];
 	int n_ospf;
@@ -100,8 +103,7 @@ enum {
 	CFG_W_KEYLOG = 1 << 2,
 	CFG_W_DESCRIPTION = 1 << 3,
 	CFG_W_BANDWIDTH = 1 << 4,
-	CFG_W_MTU = 1 << 5,
-	CFG_W_MSS = 1 << 6,
+	CFG_W_SHUTDOWN = 1 << 5,
 	CFG_W_ACL = 1 << 7,	       /* also: the content of a referenced access-list */
 	CFG_W_SERVICE_POLICY = 1 << 8, /* also: a referenced policy-map, its class-maps
 					  (and their access lists) or its child policies */

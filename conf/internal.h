@@ -33,7 +33,16 @@ struct cfg_session {
 	int line_no;	 /* line being applied */
 	int line_indent; /* its leading whitespace (files) */
 	bool file;	 /* reading a file: indentation rules for verbatim blocks */
+	/* interactive: lines since the candidate was last applied, and the
+	 * stack then (compose.c) */
+	char **pend;
+	size_t n_pend, cap_pend;
+	struct cfg_level base_lv[CFG_MAX_DEPTH];
+	int base_depth;
 };
+
+void cfg_session_pending_clear(struct cfg_session *s);
+int cfg_session_record(struct cfg_session *s, const char *line);
 
 /* Runs one line in exactly the current mode (no fallback). */
 int cfg_cmd_exec(struct cfg_session *s, const char *line, struct cli_error *err);

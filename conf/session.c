@@ -11,13 +11,17 @@
  * Files add one rule: after `router ...` / `bfd`, indented lines are kept
  * verbatim and the first non-indented line leaves the block. */
 #include "conf/internal.h"
+#include "conf/router_block.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const struct {
 	int id;
@@ -233,6 +237,7 @@ struct cfg_session *cfg_session_new(const struct cli *cli, const struct cfg_mode
 		return NULL;
 	}
 	cfg_enter(s, CFG_MODE_CONFIG, "configure terminal", NULL, NULL);
+	cfg_session_commit(s);
 	return s;
 }
 
@@ -240,6 +245,7 @@ void cfg_session_free(struct cfg_session *s)
 {
 	if (!s)
 		return;
+	cfg_session_pending_clear(s);
 	cfg_model_free(s->cand);
 	free(s);
 }
@@ -319,16 +325,44 @@ int cfg_session_complete(const struct cfg_session *s, const char *line, struct c
 	return ask_modes(s, line, out, max, err, false);
 }
 
+static struct cfg_router *cur_router(struct cfg_session *s)
+{
+	for (size_t i = 0; i < s->cand->n_router; i++)
+		if (!strcmp(s->cand->router[i].header, cfg_top(s)->header))
+			return &s->cand->router[i];
+	return NULL;
+}
+
+/* body is w alone (trailing blanks aside)? */
+static bool only_word(const char *body, const char *w)
+{
+	size_t n = strlen(w);
+	return !strncmp(body, w, n) && body[n + strspn(body + n, " \t\r")] == '\0';
+}
+
+/* Is body a line of the current routing block's FRR node? */
+static bool router_line_fits(struct cfg_session *s, const char *body)
+{
+	struct cfg_router *r = cur_router(s);
+	char msg[CFG_TEXT_MAX];
+	int col;
+	return r && cfg_router_line_check(r, body, &col, msg, sizeof(msg)) == 0;
+}
+
 static int add_router_line(struct cfg_session *s, const char *text, int extra_indent,
 			   struct cfg_error *err)
 {
-	struct cfg_router *r = NULL;
-	for (size_t i = 0; i < s->cand->n_router; i++)
-		if (!strcmp(s->cand->router[i].header, cfg_top(s)->header))
-			r = &s->cand->router[i];
+	struct cfg_router *r = cur_router(s);
 	if (!r) {
 		err->col = 0;
 		snprintf(err->msg, sizeof(err->msg), "routing block vanished");
+		return -EINVAL;
+	}
+	/* Only lines of the block's FRR node: FRR would run any other line
+	 * in its global configuration (router_block.c). */
+	int col;
+	if (cfg_router_line_check(r, text, &col, err->msg, sizeof(err->msg)) < 0) {
+		err->col = s->line_indent + col;
 		return -EINVAL;
 	}
 	char buf[CFG_TEXT_MAX];
@@ -349,6 +383,14 @@ static int add_router_line(struct cfg_session *s, const char *text, int extra_in
 	return 0;
 }
 
+int cfg_ctrl_col(const char *line)
+{
+	for (const unsigned char *p = (const unsigned char *)line; *p; p++)
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			return (int)(p - (const unsigned char *)line) + 1;
+	return 0;
+}
+
 int cfg_session_line_at(struct cfg_session *s, const char *line, int line_no, struct cfg_error *err)
 {
 	struct cli_error best = {0}, ce;
@@ -356,6 +398,17 @@ int cfg_session_line_at(struct cfg_session *s, const char *line, int line_no, st
 	int indent = 0, r;
 	memset(err, 0, sizeof(*err));
 	err->line = line_no;
+	/* Every configuration line, from a file or a terminal, comes through
+	 * here: a control character would be stored, printed by show
+	 * running-config to other operators' terminals and logged, so it is
+	 * refused before anything else (TAB is a blank). */
+	int cc = cfg_ctrl_col(line);
+	if (cc) {
+		err->col = cc;
+		snprintf(err->msg, sizeof(err->msg), "control character 0x%02x not allowed",
+			 (unsigned char)line[cc - 1]);
+		return -EINVAL;
+	}
 	while (line[indent] == ' ' || line[indent] == '\t')
 		indent++;
 	const char *body = line + indent;
@@ -363,19 +416,24 @@ int cfg_session_line_at(struct cfg_session *s, const char *line, int line_no, st
 		return CFG_LINE_OK;
 	s->line_no = line_no;
 	s->line_indent = indent;
+	/* A refused line leaves the mode as it was (an interactive line that
+	 * left a routing block too: `no router ospf` in `router ospf 1`). */
+	int saved = s->depth;
 	if (cfg_session_mode(s) == CFG_MODE_ROUTER) {
 		if (s->file && indent > 0)
 			return add_router_line(s, body, indent - 1, err);
 		if (s->file)
-			s->depth = 1;
-		else if (strncmp(body, "no ", 3) != 0 &&
+			s->depth = saved = 1;
+		else if (!router_line_fits(s, body) && !only_word(body, "exit") &&
+			 !only_word(body, "end") &&
 			 cli_match_line(s->cli, CFG_MODE_CONFIG, body, &m, &ce) == 0) {
-			/* Interactively a global command leaves the block. */
+			/* Interactively a global command leaves the block, as in
+			 * IOS; `no router ospf 1` typed in the block so removes
+			 * it.  A line of the block's FRR node stays in it. */
 			cli_match_clear(&m);
 			s->depth = 1;
 		}
 	}
-	int saved = s->depth;
 	for (int d = s->depth; d >= 1; d--) {
 		int mode = s->lv[d - 1].mode;
 		r = cli_match_line(s->cli, mode, line, &m, &ce);
@@ -404,7 +462,12 @@ int cfg_session_line_at(struct cfg_session *s, const char *line, int line_no, st
 
 int cfg_session_line(struct cfg_session *s, const char *line, struct cfg_error *err)
 {
-	return cfg_session_line_at(s, line, 0, err);
+	int rc = cfg_session_line_at(s, line, 0, err);
+	if (rc >= 0 && cfg_session_record(s, line) < 0) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return -ENOMEM;
+	}
+	return rc;
 }
 
 /* ---- errors ---- */
@@ -513,56 +576,155 @@ int cfg_parse_text_opts(const char *text, size_t len, unsigned flags, struct cfg
 	return 0;
 }
 
-int cfg_parse_file(const char *path, struct cfg_model **out, struct cfg_errors *errs)
+/* What a path is when it is not a regular file, for the refusal. */
+static const char *file_kind(mode_t mode)
 {
-	struct cfg_errors local;
-	if (!errs)
-		errs = &local;
-	memset(errs, 0, sizeof(*errs));
-	*out = NULL;
-	FILE *f = fopen(path, "r");
-	if (!f) {
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISLNK(mode))
+		return "a symbolic link";
+	return "of an unknown type";
+}
+
+static int refuse_kind(mode_t mode, struct cfg_errors *errs)
+{
+	cfg_errors_add(errs, 0, 0, "not a regular file (%s)", file_kind(mode));
+	return S_ISDIR(mode) ? -EISDIR : S_ISLNK(mode) ? -ELOOP : -EINVAL;
+}
+
+/* Reads a whole configuration file, or refuses it with one reason.  The
+ * file is on the daemon's event loop path (SIGHUP, `configure replace`):
+ * lstat first so a FIFO or device is never even opened (opening some
+ * devices does something), then O_NONBLOCK|O_NOFOLLOW so a swap between
+ * the two can neither block nor follow a link, and fstat must find the
+ * same regular file.  The text is read to EOF and must be exactly st_size
+ * bytes, so a file that changes under us is refused rather than applied
+ * short.  *text is NUL-terminated; the caller wipes and frees it. */
+static int read_conf_file(const char *path, unsigned flags, char **text, size_t *len,
+			  struct cfg_errors *errs)
+{
+	struct stat ls, st;
+	*text = NULL;
+	*len = 0;
+	bool follow = flags & CFG_PARSE_FOLLOW;
+	if ((follow ? stat(path, &ls) : lstat(path, &ls)) < 0) {
 		int e = errno;
 		cfg_errors_add(errs, 0, 0, "cannot open: %s", strerror(e));
 		return -e;
 	}
-	char *text = NULL;
-	size_t len = 0, cap = 0;
+	if (!S_ISREG(ls.st_mode))
+		return refuse_kind(ls.st_mode, errs);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | (follow ? 0 : O_NOFOLLOW) | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		int e = errno;
+		if (e == ELOOP)
+			return refuse_kind(S_IFLNK, errs);
+		cfg_errors_add(errs, 0, 0, "cannot open: %s", strerror(e));
+		return -e;
+	}
+	int rc = 0;
+	char *buf = NULL;
+	size_t cap = 0, got = 0;
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		cfg_errors_add(errs, 0, 0, "cannot stat: %s", strerror(-rc));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = refuse_kind(st.st_mode, errs);
+		goto out;
+	}
+	if (st.st_dev != ls.st_dev || st.st_ino != ls.st_ino) {
+		cfg_errors_add(errs, 0, 0, "the file was replaced while being opened");
+		rc = -EAGAIN;
+		goto out;
+	}
+	if (st.st_size > CFG_FILE_MAX) {
+		cfg_errors_add(errs, 0, 0, "file too large (%lld bytes, at most %d MiB)",
+			       (long long)st.st_size, CFG_FILE_MAX >> 20);
+		rc = -EFBIG;
+		goto out;
+	}
+	if (st.st_size == 0 && (flags & CFG_PARSE_NOT_EMPTY)) {
+		cfg_errors_add(errs, 0, 0, "the file is empty: the running configuration is kept");
+		rc = -ENODATA;
+		goto out;
+	}
+	/* One byte more than expected, so a file that grew is seen. */
+	cap = (size_t)st.st_size + 1;
+	buf = malloc(cap);
+	if (!buf) {
+		cfg_errors_add(errs, 0, 0, "out of memory");
+		rc = -ENOMEM;
+		goto out;
+	}
 	for (;;) {
-		if (cap - len < 4096) {
-			if (cap > (16u << 20)) {
-				fclose(f);
-				free(text);
-				cfg_errors_add(errs, 0, 0, "file too large");
-				return -EFBIG;
-			}
-			char *nt = realloc(text, cap + 65536);
-			if (!nt) {
-				fclose(f);
-				free(text);
-				cfg_errors_add(errs, 0, 0, "out of memory");
-				return -ENOMEM;
-			}
-			text = nt;
-			cap += 65536;
+		ssize_t n = read(fd, buf + got, cap - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			cfg_errors_add(errs, 0, 0, "read error: %s", strerror(-rc));
+			goto out;
 		}
-		size_t n = fread(text + len, 1, cap - len, f);
-		len += n;
 		if (n == 0)
 			break;
+		got += (size_t)n;
+		if (got == cap)
+			break;
 	}
-	int rerr = ferror(f);
-	fclose(f);
-	int r;
-	if (rerr) {
-		cfg_errors_add(errs, 0, 0, "read error");
-		r = -EIO;
-	} else {
-		r = cfg_parse_text(text ? text : "", len, out, errs);
+	if (got != (size_t)st.st_size) {
+		cfg_errors_add(
+		    errs, 0, 0,
+		    "the file changed while being read (%zu%s bytes read, %lld expected)", got,
+		    got == cap ? " or more" : "", (long long)st.st_size);
+		rc = -EIO;
+		goto out;
 	}
-	if (text) {
-		OPENSSL_cleanse(text, len);
-		free(text);
+	buf[got] = '\0';
+out:
+	close(fd);
+	if (rc < 0) {
+		/* Whatever was read may hold keys. */
+		if (buf)
+			OPENSSL_cleanse(buf, cap);
+		free(buf);
+		return rc;
 	}
+	*text = buf;
+	*len = got;
+	return 0;
+}
+
+int cfg_parse_file(const char *path, struct cfg_model **out, struct cfg_errors *errs)
+{
+	return cfg_parse_file_opts(path, CFG_PARSE_FOLLOW, out, errs);
+}
+
+int cfg_parse_file_opts(const char *path, unsigned flags, struct cfg_model **out,
+			struct cfg_errors *errs)
+{
+	struct cfg_errors local;
+	char *text;
+	size_t len;
+	if (!errs)
+		errs = &local;
+	memset(errs, 0, sizeof(*errs));
+	*out = NULL;
+	int r = read_conf_file(path, flags, &text, &len, errs);
+	if (r < 0)
+		return r;
+	r = cfg_parse_text_opts(text, len, flags & ~(unsigned)CFG_PARSE_NOT_EMPTY, out, errs);
+	/* The text holds the pre-shared keys. */
+	OPENSSL_cleanse(text, len + 1);
+	free(text);
 	return r;
 }

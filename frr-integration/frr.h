@@ -75,7 +75,9 @@ void frr_set_vtysh(const char *path, int timeout_ms);
 
 /* `vtysh [--vty_socket DIR] -f /dev/stdin` with frr_text as input.  vty_dir
  * NULL = FRR's default.  *output (may be NULL to discard) gets vtysh's
- * stdout+stderr, e.g. "line 3: % Unknown command[4]:  bogus".  Returns 0,
+ * stdout+stderr, fit for a log: a refused line's echo is cut ("line 3: %
+ * Unknown command[4]"), and what follows anything like a key-bearing
+ * keyword is hidden (frr_redact, priv.h).  Returns 0,
  * -EIO when vtysh reported an error (the rest of the text is still applied:
  * vtysh -f goes on after a bad line), -ETIMEDOUT, or another -errno. */
 int frr_apply(const char *vty_dir, const char *frr_text, char **output);

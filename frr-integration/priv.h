@@ -49,6 +49,15 @@ struct frr_tree {
 	size_t n_top;
 };
 
+/* What of vtysh's output may reach a log (vtysh.c): of an apply's output
+ * (FRR_REDACT_APPLY), vtysh's "line N: MESSAGE: ECHO" lines lose the echo,
+ * and on other lines a word that is a prefix of a key-bearing keyword
+ * (`authentication-k`, `passw`, `k` ...) hides the rest of the line; in
+ * show output (FRR_REDACT_SHOW, FRR's own full keywords) only whole
+ * keywords do.  Appends to out; 0 or -ENOMEM. */
+enum frr_redact { FRR_REDACT_SHOW, FRR_REDACT_APPLY };
+int frr_redact(const char *in, enum frr_redact how, struct frr_buf *out);
+
 int frr_tree_parse(const char *s, struct frr_tree *t);
 void frr_tree_free(struct frr_tree *t);
 const struct frr_node *frr_tree_find(const struct frr_node *v, size_t n, const char *text);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -150,30 +151,108 @@ static int reap(pid_t pid, long long deadline, int *status)
 	}
 }
 
-/* vtysh echoes a line it refuses ("line 3: % Unknown command[4]:  LINE"),
- * and callers log vtysh's output: whatever follows a key-bearing keyword on
- * a line is replaced, so no authentication key reaches a log. */
-static int redact(struct frr_buf *in, struct frr_buf *out)
+/* Keeping keys out of vtid's log.
+ *
+ * `vtysh -f` refuses a line with "line N: % Unknown command[4]: LINE" (also
+ * "% Ambiguous command", "% Command incomplete", "Warning[4]...: LINE",
+ * "Failure to communicate[13] to ospfd, line: LINE": vtysh/vtysh.c
+ * vtysh_config_from_file in FRR 8.4), echoing the line as it was written,
+ * and FRR takes any unambiguous prefix of a keyword: `ip ospf
+ * authentication-k KEY junk` is refused with KEY in the echo.  So the
+ * output of an apply is logged without the echo (the line number and
+ * FRR's message stay), and on every other line a word that is a prefix,
+ * of any length, of one of FRR 8.4's key-bearing keywords hides the rest
+ * of that line.  The keywords: `ip ospf authentication-key`, `ip ospf
+ * message-digest-key N md5` and their `area A virtual-link` forms
+ * (ospfd), `neighbor X password` (bgpd, ldpd), `isis password`,
+ * `area-password`, `domain-password` (isisd, fabricd), `key-string` (key
+ * chains), `ipv6 ospf6 authentication ... key` (ospf6d), `ip rip
+ * authentication string` (ripd), `password`, `enable password` (every
+ * daemon's vty), `tcp-md5-auth` (pathd).
+ *
+ * `show` output is FRR's own printing, in full keywords, and is read by
+ * vtid (state.c looks for `ip ospf area` lines in the running config), so
+ * there only a word that holds a key-bearing keyword whole hides the rest
+ * of its line. */
+static const char *const key_words[] = {
+    "authentication", "authentication-key", "message-digest-key", "md5",
+    "password",	      "area-password",	    "domain-password",	  "key",
+    "key-string",     "tcp-md5-auth",
+};
+
+/* Whole-keyword matches, in show output: a word holding one of these, or
+ * equal to one of the short ones. */
+static const char *const key_substrings[] = {"authentication-key", "message-digest-key", "password",
+					     "key-string", "tcp-md5-auth"};
+static const char *const key_exact[] = {"key", "md5"};
+
+static bool key_like(const char *w, size_t n, enum frr_redact how)
 {
-	static const char *const words[] = {"authentication-key", "message-digest-key", "password",
-					    "key-string"};
-	const char *p = in->s ? in->s : "";
+	for (size_t i = 0; i < sizeof(key_substrings) / sizeof(key_substrings[0]); i++)
+		if (memmem(w, n, key_substrings[i], strlen(key_substrings[i])))
+			return true;
+	for (size_t i = 0; i < sizeof(key_exact) / sizeof(key_exact[0]); i++)
+		if (n == strlen(key_exact[i]) && !strncasecmp(w, key_exact[i], n))
+			return true;
+	if (how != FRR_REDACT_APPLY)
+		return false;
+	for (size_t i = 0; i < sizeof(key_words) / sizeof(key_words[0]); i++)
+		if (n <= strlen(key_words[i]) && !strncasecmp(w, key_words[i], n))
+			return true;
+	return false;
+}
+
+/* "line N: MESSAGE: ECHO" -> the length of "line N: MESSAGE", or 0. */
+static size_t echo_cut(const char *p, size_t n)
+{
+	size_t i = 5;
+	const char *c;
+
+	if (n < 8 || strncmp(p, "line ", 5) != 0 || p[i] < '0' || p[i] > '9')
+		return 0;
+	while (i < n && p[i] >= '0' && p[i] <= '9')
+		i++;
+	if (i + 1 >= n || p[i] != ':' || p[i + 1] != ' ')
+		return 0;
+	c = memmem(p + i + 2, n - i - 2, ": ", 2);
+	return c ? (size_t)(c - p) : 0;
+}
+
+int frr_redact(const char *in, enum frr_redact how, struct frr_buf *out)
+{
+	const char *p = in ? in : "";
 
 	while (*p) {
 		const char *eol = strchr(p, '\n');
-		size_t n = eol ? (size_t)(eol - p) + 1 : strlen(p);
-		size_t cut = n;
+		size_t n = eol ? (size_t)(eol - p) : strlen(p);
+		size_t cut = how == FRR_REDACT_APPLY ? echo_cut(p, n) : 0;
+		bool hidden = false;
 
-		for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-			const char *w = memmem(p, n, words[i], strlen(words[i]));
+		if (cut) {
+			frr_buf_add(out, p, cut);
+		} else {
+			cut = n;
+			for (size_t i = 0; i < n;) {
+				size_t w = i;
 
-			if (w && (size_t)(w - p) + strlen(words[i]) < cut)
-				cut = (size_t)(w - p) + strlen(words[i]);
+				while (w < n && (p[w] == ' ' || p[w] == '\t'))
+					w++;
+				i = w;
+				while (i < n && p[i] != ' ' && p[i] != '\t')
+					i++;
+				if (i > w && key_like(p + w, i - w, how)) {
+					cut = i;
+					hidden = i < n;
+					break;
+				}
+			}
+			frr_buf_add(out, p, cut);
+			if (hidden)
+				frr_buf_puts(out, " <hidden>");
 		}
-		frr_buf_add(out, p, cut);
-		if (cut < n)
-			frr_buf_puts(out, eol ? " <hidden>\n" : " <hidden>");
-		p += n;
+		if (eol)
+			frr_buf_add(out, "\n", 1);
+		p += n + (eol ? 1 : 0);
 	}
 	return out->oom ? -ENOMEM : 0;
 }
@@ -181,7 +260,7 @@ static int redact(struct frr_buf *in, struct frr_buf *out)
 /* Runs vtysh with args (after the binary and --vty_socket) and in_text on
  * stdin (NULL: /dev/null). */
 static int run_vtysh(const char *vty_dir, const char *const *args, const char *in_text,
-		     char **output)
+		     enum frr_redact how, char **output)
 {
 	const char *argv[16];
 	struct frr_buf out = {0};
@@ -237,7 +316,7 @@ static int run_vtysh(const char *vty_dir, const char *const *args, const char *i
 	if (output) {
 		struct frr_buf clean = {0};
 
-		if (redact(&out, &clean) == 0)
+		if (frr_redact(out.s, how, &clean) == 0)
 			*output = frr_buf_take(&clean);
 		frr_buf_free(&clean);
 		if (!*output && r == 0)
@@ -251,7 +330,7 @@ int frr_apply(const char *vty_dir, const char *frr_text, char **output)
 {
 	static const char *const args[] = {"-f", "/dev/stdin", NULL};
 
-	return run_vtysh(vty_dir, args, frr_text ? frr_text : "", output);
+	return run_vtysh(vty_dir, args, frr_text ? frr_text : "", FRR_REDACT_APPLY, output);
 }
 
 int frr_show(const char *vty_dir, const char *command, char **output)
@@ -263,5 +342,5 @@ int frr_show(const char *vty_dir, const char *command, char **output)
 	/* -c runs every line of a multi-line argument: one line, show only. */
 	if (!command || strncmp(command, "show ", 5) != 0 || strpbrk(command, "\r\n"))
 		return -EPERM;
-	return run_vtysh(vty_dir, args, NULL, output);
+	return run_vtysh(vty_dir, args, NULL, FRR_REDACT_SHOW, output);
 }

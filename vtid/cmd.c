@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "conf/conf.h"
 #include "frr-integration/frr.h"
@@ -26,11 +28,22 @@
 
 #define VTID_VERSION "0.1.0"
 
+/* Configuration sessions compose (conf/compose.c): each line is applied on
+ * top of the configuration running at that moment.  base_gen is the change
+ * of the running configuration the session's candidate was built from;
+ * when another change came since, the session is rebased before its line. */
 struct cmd_session {
 	struct vtid *v;
+	struct cmd_session *next, **pprev; /* every control session */
 	struct cfg_session *cfg; /* non-NULL while configuring */
 	bool pending;            /* the candidate holds lines not yet applied (invalid so far) */
+	uint64_t base_gen;
+	time_t since;            /* entered configuration mode */
+	bool has_cred;
+	struct ucred cred;
+	char who[64];            /* "vtish uid 0 pid 42", for the change log */
 };
+
 
 /* What an EXEC handler gets as ctx. */
 struct cmd_ctx {
@@ -38,8 +51,6 @@ struct cmd_ctx {
 	struct sbuf *out;
 };
 
-static struct cli *grammar;
-static struct vtid *the_vtid;
 
 static void print_json(struct sbuf *out, struct json_object *o)
 {
@@ -422,13 +433,74 @@ static int do_undebug_all(const struct cli_match *m, void *ctx, struct cli_error
 
 /* ---- configuration ---- */
 
+/* Who is configuring: every session in configuration mode. */
+static int do_show_config_sessions(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cmd_ctx *c = ctx;
+	(void)err;
+	time_t now = time(NULL);
+	struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
+	for (const struct cmd_session *s = c->s->v->sessions; s; s = s->next) {
+		if (!s->cfg)
+			continue;
+		struct json_object *e = json_object_new_object();
+		if (s->has_cred) {
+			json_object_object_add(e, "uid", json_object_new_int64(s->cred.uid));
+			json_object_object_add(e, "pid", json_object_new_int64(s->cred.pid));
+		}
+		struct tm tm;
+		char ts[32];
+		gmtime_r(&s->since, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		json_object_object_add(e, "since", json_object_new_string(ts));
+		json_object_object_add(e, "age_s", json_object_new_int64(now - s->since));
+		json_object_object_add(e, "mode",
+				       json_object_new_string(cfg_session_prompt(s->cfg)));
+		json_object_object_add(e, "pending_lines",
+				       json_object_new_int64((int64_t)cfg_session_pending(s->cfg)));
+		json_object_object_add(e, "self", json_object_new_boolean(s == c->s));
+		json_object_array_add(arr, e);
+	}
+	json_object_object_add(o, "sessions", arr);
+	if (cli_arg(m, "json")) {
+		print_json(c->out, o);
+	} else {
+		size_t n = json_object_array_length(arr);
+		sbuf_printf(c->out, "Configuration sessions: %zu\n", n);
+		if (n)
+			sbuf_printf(c->out, "%-8s %-8s %-21s %-22s %s\n", "uid", "pid", "since",
+				    "mode", "pending lines");
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *e = json_object_array_get_idx(arr, i), *x;
+			char uid[16] = "-", pid[16] = "-";
+			if (json_object_object_get_ex(e, "uid", &x))
+				snprintf(uid, sizeof(uid), "%lld", (long long)json_object_get_int64(x));
+			if (json_object_object_get_ex(e, "pid", &x))
+				snprintf(pid, sizeof(pid), "%lld", (long long)json_object_get_int64(x));
+			json_object_object_get_ex(e, "since", &x);
+			const char *since = json_object_get_string(x);
+			json_object_object_get_ex(e, "mode", &x);
+			const char *mode = json_object_get_string(x);
+			json_object_object_get_ex(e, "pending_lines", &x);
+			long long pend = (long long)json_object_get_int64(x);
+			json_object_object_get_ex(e, "self", &x);
+			sbuf_printf(c->out, "%-8s %-8s %-21s %-22s %lld%s\n", uid, pid, since, mode,
+				    pend, json_object_get_boolean(x) ? "  (this session)" : "");
+		}
+	}
+	json_object_put(o);
+	return 0;
+}
+
 static int do_configure_terminal(const struct cli_match *m, void *ctx, struct cli_error *err)
 {
 	struct cmd_ctx *c = ctx;
 	(void)m;
 	cfg_session_free(c->s->cfg);
-	c->s->cfg = cfg_session_new(grammar, c->s->v->running);
+	c->s->cfg = cfg_session_new(c->s->v->grammar, c->s->v->running);
 	c->s->pending = false;
+	c->s->base_gen = c->s->v->running_gen;
+	c->s->since = time(NULL);
 	if (!c->s->cfg)
 		return fail(err, "%% out of memory");
 	sbuf_printf(c->out, "Enter configuration commands, one per line.  End with CNTL/Z.\n");
@@ -439,7 +511,7 @@ static int do_configure_replace(const struct cli_match *m, void *ctx, struct cli
 {
 	struct cmd_ctx *c = ctx;
 	char msg[4096];
-	if (vtid_reload(c->s->v, cli_arg(m, "file"), msg, sizeof(msg)) < 0) {
+	if (vtid_reload(c->s->v, cli_arg(m, "file"), c->s->who, msg, sizeof(msg)) < 0) {
 		sbuf_printf(c->out, "%s", msg);
 		return fail(err, "%% configuration unchanged");
 	}
@@ -493,6 +565,10 @@ static const struct cli_cmd exec_cmds[] = {
 	 "Show running system information\nTunnel interface status and counters\n"
 	 "Interface name\nJSON output",
 	 do_show_interfaces, 0},
+	{CLI_MODE_EXEC, "show configuration sessions [json$json]",
+	 "Show running system information\nConfiguration\nWho is in configuration mode\n"
+	 "JSON output",
+	 do_show_config_sessions, 0},
 	{CLI_MODE_EXEC, "show running-config [json$json]",
 	 "Show running system information\nThe configuration in force\nJSON output",
 	 do_show_running, 0},
@@ -549,10 +625,10 @@ static const struct cli_cmd exec_cmds[] = {
 int cmd_init(struct vtid *v)
 {
 	struct cli_error err = {0};
-	the_vtid = v;
-	grammar = cli_new();
+	struct cli *grammar = cli_new();
 	if (!grammar)
 		return -ENOMEM;
+	v->grammar = grammar;
 	int rc = cfg_cli_register(grammar);
 	if (rc == 0)
 		rc = cli_install(grammar, exec_cmds, sizeof(exec_cmds) / sizeof(exec_cmds[0]), &err);
@@ -563,16 +639,29 @@ int cmd_init(struct vtid *v)
 
 void cmd_fini(struct vtid *v)
 {
-	(void)v;
-	cli_free(grammar);
-	grammar = NULL;
+	cli_free(v->grammar);
+	v->grammar = NULL;
 }
 
-struct cmd_session *cmd_session_new(struct vtid *v)
+struct cmd_session *cmd_session_new(struct vtid *v, const struct ucred *cred)
 {
 	struct cmd_session *s = calloc(1, sizeof(*s));
-	if (s)
-		s->v = v;
+	if (!s)
+		return NULL;
+	s->v = v;
+	if (cred) {
+		s->has_cred = true;
+		s->cred = *cred;
+		snprintf(s->who, sizeof(s->who), "the session of uid %u pid %d",
+			 (unsigned)cred->uid, (int)cred->pid);
+	} else {
+		snprintf(s->who, sizeof(s->who), "another session");
+	}
+	s->next = v->sessions;
+	if (s->next)
+		s->next->pprev = &s->next;
+	s->pprev = &v->sessions;
+	v->sessions = s;
 	return s;
 }
 
@@ -580,6 +669,9 @@ void cmd_session_free(struct cmd_session *s)
 {
 	if (!s)
 		return;
+	*s->pprev = s->next;
+	if (s->next)
+		s->next->pprev = s->pprev;
 	cfg_session_free(s->cfg);
 	free(s);
 }
@@ -602,9 +694,17 @@ static const char *do_prefix(const char *line)
 
 static void report(struct sbuf *out, const char *line, const struct cli_error *err)
 {
-	/* IOS marks the column with a caret under the input. */
+	/* IOS marks the column with a caret under the input.  The echo shows a
+	 * control character as '?' (the caret stays in place): it goes back to
+	 * a terminal. */
 	if (err->col > 0) {
-		sbuf_printf(out, "%s\n%*s^\n", line, err->col - 1, "");
+		for (const char *p = line; *p;) {
+			int cc = cfg_ctrl_col(p);
+			int n = cc ? cc - 1 : (int)strlen(p);
+			sbuf_printf(out, "%.*s%s", n, p, cc ? "?" : "");
+			p += n + (cc ? 1 : 0);
+		}
+		sbuf_printf(out, "\n%*s^\n", err->col - 1, "");
 	}
 	sbuf_printf(out, "%% %s\n", err->msg[0] == '%' ? err->msg + 2 : err->msg);
 }
@@ -614,9 +714,17 @@ static int exec_line(struct cmd_session *s, const char *line, struct sbuf *out)
 	struct cmd_ctx ctx = {.s = s, .out = out};
 	struct cli_error err = {0};
 	const char *p = skip_ws(line);
+	/* As configuration lines (cfg_session_line_at): no control characters,
+	 * not even in a comment. */
+	if ((err.col = cfg_ctrl_col(line)) > 0) {
+		snprintf(err.msg, sizeof(err.msg), "control character 0x%02x not allowed",
+			 (unsigned char)line[err.col - 1]);
+		report(out, line, &err);
+		return 1;
+	}
 	if (*p == '\0' || *p == '!')
 		return 0;
-	int rc = cli_execute(grammar, CLI_MODE_EXEC, line, &ctx, &err);
+	int rc = cli_execute(s->v->grammar, CLI_MODE_EXEC, line, &ctx, &err);
 	if (rc < 0) {
 		if (err.msg[0] == '%')
 			sbuf_printf(out, "%s\n", err.msg);
@@ -627,9 +735,44 @@ static int exec_line(struct cmd_session *s, const char *line, struct sbuf *out)
 	return 0;
 }
 
+struct removed_ctx {
+	struct cmd_session *s;
+	char buf[160];
+};
+
+static const char *removed_by(void *ctx, const char *key)
+{
+	struct removed_ctx *r = ctx;
+	return vtid_removed_by(r->s->v, r->s->base_gen, key, r->buf, sizeof(r->buf));
+}
+
+/* Another change came since the candidate was made: make it anew from the
+ * running configuration with this session's pending lines on top. */
+static int rebase(struct cmd_session *s, struct sbuf *out)
+{
+	struct removed_ctx r = {.s = s};
+	char msg[512];
+	int rc = cfg_session_rebase(s->cfg, s->v->running, removed_by, &r, msg, sizeof(msg));
+	s->base_gen = s->v->running_gen;
+	if (rc == -ESTALE) {
+		s->pending = false;
+		sbuf_printf(out, "%% Not applied: %s\n", msg);
+		return 1;
+	}
+	if (rc < 0) {
+		sbuf_printf(out, "%% out of memory\n");
+		return 1;
+	}
+	return 0;
+}
+
 static int config_line(struct cmd_session *s, const char *line, struct sbuf *out)
 {
 	struct cfg_error err = {0};
+	/* On a conflict the line is refused, but `end` still ends: nothing
+	 * else is safe to run where the session now stands. */
+	if (s->base_gen != s->v->running_gen && rebase(s, out) && strcmp(skip_ws(line), "end") != 0)
+		return 1;
 	int rc = cfg_session_line(s->cfg, line, &err);
 	if (rc < 0) {
 		struct cli_error ce = {.col = err.col};
@@ -654,10 +797,16 @@ static int config_line(struct cmd_session *s, const char *line, struct sbuf *out
 			sbuf_printf(out, "%% out of memory\n");
 			return 1;
 		}
-		if (vtid_apply(s->v, next, msg, sizeof(msg)) < 0) {
+		if (vtid_apply_by(s->v, next, s->who, msg, sizeof(msg)) < 0) {
+			/* refused as a whole: the line must leave no trace in the
+			 * candidate either */
 			sbuf_printf(out, "%% %s\n", msg);
+			cfg_session_forget_last(s->cfg);
+			rebase(s, out);
 			return 1;
 		}
+		cfg_session_commit(s->cfg);
+		s->base_gen = s->v->running_gen;
 		s->pending = false;
 	}
 	if (rc == CFG_LINE_END || rc == CFG_LINE_EXIT) {
@@ -715,8 +864,9 @@ static int complete_or_help(struct cmd_session *s, const char *line, struct json
 		n = help ? cfg_session_help(s->cfg, line, items, MAX, &err)
 			 : cfg_session_complete(s->cfg, line, items, MAX, &err);
 	else
-		n = help ? cli_help(grammar, CLI_MODE_EXEC, sub ? sub : line, items, MAX, &err)
-			 : cli_complete(grammar, CLI_MODE_EXEC, sub ? sub : line, items, MAX, &err);
+		n = help ? cli_help(s->v->grammar, CLI_MODE_EXEC, sub ? sub : line, items, MAX, &err)
+			 : cli_complete(s->v->grammar, CLI_MODE_EXEC, sub ? sub : line, items, MAX,
+					&err);
 	if (n >= 0)
 		items_to_json(n, items, MAX, arr, help);
 	free(items);

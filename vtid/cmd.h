@@ -20,7 +20,9 @@ struct json_object;
 int cmd_init(struct vtid *v);
 void cmd_fini(struct vtid *v);
 
-struct cmd_session *cmd_session_new(struct vtid *v);
+struct ucred;
+/* cred: the client's (SO_PEERCRED), NULL if unknown. */
+struct cmd_session *cmd_session_new(struct vtid *v, const struct ucred *cred);
 void cmd_session_free(struct cmd_session *s);
 
 /* Runs one line; output (or the error) goes to out.  0 = success. */

@@ -92,10 +92,9 @@ static void frr_check(void *arg)
 	loop_timer_arm(v->loop, &v->frr_timer, 3000);
 }
 
-/* Brings one tunnel to what `next` says.  tunnel_change() compares the
- * resolved specs again, so a restart the diff asks for that leaves the
- * device and SAs as they are (shutdown toggled) is done in place. */
-static void apply_tunnel(struct vtid *v, const struct cfg_model *next, const char *name)
+/* Brings one tunnel to what `next` says, as the change list decided. */
+static void apply_tunnel(struct vtid *v, const struct cfg_model *next, const char *name,
+			 enum tunnel_verdict verdict)
 {
 	struct tunnel_spec spec;
 	char err[256];
@@ -103,13 +102,128 @@ static void apply_tunnel(struct vtid *v, const struct cfg_model *next, const cha
 		log_err("%s: not brought up: %s", name, err);
 		if (tunnel_find(v->tunnels, name))
 			tunnel_del(v->tunnels, name);
-	} else if (tunnel_change(v->tunnels, &spec) < 0) {
+	} else if (tunnel_change(v->tunnels, &spec, verdict) < 0) {
 		log_err("%s: cannot apply the configuration", name);
 	}
 	spec_wipe(&spec);
 }
 
+/* ---- the change log (sessions that compose, conf/compose.c) ---- */
+
+struct keyset {
+	char **k;
+	size_t n, cap;
+	bool oom;
+};
+
+static void keyset_add(void *ctx, const char *key)
+{
+	struct keyset *s = ctx;
+	if (s->oom)
+		return;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		char **k = realloc(s->k, cap * sizeof(*k));
+		if (!k) {
+			s->oom = true;
+			return;
+		}
+		s->k = k;
+		s->cap = cap;
+	}
+	if (!(s->k[s->n] = strdup(key)))
+		s->oom = true;
+	else
+		s->n++;
+}
+
+static int keycmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void keyset_free(struct keyset *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->k[i]);
+	free(s->k);
+	memset(s, 0, sizeof(*s));
+}
+
+static void change_free(struct vtid_change *c)
+{
+	for (size_t i = 0; i < c->n_removed; i++)
+		free(c->removed[i]);
+	free(c->removed);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Records change v->running_gen: the keys of `old` that `next` lacks. */
+static void change_record(struct vtid *v, const struct cfg_model *old,
+			  const struct cfg_model *next, const char *who)
+{
+	struct vtid_change *c = &v->changes[v->running_gen % VTID_CHANGES];
+	change_free(c);
+	c->gen = v->running_gen;
+	c->at = time(NULL);
+	snprintf(c->who, sizeof(c->who), "%s", who ? who : "vtid");
+	struct keyset a = {0}, b = {0};
+	if (old)
+		cfg_model_keys(old, keyset_add, &a);
+	cfg_model_keys(next, keyset_add, &b);
+	if (!a.oom && !b.oom) {
+		if (a.n)
+			qsort(a.k, a.n, sizeof(*a.k), keycmp);
+		if (b.n)
+			qsort(b.k, b.n, sizeof(*b.k), keycmp);
+		c->removed = calloc(a.n ? a.n : 1, sizeof(*c->removed));
+		size_t j = 0;
+		for (size_t i = 0; c->removed && i < a.n; i++) {
+			while (j < b.n && strcmp(b.k[j], a.k[i]) < 0)
+				j++;
+			if (j < b.n && strcmp(b.k[j], a.k[i]) == 0)
+				continue;
+			c->removed[c->n_removed++] = a.k[i]; /* taken from a */
+			a.k[i] = NULL;
+		}
+		if (!c->removed)
+			c->gen = 0;
+	} else {
+		c->gen = 0; /* unknown: sessions only check that objects exist */
+	}
+	keyset_free(&a);
+	keyset_free(&b);
+}
+
+const char *vtid_removed_by(struct vtid *v, uint64_t since, const char *key, char *buf,
+			    size_t len)
+{
+	for (uint64_t g = since + 1; g <= v->running_gen; g++) {
+		if (v->running_gen - g >= VTID_CHANGES)
+			continue; /* forgotten */
+		const struct vtid_change *c = &v->changes[g % VTID_CHANGES];
+		if (c->gen != g)
+			continue;
+		for (size_t i = 0; i < c->n_removed; i++)
+			if (strcmp(c->removed[i], key) == 0) {
+				struct tm tm;
+				char ts[16];
+				localtime_r(&c->at, &tm);
+				strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+				snprintf(buf, len, "%s at %s", c->who, ts);
+				return buf;
+			}
+	}
+	return NULL;
+}
+
 int vtid_apply(struct vtid *v, struct cfg_model *next, char *err, size_t errlen)
+{
+	return vtid_apply_by(v, next, "vtid", err, errlen);
+}
+
+int vtid_apply_by(struct vtid *v, struct cfg_model *next, const char *who, char *err,
+		  size_t errlen)
 {
 	struct cfg_changes ch = {0};
 	/* QoS: everything the kernel must build is checked before anything
@@ -152,8 +266,10 @@ int vtid_apply(struct vtid *v, struct cfg_model *next, char *err, size_t errlen)
 			break;
 		case CFG_CH_TUNNEL_RESTART:
 		case CFG_CH_TUNNEL_ADD:
+			apply_tunnel(v, next, c->name, TUNNEL_RESTART);
+			break;
 		case CFG_CH_TUNNEL_UPDATE:
-			apply_tunnel(v, next, c->name);
+			apply_tunnel(v, next, c->name, TUNNEL_UPDATE);
 			break;
 		case CFG_CH_QOS:
 			/* Access lists are applied above, whole; policy-maps are kept,
@@ -167,6 +283,8 @@ int vtid_apply(struct vtid *v, struct cfg_model *next, char *err, size_t errlen)
 	/* After the tunnels: their devices must exist to take a qdisc. */
 	if (v->qos)
 		qos_commit(v->qos, next);
+	v->running_gen++;
+	change_record(v, v->running, next, who);
 	cfg_model_free(v->running);
 	v->running = next;
 	/* Always: frr_state_apply_model sends only the removals and a text FRR
@@ -176,15 +294,23 @@ int vtid_apply(struct vtid *v, struct cfg_model *next, char *err, size_t errlen)
 	return 0;
 }
 
-int vtid_reload(struct vtid *v, const char *path, char *err, size_t errlen)
+int vtid_reload(struct vtid *v, const char *path, const char *who, char *err, size_t errlen)
 {
 	struct cfg_model *m = NULL;
 	struct cfg_errors errs = {0};
-	if (cfg_parse_file(path, &m, &errs) < 0) {
+	/* A reload replaces everything: an empty file is far likelier a
+	 * mistake (or a truncated write) than an intent to remove it all.
+	 * The daemon's own file may be a link root made; a path an operator
+	 * names (`configure replace`, who != NULL) may not. */
+	unsigned flags = CFG_PARSE_NOT_EMPTY | (who ? 0 : CFG_PARSE_FOLLOW);
+	if (cfg_parse_file_opts(path, flags, &m, &errs) < 0) {
 		errors_to_text(&errs, path, err, errlen);
 		return -EINVAL;
 	}
-	return vtid_apply(v, m, err, errlen);
+	char by[160];
+	snprintf(by, sizeof(by), "%s %s", who ? "configure replace by" : "a reload of",
+		 who ? who : path);
+	return vtid_apply_by(v, m, by, err, errlen);
 }
 
 int vtid_write_memory(struct vtid *v, char *err, size_t errlen)
@@ -318,6 +444,8 @@ void vtid_stop(struct vtid *v)
 	v->qos = NULL;
 	if (v->loop)
 		vtid_stop_core(v);
+	for (size_t i = 0; i < VTID_CHANGES; i++)
+		change_free(&v->changes[i]);
 	cfg_model_free(v->running);
 	v->running = NULL;
 	cfg_grammar_free();

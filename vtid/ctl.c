@@ -604,7 +604,13 @@ static void on_listen(void *arg, int lfd, uint32_t events)
 		c->srv = srv;
 		c->fd = fd;
 		loop_timer_init(&c->stall, on_stall, c);
-		c->session = srv->h.session_new ? srv->h.session_new(srv->h.ctx) : NULL;
+		struct ucred cred;
+		socklen_t cl = sizeof(cred);
+		bool have_cred = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0 &&
+				 cl == sizeof(cred);
+		c->session = srv->h.session_new
+				 ? srv->h.session_new(srv->h.ctx, have_cred ? &cred : NULL)
+				 : NULL;
 		if ((srv->h.session_new && !c->session) ||
 		    loop_add_fd(srv->loop, fd, EPOLLIN, on_client, c) < 0) {
 			if (c->session && srv->h.session_free)

@@ -18,6 +18,7 @@
 #ifndef VTID_CTL_H
 #define VTID_CTL_H
 
+#include <sys/socket.h> /* struct ucred */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,8 +33,9 @@ struct json_object;
 
 struct ctl_handler {
 	void *ctx;
-	/* One session per connection (mode stack etc.); NULL = refuse the client. */
-	void *(*session_new)(void *ctx);
+	/* One session per connection (mode stack etc.); NULL = refuse the client.
+	 * cred: the client's uid/gid/pid (SO_PEERCRED), NULL if unknown. */
+	void *(*session_new)(void *ctx, const struct ucred *cred);
 	void (*session_free)(void *ctx, void *session);
 	/* Runs one line.  Output goes to `out`; returns 0, CTL_EXEC_CLOSE, or any
 	 * other value for a failure (the error text is what was written to out). */

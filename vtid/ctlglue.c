@@ -9,9 +9,9 @@
 #include "vtid/ctl.h"
 #include "vtid/daemon.h"
 
-static void *session_new(void *ctx)
+static void *session_new(void *ctx, const struct ucred *cred)
 {
-	return cmd_session_new(ctx);
+	return cmd_session_new(ctx, cred);
 }
 
 static void session_free(void *ctx, void *session)

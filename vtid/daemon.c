@@ -121,7 +121,7 @@ static void on_signal(void *arg, int fd, uint32_t events)
 		if (si.ssi_signo == SIGHUP) {
 			char err[512];
 			log_notice("SIGHUP: reloading %s", v->opts.conf_path);
-			if (vtid_reload(v, v->opts.conf_path, err, sizeof(err)) < 0)
+			if (vtid_reload(v, v->opts.conf_path, NULL, err, sizeof(err)) < 0)
 				log_err("reload failed, configuration unchanged:\n%s", err);
 		} else {
 			log_notice("signal %d: shutting down", (int)si.ssi_signo);

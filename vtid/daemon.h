@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "lib/loop.h"
 
@@ -23,6 +24,8 @@ struct tunnels;
 struct ctl_server;
 struct cfg_model;
 struct frr_state;
+struct cli;
+struct cmd_session;
 
 struct vtid_opts {
 	const char *conf_path;  /* -f; default /etc/vtid/vtid.conf */
@@ -36,6 +39,17 @@ struct vtid_opts {
 	int workers;
 };
 
+/* One applied configuration change, for sessions that compose: who made
+ * it and which objects it removed (conf/compose.c's keys). */
+struct vtid_change {
+	uint64_t gen;
+	time_t at;
+	char who[96];
+	char **removed;
+	size_t n_removed;
+};
+enum { VTID_CHANGES = 64 };
+
 struct vtid {
 	struct vtid_opts opts;
 	struct loop *loop;
@@ -46,7 +60,11 @@ struct vtid {
 	struct dp *dp;
 	struct tunnels *tunnels;
 	struct ctl_server *ctl;
+	struct cli *grammar;           /* EXEC and configuration commands (vtid/cmd.c) */
+	struct cmd_session *sessions;  /* every control connection's session */
 	struct cfg_model *running; /* the configuration in force */
+	uint64_t running_gen;      /* changes applied so far */
+	struct vtid_change changes[VTID_CHANGES]; /* the last ones, at gen % VTID_CHANGES */
 	struct frr_state *frr;
 	struct acl_engine *acl;
 	struct qos_engine *qos;
@@ -70,8 +88,16 @@ int vtid_check_config(const char *path);
  * the change list and applies it; the old model is freed.  On error nothing
  * changed and err holds the reason. */
 int vtid_apply(struct vtid *v, struct cfg_model *next, char *err, size_t errlen);
-/* Reads and applies a file (SIGHUP, `configure replace FILE`). */
-int vtid_reload(struct vtid *v, const char *path, char *err, size_t errlen);
+/* The same, naming who makes the change ("vtish uid 0 pid 42"). */
+int vtid_apply_by(struct vtid *v, struct cfg_model *next, const char *who, char *err,
+		  size_t errlen);
+/* Who removed the object `key` in a change after `since` (a line naming
+ * who and when, in buf), or NULL if none did or that is no longer known. */
+const char *vtid_removed_by(struct vtid *v, uint64_t since, const char *key, char *buf,
+			    size_t len);
+/* Reads and applies a file: the daemon's own (SIGHUP, who NULL), or one an
+ * operator names (`configure replace FILE`, who: their session). */
+int vtid_reload(struct vtid *v, const char *path, const char *who, char *err, size_t errlen);
 /* `write memory`: saves the running configuration to opts.conf_path (mode 0600). */
 int vtid_write_memory(struct vtid *v, char *err, size_t errlen);
 

@@ -253,7 +253,7 @@ static int fill_spec(const struct cfg_tunnel_resolved *r, struct tunnel_spec *sp
 	size_t dl = strnlen(r->soft.description, sizeof(spec->description) - 1);
 	memcpy(spec->description, r->soft.description, dl);
 	spec->description[dl] = '\0';
-	spec->shutdown = h->shutdown;
+	spec->shutdown = r->soft.shutdown;
 	spec->bandwidth_kbps = r->soft.bandwidth;
 
 	struct dp_link_cfg *l = &spec->link;
@@ -276,8 +276,8 @@ static int fill_spec(const struct cfg_tunnel_resolved *r, struct tunnel_spec *sp
 	l->encap = h->mode == CFG_TMODE_IPSEC ? DP_ENCAP_NONE : DP_ENCAP_GRE;
 	l->gre_key_set = h->has_key;
 	l->gre_key = h->key;
-	l->mtu = r->soft.mtu;
-	l->tcp_mss = r->soft.mss;
+	l->mtu = h->mtu;
+	l->tcp_mss = h->mss;
 	l->df = DP_DF_COPY;
 	if (h->keepalive) {
 		l->keepalive_period = h->keepalive_period ? h->keepalive_period : 10;

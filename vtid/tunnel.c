@@ -325,36 +325,12 @@ int tunnel_del(struct tunnels *t, const char *name)
 	return -ENOENT;
 }
 
-/* Fields whose change needs a new device or new SAs. */
-static bool needs_restart(const struct tunnel_spec *a, const struct tunnel_spec *b)
-{
-	if (a->protected != b->protected)
-		return true;
-	const struct dp_link_cfg *x = &a->link, *y = &b->link;
-	if (x->local.s_addr != y->local.s_addr || x->remote.s_addr != y->remote.s_addr ||
-	    x->addr.s_addr != y->addr.s_addr || x->prefixlen != y->prefixlen || x->encap != y->encap ||
-	    x->gre_key_set != y->gre_key_set || x->gre_key != y->gre_key || x->gre_seq != y->gre_seq ||
-	    x->gre_csum != y->gre_csum || x->mtu != y->mtu || x->tcp_mss != y->tcp_mss ||
-	    x->df != y->df || x->keepalive_period != y->keepalive_period ||
-	    x->keepalive_retries != y->keepalive_retries)
-		return true;
-	if (a->protected) {
-		struct ike_peer_cfg ia = a->ike, ib = b->ike;
-		ia.tunnel_id = ib.tunnel_id = 0;
-		bool diff = memcmp(&ia, &ib, sizeof(ia)) != 0;
-		OPENSSL_cleanse(&ia, sizeof(ia));
-		OPENSSL_cleanse(&ib, sizeof(ib));
-		return diff;
-	}
-	return false;
-}
-
-int tunnel_change(struct tunnels *t, const struct tunnel_spec *spec)
+int tunnel_change(struct tunnels *t, const struct tunnel_spec *spec, enum tunnel_verdict v)
 {
 	struct tunnel *tn = tunnel_find(t, spec->name);
 	if (!tn)
 		return tunnel_add(t, spec);
-	if (needs_restart(&tn->spec, spec)) {
+	if (v == TUNNEL_RESTART) {
 		log_info("%s: configuration changed, restarting the tunnel", spec->name);
 		tunnel_del(t, spec->name);
 		return tunnel_add(t, spec);

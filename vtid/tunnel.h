@@ -140,9 +140,12 @@ void tunnels_free(struct tunnels *t); /* removes every tunnel (Delete sent) */
 int tunnel_add(struct tunnels *t, const struct tunnel_spec *spec);
 /* Politely deletes the SAs (INFORMATIONAL Delete) and removes the device. */
 int tunnel_del(struct tunnels *t, const char *name);
-/* Applies a changed spec: endpoints/crypto changes restart only this tunnel;
- * other changes (description, bandwidth, mtu, mss) are applied in place. */
-int tunnel_change(struct tunnels *t, const struct tunnel_spec *spec);
+/* Applies a changed spec as the configuration's change list decided
+ * (conf/diff.h): a restart rebuilds only this tunnel (device and SAs), an
+ * update changes it in place (description, bandwidth, shutdown).  A tunnel
+ * not there yet is added either way. */
+enum tunnel_verdict { TUNNEL_RESTART, TUNNEL_UPDATE };
+int tunnel_change(struct tunnels *t, const struct tunnel_spec *spec, enum tunnel_verdict v);
 struct tunnel *tunnel_find(struct tunnels *t, const char *name);
 struct tunnel *tunnel_by_id(struct tunnels *t, uint32_t id);
 struct tunnel *tunnels_first(struct tunnels *t);

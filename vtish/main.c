@@ -97,12 +97,39 @@ static bool in_config(void)
 	return strchr(prompt, '(') != NULL;
 }
 
+static bool is_ctrl(unsigned char c)
+{
+	return (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f;
+}
+
+/* What vtid sends is shown, never obeyed: a control byte (but newline and
+ * TAB) is written as \xNN, so no text that reached vtid's output (a
+ * value, FRR's echo) can move the cursor, retitle the window or fake a
+ * prompt on the operator's terminal.  CR LF stays a line end. */
+static void put_escaped(FILE *f, const char *s)
+{
+	while (*s) {
+		size_t n = 0;
+		while (s[n] && !is_ctrl((unsigned char)s[n]))
+			n++;
+		fwrite(s, 1, n, f);
+		s += n;
+		if (!*s)
+			break;
+		if (s[0] == '\r' && s[1] == '\n')
+			fputc('\r', f);
+		else
+			fprintf(f, "\\x%02x", (unsigned char)*s);
+		s++;
+	}
+}
+
 static void put_text(FILE *f, const char *s)
 {
 	size_t n = strlen(s);
 	if (!n)
 		return;
-	fputs(s, f);
+	put_escaped(f, s);
 	if (s[n - 1] != '\n')
 		fputc('\n', f);
 }
@@ -143,8 +170,12 @@ static void put_output(const char *s)
 static void take_prompt(struct json_object *r)
 {
 	const char *p = vtc_str(r, "prompt");
-	if (*p)
+	if (*p) {
 		snprintf(prompt, sizeof(prompt), "%s", p);
+		for (char *q = prompt; *q; q++)
+			if (is_ctrl((unsigned char)*q) || *q == '\n')
+				*q = '?';
+	}
 }
 
 static void on_sigint(int sig)
@@ -227,12 +258,20 @@ static int print_help(const char *line, FILE *f)
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *e = json_object_array_get_idx(list, i);
 			if (partial) {
-				fprintf(f, "%s%s", i ? "  " : "", json_object_get_string(e));
+				fputs(i ? "  " : "", f);
+				const char *cand = json_object_get_string(e);
+				put_escaped(f, cand ? cand : "");
 				continue;
 			}
 			const char *tok = json_object_get_string(json_object_array_get_idx(e, 0));
 			const char *help = json_object_get_string(json_object_array_get_idx(e, 1));
-			fprintf(f, "  %-*s  %s\n", width, tok ? tok : "", help ? help : "");
+			tok = tok ? tok : "";
+			int pad = width - (int)strlen(tok);
+			fputs("  ", f);
+			put_escaped(f, tok);
+			fprintf(f, "%*s  ", pad > 0 ? pad : 0, "");
+			put_escaped(f, help ? help : "");
+			fputc('\n', f);
 		}
 		if (partial && n)
 			fputc('\n', f);

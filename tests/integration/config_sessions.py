@@ -143,7 +143,25 @@ run = running(a)
 check("reload-not-undone-other-session",
       ok and "hostname RELOADED" in run and "KA_AFTER" in run and "AFTER_HUP" in run and
       "SB2\n" not in run, "ok %r %s; running:\n%s" % (ok, out, run[:600]))
-a.run("end")
+# ---- an object removed by a reload, while a session is in it ----
+b.run("ip access-list standard GONE")
+deadline = time.time() + 5
+with open(CONF, "w") as f:
+    f.write("hostname RELOADED2\n!\nend\n")
+os.kill(VTID_PID, signal.SIGHUP)
+while time.time() < deadline and "hostname RELOADED2" not in running(a):
+    time.sleep(0.1)
+ok, out, prompt = b.run("permit any")
+check("reload-removed-object-refused",
+      ok is False and "ip access-list standard GONE was removed by a reload of %s" % CONF in out
+      and "GONE" not in running(a) and prompt.endswith("(config)#"),
+      "ok %r prompt %r: %s" % (ok, prompt, out))
+# A, still in keyring KA_AFTER which that reload removed: told, and `end`
+# still ends the session
+ok, out, prompt = a.run("end")
+check("end-after-conflict",
+      "crypto ikev2 keyring KA_AFTER was removed by a reload of" in out and prompt.endswith("#")
+      and "(config" not in prompt, "ok %r prompt %r: %s" % (ok, prompt, out))
 b.run("end")
 ok, out, _ = a.run("show configuration sessions json")
 check("sessions-listed-only-while-configuring", json.loads(out).get("sessions") == [], out)

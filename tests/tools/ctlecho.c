@@ -264,8 +264,9 @@ static const char *mode_suffix(enum mode m)
 	return "?";
 }
 
-static void *toy_session_new(void *ctx)
+static void *toy_session_new(void *ctx, const struct ucred *cred)
 {
+	(void)cred;
 	struct toy *t = ctx;
 	struct toy_session *s = calloc(1, sizeof(*s));
 	if (s) {

@@ -158,7 +158,9 @@ CASE(test_remove_tunnel_and_update,
      " tunnel source 203.0.113.2\n tunnel destination 203.0.113.4\n"
      " tunnel protection ipsec profile IPP2\n",
      "", "remove:Tunnel2")
-CASE(test_order, "description one", "description two\n ip mtu 1400", "update:Tunnel1")
+CASE(test_order, "description one", "description two\n shutdown", "update:Tunnel1")
+/* the device's MTU and the MSS clamp are the data plane's: a rebuild */
+CASE(test_mtu_restart, "description one", "description one\n ip mtu 1400", "restart:Tunnel1")
 
 static void test_order_all_kinds(void)
 {
@@ -187,8 +189,8 @@ static void test_order_all_kinds(void)
 static void test_update_bits(void)
 {
 	struct cfg_model *a = parse(base),
-			 *b = edit("description one", "description two\n ip mtu 1400");
-	CHECK_EQ_INT(what_of(a, b, 0), CFG_W_DESCRIPTION | CFG_W_MTU);
+			 *b = edit("description one", "description two\n shutdown");
+	CHECK_EQ_INT(what_of(a, b, 0), CFG_W_DESCRIPTION | CFG_W_SHUTDOWN);
 	cfg_model_free(b);
 	b = edit("hostname R2", "hostname R3\ndataplane userspace");
 	CHECK_EQ_INT(what_of(a, b, 0), CFG_W_HOSTNAME | CFG_W_DATAPLANE);
@@ -320,6 +322,7 @@ int main(void)
 	RUN(test_add_tunnel);
 	RUN(test_remove_tunnel_and_update);
 	RUN(test_order);
+	RUN(test_mtu_restart);
 	RUN(test_order_all_kinds);
 	RUN(test_update_bits);
 	RUN(test_null_sides);

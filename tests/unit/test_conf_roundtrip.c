@@ -312,7 +312,8 @@ static const char *const ospf[] = {"ip ospf cost 10",
 				   "no ip ospf cost",
 				   "ip ospf cost 20"};
 static const char *const routing[] = {"network 10.0.0.0/8 area 0", "router-id 1.1.1.1",
-				      "  indented deeper", "timers throttle spf 0 50 5000"};
+				      "  log-adjacency-changes detail",
+				      "timers throttle spf 0 50 5000"};
 
 static const char *const ext_entries[] = {
     "permit tcp any any established",

@@ -182,11 +182,11 @@ static void test_router_interactive(void)
 	fresh();
 	line("router ospf 1");
 	CHECK_EQ_INT(line("network 10.0.0.0/8 area 0"), CFG_LINE_OK);
-	CHECK_EQ_INT(line("no bgp ebgp-requires-policy"), CFG_LINE_OK); /* `no` stays verbatim */
-	CHECK_EQ_INT(line("interface Tunnel1"), CFG_LINE_OK); /* a global command leaves */
+	CHECK_EQ_INT(line("no log-adjacency-changes"), CFG_LINE_OK); /* `no` stays verbatim */
+	CHECK_EQ_INT(line("interface Tunnel1"), CFG_LINE_OK);	     /* a global command leaves */
 	CHECK_EQ_STR(cfg_session_prompt(S), "config-if");
 	CHECK(strstr(text(), "router ospf 1\n network 10.0.0.0/8 area 0\n"
-			     " no bgp ebgp-requires-policy\n!\n") != NULL);
+			     " no log-adjacency-changes\n!\n") != NULL);
 	line("no router ospf 1");
 	CHECK(strstr(text(), "router ospf") == NULL);
 }
