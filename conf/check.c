@@ -3,6 +3,7 @@
  * protected tunnels have what IKE will need, and no two tunnels would
  * claim the same GRE packets.  Each error points at the referencing line. */
 #include "conf/internal.h"
+#include "lib/suite.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -156,7 +157,8 @@ int cfg_validate(const struct cfg_model *m, struct cfg_errors *errs)
 		const struct cfg_proposal *p = &m->proposal[i];
 		bool aead = false, cbc = false;
 		for (int j = 0; j < p->n_encr; j++) {
-			if (strstr(p->encr[j], "gcm") || strstr(p->encr[j], "chacha"))
+			const struct suite *e = suite_by_name(SUITE_ENCR, p->encr[j]);
+			if (e && e->aead)
 				aead = true;
 			else
 				cbc = true;

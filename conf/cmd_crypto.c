@@ -2,9 +2,12 @@
  * their sub-modes.  Every handler checks its whole line before it changes
  * the candidate model, so a refused line leaves it as it was. */
 #include "conf/internal.h"
+#include "lib/suite.h"
 
 #include <errno.h>
 #include <openssl/crypto.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,10 +128,29 @@ static int h_keylog(const struct cli_match *m, void *ctx, struct cli_error *err)
 	return 0;
 }
 
+/* "esp-sha-hmac, esp-sha256-hmac or esp-sha512-hmac": the integrity keywords. */
+static void ts_integ_list(char *buf, size_t n)
+{
+	const char *kw[32];
+	const struct suite *h;
+	size_t k = 0, len = 0;
+	for (size_t i = 0; (h = suite_at(SUITE_INTEG, i)) != NULL && k < 32; i++)
+		if (h->ios_ts)
+			kw[k++] = h->ios_ts;
+	buf[0] = '\0';
+	for (size_t i = 0; i < k && len < n; i++) {
+		const char *sep = i == 0 ? "" : i + 1 < k ? ", " : " or ";
+		int w = snprintf(buf + len, n - len, "%s%s", sep, kw[i]);
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+}
+
 static int h_transform(const struct cli_match *m, void *ctx, struct cli_error *err)
 {
 	struct cfg_session *s = SESSION(ctx);
-	char name[CFG_NAME_MAX], hdr[CFG_TEXT_MAX];
+	char name[CFG_NAME_MAX], hdr[CFG_TEXT_MAX], list[192];
 	struct cfg_transform t;
 	if (cfg_copy(name, sizeof(name), m, "name", err))
 		return -EINVAL;
@@ -142,30 +164,22 @@ static int h_transform(const struct cli_match *m, void *ctx, struct cli_error *e
 	memcpy(t.name, name, sizeof(name));
 	const char *enc = cli_arg(m, "enc"), *bits = cli_arg(m, "bits"),
 		   *integ = cli_arg(m, "integ");
-	if (!strcmp(enc, "esp-aes")) {
-		t.encr = CFG_ESP_AES;
-		t.key_bits = bits ? (uint16_t)cfg_num(bits) : 128;
-	} else if (!strcmp(enc, "esp-gcm")) {
-		t.encr = CFG_ESP_GCM;
-		t.key_bits = bits ? (uint16_t)cfg_num(bits) : 128;
-	} else {
-		t.encr = CFG_ESP_CHACHA;
-		t.key_bits = 256;
+	/* The grammar offers only the table's keywords and sizes (see below). */
+	const struct suite *e =
+	    suite_by_ios_ts(SUITE_ENCR, enc, bits ? (uint16_t)cfg_num(bits) : 0);
+	const struct suite *h = integ ? suite_by_ios_ts(SUITE_INTEG, integ, 0) : NULL;
+	if (!e || (integ && !h))
+		return cfg_fail(err, cfg_argcol(m, e ? "integ" : "enc"), "unknown transform");
+	if (h && e->aead)
+		return cfg_fail(err, cfg_argcol(m, "integ"),
+				"%s is an AEAD transform: no integrity transform allowed", enc);
+	if (!h && !e->aead) {
+		ts_integ_list(list, sizeof(list));
+		return cfg_fail(err, m->end_col, "%s needs an integrity transform (%s)", enc, list);
 	}
-	if (integ) {
-		if (t.encr != CFG_ESP_AES)
-			return cfg_fail(err, cfg_argcol(m, "integ"),
-					"%s is an AEAD transform: no integrity transform allowed",
-					enc);
-		t.integ = !strcmp(integ, "esp-sha-hmac")      ? CFG_ESP_SHA1
-			  : !strcmp(integ, "esp-sha256-hmac") ? CFG_ESP_SHA256
-			  : !strcmp(integ, "esp-sha384-hmac") ? CFG_ESP_SHA384
-							      : CFG_ESP_SHA512;
-	} else if (t.encr == CFG_ESP_AES) {
-		return cfg_fail(err, m->end_col,
-				"esp-aes needs an integrity transform (esp-sha-hmac, "
-				"esp-sha256-hmac, esp-sha384-hmac or esp-sha512-hmac)");
-	}
+	snprintf(t.encr, sizeof(t.encr), "%s", e->name);
+	if (h)
+		snprintf(t.integ, sizeof(t.integ), "%s", h->name);
 	if (x) {
 		/* Redefining keeps the mode, as IOS does. */
 		t.transport = x->transport;
@@ -711,7 +725,8 @@ static int h_ipp_pfs(const struct cli_match *m, void *ctx, struct cli_error *err
 	(void)err;
 	if (!p)
 		return -ENOENT;
-	p->pfs_group = cfg_no(m) ? 0 : (uint16_t)cfg_num(cli_arg(m, "grp") + 5);
+	const struct suite *g = cfg_no(m) ? NULL : suite_by_name(SUITE_DH, cli_arg(m, "grp"));
+	p->pfs_group = g ? g->id : 0;
 	return 0;
 }
 
@@ -758,16 +773,128 @@ static int h_ipp_replay(const struct cli_match *m, void *ctx, struct cli_error *
 	return 0;
 }
 
-#define ENCRS "<aes-cbc-128|aes-cbc-192|aes-cbc-256|aes-gcm-128|aes-gcm-256|chacha20-poly1305>"
-#define ENCRS_HELP                                                                                 \
-	"AES-CBC with a 128-bit key\nAES-CBC with a 192-bit key\nAES-CBC with a 256-bit key\n"     \
-	"AES-GCM with a 128-bit key\nAES-GCM with a 256-bit key\nChaCha20-Poly1305\n"
-#define HASHES	    "<sha1|sha256|sha384|sha512>"
-#define HASHES_HELP "SHA-1\nSHA-256\nSHA-384\nSHA-512\n"
-#define GROUPS	    "<14|15|16|19|20|21|31>"
-#define GROUPS_HELP                                                                                \
-	"2048-bit MODP\n3072-bit MODP\n4096-bit MODP\n256-bit ECP (P-256)\n384-bit ECP (P-384)\n"  \
-	"521-bit ECP (P-521)\nCurve25519\n"
+/* ---- the algorithm keywords, from lib/suite.c ----
+ *
+ * The keyword lists of `encryption`, `integrity`, `prf`, `group`, `set pfs`
+ * and `crypto ipsec transform-set`, and their `?` lines, are written from
+ * the suite rows, so a new transform is one row there.  They are written
+ * before main() because cfg_cmds_crypto is constant data that
+ * conf/session.c installs, and they depend on nothing but constant rows. */
+
+static char syn_encr[256], help_encr[512];
+static char syn_integ[160], help_integ[256];
+static char syn_prf[160], help_prf[256];
+static char syn_group[160], help_group[512];
+static char syn_pfs[256], help_pfs[512];
+static char syn_ts[512], help_ts[1024];
+
+struct gbuf {
+	char *p;
+	size_t cap, len;
+};
+
+static void gput(struct gbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void gput(struct gbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int w = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (w < 0 || (size_t)w >= b->cap - b->len) {
+		/* Only a table that outgrew the buffers above gets here. */
+		fprintf(stderr, "conf/cmd_crypto.c: grammar buffer too small\n");
+		abort();
+	}
+	b->len += (size_t)w;
+}
+
+#define GBUF(a) (&(struct gbuf){.p = (a), .cap = sizeof(a), .len = 0})
+
+/* head <a|b|c>tail, and head_help then one `?` line per row of the type. */
+static void alg_words(struct gbuf *syn, struct gbuf *help, const char *head, const char *head_help,
+		      enum suite_type type, bool by_id, const char *tail)
+{
+	const struct suite *r;
+	gput(syn, "%s <", head);
+	gput(help, "%s\n", head_help);
+	for (size_t i = 0; (r = suite_at(type, i)) != NULL; i++) {
+		if (by_id)
+			gput(syn, "%s%u", i ? "|" : "", r->id);
+		else
+			gput(syn, "%s%s", i ? "|" : "", r->name);
+		gput(help, "%s\n", r->ios_help);
+	}
+	gput(syn, ">%s", tail);
+}
+
+/* The first ENCR row of ios_ts's keyword is the one that stands for it. */
+static bool ts_first(const struct suite *e)
+{
+	const struct suite *r;
+	for (size_t i = 0; (r = suite_at(SUITE_ENCR, i)) != NULL && r != e; i++)
+		if (r->ios_ts && !strcmp(r->ios_ts, e->ios_ts))
+			return false;
+	return true;
+}
+
+/* crypto ipsec transform-set WORD$name <esp-aes$enc [<128|192|256>$bits]|
+ * esp-gcm$enc [<128|256>$bits]|...> [<esp-sha-hmac|...>$integ] */
+static void ts_words(struct gbuf *syn, struct gbuf *help)
+{
+	const struct suite *e, *r;
+	bool any = false;
+	gput(syn, "crypto ipsec transform-set WORD$name <");
+	gput(help, "Encryption module\nIPsec configuration\nDefine a transform set\n"
+		   "Transform set name");
+	for (size_t i = 0; (e = suite_at(SUITE_ENCR, i)) != NULL; i++) {
+		if (!e->ios_ts || !ts_first(e))
+			continue;
+		gput(syn, "%s%s$enc", any ? "|" : "", e->ios_ts);
+		gput(help, "\n%s", e->ios_ts_help);
+		any = true;
+		if (!e->key_bits)
+			continue;
+		gput(syn, " [<");
+		for (size_t j = i, n = 0; (r = suite_at(SUITE_ENCR, j)) != NULL; j++) {
+			if (!r->ios_ts || strcmp(r->ios_ts, e->ios_ts))
+				continue;
+			gput(syn, "%s%u", n++ ? "|" : "", r->key_bits);
+			gput(help, "\n%u-bit key%s", r->key_bits,
+			     r->ios_ts_default ? " (default)" : "");
+		}
+		gput(syn, ">$bits]");
+	}
+	gput(syn, "> [<");
+	any = false;
+	for (size_t i = 0; (r = suite_at(SUITE_INTEG, i)) != NULL; i++) {
+		if (!r->ios_ts)
+			continue;
+		gput(syn, "%s%s", any ? "|" : "", r->ios_ts);
+		gput(help, "\n%s", r->ios_ts_help);
+		any = true;
+	}
+	gput(syn, ">$integ]");
+}
+
+void cfg_crypto_words_build(void)
+{
+	static bool built; /* the table is constant: the words are built once */
+	if (built)
+		return;
+	built = true;
+	alg_words(GBUF(syn_encr), GBUF(help_encr), "[no] encryption",
+		  "Negate a command\nEncryption algorithms", SUITE_ENCR, false, "...$alg");
+	alg_words(GBUF(syn_integ), GBUF(help_integ), "[no] integrity",
+		  "Negate a command\nIntegrity algorithms", SUITE_INTEG, false, "...$alg");
+	alg_words(GBUF(syn_prf), GBUF(help_prf), "[no] prf",
+		  "Negate a command\nPseudo-random functions", SUITE_PRF, false, "...$alg");
+	alg_words(GBUF(syn_group), GBUF(help_group), "[no] group",
+		  "Negate a command\nDiffie-Hellman groups", SUITE_DH, true, "...$grp");
+	alg_words(GBUF(syn_pfs), GBUF(help_pfs), "set pfs",
+		  "Set a value\nPerfect forward secrecy for Child SAs", SUITE_DH, false, "$grp");
+	ts_words(GBUF(syn_ts), GBUF(help_ts));
+}
+
 #define IDENT "<address A.B.C.D$addr|fqdn WORD$fqdn_name|key-id WORD$keyid>"
 #define IDENT_HELP                                                                                 \
 	"IPv4 address identity\nIPv4 address\nFully qualified domain name\nDomain name\n"          \
@@ -804,15 +931,7 @@ const struct cli_cmd cfg_cmds_crypto[] = {
     {CFG_MODE_CONFIG, "no crypto ikev2 keylog [WORD]",
      "Negate a command\nEncryption module\nIKEv2 configuration\nStop writing keys\nFile name",
      h_keylog, 0},
-    {CFG_MODE_CONFIG,
-     "crypto ipsec transform-set WORD$name <esp-aes$enc [<128|192|256>$bits]|esp-gcm$enc "
-     "[<128|256>$bits]|esp-chacha20-poly1305$enc> "
-     "[<esp-sha-hmac|esp-sha256-hmac|esp-sha384-hmac|esp-sha512-hmac>$integ]",
-     "Encryption module\nIPsec configuration\nDefine a transform set\nTransform set name\n"
-     "ESP with AES-CBC\n128-bit key (default)\n192-bit key\n256-bit key\nESP with AES-GCM\n"
-     "128-bit key (default)\n256-bit key\nESP with ChaCha20-Poly1305\nESP with HMAC-SHA1\n"
-     "ESP with HMAC-SHA256\nESP with HMAC-SHA384\nESP with HMAC-SHA512",
-     h_transform, 0},
+    {CFG_MODE_CONFIG, syn_ts, help_ts, h_transform, 0},
     {CFG_MODE_CONFIG, "no crypto ipsec transform-set WORD$name [LINE]",
      "Negate a command\nEncryption module\nIPsec configuration\nDelete a transform set\n"
      "Transform set name",
@@ -822,19 +941,15 @@ const struct cli_cmd cfg_cmds_crypto[] = {
      "Profile name",
      h_ipsec_profile, 0},
 
-    {CFG_MODE_IKEV2_PROPOSAL, "[no] encryption " ENCRS "...$alg",
-     "Negate a command\nEncryption algorithms\n" ENCRS_HELP, h_encryption, 0},
+    {CFG_MODE_IKEV2_PROPOSAL, syn_encr, help_encr, h_encryption, 0},
     {CFG_MODE_IKEV2_PROPOSAL, "no encryption", "Negate a command\nEncryption algorithms",
      h_encryption, 0},
-    {CFG_MODE_IKEV2_PROPOSAL, "[no] integrity " HASHES "...$alg",
-     "Negate a command\nIntegrity algorithms\n" HASHES_HELP, h_integrity, 0},
+    {CFG_MODE_IKEV2_PROPOSAL, syn_integ, help_integ, h_integrity, 0},
     {CFG_MODE_IKEV2_PROPOSAL, "no integrity", "Negate a command\nIntegrity algorithms", h_integrity,
      0},
-    {CFG_MODE_IKEV2_PROPOSAL, "[no] prf " HASHES "...$alg",
-     "Negate a command\nPseudo-random functions\n" HASHES_HELP, h_prf, 0},
+    {CFG_MODE_IKEV2_PROPOSAL, syn_prf, help_prf, h_prf, 0},
     {CFG_MODE_IKEV2_PROPOSAL, "no prf", "Negate a command\nPseudo-random functions", h_prf, 0},
-    {CFG_MODE_IKEV2_PROPOSAL, "[no] group " GROUPS "...$grp",
-     "Negate a command\nDiffie-Hellman groups\n" GROUPS_HELP, h_group, 0},
+    {CFG_MODE_IKEV2_PROPOSAL, syn_group, help_group, h_group, 0},
     {CFG_MODE_IKEV2_PROPOSAL, "no group", "Negate a command\nDiffie-Hellman groups", h_group, 0},
     EXIT_END(CFG_MODE_IKEV2_PROPOSAL),
 
@@ -919,9 +1034,7 @@ const struct cli_cmd cfg_cmds_crypto[] = {
      "Set a value\nIKEv2 profile\nProfile name", h_ipp_ikp, 0},
     {CFG_MODE_IPSEC_PROFILE, "no set ikev2-profile [WORD]",
      "Negate a command\nSet a value\nIKEv2 profile\nProfile name", h_ipp_ikp, 0},
-    {CFG_MODE_IPSEC_PROFILE,
-     "set pfs <group14|group15|group16|group19|group20|group21|group31>$grp",
-     "Set a value\nPerfect forward secrecy for Child SAs\n" GROUPS_HELP, h_ipp_pfs, 0},
+    {CFG_MODE_IPSEC_PROFILE, syn_pfs, help_pfs, h_ipp_pfs, 0},
     {CFG_MODE_IPSEC_PROFILE, "no set pfs [WORD]", "Negate a command\nSet a value\nPFS", h_ipp_pfs,
      0},
     {CFG_MODE_IPSEC_PROFILE, "set security-association lifetime seconds (120-2592000)$sec",

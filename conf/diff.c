@@ -122,17 +122,15 @@ static void resolve_crypto(const struct cfg_model *m, const struct cfg_interface
 			continue;
 		struct cfg_transform *d = &h->ts[h->n_ts++];
 		scpy(d->name, sizeof(d->name), ts->name);
-		d->encr = ts->encr;
-		d->key_bits = ts->key_bits;
-		d->integ = ts->integ;
+		scpy(d->encr, sizeof(d->encr), ts->encr);
+		scpy(d->integ, sizeof(d->integ), ts->integ);
 		d->transport = ts->transport;
 	}
 	if (!h->n_ts) {
 		struct cfg_transform *d = &h->ts[h->n_ts++];
 		snprintf(d->name, sizeof(d->name), "#$!default_transform_set_1");
-		d->encr = CFG_ESP_AES;
-		d->key_bits = 128;
-		d->integ = CFG_ESP_SHA1;
+		snprintf(d->encr, sizeof(d->encr), "aes-cbc-128"); /* esp-aes esp-sha-hmac */
+		snprintf(d->integ, sizeof(d->integ), "sha1");
 		d->transport = true;
 	}
 	h->pfs_group = ip->pfs_group;

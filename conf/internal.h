@@ -74,6 +74,9 @@ void cfg_squash(char *dst, size_t len, const char *src);
 int cfg_h_exit(const struct cli_match *m, void *ctx, struct cli_error *err);
 int cfg_h_end(const struct cli_match *m, void *ctx, struct cli_error *err);
 
+/* Writes the algorithm words of cfg_cmds_crypto's syntax and help from
+ * lib/suite.c's table; cfg_cli_register calls it before installing them. */
+void cfg_crypto_words_build(void);
 extern const struct cli_cmd cfg_cmds_crypto[];
 extern const size_t cfg_n_cmds_crypto;
 extern const struct cli_cmd cfg_cmds_if[];

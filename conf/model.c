@@ -269,22 +269,6 @@ struct cfg_kr_peer *cfg_find_peer(const struct cfg_keyring *kr, const char *name
 	return NULL;
 }
 
-const char *cfg_esp_integ_name(enum cfg_esp_integ i)
-{
-	switch (i) {
-	case CFG_ESP_SHA1:
-		return "esp-sha-hmac";
-	case CFG_ESP_SHA256:
-		return "esp-sha256-hmac";
-	case CFG_ESP_SHA384:
-		return "esp-sha384-hmac";
-	case CFG_ESP_SHA512:
-		return "esp-sha512-hmac";
-	default:
-		return "";
-	}
-}
-
 const char *cfg_dataplane_name(enum cfg_dataplane d)
 {
 	switch (d) {

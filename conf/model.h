@@ -101,22 +101,12 @@ struct cfg_ike_profile {
 	struct cfg_pos pos;
 };
 
-enum cfg_esp_encr { CFG_ESP_AES = 0, CFG_ESP_GCM, CFG_ESP_CHACHA };
-enum cfg_esp_integ {
-	CFG_ESP_NOINTEG = 0,
-	CFG_ESP_SHA1,
-	CFG_ESP_SHA256,
-	CFG_ESP_SHA384,
-	CFG_ESP_SHA512
-};
-
 /* crypto ipsec transform-set NAME ... */
 struct cfg_transform {
 	char name[CFG_NAME_MAX];
-	enum cfg_esp_encr encr;
-	uint16_t key_bits; /* 128 192 256; 0 for chacha (256) */
-	enum cfg_esp_integ integ;
-	bool transport; /* mode transport; IOS default is tunnel */
+	char encr[CFG_ALG_MAX];	 /* suite name: aes-cbc-128, aes-gcm-256, chacha20-poly1305 */
+	char integ[CFG_ALG_MAX]; /* suite name: sha1 sha256 ...; "" beside an AEAD cipher */
+	bool transport;		 /* mode transport; IOS default is tunnel */
 	struct cfg_pos pos;
 };
 
@@ -327,7 +317,6 @@ struct cfg_policy_map *cfg_find_policy_map(const struct cfg_model *m, const char
 struct cfg_interface *cfg_find_interface(const struct cfg_model *m, const char *name);
 
 /* Names of things, shared by the writer and the parser. */
-const char *cfg_esp_integ_name(enum cfg_esp_integ i);
 const char *cfg_dataplane_name(enum cfg_dataplane d);
 /* Dotted quad of a network-order address into buf (16 bytes). */
 const char *cfg_ip(uint32_t a, char *buf);

@@ -57,6 +57,7 @@ int cfg_cli_register(struct cli *cli)
 			return r;
 	}
 	r = cfg_acl_words_register(cli);
+	cfg_crypto_words_build();
 	if (r == 0)
 		r = cli_install(cli, cfg_cmds_crypto, cfg_n_cmds_crypto, &e);
 	if (r == 0)

@@ -5,6 +5,7 @@
  * two equal models print the same text.  Pre-shared keys ARE printed (a
  * saved file must hold them); the buffer is wiped by cfg_buf_free. */
 #include "conf/internal.h"
+#include "lib/suite.h"
 
 #include <errno.h>
 #include <openssl/crypto.h>
@@ -176,14 +177,17 @@ static int write_crypto(const struct cfg_model *m, struct cfg_buf *b)
 	}
 	for (size_t i = 0; i < m->n_transform; i++) {
 		const struct cfg_transform *t = &m->transform[i];
-		P("crypto ipsec transform-set %s ", t->name);
-		if (t->encr == CFG_ESP_AES)
-			P("esp-aes %u %s\n", t->key_bits, cfg_esp_integ_name(t->integ));
-		else if (t->encr == CFG_ESP_GCM)
-			P("esp-gcm %u\n", t->key_bits);
-		else
-			P("esp-chacha20-poly1305\n");
-		P(" mode %s\n", t->transport ? "transport" : "tunnel");
+		const struct suite *e = suite_by_name(SUITE_ENCR, t->encr);
+		const struct suite *h = suite_by_name(SUITE_INTEG, t->integ);
+		P("crypto ipsec transform-set %s", t->name);
+		/* The size word always, as IOS writes it ("esp-aes 128 ..."). */
+		if (e && e->ios_ts)
+			P(" %s", e->ios_ts);
+		if (e && e->ios_ts && e->key_bits)
+			P(" %u", e->key_bits);
+		if (h && h->ios_ts)
+			P(" %s", h->ios_ts);
+		P("\n mode %s\n", t->transport ? "transport" : "tunnel");
 		P("!\n");
 	}
 	for (size_t i = 0; i < m->n_ipsec_profile; i++) {

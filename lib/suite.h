@@ -68,7 +68,28 @@ struct suite {
 	bool aead;
 	uint16_t dh_pub_len;  /* DH: KE payload data bytes */
 	uint16_t strength;    /* DH: security strength in bits, to refuse a downgrade */
+
+	/* IOS.  `name` is also the IKEv2 proposal keyword (`encryption aes-gcm-256`,
+	 * `integrity sha256`, `prf sha384`, `set pfs group19`); `group 19` in a
+	 * proposal takes the IANA id. */
+	const char *ios_help;    /* `?` text for name: "AES-GCM with a 256-bit key", "SHA-256" */
+	const char *ios_ts;      /* ENCR/INTEG: `crypto ipsec transform-set` keyword ("esp-aes",
+				  * "esp-sha256-hmac"); NULL: not offered for ESP.  An ENCR row
+				  * with key_bits takes the size as the next word: "esp-aes 256" */
+	const char *ios_ts_help; /* `?` text for ios_ts: "ESP with AES-CBC" */
+	bool ios_ts_default;     /* the row a size-taking ios_ts means without its size word */
+	const char *ios_sa;      /* ENCR/INTEG: as `show crypto ipsec sa` names the transform:
+				  * "esp-256-aes", "esp-gcm 256", "esp-sha256-hmac" */
+
+	/* Wireshark's names (the value strings of its decryption tables). */
+	const char *ws_ike;      /* ENCR/INTEG: ikev2_decryption_table, "AES-CBC-256 [RFC3602]" */
+	const char *ws_esp;      /* ENCR/INTEG: esp_sa, "AES-CBC [RFC3602]" (key size implied by the key) */
 };
+
+/* Wireshark's names for "no integrity transform" (an AEAD cipher): the IKE
+ * table says NONE, and its ESP table refuses an AEAD SA with anything but NULL. */
+#define SUITE_WS_IKE_NO_INTEG "NONE [RFC4306]"
+#define SUITE_WS_ESP_NO_INTEG "NULL"
 
 /* NULL when the ID (and for ENCR the key length) is not one vtid supports. */
 const struct suite *suite_by_id(enum suite_type type, uint16_t id, uint16_t key_bits);
@@ -76,5 +97,10 @@ const struct suite *suite_by_id(enum suite_type type, uint16_t id, uint16_t key_
 const struct suite *suite_by_name(enum suite_type type, const char *name);
 /* Iterate: returns the i-th row of a type, NULL past the end. */
 const struct suite *suite_at(enum suite_type type, size_t i);
+/* By transform-set keyword: suite_by_ios_ts(SUITE_ENCR, "esp-aes", 256),
+ * (SUITE_ENCR, "esp-gcm", 0) for the size `esp-gcm` alone means,
+ * (SUITE_INTEG, "esp-sha-hmac", 0).  NULL when unknown or a size is given
+ * to a keyword that takes none. */
+const struct suite *suite_by_ios_ts(enum suite_type type, const char *kw, uint16_t key_bits);
 
 #endif

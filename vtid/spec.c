@@ -52,32 +52,6 @@ static int iface_addr(const char *name, struct in_addr *out)
 	return rc;
 }
 
-static const struct suite *esp_encr(const struct cfg_transform *t)
-{
-	char name[32];
-	switch (t->encr) {
-	case CFG_ESP_GCM:
-		snprintf(name, sizeof(name), "aes-gcm-%u", t->key_bits ? t->key_bits : 128);
-		break;
-	case CFG_ESP_CHACHA:
-		snprintf(name, sizeof(name), "chacha20-poly1305");
-		break;
-	default:
-		snprintf(name, sizeof(name), "aes-cbc-%u", t->key_bits ? t->key_bits : 128);
-		break;
-	}
-	return suite_by_name(SUITE_ENCR, name);
-}
-
-static const struct suite *esp_integ(enum cfg_esp_integ i)
-{
-	static const char *names[] = {[CFG_ESP_SHA1] = "sha1", [CFG_ESP_SHA256] = "sha256",
-				      [CFG_ESP_SHA384] = "sha384", [CFG_ESP_SHA512] = "sha512"};
-	if (i == CFG_ESP_NOINTEG || (size_t)i >= sizeof(names) / sizeof(names[0]))
-		return NULL;
-	return suite_by_name(SUITE_INTEG, names[i]);
-}
-
 static void add_suite(const struct suite **list, uint8_t *n, const struct suite *s)
 {
 	if (!s || *n >= IKE_MAX_TRANSFORMS)
@@ -90,7 +64,6 @@ static void add_suite(const struct suite **list, uint8_t *n, const struct suite 
 
 static void proposal_from_cfg(const struct cfg_proposal *p, struct ike_proposal *out)
 {
-	char g[16];
 	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < p->n_encr; i++)
 		add_suite(out->encr, &out->n_encr, suite_by_name(SUITE_ENCR, p->encr[i]));
@@ -106,10 +79,8 @@ static void proposal_from_cfg(const struct cfg_proposal *p, struct ike_proposal 
 		if (out->n_prf == 0)
 			add_suite(out->prf, &out->n_prf, suite_by_name(SUITE_PRF, "sha256"));
 	}
-	for (int i = 0; i < p->n_group; i++) {
-		snprintf(g, sizeof(g), "group%u", p->group[i]);
-		add_suite(out->dh, &out->n_dh, suite_by_name(SUITE_DH, g));
-	}
+	for (int i = 0; i < p->n_group; i++)
+		add_suite(out->dh, &out->n_dh, suite_by_id(SUITE_DH, p->group[i], 0));
 }
 
 static void id_from_cfg(const struct cfg_identity *c, struct ike_id *out)
@@ -147,13 +118,14 @@ static int resolve_ike(const struct cfg_tunnel_hard *h, struct tunnel_spec *spec
 	ike->n_esp = 0;
 	for (int i = 0; i < h->n_ts && ike->n_esp < IKE_MAX_PROPOSALS; i++) {
 		const struct cfg_transform *t = &h->ts[i];
-		const struct suite *e = esp_encr(t);
+		const struct suite *e = suite_by_name(SUITE_ENCR, t->encr);
 		if (!e)
 			return fail(err, len, "transform-set %s: unsupported cipher", t->name);
 		ike->esp[ike->n_esp].encr = e;
-		ike->esp[ike->n_esp].integ = e->aead ? NULL : esp_integ(t->integ);
+		ike->esp[ike->n_esp].integ = e->aead ? NULL : suite_by_name(SUITE_INTEG, t->integ);
 		if (!e->aead && !ike->esp[ike->n_esp].integ)
-			return fail(err, len, "transform-set %s: esp-aes needs an HMAC", t->name);
+			return fail(err, len, "transform-set %s: %s needs an HMAC", t->name,
+				    e->ios_ts ? e->ios_ts : e->name);
 		ike->n_esp++;
 	}
 	if (ike->n_esp == 0)
@@ -161,11 +133,8 @@ static int resolve_ike(const struct cfg_tunnel_hard *h, struct tunnel_spec *spec
 	snprintf(spec->transform_name, sizeof(spec->transform_name), "%s", h->ts[0].name);
 	ike->transport = h->ts[0].transport && h->mode == CFG_TMODE_GRE;
 	ike->ts = h->mode == CFG_TMODE_GRE ? IKE_TS_GRE : IKE_TS_ANY;
-	if (h->pfs_group) {
-		char g[16];
-		snprintf(g, sizeof(g), "group%u", h->pfs_group);
-		ike->pfs = suite_by_name(SUITE_DH, g);
-	}
+	if (h->pfs_group)
+		ike->pfs = suite_by_id(SUITE_DH, h->pfs_group, 0);
 	ike->child_lifetime_s = h->sa_lifetime_s;
 	/* 0 = `kilobytes disable`: a volume no tunnel reaches. */
 	ike->child_lifetime_kb = h->sa_lifetime_kb ? h->sa_lifetime_kb : (UINT64_C(1) << 40);

@@ -591,18 +591,8 @@ static struct json_object *sa_json(struct tunnels *t, struct tunnel *tn,
 void tunnel_transform_name(const struct suite *encr, const struct suite *integ, char *buf,
 			   size_t len)
 {
-	const char *ih = "";
-	if (integ)
-		ih = integ->id == IKEV2_AUTH_HMAC_SHA1_96        ? " esp-sha-hmac"
-		     : integ->id == IKEV2_AUTH_HMAC_SHA2_256_128 ? " esp-sha256-hmac"
-		     : integ->id == IKEV2_AUTH_HMAC_SHA2_384_192 ? " esp-sha384-hmac"
-								  : " esp-sha512-hmac";
-	if (encr->id == IKEV2_ENCR_AES_GCM_16)
-		snprintf(buf, len, "esp-gcm %d%s", encr->key_len * 8, ih);
-	else if (encr->id == IKEV2_ENCR_CHACHA20_POLY1305)
-		snprintf(buf, len, "esp-chacha20-poly1305%s", ih);
-	else
-		snprintf(buf, len, "esp-%d-aes%s", encr->key_len * 8, ih);
+	snprintf(buf, len, "%s%s%s", encr->ios_sa ? encr->ios_sa : encr->name, integ ? " " : "",
+		 integ ? (integ->ios_sa ? integ->ios_sa : integ->name) : "");
 }
 
 static void add_ident(struct json_object *o, const char *key, struct in_addr a, bool gre)

@@ -266,9 +266,8 @@ static void test_resolve_default_transform(void)
 	CHECK(m != NULL);
 	CHECK_EQ_INT(cfg_tunnel_resolve(m, "Tunnel2", &r), 0);
 	CHECK_EQ_INT(r.hard.n_ts, 1);
-	CHECK_EQ_INT(r.hard.ts[0].encr, CFG_ESP_AES);
-	CHECK_EQ_INT(r.hard.ts[0].key_bits, 128);
-	CHECK_EQ_INT(r.hard.ts[0].integ, CFG_ESP_SHA1);
+	CHECK_EQ_STR(r.hard.ts[0].encr, "aes-cbc-128"); /* esp-aes 128 esp-sha-hmac */
+	CHECK_EQ_STR(r.hard.ts[0].integ, "sha1");
 	CHECK(r.hard.ts[0].transport);
 	cfg_tunnel_resolved_wipe(&r);
 	cfg_model_free(m);

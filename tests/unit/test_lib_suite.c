@@ -1,7 +1,9 @@
 /* test_lib_suite.c: every row of the crypto-suite table is consistent with
  * itself, with the IANA numbers and with OpenSSL (the algorithm exists under
- * the name given, key/IV/digest sizes match EVP's), and lookups by ID and by
- * name find exactly the rows they should. */
+ * the name given, key/IV/digest sizes match EVP's), and lookups by ID, by
+ * name and by IOS transform-set keyword find exactly the rows they should;
+ * the IOS and Wireshark names are unique where readers tell rows apart by them. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -204,6 +206,169 @@ static void test_esn_rows(void)
 	CHECK(suite_by_id(SUITE_ESN, 2, 0) == NULL);
 }
 
+/* Every ESP row is found by its transform-set keyword (and size word) and
+ * gives it back; a size-taking keyword has exactly one default size. */
+static void test_ios_transform_set_round_trip(void)
+{
+	static const enum suite_type types[] = {SUITE_ENCR, SUITE_INTEG};
+	for (size_t t = 0; t < 2; t++) {
+		const struct suite *s;
+		for (size_t i = 0; (s = suite_at(types[t], i)) != NULL; i++) {
+			/* Every cipher and HMAC vtid has is offered for ESP too. */
+			CHECK(s->ios_ts && s->ios_ts[0]);
+			CHECK(s->ios_ts_help && s->ios_ts_help[0]);
+			CHECK(s->ios_sa && s->ios_sa[0]);
+			if (!s->ios_ts)
+				continue;
+			CHECK(suite_by_ios_ts(types[t], s->ios_ts, s->key_bits) == s);
+			CHECK(suite_by_ios_ts(types[t], s->ios_ts, 0) != NULL);
+			if (types[t] == SUITE_INTEG) {
+				CHECK_EQ_STR(s->ios_sa, s->ios_ts);
+				CHECK(!s->ios_ts_default);
+				continue;
+			}
+			/* "esp-aes 256" is shown as "esp-256-aes": the size is in it. */
+			if (s->key_bits) {
+				char bits[8];
+				snprintf(bits, sizeof(bits), "%u", s->key_bits);
+				CHECK(strstr(s->ios_sa, bits) != NULL);
+			} else {
+				CHECK_EQ_STR(s->ios_sa, s->ios_ts);
+				CHECK(!s->ios_ts_default);
+				CHECK(suite_by_ios_ts(SUITE_ENCR, s->ios_ts, 0) == s);
+				CHECK(suite_by_ios_ts(SUITE_ENCR, s->ios_ts, 256) == NULL);
+			}
+			size_t defaults = 0;
+			const struct suite *r;
+			for (size_t j = 0; (r = suite_at(SUITE_ENCR, j)) != NULL; j++)
+				if (r->ios_ts && !strcmp(r->ios_ts, s->ios_ts)) {
+					defaults += r->ios_ts_default;
+					CHECK((r->key_bits == 0) == (s->key_bits == 0));
+					CHECK_EQ_STR(r->ios_ts_help, s->ios_ts_help);
+				}
+			CHECK_EQ_INT(defaults, s->key_bits ? 1 : 0);
+		}
+	}
+	CHECK(suite_by_ios_ts(SUITE_ENCR, "esp-aes", 0) ==
+	      suite_by_name(SUITE_ENCR, "aes-cbc-128"));
+	CHECK(suite_by_ios_ts(SUITE_ENCR, "esp-aes", 192) ==
+	      suite_by_name(SUITE_ENCR, "aes-cbc-192"));
+	CHECK(suite_by_ios_ts(SUITE_ENCR, "esp-gcm", 0) ==
+	      suite_by_name(SUITE_ENCR, "aes-gcm-128"));
+	CHECK(suite_by_ios_ts(SUITE_ENCR, "esp-gcm", 256) ==
+	      suite_by_name(SUITE_ENCR, "aes-gcm-256"));
+	CHECK(suite_by_ios_ts(SUITE_ENCR, "esp-gcm", 192) == NULL);
+	CHECK(suite_by_ios_ts(SUITE_ENCR, "esp-chacha20-poly1305", 0) ==
+	      suite_by_name(SUITE_ENCR, "chacha20-poly1305"));
+	CHECK(suite_by_ios_ts(SUITE_INTEG, "esp-sha-hmac", 0) ==
+	      suite_by_name(SUITE_INTEG, "sha1"));
+	CHECK(suite_by_ios_ts(SUITE_INTEG, "esp-sha512-hmac", 0) ==
+	      suite_by_name(SUITE_INTEG, "sha512"));
+	CHECK(suite_by_ios_ts(SUITE_ENCR, "esp-sha-hmac", 0) == NULL);
+	CHECK(suite_by_ios_ts(SUITE_PRF, "esp-sha-hmac", 0) == NULL);
+	CHECK(suite_by_ios_ts(SUITE_ENCR, "esp-des", 0) == NULL);
+	CHECK(suite_by_ios_ts(SUITE_ENCR, "esp-ae", 0) == NULL); /* no prefix matching here */
+	CHECK(suite_by_ios_ts(SUITE_ENCR, NULL, 0) == NULL);
+	/* PRF, DH and ESN rows are not transform-set keywords. */
+	static const enum suite_type others[] = {SUITE_PRF, SUITE_DH, SUITE_ESN};
+	for (size_t t = 0; t < 3; t++) {
+		const struct suite *s;
+		for (size_t i = 0; (s = suite_at(others[t], i)) != NULL; i++)
+			CHECK(!s->ios_ts && !s->ios_ts_help && !s->ios_sa && !s->ws_ike &&
+			      !s->ws_esp);
+	}
+}
+
+/* show crypto ipsec sa's transform line and show running-config's
+ * transform-set line as IOS writes them. */
+static void test_ios_names(void)
+{
+	CHECK_EQ_STR(suite_by_name(SUITE_ENCR, "aes-cbc-128")->ios_sa, "esp-128-aes");
+	CHECK_EQ_STR(suite_by_name(SUITE_ENCR, "aes-cbc-256")->ios_sa, "esp-256-aes");
+	CHECK_EQ_STR(suite_by_name(SUITE_ENCR, "aes-gcm-256")->ios_sa, "esp-gcm 256");
+	CHECK_EQ_STR(suite_by_name(SUITE_ENCR, "chacha20-poly1305")->ios_sa,
+		     "esp-chacha20-poly1305");
+	CHECK_EQ_STR(suite_by_name(SUITE_INTEG, "sha1")->ios_ts, "esp-sha-hmac");
+	CHECK_EQ_STR(suite_by_name(SUITE_INTEG, "sha384")->ios_ts, "esp-sha384-hmac");
+	CHECK_EQ_STR(suite_by_name(SUITE_ENCR, "aes-cbc-192")->ios_ts_help, "ESP with AES-CBC");
+	CHECK_EQ_STR(suite_by_name(SUITE_ENCR, "aes-gcm-128")->ios_help,
+		     "AES-GCM with a 128-bit key");
+	CHECK_EQ_STR(suite_by_name(SUITE_PRF, "sha256")->ios_help, "SHA-256");
+	CHECK_EQ_STR(suite_by_name(SUITE_DH, "group19")->ios_help, "256-bit ECP (P-256)");
+	/* Every keyword the grammar offers has its `?` line. */
+	static const enum suite_type types[] = {SUITE_ENCR, SUITE_PRF, SUITE_INTEG, SUITE_DH};
+	for (size_t t = 0; t < 4; t++) {
+		const struct suite *s;
+		for (size_t i = 0; (s = suite_at(types[t], i)) != NULL; i++)
+			CHECK(s->ios_help && s->ios_help[0]);
+	}
+}
+
+/* Wireshark's value strings, as its IKEv2 and ESP decryption tables spell
+ * them: the IKE table names the key size, the ESP table does not. */
+static void test_wireshark_names(void)
+{
+	static const enum suite_type types[] = {SUITE_ENCR, SUITE_INTEG};
+	for (size_t t = 0; t < 2; t++) {
+		const struct suite *s;
+		for (size_t i = 0; (s = suite_at(types[t], i)) != NULL; i++) {
+			CHECK(s->ws_ike && s->ws_ike[0]);
+			CHECK(s->ws_esp && s->ws_esp[0]);
+			CHECK(s->ws_ike && strstr(s->ws_ike, " [RFC") != NULL);
+			CHECK(s->ws_esp && strstr(s->ws_esp, " [RFC") != NULL);
+			if (s->key_bits) {
+				char bits[8];
+				snprintf(bits, sizeof(bits), "-%u", s->key_bits);
+				CHECK(s->ws_ike && strstr(s->ws_ike, bits) != NULL);
+			}
+		}
+	}
+	CHECK_EQ_STR(suite_by_name(SUITE_ENCR, "aes-cbc-192")->ws_ike, "AES-CBC-192 [RFC3602]");
+	CHECK_EQ_STR(suite_by_name(SUITE_ENCR, "aes-gcm-256")->ws_ike,
+		     "AES-GCM-256 with 16 octet ICV [RFC5282]");
+	CHECK_EQ_STR(suite_by_name(SUITE_ENCR, "aes-gcm-128")->ws_esp,
+		     "AES-GCM with 16 octet ICV [RFC4106]");
+	CHECK_EQ_STR(suite_by_name(SUITE_ENCR, "chacha20-poly1305")->ws_esp,
+		     "ChaCha20-Poly1305 [RFC7634]");
+	CHECK_EQ_STR(suite_by_name(SUITE_INTEG, "sha1")->ws_ike, "HMAC_SHA1_96 [RFC2404]");
+	CHECK_EQ_STR(suite_by_name(SUITE_INTEG, "sha1")->ws_esp, "HMAC-SHA-1-96 [RFC2404]");
+	CHECK_EQ_STR(suite_by_name(SUITE_INTEG, "sha512")->ws_ike, "HMAC_SHA2_512_256 [RFC4868]");
+	CHECK_EQ_STR(suite_by_name(SUITE_INTEG, "sha384")->ws_esp, "HMAC-SHA-384-192 [RFC4868]");
+	CHECK_EQ_STR(SUITE_WS_IKE_NO_INTEG, "NONE [RFC4306]");
+	CHECK_EQ_STR(SUITE_WS_ESP_NO_INTEG, "NULL");
+}
+
+static bool same(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+/* No two rows of a type share a name a lookup or a reader goes by. */
+static void test_names_unique(void)
+{
+	static const enum suite_type types[] = {SUITE_ENCR, SUITE_PRF, SUITE_INTEG, SUITE_DH,
+						SUITE_ESN};
+	for (size_t t = 0; t < 5; t++) {
+		const struct suite *a, *b;
+		for (size_t i = 0; (a = suite_at(types[t], i)) != NULL; i++)
+			for (size_t j = i + 1; (b = suite_at(types[t], j)) != NULL; j++) {
+				CHECK(!same(a->name, b->name));
+				CHECK(!(a->id == b->id && a->key_bits == b->key_bits));
+				CHECK(!same(a->ios_help, b->ios_help));
+				CHECK(!same(a->ios_sa, b->ios_sa));
+				CHECK(!same(a->ws_ike, b->ws_ike));
+				CHECK(!(same(a->ios_ts, b->ios_ts) && a->key_bits == b->key_bits));
+				/* The ESP table leaves the size to the key: one name per id. */
+				CHECK(same(a->ws_esp, b->ws_esp) == (a->ws_esp && a->id == b->id));
+			}
+	}
+	/* A cipher keyword must not read as an HMAC one: they share the line. */
+	const struct suite *e, *h;
+	for (size_t i = 0; (e = suite_at(SUITE_ENCR, i)) != NULL; i++)
+		for (size_t j = 0; (h = suite_at(SUITE_INTEG, j)) != NULL; j++)
+			CHECK(!same(e->ios_ts, h->ios_ts));
+}
+
 int main(void)
 {
 	RUN(test_row_counts);
@@ -213,5 +378,9 @@ int main(void)
 	RUN(test_hash_rows_match_openssl);
 	RUN(test_dh_rows_match_openssl);
 	RUN(test_esn_rows);
+	RUN(test_ios_transform_set_round_trip);
+	RUN(test_ios_names);
+	RUN(test_wireshark_names);
+	RUN(test_names_unique);
 	return tcheck_done();
 }
