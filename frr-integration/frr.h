@@ -10,7 +10,7 @@
  * what vtid applied.
  *
  * Running vtysh: synchronously, as a child process with a hard deadline
- * (frr_set_vtysh, default 5 s; on expiry the child is SIGKILLed and -ETIMEDOUT
+ * (struct frr_vtysh, default 5 s; on expiry the child is SIGKILLed and -ETIMEDOUT
  * returned).  Chosen over an asynchronous child on the loop because every
  * caller wants the answer before it replies (a `show` pass-through, a
  * configuration commit that must report FRR's errors), the calls are rare and
@@ -69,22 +69,26 @@ int frr_diff_removals(const char *old_frr, const char *new_frr, char **removals)
 
 /* --- vtysh (vtysh.c) --- */
 
-/* vtysh binary (NULL keeps the current; default /usr/bin/vtysh, or
- * $VTID_VTYSH) and the deadline for one call (<= 0 keeps the current). */
-void frr_set_vtysh(const char *path, int timeout_ms);
+/* How vtysh is run.  Held by the caller (frr_state holds vtid's): no
+ * setting of this file is global. */
+struct frr_vtysh {
+	const char *bin;     /* NULL: /usr/bin/vtysh (never from the environment:
+			      * vtid runs it as root) */
+	const char *vty_dir; /* --vty_socket DIR; NULL: FRR's default */
+	int timeout_ms;	     /* the deadline of one call; <= 0: 5000 */
+};
 
-/* `vtysh [--vty_socket DIR] -f /dev/stdin` with frr_text as input.  vty_dir
- * NULL = FRR's default.  *output (may be NULL to discard) gets vtysh's
+/* `vtysh [--vty_socket DIR] -f /dev/stdin` with frr_text as input.  *output (may be NULL to discard) gets vtysh's
  * stdout+stderr, fit for a log: a refused line's echo is cut ("line 3: %
  * Unknown command[4]"), and what follows anything like a key-bearing
  * keyword is hidden (frr_redact, priv.h).  Returns 0,
  * -EIO when vtysh reported an error (the rest of the text is still applied:
  * vtysh -f goes on after a bad line), -ETIMEDOUT, or another -errno. */
-int frr_apply(const char *vty_dir, const char *frr_text, char **output);
+int frr_apply(const struct frr_vtysh *vt, const char *frr_text, char **output);
 
 /* `vtysh [--vty_socket DIR] -c COMMAND`.  Only `show ...` commands, one line
  * (vtysh would run each line of a multi-line -c): others -EPERM. */
-int frr_show(const char *vty_dir, const char *command, char **output);
+int frr_show(const struct frr_vtysh *vt, const char *command, char **output);
 
 /* --- keeping FRR in step (state.c) --- */
 
@@ -98,10 +102,10 @@ struct frr_stats {
 	unsigned long unreachable;  /* checks that found no FRR to talk to */
 };
 
-/* vty_dir NULL = FRR's default.  NULL on ENOMEM. */
-struct frr_state *frr_state_new(const char *vty_dir);
+/* Keeps a copy of *vt.  NULL on ENOMEM. */
+struct frr_state *frr_state_new(const struct frr_vtysh *vt);
 void frr_state_free(struct frr_state *st); /* NULL-safe; wipes the text */
-const char *frr_state_vty_dir(const struct frr_state *st);
+const struct frr_vtysh *frr_state_vtysh(const struct frr_state *st);
 
 /* Makes FRR hold frr_text: the removals of what the previously applied text
  * had, then frr_text, then one `show running-config` to see what FRR took.

@@ -26,7 +26,7 @@
 #include "lib/log.h"
 
 struct frr_state {
-	char *vty_dir;
+	struct frr_vtysh vt; /* its strings owned here */
 	char *want;   /* FRR text we want FRR to hold; NULL = nothing yet */
 	bool in_step; /* the last apply reached FRR and the daemons were up */
 	int refused;  /* markers missing right after that apply (FRR refused them) */
@@ -50,16 +50,17 @@ static void free_text(char *s)
 	}
 }
 
-struct frr_state *frr_state_new(const char *vty_dir)
+struct frr_state *frr_state_new(const struct frr_vtysh *vt)
 {
 	struct frr_state *st = calloc(1, sizeof(*st));
 
 	if (!st)
 		return NULL;
-	if (vty_dir) {
-		st->vty_dir = strdup(vty_dir);
-		if (!st->vty_dir) {
-			free(st);
+	if (vt) {
+		st->vt.timeout_ms = vt->timeout_ms;
+		if ((vt->bin && !(st->vt.bin = strdup(vt->bin))) ||
+		    (vt->vty_dir && !(st->vt.vty_dir = strdup(vt->vty_dir)))) {
+			frr_state_free(st);
 			return NULL;
 		}
 	}
@@ -71,13 +72,14 @@ void frr_state_free(struct frr_state *st)
 	if (!st)
 		return;
 	free_text(st->want);
-	free(st->vty_dir);
+	free((char *)st->vt.bin);
+	free((char *)st->vt.vty_dir);
 	free(st);
 }
 
-const char *frr_state_vty_dir(const struct frr_state *st)
+const struct frr_vtysh *frr_state_vtysh(const struct frr_state *st)
 {
-	return st->vty_dir;
+	return &st->vt;
 }
 
 void frr_state_stats(const struct frr_state *st, struct frr_stats *out)
@@ -93,7 +95,7 @@ static int apply_logged(struct frr_state *st, const char *text, char **output)
 	int r;
 
 	st->stats.applies++;
-	r = frr_apply(st->vty_dir, text, &out);
+	r = frr_apply(&st->vt, text, &out);
 	if (r < 0) {
 		st->stats.apply_errors++;
 		/* vtysh's messages name the FRR line; they hold no keys */
@@ -197,7 +199,7 @@ static int count_missing(struct frr_state *st)
 	char *text = NULL;
 	int r;
 
-	r = frr_show(st->vty_dir, "show running-config", &text);
+	r = frr_show(&st->vt, "show running-config", &text);
 	if (r < 0) {
 		free(text);
 		return r;

@@ -26,24 +26,6 @@
 
 enum { VTYSH_OUTPUT_MAX = 8 << 20 };
 
-static char vtysh_path[256];
-static int vtysh_timeout_ms = 5000;
-
-void frr_set_vtysh(const char *path, int timeout_ms)
-{
-	if (path)
-		snprintf(vtysh_path, sizeof(vtysh_path), "%s", path);
-	if (timeout_ms > 0)
-		vtysh_timeout_ms = timeout_ms;
-}
-
-/* From the command line (frr_set_vtysh) or the default, never from the
- * environment: vtid runs it as root. */
-static const char *vtysh_bin(void)
-{
-	return vtysh_path[0] ? vtysh_path : "/usr/bin/vtysh";
-}
-
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -259,18 +241,20 @@ int frr_redact(const char *in, enum frr_redact how, struct frr_buf *out)
 
 /* Runs vtysh with args (after the binary and --vty_socket) and in_text on
  * stdin (NULL: /dev/null). */
-static int run_vtysh(const char *vty_dir, const char *const *args, const char *in_text,
+static int run_vtysh(const struct frr_vtysh *vt, const char *const *args, const char *in_text,
 		     enum frr_redact how, char **output)
 {
+	int timeout_ms = vt && vt->timeout_ms > 0 ? vt->timeout_ms : 5000;
+	const char *vty_dir = vt ? vt->vty_dir : NULL;
 	const char *argv[16];
 	struct frr_buf out = {0};
-	long long deadline = now_ms() + vtysh_timeout_ms;
+	long long deadline = now_ms() + timeout_ms;
 	int n = 0, in_fd = -1, pfd[2], status = 0, r, rr;
 	pid_t pid;
 
 	if (output)
 		*output = NULL;
-	argv[n++] = vtysh_bin();
+	argv[n++] = vt && vt->bin ? vt->bin : "/usr/bin/vtysh";
 	if (vty_dir) {
 		argv[n++] = "--vty_socket";
 		argv[n++] = vty_dir;
@@ -312,7 +296,7 @@ static int run_vtysh(const char *vty_dir, const char *const *args, const char *i
 	else if (r == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
 		r = -EIO;
 	if (r == -ETIMEDOUT)
-		log_warn("frr: %s did not answer within %d ms, killed", argv[0], vtysh_timeout_ms);
+		log_warn("frr: %s did not answer within %d ms, killed", argv[0], timeout_ms);
 	if (output) {
 		struct frr_buf clean = {0};
 
@@ -326,14 +310,14 @@ static int run_vtysh(const char *vty_dir, const char *const *args, const char *i
 	return r;
 }
 
-int frr_apply(const char *vty_dir, const char *frr_text, char **output)
+int frr_apply(const struct frr_vtysh *vt, const char *frr_text, char **output)
 {
 	static const char *const args[] = {"-f", "/dev/stdin", NULL};
 
-	return run_vtysh(vty_dir, args, frr_text ? frr_text : "", FRR_REDACT_APPLY, output);
+	return run_vtysh(vt, args, frr_text ? frr_text : "", FRR_REDACT_APPLY, output);
 }
 
-int frr_show(const char *vty_dir, const char *command, char **output)
+int frr_show(const struct frr_vtysh *vt, const char *command, char **output)
 {
 	const char *args[] = {"-c", command, NULL};
 
@@ -342,5 +326,5 @@ int frr_show(const char *vty_dir, const char *command, char **output)
 	/* -c runs every line of a multi-line argument: one line, show only. */
 	if (!command || strncmp(command, "show ", 5) != 0 || strpbrk(command, "\r\n"))
 		return -EPERM;
-	return run_vtysh(vty_dir, args, NULL, FRR_REDACT_SHOW, output);
+	return run_vtysh(vt, args, NULL, FRR_REDACT_SHOW, output);
 }

@@ -318,7 +318,7 @@ static int do_show_frr(const struct cli_match *m, void *ctx, struct cli_error *e
 	char *output = NULL;
 	const char *rest = cli_arg(m, "rest");
 	snprintf(cmd, sizeof(cmd), "show %s%s%s", cli_arg(m, "what"), rest ? " " : "", rest ? rest : "");
-	int rc = frr_show(v->opts.frr_dir, cmd, &output);
+	int rc = frr_show(frr_state_vtysh(v->frr), cmd, &output);
 	if (output)
 		sbuf_printf(c->out, "%s", output);
 	free(output);

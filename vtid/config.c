@@ -375,8 +375,6 @@ int vtid_start(struct vtid *v)
 	int prc = privs_drop();
 	if (prc < 0)
 		return prc;
-	if (v->opts.vtysh)
-		frr_set_vtysh(v->opts.vtysh, 0);
 	prc = cfg_parse_file(v->opts.conf_path, &m, &errs);
 	if (prc == -ENOENT) {
 		/* A new router: start empty, to be configured from vtish and saved
@@ -408,7 +406,8 @@ int vtid_start(struct vtid *v)
 		cfg_model_free(m);
 		return -ENOMEM;
 	}
-	v->frr = frr_state_new(v->opts.frr_dir);
+	struct frr_vtysh vt = {.bin = v->opts.vtysh, .vty_dir = v->opts.frr_dir};
+	v->frr = frr_state_new(&vt);
 	if (!v->frr) {
 		cfg_model_free(m);
 		return -ENOMEM;

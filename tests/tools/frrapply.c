@@ -117,8 +117,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	const struct frr_vtysh vt = {.vty_dir = dir};
 	if (show) {
-		r = frr_show(dir, show, &out);
+		r = frr_show(&vt, show, &out);
 		return report(r, out);
 	}
 	if (optind != argc - 1) {
@@ -136,7 +137,7 @@ int main(int argc, char **argv)
 		free(text);
 		return 0;
 	}
-	st = frr_state_new(dir);
+	st = frr_state_new(&vt);
 	if (!st)
 		return 1;
 	if (prev) {

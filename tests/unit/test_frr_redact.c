@@ -205,7 +205,8 @@ static void test_apply_through_vtysh(void)
 			abbreviate(keyed[c], len, len % 2 == 0, line, sizeof(line));
 			frr_buf_printf(&text, "%s\n", line);
 		}
-	CHECK_EQ_INT(frr_apply(dir, text.s, &out), -EIO);
+	struct frr_vtysh vt = {.bin = path, .vty_dir = dir, .timeout_ms = 5000};
+	CHECK_EQ_INT(frr_apply(&vt, text.s, &out), -EIO);
 	CHECK(out != NULL);
 	if (out) {
 		CHECK(strstr(out, "line 1: % Unknown command[4]\n") != NULL);
@@ -228,7 +229,6 @@ int main(void)
 	fputs(fake, f);
 	fclose(f);
 	chmod(path, 0700);
-	frr_set_vtysh(path, 5000);
 
 	RUN(test_every_abbreviation_hidden);
 	RUN(test_issue_line);

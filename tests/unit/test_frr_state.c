@@ -20,6 +20,7 @@
 
 static char dir[64];
 static char path[128];
+static struct frr_vtysh VT; /* the fake vtysh in dir */
 
 static const char fake[] =
     "#!/bin/sh\n"
@@ -82,7 +83,7 @@ static void test_show_output(void)
 {
 	char *out = NULL;
 
-	CHECK_EQ_INT(frr_show(dir, "show ip ospf neighbor json", &out), 0);
+	CHECK_EQ_INT(frr_show(&VT, "show ip ospf neighbor json", &out), 0);
 	CHECK_EQ_STR(out, "ran: show ip ospf neighbor json\n");
 	free(out);
 }
@@ -91,7 +92,7 @@ static void test_show_error_status(void)
 {
 	char *out = NULL;
 
-	CHECK_EQ_INT(frr_show(dir, "show down", &out), -EIO);
+	CHECK_EQ_INT(frr_show(&VT, "show down", &out), -EIO);
 	CHECK(out && strstr(out, "failed to connect") != NULL);
 	free(out);
 }
@@ -100,7 +101,7 @@ static void test_output_hides_keys(void)
 {
 	char *out = NULL;
 
-	CHECK_EQ_INT(frr_show(dir, "show key", &out), 0);
+	CHECK_EQ_INT(frr_show(&VT, "show key", &out), 0);
 	CHECK_EQ_STR(out, "line 4: % Unknown command[4]:  ip ospf message-digest-key <hidden>\n"
 			  " neighbor 1.2.3.4 password <hidden>\nafter\n");
 	free(out);
@@ -111,10 +112,10 @@ static void test_deadline_kills(void)
 	char *out = NULL;
 	int st;
 
-	frr_set_vtysh(NULL, 200);
-	CHECK_EQ_INT(frr_show(dir, "show sleep", &out), -ETIMEDOUT);
+	VT.timeout_ms = 200;
+	CHECK_EQ_INT(frr_show(&VT, "show sleep", &out), -ETIMEDOUT);
 	free(out);
-	frr_set_vtysh(NULL, 5000);
+	VT.timeout_ms = 5000;
 	/* the child was reaped: no child of ours is left */
 	CHECK(waitpid(-1, &st, WNOHANG) < 0 && errno == ECHILD);
 }
@@ -123,10 +124,10 @@ static void test_missing_binary(void)
 {
 	char *out = NULL;
 
-	frr_set_vtysh("/nonexistent/vtysh", 0);
-	CHECK_EQ_INT(frr_show(dir, "show version", &out), -ENOENT);
+	VT.bin = "/nonexistent/vtysh";
+	CHECK_EQ_INT(frr_show(&VT, "show version", &out), -ENOENT);
 	free(out);
-	frr_set_vtysh(path, 0);
+	VT.bin = path;
 }
 
 static void test_apply_passes_text(void)
@@ -134,12 +135,12 @@ static void test_apply_passes_text(void)
 	char *out = NULL;
 
 	rm_file("applied");
-	CHECK_EQ_INT(frr_apply(dir, "router ospf\n ospf router-id 1.1.1.1\n", &out), 0);
+	CHECK_EQ_INT(frr_apply(&VT, "router ospf\n ospf router-id 1.1.1.1\n", &out), 0);
 	CHECK_EQ_STR(out, "");
 	free(out);
 	CHECK_EQ_STR(get_file("applied"), "router ospf\n ospf router-id 1.1.1.1\n----\n");
 	put_file("fail", "");
-	CHECK_EQ_INT(frr_apply(dir, "x\n", &out), -EIO);
+	CHECK_EQ_INT(frr_apply(&VT, "x\n", &out), -EIO);
 	CHECK(out && strstr(out, "line 2: % Unknown command") != NULL);
 	free(out);
 	rm_file("fail");
@@ -147,7 +148,7 @@ static void test_apply_passes_text(void)
 
 static void test_state_removals_then_text(void)
 {
-	struct frr_state *st = frr_state_new(dir);
+	struct frr_state *st = frr_state_new(&VT);
 	struct frr_stats s;
 
 	rm_file("applied");
@@ -166,7 +167,7 @@ static void test_state_removals_then_text(void)
 
 static void test_state_check_reapplies_after_restart(void)
 {
-	struct frr_state *st = frr_state_new(dir);
+	struct frr_state *st = frr_state_new(&VT);
 	const char *want = "interface Tunnel1\n ip ospf network point-to-point\n ip ospf area 0\n"
 			   "!\nrouter ospf\n ospf router-id 2.2.2.2\n!\n";
 	struct frr_stats s;
@@ -203,7 +204,7 @@ static void test_state_check_reapplies_after_restart(void)
 
 static void test_state_refused_not_resent(void)
 {
-	struct frr_state *st = frr_state_new(dir);
+	struct frr_state *st = frr_state_new(&VT);
 	struct frr_stats s;
 
 	/* FRR refuses the text: nothing lands */
@@ -236,7 +237,7 @@ static void test_state_refused_not_resent(void)
  * offered again after 3 checks, then after 6, and lands once FRR takes it. */
 static void test_state_refused_offered_again(void)
 {
-	struct frr_state *st = frr_state_new(dir);
+	struct frr_state *st = frr_state_new(&VT);
 	struct frr_stats s;
 	const char *want = "interface Tunnel3\n ip ospf area 0\n!\n";
 
@@ -276,13 +277,16 @@ static void test_state_refused_offered_again(void)
 
 static void test_state_unreachable_then_back(void)
 {
-	struct frr_state *st = frr_state_new(dir);
+	struct frr_state *st = frr_state_new(&VT);
 	struct frr_stats s;
 
-	frr_set_vtysh("/nonexistent/vtysh", 0);
+	/* the state keeps its own copy of VT: take the binary away instead */
+	char away[160];
+	snprintf(away, sizeof(away), "%s.away", path);
+	CHECK_EQ_INT(rename(path, away), 0);
 	CHECK(frr_state_apply(st, "router ospf\n", NULL) < 0);
 	CHECK(frr_state_check(st, NULL) < 0);
-	frr_set_vtysh(path, 0);
+	CHECK_EQ_INT(rename(away, path), 0);
 	/* FRR answers and even shows the block: the failed apply is redone */
 	put_file("running", "router ospf\nexit\n");
 	rm_file("applied");
@@ -306,7 +310,7 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/vtysh", dir);
 	put_file("vtysh", fake);
 	chmod(path, 0700);
-	frr_set_vtysh(path, 5000);
+	VT = (struct frr_vtysh){.bin = path, .vty_dir = dir, .timeout_ms = 5000};
 	RUN(test_show_output);
 	RUN(test_show_error_status);
 	RUN(test_output_hides_keys);

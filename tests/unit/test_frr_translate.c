@@ -398,11 +398,12 @@ static void test_random_text(void)
 static void test_show_refuses(void)
 {
 	char *out = (char *)1;
+	const struct frr_vtysh vt = {.bin = "/nonexistent/vtysh"}; /* never run */
 
-	CHECK_EQ_INT(frr_show(NULL, "configure terminal", &out), -EPERM);
+	CHECK_EQ_INT(frr_show(&vt, "configure terminal", &out), -EPERM);
 	CHECK(out == NULL);
-	CHECK_EQ_INT(frr_show(NULL, "show version\nconfigure terminal", &out), -EPERM);
-	CHECK_EQ_INT(frr_show(NULL, NULL, &out), -EPERM);
+	CHECK_EQ_INT(frr_show(&vt, "show version\nconfigure terminal", &out), -EPERM);
+	CHECK_EQ_INT(frr_show(&vt, NULL, &out), -EPERM);
 }
 
 int main(void)
