@@ -17,9 +17,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void *sess_new(void *ctx)
+static void *sess_new(void *ctx, const struct ucred *cred)
 {
 	(void)ctx;
+	(void)cred;
 	return malloc(1);
 }
 

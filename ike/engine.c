@@ -1,11 +1,17 @@
-/* engine.c: the ike.h API: peers, message input and output, the request
- * window, retransmissions and every timer.
+/* engine.c: the ike.h API: the engine and its peers, the task table and
+ * the request window, initiation and back-off, every timer, and what the
+ * operator and the data plane ask for.  Messages come in through input.c
+ * and go out through output.c.
  *
- * Input path (each step its own function, each refusal counted):
- *   decode (msg.c) -> find the SA by our SPI -> message-ID window ->
- *   reassemble SKF -> open SK (crypto.c) -> decode the inner chain ->
- *   payload rules (rules.c) -> the exchange's process_r/build_r or
- *   process_i (exch_*.c).
+ * Input path (input.c; each step its own function, each refusal counted):
+ *   header (msg.c) -> find the SA by our SPI -> message-ID window ->
+ *   decode (msg.c) -> open SK, or each SKF fragment on its own as it comes
+ *   (crypto.c) -> reassemble the fragments' plaintext (RFC 7383 2.6.2) ->
+ *   decode the inner chain -> payload rules (rules.c) -> the exchange's
+ *   process_i, or the responder task's process_r then build_r (exch_*.c,
+ *   through the task table).
+ * IKE_SA_INIT comes in the clear: decode -> the peer (a request) or the SA
+ * (a response) it is for -> payload rules -> exch_init.c.
  *
  * Timers: nothing is armed in the OS.  Each SA and peer carries deadlines
  * (retransmit, DPD, rekey, expiry, half-open, re-initiation);
@@ -21,7 +27,6 @@
 #include <limits.h>
 #include <stdio.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,30 +138,6 @@ int ike_peer_add(struct ike_engine *eng, const struct ike_peer_cfg *cfg)
 	return 0;
 }
 
-/* A Delete (or, with notify, an error notify that ends the SA) that
- * outlives its SA: the SA is gone as soon as it is sent, the
- * sealed request stays in the farewell table until the peer answers.  It
- * takes the message ID of any request still in flight: a peer that has not
- * seen that request yet takes the Delete instead, one that has answers from
- * its cache and learns of the end through DPD or our next INITIAL_CONTACT. */
-void ike_send_final(struct ike_sa *sa, uint16_t notify)
-{
-	uint8_t buf[256];
-	struct ike_wbuf w;
-	uint32_t msgid = sa->msgid_out;
-	ike_msg_start(sa, &w, buf, sizeof(buf), IKEV2_EXCH_INFORMATIONAL, false, msgid);
-	if (notify)
-		ike_w_notify(&w, 0, NULL, 0, notify, NULL, 0);
-	else
-		ike_w_delete(&w, IKEV2_PROTO_IKE, 0, NULL, 0);
-	sa->task = TASK_NONE;
-	if (ike_msg_send(sa, &w, false) == 0)
-		ike_farewell_add(sa, msgid);
-	free(sa->req);
-	sa->req = NULL;
-	sa->req_len = 0;
-}
-
 int ike_peer_del(struct ike_engine *eng, uint32_t tunnel_id)
 {
 	struct ike_peer *p = eng ? peer_by_id(eng, tunnel_id) : NULL;
@@ -179,270 +160,41 @@ int ike_peer_del(struct ike_engine *eng, uint32_t tunnel_id)
 	return 0;
 }
 
-/* ---- output ---- */
-int ike_send_raw(struct ike_engine *eng, const struct sockaddr_in *from,
-		 const struct sockaddr_in *to, const uint8_t *msg, size_t len)
-{
-	eng->st.tx++;
-	return eng->host.send(eng->host.ctx, from, to, msg, len);
-}
-
-void ike_msg_start(struct ike_sa *sa, struct ike_wbuf *w, uint8_t *buf, size_t cap, uint8_t exch,
-		   bool response, uint32_t msgid)
-{
-	ike_w_init(w, buf, cap);
-	uint8_t flags =
-	    (sa->initiator ? IKEV2_FLAG_INITIATOR : 0) | (response ? IKEV2_FLAG_RESPONSE : 0);
-	ike_w_hdr(w, sa->spi_i, sa->spi_r, exch, flags, msgid);
-	if (exch != IKEV2_EXCH_IKE_SA_INIT) {
-		ike_w_begin(w, IKEV2_PL_SK);
-		ike_w_skip(w, sa->encr->iv_len);
-	}
-}
-
-static uint8_t *dup_bytes(const uint8_t *p, size_t n)
-{
-	uint8_t *d = malloc(n ? n : 1);
-	if (d && n)
-		memcpy(d, p, n);
-	return d;
-}
-
-/* RFC 7383 2.5: splits the plaintext of an SK message into SKF messages,
- * each sealed on its own.  Returns the number of fragments or -errno. */
-static int fragment(struct ike_sa *sa, const uint8_t *buf, size_t plain_off, size_t plain_len,
-		    uint8_t first, uint8_t ***out, size_t **out_len)
-{
-	size_t overhead = IKEV2_HDR_LEN + 8 + sa->encr->iv_len + sa->encr->block_len +
-			  (sa->integ ? sa->integ->icv_len : sa->encr->icv_len) + 1;
-	if (sa->eng->frag_size <= overhead + 16)
-		return -EMSGSIZE;
-	size_t chunk = sa->eng->frag_size - overhead;
-	size_t n = (plain_len + chunk - 1) / chunk;
-	if (n == 0)
-		n = 1;
-	if (n > 32)
-		return -EMSGSIZE;
-	uint8_t **fr = calloc(n, sizeof(*fr));
-	size_t *fl = calloc(n, sizeof(*fl));
-	if (!fr || !fl) {
-		free(fr);
-		free(fl);
-		return -ENOMEM;
-	}
-	const uint8_t *ke = sa->initiator ? sa->keys.sk_ei : sa->keys.sk_er;
-	const uint8_t *ka = sa->initiator ? sa->keys.sk_ai : sa->keys.sk_ar;
-	for (size_t i = 0; i < n; i++) {
-		size_t off = i * chunk, len = plain_len - off < chunk ? plain_len - off : chunk;
-		size_t cap = IKEV2_HDR_LEN + 8 + ike_sk_sealed_len(sa->encr, sa->integ, len) + 64;
-		uint8_t *f = malloc(cap);
-		if (!f)
-			goto fail;
-		memcpy(f, buf, IKEV2_HDR_LEN);
-		f[16] = IKEV2_PL_SKF;
-		size_t total = IKEV2_HDR_LEN + 8 + ike_sk_sealed_len(sa->encr, sa->integ, len);
-		f[24] = (uint8_t)(total >> 24);
-		f[25] = (uint8_t)(total >> 16);
-		f[26] = (uint8_t)(total >> 8);
-		f[27] = (uint8_t)total;
-		uint8_t *g = f + IKEV2_HDR_LEN;
-		size_t pl = total - IKEV2_HDR_LEN;
-		g[0] = i == 0 ? first : 0;
-		g[1] = 0;
-		g[2] = (uint8_t)(pl >> 8);
-		g[3] = (uint8_t)pl;
-		g[4] = (uint8_t)((i + 1) >> 8);
-		g[5] = (uint8_t)(i + 1);
-		g[6] = (uint8_t)(n >> 8);
-		g[7] = (uint8_t)n;
-		memcpy(g + 8 + sa->encr->iv_len, buf + plain_off + off, len);
-		size_t olen;
-		if (ike_sk_seal(sa->encr, sa->integ, ke, ka, f, cap, IKEV2_HDR_LEN + 8, len,
-				&olen) < 0) {
-			free(f);
-			goto fail;
-		}
-		fr[i] = f;
-		fl[i] = olen;
-	}
-	*out = fr;
-	*out_len = fl;
-	return (int)n;
-fail:
-	for (size_t i = 0; i < n; i++)
-		free(fr[i]);
-	free(fr);
-	free(fl);
-	return -EIO;
-}
-
-static void send_frags(struct ike_sa *sa, uint8_t **fr, size_t *fl, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		sa->eng->st.frag_tx++;
-		ike_send_raw(sa->eng, &sa->local, &sa->remote, fr[i], fl[i]);
-	}
-}
-
-int ike_msg_send(struct ike_sa *sa, struct ike_wbuf *w, bool response)
-{
-	struct ike_engine *eng = sa->eng;
-	if (w->err)
-		return -EMSGSIZE;
-	uint8_t exch = w->buf[18];
-	size_t len = w->len;
-	if (exch != IKEV2_EXCH_IKE_SA_INIT) {
-		size_t aad = IKEV2_HDR_LEN + IKEV2_GEN_HDR_LEN;
-		size_t plain_off = aad + sa->encr->iv_len;
-		size_t plain_len = w->len - plain_off;
-		size_t total = aad + ike_sk_sealed_len(sa->encr, sa->integ, plain_len);
-		if (total > w->cap || total > IKEV2_MAX_MSG)
-			return -EMSGSIZE;
-		if (total > eng->frag_size && sa->frag_ok && exch != IKEV2_EXCH_INFORMATIONAL) {
-			uint8_t **fr;
-			size_t *fl;
-			int n = fragment(sa, w->buf, plain_off, plain_len, w->buf[28], &fr, &fl);
-			if (n < 0)
-				return n;
-			send_frags(sa, fr, fl, (size_t)n);
-			if (response) {
-				sa->req_in_hashed = true;
-				sa->resent = 0;
-				for (size_t i = 0; i < sa->n_resp_frags; i++)
-					free(sa->resp_frags[i]);
-				free(sa->resp_frags);
-				free(sa->resp_frag_len);
-				sa->resp_frags = fr;
-				sa->resp_frag_len = fl;
-				sa->n_resp_frags = (size_t)n;
-				free(sa->resp);
-				sa->resp = NULL;
-				sa->resp_len = 0;
-				sa->msgid_in++;
-			} else {
-				/* Retransmit the whole message unfragmented is not
-				 * allowed once fragmented (7383 2.6): keep the set
-				 * as the request instead. */
-				size_t tot = 0;
-				for (int i = 0; i < n; i++)
-					tot += 4 + fl[i];
-				free(sa->req);
-				sa->req = malloc(tot);
-				sa->req_len = 0;
-				if (sa->req) {
-					for (int i = 0; i < n; i++) {
-						uint32_t l = (uint32_t)fl[i];
-						memcpy(sa->req + sa->req_len, &l, 4);
-						memcpy(sa->req + sa->req_len + 4, fr[i], fl[i]);
-						sa->req_len += 4 + fl[i];
-					}
-				}
-				for (int i = 0; i < n; i++)
-					free(fr[i]);
-				free(fr);
-				free(fl);
-				sa->retx_count = 0;
-				sa->unreach_hits = 0;
-				sa->retx_at = ike_now(eng) + IKE_RETX_BASE_MS;
-				sa->req_is_frags = true;
-			}
-			return 0;
-		}
-		ike_w_put32(w, 24, (uint32_t)total);
-		ike_w_put16(w, IKEV2_HDR_LEN + 2, (uint16_t)(total - IKEV2_HDR_LEN));
-		const uint8_t *ke = sa->initiator ? sa->keys.sk_ei : sa->keys.sk_er;
-		const uint8_t *ka = sa->initiator ? sa->keys.sk_ai : sa->keys.sk_ar;
-		int err =
-		    ike_sk_seal(sa->encr, sa->integ, ke, ka, w->buf, w->cap, aad, plain_len, &len);
-		if (err < 0)
-			return err;
-	} else {
-		ike_w_finish(w);
-	}
-	if (response) {
-		/* req_in_hash was taken as the request came in (IKE_SA_INIT
-		 * answers keep the whole request in init_i instead). */
-		sa->req_in_hashed = exch != IKEV2_EXCH_IKE_SA_INIT;
-		sa->resent = 0;
-		free(sa->resp);
-		sa->resp = dup_bytes(w->buf, len);
-		sa->resp_len = sa->resp ? len : 0;
-		if (sa->n_resp_frags) {
-			for (size_t i = 0; i < sa->n_resp_frags; i++)
-				free(sa->resp_frags[i]);
-			free(sa->resp_frags);
-			free(sa->resp_frag_len);
-			sa->resp_frags = NULL;
-			sa->resp_frag_len = NULL;
-			sa->n_resp_frags = 0;
-		}
-		sa->msgid_in++;
-	} else {
-		free(sa->req);
-		sa->req = dup_bytes(w->buf, len);
-		sa->req_len = sa->req ? len : 0;
-		sa->req_is_frags = false;
-		sa->retx_count = 0;
-		sa->unreach_hits = 0;
-		sa->retx_at = ike_now(eng) + IKE_RETX_BASE_MS;
-	}
-	int sent = ike_send_raw(eng, &sa->local, &sa->remote, w->buf, len);
-	if (!response && sent < 0 && !sa->told_unreachable &&
-	    (sent == -ENETUNREACH || sent == -EHOSTUNREACH || sent == -EHOSTDOWN ||
-	     sent == -EADDRNOTAVAIL)) {
-		sa->told_unreachable = true;
-		ike_fail(sa->peer, sa, IKE_FAIL_UNREACHABLE, 0, false, "cannot send to %s: %s",
-			 inet_ntoa(sa->remote.sin_addr), strerror(-sent));
-	}
-	return 0;
-}
-
-static void send_request_again(struct ike_sa *sa)
-{
-	if (!sa->req)
-		return;
-	if (!sa->req_is_frags) {
-		ike_send_raw(sa->eng, &sa->local, &sa->remote, sa->req, sa->req_len);
-		return;
-	}
-	size_t off = 0;
-	while (off + 4 <= sa->req_len) {
-		uint32_t l;
-		memcpy(&l, sa->req + off, 4);
-		ike_send_raw(sa->eng, &sa->local, &sa->remote, sa->req + off + 4, l);
-		off += 4 + l;
-	}
-}
-
-static void send_response_again(struct ike_sa *sa)
-{
-	if (sa->n_resp_frags)
-		send_frags(sa, sa->resp_frags, sa->resp_frag_len, sa->n_resp_frags);
-	else if (sa->resp)
-		ike_send_raw(sa->eng, &sa->local, &sa->remote, sa->resp, sa->resp_len);
-}
-
 /* ---- tasks and the window ---- */
+/* The task table (priv.h), both roles.  Our requests: one task per kind,
+ * started by start_task when the window is free and finished by its
+ * process_i when the response comes (input.c).  The peer's requests: one
+ * entry per exchange it may start inside an IKE SA, whose process_r and
+ * build_r answer it (input.c).  IKE_SA_INIT has no entry there: it comes
+ * before there is an SA, and exch_init.c answers it (keeping no state until
+ * it accepts). */
+static const struct ike_task_ops *const initiator_tasks[TASK_MAX] = {
+    [TASK_INIT] = &ike_task_init,
+    [TASK_AUTH] = &ike_task_auth,
+    [TASK_CHILD_REKEY] = &ike_task_child_rekey,
+    [TASK_IKE_REKEY] = &ike_task_ike_rekey,
+    [TASK_DELETE_CHILD] = &ike_task_delete_child,
+    [TASK_DELETE_IKE] = &ike_task_delete_ike,
+    [TASK_DPD] = &ike_task_dpd,
+};
+
+static const struct ike_task_ops *const responder_tasks[] = {
+    &ike_task_auth,
+    &ike_task_create_child_sa,
+    &ike_task_informational,
+};
+
 const struct ike_task_ops *ike_task_ops_of(enum ike_task_kind k)
 {
-	switch (k) {
-	case TASK_INIT:
-		return &ike_task_init;
-	case TASK_AUTH:
-		return &ike_task_auth;
-	case TASK_CHILD_REKEY:
-		return &ike_task_child_rekey;
-	case TASK_IKE_REKEY:
-		return &ike_task_ike_rekey;
-	case TASK_DELETE_CHILD:
-		return &ike_task_delete_child;
-	case TASK_DELETE_IKE:
-		return &ike_task_delete_ike;
-	case TASK_DPD:
-		return &ike_task_dpd;
-	default:
-		return NULL;
-	}
+	return k < TASK_MAX ? initiator_tasks[k] : NULL;
+}
+
+const struct ike_task_ops *ike_task_responder(uint8_t exch)
+{
+	for (size_t i = 0; i < sizeof(responder_tasks) / sizeof(responder_tasks[0]); i++)
+		if (responder_tasks[i]->exch == exch)
+			return responder_tasks[i];
+	return NULL;
 }
 
 static int start_task(struct ike_sa *sa, enum ike_task_kind k)
@@ -559,398 +311,6 @@ int64_t ike_next_attempt_ms(struct ike_engine *eng, uint32_t tunnel_id)
 	return p->reinit_at > now ? (int64_t)(p->reinit_at - now) : 0;
 }
 
-/* ---- input ---- */
-static void count_decode(struct ike_engine *eng, enum ike_decode_err why)
-{
-	if (why < IKE_DEC_MAX)
-		eng->st.dec_err[why]++;
-	log_warn_rl("ike: message refused: %s", ike_decode_err_str(why));
-}
-
-/* RFC 7383 2.6.2: collects SKF fragments (each already authenticated and
- * decrypted) until all have come.  Returns true when the message is whole;
- * the plaintext is then the concatenation of sa->frag_buf[]. */
-static bool frag_add(struct ike_sa *sa, const struct ike_msg *m, uint16_t num, uint16_t total,
-		     const uint8_t *plain, size_t len)
-{
-	struct ike_engine *eng = sa->eng;
-	if (total > 32 || num > total) {
-		eng->st.frag_drop++;
-		return false;
-	}
-	if (sa->frag_total && (sa->frag_msgid != m->hdr.msgid || sa->frag_total != total)) {
-		if (m->hdr.msgid == sa->frag_msgid && total > sa->frag_total) {
-			/* Resent with a smaller MTU: start over (2.6.2). */
-		} else if (m->hdr.msgid != sa->frag_msgid) {
-			/* A new message: the old one is abandoned. */
-		} else {
-			eng->st.frag_drop++;
-			return false;
-		}
-		for (size_t i = 0; i < 32; i++) {
-			free(sa->frag_buf[i]);
-			sa->frag_buf[i] = NULL;
-		}
-		sa->frag_total = sa->frag_have = 0;
-	}
-	if (!sa->frag_total) {
-		sa->frag_total = total;
-		sa->frag_msgid = m->hdr.msgid;
-		sa->frag_started = ike_now(eng);
-	}
-	if (sa->frag_buf[num - 1])
-		return false; /* duplicate */
-	size_t sum = 0;
-	for (size_t i = 0; i < 32; i++)
-		sum += sa->frag_len[i];
-	if (sum + len > 65535) {
-		eng->st.frag_drop++;
-		return false;
-	}
-	sa->frag_buf[num - 1] = dup_bytes(plain, len);
-	if (!sa->frag_buf[num - 1])
-		return false;
-	sa->frag_len[num - 1] = len;
-	if (num == 1)
-		sa->frag_first = m->sk_first;
-	sa->frag_have++;
-	eng->st.frag_rx++;
-	return sa->frag_have == sa->frag_total;
-}
-
-static void respond_error(struct ike_sa *sa, const struct ike_msg *m, uint16_t type,
-			  const uint8_t *data, size_t len)
-{
-	uint8_t buf[512];
-	struct ike_wbuf w;
-	ike_msg_start(sa, &w, buf, sizeof(buf), m->hdr.exch, true, m->hdr.msgid);
-	ike_w_notify(&w, 0, NULL, 0, type, data, len);
-	ike_msg_send(sa, &w, true);
-}
-
-static void handle_request(struct ike_sa *sa, struct ike_msg *m)
-{
-	struct ike_xch x;
-	memset(&x, 0, sizeof(x));
-	x.req = m;
-	int err = 0;
-	int (*build)(struct ike_sa *, struct ike_xch *, struct ike_wbuf *) = NULL;
-	switch (m->hdr.exch) {
-	case IKEV2_EXCH_IKE_AUTH:
-		if (sa->initiator || sa->state != IKE_STATE_AUTH) {
-			sa->eng->st.bad_msgid++;
-			return;
-		}
-		err = ike_auth_process_r(sa, &x);
-		build = ike_auth_build_r;
-		break;
-	case IKEV2_EXCH_CREATE_CHILD_SA:
-		if (sa->state == IKE_STATE_INIT || sa->state == IKE_STATE_AUTH)
-			return;
-		err = ike_child_process_r(sa, &x);
-		build = ike_child_build_r;
-		break;
-	case IKEV2_EXCH_INFORMATIONAL:
-		if (sa->state == IKE_STATE_INIT || sa->state == IKE_STATE_AUTH)
-			return;
-		err = ike_info_process_r(sa, &x);
-		build = ike_info_build_r;
-		break;
-	default:
-		return;
-	}
-	(void)err;
-	/* The rules let it through, the handler found it malformed: counted
-	 * here, once, whichever check it failed. */
-	if (x.error == IKEV2_N_INVALID_SYNTAX)
-		sa->eng->st.bad_payload++;
-	uint8_t *buf = malloc(IKE_MSG_BUF);
-	if (!buf) {
-		ike_dh_free(x.dh);
-		return;
-	}
-	struct ike_wbuf w;
-	ike_msg_start(sa, &w, buf, IKE_MSG_BUF, m->hdr.exch, true, m->hdr.msgid);
-	if (build(sa, &x, &w) == 0)
-		ike_msg_send(sa, &w, true);
-	OPENSSL_cleanse(buf, w.len < IKE_MSG_BUF ? w.len : IKE_MSG_BUF);
-	free(buf);
-	ike_dh_free(x.dh);
-	OPENSSL_cleanse(&x, sizeof(x));
-}
-
-static void handle_response(struct ike_sa *sa, const struct ike_msg *m)
-{
-	enum ike_task_kind k = sa->task;
-	const struct ike_task_ops *ops = ike_task_ops_of(k);
-	free(sa->req);
-	sa->req = NULL;
-	sa->req_len = 0;
-	sa->task = TASK_NONE;
-	sa->msgid_out++;
-	int err = ops->process_i(sa, m);
-	if (err < 0 && sa->state != IKE_STATE_DEAD)
-		log_dbg(LOG_DBG_IKE, "ike: tunnel %u: response refused: %s",
-			sa->peer->cfg.tunnel_id, strerror(-err));
-	ike_sa_kick(sa);
-}
-
-/* Our IKE_SA_INIT is answered without authentication: the request stays
- * in flight until a response completes the exchange (init_process_i says
- * which do), so a forged refusal cannot end a negotiation that a genuine
- * response would complete. */
-static void handle_init_response(struct ike_sa *sa, const struct ike_msg *m)
-{
-	int r = ike_task_init.process_i(sa, m);
-	if (r == -EAGAIN || sa->state == IKE_STATE_DEAD)
-		return;
-	free(sa->req);
-	sa->req = NULL;
-	sa->req_len = 0;
-	sa->task = TASK_NONE;
-	if (r == 0)
-		sa->msgid_out++;
-	ike_sa_kick(sa);
-}
-
-/* The SHA-256 of a received request, to tell its retransmission from a
- * different message that reuses its message ID. */
-static void request_hash(const uint8_t *msg, size_t len, uint8_t out[32])
-{
-	unsigned int n = 0;
-	if (!EVP_Digest(msg, len, out, &n, EVP_sha256(), NULL) || n != 32)
-		memset(out, 0, 32);
-}
-
-/* A cached response is sent again only for the very request it answered,
- * and not more often than a peer's retransmission timer would ask for it:
- * a message forged with known SPIs must not make us send (possibly large,
- * fragmented) responses at will. */
-static bool resend_allowed(struct ike_sa *sa, const uint8_t *msg, size_t len)
-{
-	struct ike_engine *eng = sa->eng;
-	uint8_t h[32];
-	request_hash(msg, len, h);
-	uint64_t now = ike_now(eng);
-	if (!sa->req_in_hashed || CRYPTO_memcmp(h, sa->req_in_hash, 32) != 0 ||
-	    sa->resent >= IKE_RESEND_MAX ||
-	    (sa->resent && now < sa->resent_at + IKE_RESEND_MIN_MS)) {
-		eng->st.resend_refused++;
-		return false;
-	}
-	sa->resent++;
-	sa->resent_at = now;
-	return true;
-}
-
-/* Everything after the SA lookup for an encrypted exchange. */
-static void input_protected(struct ike_sa *sa, const struct sockaddr_in *local,
-			    const struct sockaddr_in *remote, const uint8_t *msg, size_t len)
-{
-	struct ike_engine *eng = sa->eng;
-	bool response = msg[19] & IKEV2_FLAG_RESPONSE;
-	uint32_t msgid =
-	    (uint32_t)msg[20] << 24 | (uint32_t)msg[21] << 16 | (uint32_t)msg[22] << 8 | msg[23];
-	if (!sa->have_keys) {
-		eng->st.no_sa++;
-		return;
-	}
-	if (response) {
-		if (sa->task == TASK_NONE || msgid != sa->msgid_out) {
-			eng->st.bad_msgid++;
-			return;
-		}
-	} else if (msgid + 1 == sa->msgid_in && (sa->resp || sa->n_resp_frags)) {
-		/* A retransmitted request: answer from the cache, the work is done.
-		 * Only answer once the whole request was seen again if it came in
-		 * fragments: the first fragment is enough to tell. */
-		eng->st.rx_retransmits++;
-		struct ike_msg tmp;
-		if (ike_msg_decode(msg, len, &tmp, NULL) == 0 && tmp.sk >= 0 &&
-		    tmp.pl[tmp.sk].type == IKEV2_PL_SKF) {
-			struct ike_skf_pl f;
-			if (ike_skf_pl_decode(tmp.pl[tmp.sk].body, tmp.pl[tmp.sk].len, &f) < 0 ||
-			    f.num != 1)
-				return;
-		}
-		if (resend_allowed(sa, msg, len))
-			send_response_again(sa);
-		return;
-	} else if (msgid != sa->msgid_in) {
-		eng->st.bad_msgid++;
-		return;
-	}
-	uint8_t *buf = dup_bytes(msg, len);
-	if (!buf)
-		return;
-	struct ike_msg m;
-	enum ike_decode_err why;
-	uint8_t *whole = NULL;
-	if (ike_msg_decode(buf, len, &m, &why) < 0 || m.sk < 0) {
-		if (m.sk < 0 && why == IKE_DEC_OK)
-			eng->st.rule_err++;
-		else
-			count_decode(eng, why);
-		goto out;
-	}
-	const struct ike_pl *sk = &m.pl[m.sk];
-	size_t aad = sk->off + IKEV2_GEN_HDR_LEN;
-	bool skf = sk->type == IKEV2_PL_SKF;
-	struct ike_skf_pl f = {0, 0};
-	if (skf) {
-		if (ike_skf_pl_decode(sk->body, sk->len, &f) < 0) {
-			eng->st.frag_drop++;
-			goto out;
-		}
-		aad += 4;
-	}
-	const uint8_t *ke = sa->initiator ? sa->keys.sk_er : sa->keys.sk_ei;
-	const uint8_t *ka = sa->initiator ? sa->keys.sk_ar : sa->keys.sk_ai;
-	size_t poff, plen;
-	if (ike_sk_open(sa->encr, sa->integ, ke, ka, buf, m.raw_len, aad, &poff, &plen) < 0) {
-		eng->st.sk_fail++;
-		log_warn_rl("ike: tunnel %u: integrity check failed", sa->peer->cfg.tunnel_id);
-		goto out;
-	}
-	sa->last_rx_ms = ike_now(eng);
-	if (local->sin_port == htons(4500) &&
-	    (!sa->natt || sa->remote.sin_port != remote->sin_port ||
-	     sa->local.sin_port != local->sin_port)) {
-		/* 2.23: once the peer moved to 4500 (NAT or forced encapsulation),
-		 * answer where the authenticated message came from. */
-		sa->natt = true;
-		sa->local = *local;
-		sa->remote = *remote;
-	}
-	uint8_t first = m.sk_first;
-	const uint8_t *plain = buf + poff;
-	if (!response && (!skf || f.num == 1))
-		request_hash(msg, len, skf ? sa->frag1_hash : sa->req_in_hash);
-	if (skf) {
-		if (!frag_add(sa, &m, f.num, f.total, plain, plen))
-			goto out;
-		if (!response)
-			memcpy(sa->req_in_hash, sa->frag1_hash, 32);
-		size_t tot = 0;
-		for (size_t i = 0; i < sa->frag_total; i++)
-			tot += sa->frag_len[i];
-		whole = malloc(tot ? tot : 1);
-		if (!whole)
-			goto out;
-		tot = 0;
-		for (size_t i = 0; i < sa->frag_total; i++) {
-			memcpy(whole + tot, sa->frag_buf[i], sa->frag_len[i]);
-			tot += sa->frag_len[i];
-			free(sa->frag_buf[i]);
-			sa->frag_buf[i] = NULL;
-			sa->frag_len[i] = 0;
-		}
-		first = sa->frag_first;
-		sa->frag_total = sa->frag_have = 0;
-		plain = whole;
-		plen = tot;
-	}
-	if (ike_msg_decode_inner(&m, first, plain, plen, &why) < 0) {
-		count_decode(eng, why);
-		if (!response && why == IKE_DEC_CRITICAL) {
-			uint8_t t = m.unsupported_critical;
-			respond_error(sa, &m, IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD, &t, 1);
-		} else if (!response) {
-			respond_error(sa, &m, IKEV2_N_INVALID_SYNTAX, NULL, 0);
-		}
-		goto out;
-	}
-	uint8_t bad;
-	enum ike_rule_err re = ike_rules_check(&m, &bad);
-	if (re != IKE_RULE_OK) {
-		eng->st.rule_err++;
-		log_warn_rl("ike: tunnel %u: exchange %u refused: %s (payload %u)",
-			    sa->peer->cfg.tunnel_id, m.hdr.exch, ike_rule_err_str(re), bad);
-		if (!response)
-			respond_error(sa, &m, IKEV2_N_INVALID_SYNTAX, NULL, 0);
-		goto out;
-	}
-	if (response) {
-		if (m.hdr.exch != ike_task_ops_of(sa->task)->exch) {
-			eng->st.rule_err++;
-			goto out;
-		}
-		handle_response(sa, &m);
-	} else {
-		handle_request(sa, &m);
-		ike_sa_kick(sa);
-	}
-out:
-	if (whole) {
-		OPENSSL_cleanse(whole, plen);
-		free(whole);
-	}
-	OPENSSL_cleanse(buf, len);
-	free(buf);
-}
-
-void ike_input(struct ike_engine *eng, const struct sockaddr_in *local,
-	       const struct sockaddr_in *remote, const uint8_t *msg, size_t len)
-{
-	if (!eng || !msg)
-		return;
-	eng->st.rx++;
-	struct ike_hdr h;
-	if (len < IKEV2_HDR_LEN || ike_hdr_decode(msg, len, &h) < 0) {
-		count_decode(eng, IKE_DEC_SHORT);
-		return;
-	}
-	bool response = h.flags & IKEV2_FLAG_RESPONSE;
-	bool from_initiator = h.flags & IKEV2_FLAG_INITIATOR;
-	if (h.exch == IKEV2_EXCH_IKE_SA_INIT) {
-		struct ike_msg m;
-		enum ike_decode_err why;
-		if (ike_msg_decode(msg, len, &m, &why) < 0) {
-			count_decode(eng, why);
-			return;
-		}
-		if (!response) {
-			if (from_initiator)
-				ike_init_request(eng, local, remote, &m);
-		} else if (!from_initiator) {
-			struct ike_sa *sa = ike_sa_lookup(eng, h.spi_i, true);
-			if (!sa || sa->task != TASK_INIT || h.msgid != 0 ||
-			    sa->remote.sin_addr.s_addr != remote->sin_addr.s_addr) {
-				eng->st.no_sa++;
-			} else {
-				uint8_t bad;
-				enum ike_rule_err re = ike_rules_check(&m, &bad);
-				if (re != IKE_RULE_OK) {
-					eng->st.rule_err++;
-					log_warn_rl("ike: IKE_SA_INIT response refused: %s (%u)",
-						    ike_rule_err_str(re), bad);
-				} else {
-					handle_init_response(sa, &m);
-				}
-			}
-		}
-		ike_gc(eng);
-		return;
-	}
-	struct ike_sa *sa =
-	    from_initiator ? ike_sa_lookup(eng, h.spi_r, false) : ike_sa_lookup(eng, h.spi_i, true);
-	if (!sa || memcmp(from_initiator ? sa->spi_i : sa->spi_r,
-			  from_initiator ? h.spi_i : h.spi_r, 8) != 0) {
-		if (ike_farewell_input(eng, &h, remote))
-			return;
-		eng->st.no_sa++;
-		log_warn_rl("ike: message for an unknown IKE SA from %s",
-			    inet_ntoa(remote->sin_addr));
-		return;
-	}
-	if (remote->sin_addr.s_addr != sa->remote.sin_addr.s_addr) {
-		eng->st.no_sa++;
-		return;
-	}
-	input_protected(sa, local, remote, msg, len);
-	ike_gc(eng);
-}
-
 /* ---- timers ---- */
 static uint64_t min64(uint64_t a, uint64_t b)
 {
@@ -1057,8 +417,8 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 			if (sa->task == TASK_INIT && sa->init_error) {
 				snprintf(why, sizeof(why), "peer refused IKE_SA_INIT (%s)",
 					 nn ? nn : "error");
-				ike_fail(p, sa, ike_fail_class_of(sa->init_error), sa->init_error, true,
-					 "peer %s refused IKE_SA_INIT with %s%s", peer,
+				ike_fail(p, sa, ike_fail_class_of(sa->init_error), sa->init_error,
+					 true, "peer %s refused IKE_SA_INIT with %s%s", peer,
 					 nn ? nn : "an error",
 					 sa->init_error == IKEV2_N_NO_PROPOSAL_CHOSEN
 					     ? " (no IKE proposal of ours is acceptable there)"
@@ -1066,16 +426,17 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 			} else if (sa->task == TASK_DPD) {
 				snprintf(why, sizeof(why), "dead peer detected");
 				ike_fail(p, sa, IKE_FAIL_DEAD_PEER, 0, false,
-					 "peer %s did not answer %u liveness checks (DPD)%s%s", peer,
-					 tries, sa->unreach_hits ? "; " : "",
+					 "peer %s did not answer %u liveness checks (DPD)%s%s",
+					 peer, tries, sa->unreach_hits ? "; " : "",
 					 sa->unreach_hits ? sa->unreach_what : "");
 			} else if (sa->unreach_hits) {
 				snprintf(why, sizeof(why), "peer unreachable");
-				ike_fail(p, sa, IKE_FAIL_UNREACHABLE, 0, false,
-					 "no answer from %s to %s after %u tries, %u answered by %s",
-					 peer, task_exchange_name(sa->task), tries,
-					 sa->unreach_hits < tries ? sa->unreach_hits : tries,
-					 sa->unreach_what);
+				ike_fail(
+				    p, sa, IKE_FAIL_UNREACHABLE, 0, false,
+				    "no answer from %s to %s after %u tries, %u answered by %s",
+				    peer, task_exchange_name(sa->task), tries,
+				    sa->unreach_hits < tries ? sa->unreach_hits : tries,
+				    sa->unreach_what);
 			} else {
 				snprintf(why, sizeof(why), "peer not responding");
 				ike_fail(p, sa, IKE_FAIL_NO_ANSWER, 0, false,
@@ -1093,16 +454,11 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 			sa->retx_at = now + p->cfg.dpd_retry_s * 1000ull;
 		else
 			sa->retx_at = now + ((uint64_t)IKE_RETX_BASE_MS << sa->retx_count);
-		send_request_again(sa);
+		ike_send_request_again(sa);
 	}
 	if (sa->frag_total && now >= sa->frag_started + IKE_HALF_OPEN_MS / 3) {
 		sa->eng->st.frag_drop += sa->frag_have;
-		for (size_t i = 0; i < 32; i++) {
-			free(sa->frag_buf[i]);
-			sa->frag_buf[i] = NULL;
-			sa->frag_len[i] = 0;
-		}
-		sa->frag_total = sa->frag_have = 0;
+		ike_sa_frags_clear(sa);
 	}
 	if (sa->expire_at && now >= sa->expire_at) {
 		ike_sa_kill(sa, "IKE SA lifetime expired", true);
@@ -1276,6 +632,7 @@ void ike_peer_suspect(struct ike_engine *eng, uint32_t tunnel_id, const char *ic
 		eng->st.worry_probes++;
 		ike_sa_kick(sa);
 	}
+	ike_gc(eng); /* a probe that could not start killed its SA */
 }
 
 void ike_traffic_seen(struct ike_engine *eng, uint32_t tunnel_id)

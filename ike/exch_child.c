@@ -1,5 +1,8 @@
 /* exch_child.c: CREATE_CHILD_SA (RFC 7296 1.3, 2.8, 2.17, 2.18): Child SA
- * rekey and IKE SA rekey, and their collisions.
+ * rekey and IKE SA rekey, and their collisions.  We start either as its own
+ * task (ike_task_child_rekey, ike_task_ike_rekey); the peer's request goes
+ * to one responder task (ike_task_create_child_sa), which tells the two
+ * apart by what the request carries.
  *
  * Child rekey, make-before-break: the new pair is reported with
  * child_up(rekey=true) as soon as the exchange completes (the responder:
@@ -27,51 +30,6 @@
 #include "lib/log.h"
 
 enum { RETRY_REKEY_MS = 10000 };
-
-static bool has_notify(const struct ike_msg *m, uint16_t type, struct ike_notify_pl *out)
-{
-	const struct ike_pl *pl;
-	for (size_t i = 0; (pl = ike_msg_find(m, IKEV2_PL_NOTIFY, i)); i++) {
-		struct ike_notify_pl n;
-		if (ike_notify_pl_decode(pl->body, pl->len, &n) == 0 && n.type == type) {
-			if (out)
-				*out = n;
-			return true;
-		}
-	}
-	return false;
-}
-
-static uint16_t error_notify(const struct ike_msg *m)
-{
-	const struct ike_pl *pl;
-	for (size_t i = 0; (pl = ike_msg_find(m, IKEV2_PL_NOTIFY, i)); i++) {
-		struct ike_notify_pl n;
-		if (ike_notify_pl_decode(pl->body, pl->len, &n) == 0 && n.type <= IKEV2_N_ERROR_MAX)
-			return n.type;
-	}
-	return 0;
-}
-
-static int ncmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
-{
-	size_t n = al < bl ? al : bl;
-	int c = memcmp(a, b, n);
-	return c ? c : (al < bl ? -1 : al > bl);
-}
-
-/* The lower of an exchange's two nonces, copied out. */
-static void min_nonce(const uint8_t *a, size_t al, const uint8_t *b, size_t bl, uint8_t *out,
-		      size_t *ol)
-{
-	if (ncmp(a, al, b, bl) <= 0) {
-		memcpy(out, a, al);
-		*ol = al;
-	} else {
-		memcpy(out, b, bl);
-		*ol = bl;
-	}
-}
 
 static const struct suite *ike_group_for_rekey(const struct ike_sa *sa)
 {
@@ -144,7 +102,7 @@ static void child_collision(struct ike_sa *sa, struct ike_child *c, struct ike_c
 {
 	struct ike_child *theirs = c->coll_child;
 	sa->eng->st.collisions++;
-	bool we_lose = ncmp(our_min, our_min_len, c->coll_nonce, c->coll_nonce_len) < 0;
+	bool we_lose = ike_nonce_cmp(our_min, our_min_len, c->coll_nonce, c->coll_nonce_len) < 0;
 	log_info("ike: tunnel %u: Child SA rekey collision, %s successor is surplus",
 		 sa->peer->cfg.tunnel_id, we_lose ? "our" : "the peer's");
 	ike_child_set_state(c, CHILD_REKEYED, "rekey collision");
@@ -172,7 +130,7 @@ static int child_process_i(struct ike_sa *sa, const struct ike_msg *m)
 	size_t gir_len = 0;
 	if (!nc)
 		goto out;
-	uint16_t e = error_notify(m);
+	uint16_t e = ike_msg_error(m);
 	const struct ike_pl *sp = ike_msg_find(m, IKEV2_PL_SA, 0),
 			    *np = ike_msg_find(m, IKEV2_PL_NONCE, 0),
 			    *ti = ike_msg_find(m, IKEV2_PL_TSI, 0),
@@ -182,7 +140,7 @@ static int child_process_i(struct ike_sa *sa, const struct ike_msg *m)
 	struct ike_prop offered[IKE_MAX_PROPOSALS], chosen;
 	size_t n_off =
 	    ike_build_esp_props(&p->cfg, nc->spi_in, p->cfg.pfs, offered, IKE_MAX_PROPOSALS);
-	if (e || !sp || !np || !ti || !tr || np->len < 16 || np->len > IKE_MAX_NONCE ||
+	if (e || !sp || !ike_nonce_ok(np) || !ti || !tr ||
 	    ike_sa_pl_decode(sp->body, sp->len, &sap) < 0 ||
 	    ike_ts_pl_decode(ti->body, ti->len, &tsi) < 0 ||
 	    ike_ts_pl_decode(tr->body, tr->len, &tsr) < 0 ||
@@ -203,7 +161,7 @@ static int child_process_i(struct ike_sa *sa, const struct ike_msg *m)
 		goto out;
 	}
 	nc->spi_out = ntohl(spi);
-	nc->transport = c->transport && has_notify(m, IKEV2_N_USE_TRANSPORT_MODE, NULL);
+	nc->transport = c->transport && ike_msg_notify(m, IKEV2_N_USE_TRANSPORT_MODE, NULL);
 	nc->ts_l = tsi.ts[0];
 	nc->ts_r = tsr.ts[0];
 	nc->pfs = sa->task_dh ? p->cfg.pfs : NULL;
@@ -214,7 +172,7 @@ static int child_process_i(struct ike_sa *sa, const struct ike_msg *m)
 	eng->st.child_rekeys++;
 	uint8_t mn[IKE_MAX_NONCE];
 	size_t mnl;
-	min_nonce(sa->task_nonce, IKE_NONCE_LEN, np->body, np->len, mn, &mnl);
+	ike_nonce_min(sa->task_nonce, IKE_NONCE_LEN, np->body, np->len, mn, &mnl);
 	if (c->coll_child && c->coll_child->state != CHILD_DEAD) {
 		child_collision(sa, c, nc, mn, mnl);
 	} else {
@@ -266,7 +224,7 @@ static int child_rekey_r(struct ike_sa *sa, struct ike_xch *x, const struct ike_
 	struct ike_sa_pl sap;
 	struct ike_ts_pl tsi, tsr;
 	struct ike_ke_pl ke = {0, NULL, 0};
-	if (!sp || !np || !ti || !tr || np->len < 16 || np->len > IKE_MAX_NONCE ||
+	if (!sp || !ike_nonce_ok(np) || !ti || !tr ||
 	    ike_sa_pl_decode(sp->body, sp->len, &sap) < 0 ||
 	    ike_ts_pl_decode(ti->body, ti->len, &tsi) < 0 ||
 	    ike_ts_pl_decode(tr->body, tr->len, &tsr) < 0 ||
@@ -283,8 +241,8 @@ static int child_rekey_r(struct ike_sa *sa, struct ike_xch *x, const struct ike_
 		x->error = IKEV2_N_NO_PROPOSAL_CHOSEN;
 		return -EINVAL;
 	}
-	if (x->chosen.spi_size != 4 || !(x->chosen.spi[0] | x->chosen.spi[1] | x->chosen.spi[2] |
-					  x->chosen.spi[3])) {
+	if (x->chosen.spi_size != 4 ||
+	    !(x->chosen.spi[0] | x->chosen.spi[1] | x->chosen.spi[2] | x->chosen.spi[3])) {
 		sa->eng->st.zero_spi++;
 		x->error = IKEV2_N_INVALID_SYNTAX;
 		return -EINVAL;
@@ -332,7 +290,7 @@ static int child_rekey_r(struct ike_sa *sa, struct ike_xch *x, const struct ike_
 	nc->integ = tmp.integ;
 	nc->esn = tmp.esn;
 	nc->pfs = dh;
-	nc->transport = c->transport && has_notify(m, IKEV2_N_USE_TRANSPORT_MODE, NULL);
+	nc->transport = c->transport && ike_msg_notify(m, IKEV2_N_USE_TRANSPORT_MODE, NULL);
 	x->transport = nc->transport;
 	nc->ts_l = x->ts_r;
 	nc->ts_r = x->ts_i;
@@ -349,8 +307,8 @@ static int child_rekey_r(struct ike_sa *sa, struct ike_xch *x, const struct ike_
 	if (c->state == CHILD_REKEYING) {
 		/* Our own rekey of c is in flight: decide when it completes. */
 		c->coll_child = nc;
-		min_nonce(np->body, np->len, x->nonce, IKE_NONCE_LEN, c->coll_nonce,
-			  &c->coll_nonce_len);
+		ike_nonce_min(np->body, np->len, x->nonce, IKE_NONCE_LEN, c->coll_nonce,
+			      &c->coll_nonce_len);
 	} else {
 		ike_child_set_state(c, CHILD_REKEYED, "rekeyed by peer");
 		c->replaced_by = nc; /* the peer deletes the old pair */
@@ -454,8 +412,8 @@ static int ike_process_i(struct ike_sa *sa, const struct ike_msg *m)
 			    *np = ike_msg_find(m, IKEV2_PL_NONCE, 0);
 	struct ike_sa_pl sap;
 	struct ike_prop offered[IKE_MAX_PROPOSALS], chosen;
-	if (!ns || ns->state == IKE_STATE_DEAD || error_notify(m) || !sp || !np || np->len < 16 ||
-	    np->len > IKE_MAX_NONCE || ike_sa_pl_decode(sp->body, sp->len, &sap) < 0)
+	if (!ns || ns->state == IKE_STATE_DEAD || ike_msg_error(m) || !sp || !ike_nonce_ok(np) ||
+	    ike_sa_pl_decode(sp->body, sp->len, &sap) < 0)
 		goto out;
 	size_t n_off = ike_build_ike_props(&p->cfg, ns->spi_i, 8, offered, IKE_MAX_PROPOSALS);
 	if (ike_check_chosen(offered, n_off, &sap, &chosen) < 0 || chosen.spi_size != 8)
@@ -477,12 +435,12 @@ static int ike_process_i(struct ike_sa *sa, const struct ike_msg *m)
 	ike_new_up(ns);
 	uint8_t mn[IKE_MAX_NONCE];
 	size_t mnl;
-	min_nonce(ns->ni, ns->ni_len, ns->nr, ns->nr_len, mn, &mnl);
+	ike_nonce_min(ns->ni, ns->ni_len, ns->nr, ns->nr_len, mn, &mnl);
 	struct ike_sa *theirs = sa->coll_sa;
 	sa->coll_sa = NULL;
 	if (theirs && theirs->state != IKE_STATE_DEAD) {
 		eng->st.collisions++;
-		bool we_lose = ncmp(mn, mnl, sa->coll_nonce, sa->coll_nonce_len) < 0;
+		bool we_lose = ike_nonce_cmp(mn, mnl, sa->coll_nonce, sa->coll_nonce_len) < 0;
 		log_info("ike: tunnel %u: IKE SA rekey collision, %s new SA is surplus",
 			 p->cfg.tunnel_id, we_lose ? "our" : "the peer's");
 		if (we_lose) {
@@ -533,8 +491,7 @@ static int ike_rekey_r(struct ike_sa *sa, struct ike_xch *x, const struct ike_sa
 	const struct ike_pl *kp = ike_msg_find(m, IKEV2_PL_KE, 0),
 			    *np = ike_msg_find(m, IKEV2_PL_NONCE, 0);
 	struct ike_ke_pl ke;
-	if (!kp || !np || ike_ke_pl_decode(kp->body, kp->len, &ke) < 0 || np->len < 16 ||
-	    np->len > IKE_MAX_NONCE) {
+	if (!kp || !ike_nonce_ok(np) || ike_ke_pl_decode(kp->body, kp->len, &ke) < 0) {
 		x->error = IKEV2_N_INVALID_SYNTAX;
 		return -EBADMSG;
 	}
@@ -592,24 +549,26 @@ static int ike_rekey_r(struct ike_sa *sa, struct ike_xch *x, const struct ike_sa
 	if (sa->state == IKE_STATE_REKEYING) {
 		/* Our own IKE rekey is in flight: decide when it completes. */
 		sa->coll_sa = ns;
-		min_nonce(ns->ni, ns->ni_len, ns->nr, ns->nr_len, sa->coll_nonce,
-			  &sa->coll_nonce_len);
+		ike_nonce_min(ns->ni, ns->ni_len, ns->nr, ns->nr_len, sa->coll_nonce,
+			      &sa->coll_nonce_len);
 	} else {
 		ike_take_over(sa, ns); /* the peer deletes the old SA */
 	}
 	return 0;
 }
 
-/* ================= responder dispatch ================= */
-int ike_child_process_r(struct ike_sa *sa, struct ike_xch *x)
+/* ================= responder: the request says which ================= */
+static int create_child_process_r(struct ike_sa *sa, struct ike_xch *x)
 {
 	const struct ike_msg *m = x->req;
 	struct ike_notify_pl rn;
+	if (sa->state == IKE_STATE_INIT || sa->state == IKE_STATE_AUTH)
+		return IKE_REQ_IGNORED; /* not before IKE_AUTH is done */
 	if (sa->state == IKE_STATE_REKEYED || sa->state == IKE_STATE_DELETING) {
 		x->error = IKEV2_N_TEMPORARY_FAILURE;
 		return -EBUSY;
 	}
-	if (has_notify(m, IKEV2_N_REKEY_SA, &rn))
+	if (ike_msg_notify(m, IKEV2_N_REKEY_SA, &rn))
 		return child_rekey_r(sa, x, &rn);
 	const struct ike_pl *sp = ike_msg_find(m, IKEV2_PL_SA, 0);
 	struct ike_sa_pl sap;
@@ -624,7 +583,7 @@ int ike_child_process_r(struct ike_sa *sa, struct ike_xch *x)
 	return -ENOTSUP;
 }
 
-int ike_child_build_r(struct ike_sa *sa, struct ike_xch *x, struct ike_wbuf *w)
+static int create_child_build_r(struct ike_sa *sa, struct ike_xch *x, struct ike_wbuf *w)
 {
 	(void)sa;
 	if (x->error) {
@@ -653,3 +612,11 @@ int ike_child_build_r(struct ike_sa *sa, struct ike_xch *x, struct ike_wbuf *w)
 	ike_w_ts(w, IKEV2_PL_TSR, &x->ts_r, 1);
 	return w->err ? -EMSGSIZE : 0;
 }
+
+/* The peer's CREATE_CHILD_SA: a Child SA rekey (REKEY_SA) or an IKE SA
+ * rekey (an IKE proposal); new Child SAs are refused. */
+const struct ike_task_ops ike_task_create_child_sa = {
+    .exch = IKEV2_EXCH_CREATE_CHILD_SA,
+    .process_r = create_child_process_r,
+    .build_r = create_child_build_r,
+};

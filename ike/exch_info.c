@@ -1,6 +1,8 @@
 /* exch_info.c: INFORMATIONAL exchanges (RFC 7296 1.4, 2.4): Delete of IKE
  * and Child SAs in both directions, and the empty request used as a
- * liveness check (DPD).
+ * liveness check (DPD).  Ours are three tasks (Delete IKE SA, Delete Child
+ * SA, DPD); every INFORMATIONAL of the peer's goes to one responder task
+ * (ike_task_informational).
  *
  * A Child SA deleted by either side is reported down (child_down) only
  * once the exchange completes, so the data plane keeps the old pair while a
@@ -104,28 +106,26 @@ const struct ike_task_ops ike_task_dpd = {
 };
 
 /* ---- responder ---- */
-int ike_info_process_r(struct ike_sa *sa, struct ike_xch *x)
+static int info_process_r(struct ike_sa *sa, struct ike_xch *x)
 {
 	const struct ike_msg *m = x->req;
 	const struct ike_pl *pl;
+	if (sa->state == IKE_STATE_INIT || sa->state == IKE_STATE_AUTH)
+		return IKE_REQ_IGNORED; /* not before IKE_AUTH is done */
 	/* The initiator of this SA could not verify our AUTH (2.21.2): it
 	 * says so inside the SA it is dropping.  Only the first exchange
 	 * after IKE_AUTH can carry that. */
-	for (size_t i = 0; (pl = ike_msg_find(m, IKEV2_PL_NOTIFY, i)); i++) {
-		struct ike_notify_pl n;
-		if (ike_notify_pl_decode(pl->body, pl->len, &n) == 0 &&
-		    n.type == IKEV2_N_AUTHENTICATION_FAILED && !sa->initiator && !sa->by_rekey &&
-		    m->hdr.msgid == 2) {
-			sa->eng->st.auth_fail++;
-			ike_fail(sa->peer, sa, IKE_FAIL_AUTH, n.type, true,
-				 "peer %s sent AUTHENTICATION_FAILED (our pre-shared key or "
-				 "identity did not verify there)",
-				 inet_ntoa(sa->remote.sin_addr));
-			x->del_ike = true;
-			x->auth_refused = true;
-			sa->carried = false; /* its pair was never confirmed: no notice */
-			return 0;
-		}
+	if (!sa->initiator && !sa->by_rekey && m->hdr.msgid == 2 &&
+	    ike_msg_notify(m, IKEV2_N_AUTHENTICATION_FAILED, NULL)) {
+		sa->eng->st.auth_fail++;
+		ike_fail(sa->peer, sa, IKE_FAIL_AUTH, IKEV2_N_AUTHENTICATION_FAILED, true,
+			 "peer %s sent AUTHENTICATION_FAILED (our pre-shared key or "
+			 "identity did not verify there)",
+			 inet_ntoa(sa->remote.sin_addr));
+		x->del_ike = true;
+		x->auth_refused = true;
+		sa->carried = false; /* its pair was never confirmed: no notice */
+		return 0;
 	}
 	for (size_t i = 0; (pl = ike_msg_find(m, IKEV2_PL_DELETE, i)); i++) {
 		struct ike_delete_pl d;
@@ -160,14 +160,15 @@ int ike_info_process_r(struct ike_sa *sa, struct ike_xch *x)
 					 "Child SA deleted by peer");
 				sa->pending_delete = true;
 				ike_fail(sa->peer, sa, IKE_FAIL_DELETED, 0, true,
-					 "peer %s deleted the Child SA", inet_ntoa(sa->remote.sin_addr));
+					 "peer %s deleted the Child SA",
+					 inet_ntoa(sa->remote.sin_addr));
 			}
 		}
 	}
 	return 0;
 }
 
-int ike_info_build_r(struct ike_sa *sa, struct ike_xch *x, struct ike_wbuf *w)
+static int info_build_r(struct ike_sa *sa, struct ike_xch *x, struct ike_wbuf *w)
 {
 	if (x->del_ike) {
 		/* 1.4.1: answer with an empty INFORMATIONAL, then the SA is gone.
@@ -179,23 +180,18 @@ int ike_info_build_r(struct ike_sa *sa, struct ike_xch *x, struct ike_wbuf *w)
 		for (struct ike_sa *o = sa->peer->sas; o; o = o->peer_next)
 			if (o != sa && ike_sa_usable(o))
 				last = false;
-		uint16_t why = 0;
-		const struct ike_pl *np;
-		for (size_t i = 0; !why && (np = ike_msg_find(x->req, IKEV2_PL_NOTIFY, i)); i++) {
-			struct ike_notify_pl n;
-			if (ike_notify_pl_decode(np->body, np->len, &n) == 0 &&
-			    n.type <= IKEV2_N_ERROR_MAX)
-				why = n.type;
-		}
+		uint16_t why = ike_msg_error(x->req);
 		const char *nn = ike_notify_name(why);
 		if (last && why)
-			ike_fail(sa->peer, sa, ike_fail_class_of(why), why, true,
-				 "peer %s refused the Child SA we gave it (%s) and deleted the IKE SA",
-				 inet_ntoa(sa->remote.sin_addr), nn ? nn : "an error");
+			ike_fail(
+			    sa->peer, sa, ike_fail_class_of(why), why, true,
+			    "peer %s refused the Child SA we gave it (%s) and deleted the IKE SA",
+			    inet_ntoa(sa->remote.sin_addr), nn ? nn : "an error");
 		else if (last)
-			ike_fail(sa->peer, sa, IKE_FAIL_DELETED, 0, true, "peer %s deleted the IKE SA",
-				 inet_ntoa(sa->remote.sin_addr));
-		ike_sa_kill(sa, x->auth_refused ? "peer refused our authentication" : "deleted by peer",
+			ike_fail(sa->peer, sa, IKE_FAIL_DELETED, 0, true,
+				 "peer %s deleted the IKE SA", inet_ntoa(sa->remote.sin_addr));
+		ike_sa_kill(sa,
+			    x->auth_refused ? "peer refused our authentication" : "deleted by peer",
 			    true);
 		return w->err ? -EMSGSIZE : 0;
 	}
@@ -203,3 +199,10 @@ int ike_info_build_r(struct ike_sa *sa, struct ike_xch *x, struct ike_wbuf *w)
 		ike_w_delete(w, IKEV2_PROTO_ESP, 4, x->del_spis, x->n_del);
 	return w->err ? -EMSGSIZE : 0;
 }
+
+/* The peer's INFORMATIONAL: Deletes, a liveness check, or AUTHENTICATION_FAILED. */
+const struct ike_task_ops ike_task_informational = {
+    .exch = IKEV2_EXCH_INFORMATIONAL,
+    .process_r = info_process_r,
+    .build_r = info_build_r,
+};

@@ -1,5 +1,6 @@
-/* priv.h: the IKE engine's internal model, shared by engine.c, sa.c, the
- * exchange files (exch_*.c), proposal.c and show.c.  Not for other layers.
+/* priv.h: the IKE engine's internal model, shared by engine.c, input.c,
+ * output.c, sa.c, the exchange files (exch_*.c), payload.c, proposal.c,
+ * fail.c, farewell.c and show.c.  Not for other layers.
  *
  * Ownership: the engine owns peers; a peer owns its IKE SAs (more than one
  * only during an IKE rekey or a simultaneous initiation); an IKE SA owns its
@@ -9,8 +10,9 @@
  *
  * Exchanges run as tasks (strongSwan's shape, in plain C): one struct of
  * function pointers per exchange, build_i -> [wire] -> process_r, build_r ->
- * [wire] -> process_i.  The window is 1: an SA has at most one request of
- * its own in flight (sa->task) and answers the peer's requests in order,
+ * [wire] -> process_i, and one table (engine.c) through which both roles
+ * are dispatched.  The window is 1: an SA has at most one request of its
+ * own in flight (sa->task) and answers the peer's requests in order,
  * keeping its last response for retransmitted requests. */
 #ifndef VTID_IKE_PRIV_H
 #define VTID_IKE_PRIV_H
@@ -35,12 +37,12 @@ enum {
 	IKE_HASH_BUCKETS = 1024,
 	IKE_DPD_TRIES = 5,
 	IKE_UNREACH_RETX_MS = 500, /* next try after an ICMP error quoting ours */
-	IKE_MAX_HALF_OPEN = 4096, /* beyond this even cookie-proven requests wait */
-	IKE_COOKIE_TRIES = 4,	  /* COOKIE demands one IKE_SA_INIT follows */
-	IKE_INIT_RETRY = 1,	  /* init_process_i: send IKE_SA_INIT again, now */
-	IKE_WEAK_KE_RETX = 2,	  /* retransmissions before a weaker DH demand counts */
-	IKE_RESEND_MIN_MS = 200,  /* cached response resent at most this often */
-	IKE_RESEND_MAX = 16,	  /* and at most this many times per request */
+	IKE_MAX_HALF_OPEN = 4096,  /* beyond this even cookie-proven requests wait */
+	IKE_COOKIE_TRIES = 4,	   /* COOKIE demands one IKE_SA_INIT follows */
+	IKE_INIT_RETRY = 1,	   /* init_process_i: send IKE_SA_INIT again, now */
+	IKE_WEAK_KE_RETX = 2,	   /* retransmissions before a weaker DH demand counts */
+	IKE_RESEND_MIN_MS = 200,   /* cached response resent at most this often */
+	IKE_RESEND_MAX = 16,	   /* and at most this many times per request */
 };
 
 enum ike_state {
@@ -160,7 +162,7 @@ struct ike_sa {
 	unsigned cookie_tries;
 	uint16_t init_error; /* last unauthenticated refusal of our IKE_SA_INIT */
 	bool told_unreachable;
-	bool carried; /* a Child SA was installed on it */
+	bool carried;		/* a Child SA was installed on it */
 	uint16_t delete_notify; /* error notify sent with our Delete: why we end it */
 
 	/* our request in flight */
@@ -182,7 +184,7 @@ struct ike_sa {
 	uint8_t task_nonce[IKE_NONCE_LEN];
 
 	/* the peer's requests */
-	uint32_t msgid_in; /* next request ID expected */
+	uint32_t msgid_in;	 /* next request ID expected */
 	uint8_t req_in_hash[32]; /* SHA-256 of the request answered (its fragment 1) */
 	uint8_t frag1_hash[32];
 	bool req_in_hashed;
@@ -204,9 +206,9 @@ struct ike_sa {
 
 	uint64_t created_ms, established_ms, last_rx_ms, rekey_at, expire_at;
 	uint64_t last_traffic_ms; /* inbound ESP seen (ike_traffic_seen) */
-	unsigned unreach_hits;	/* ICMP errors quoting the request in flight */
-	char unreach_what[64];	/* the last of them, for the failure's detail */
-	uint64_t worry_at;	/* earliest liveness probe on suspicion (ike_peer_suspect) */
+	unsigned unreach_hits;	  /* ICMP errors quoting the request in flight */
+	char unreach_what[64];	  /* the last of them, for the failure's detail */
+	uint64_t worry_at;	  /* earliest liveness probe on suspicion (ike_peer_suspect) */
 	bool pending_delete, pending_rekey, pending_dpd;
 	bool rekey_lost;	     /* lost an IKE rekey collision */
 	struct ike_sa *rekeyed_into; /* IKE_STATE_REKEYED: the successor */
@@ -267,14 +269,8 @@ void ike_describe_id(const struct ike_id_pl *id, char *out, size_t len);
 /* sa: the SA whose attempt failed, NULL if none was made.  Nothing is
  * told while another SA of the peer is up or completing its IKE_AUTH: the
  * tunnel is up (or coming up) another way. */
-void ike_fail(struct ike_peer *p, const struct ike_sa *sa, enum ike_fail_class cls,
-	      uint16_t notify, bool by_peer, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
-
-/* engine.c: the last request of an SA about to die, kept for retransmission
- * after it is gone (farewell.c): a Delete of the IKE SA, or with notify
- * (AUTHENTICATION_FAILED) an INFORMATIONAL that tells the peer why. */
-void ike_send_final(struct ike_sa *sa, uint16_t notify);
+void ike_fail(struct ike_peer *p, const struct ike_sa *sa, enum ike_fail_class cls, uint16_t notify,
+	      bool by_peer, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* ---- farewell.c ---- */
 /* Keep sa's Delete request (sent with msgid) after sa itself is freed. */
@@ -307,7 +303,19 @@ bool ike_sa_usable(const struct ike_sa *sa);
 void ike_gc(struct ike_engine *eng);
 uint64_t ike_now(struct ike_engine *eng);
 uint32_t ike_rand32(struct ike_engine *eng);
+/* A heap copy of n bytes (never a zero-byte allocation), NULL if none. */
+uint8_t *ike_memdup(const uint8_t *p, size_t n);
 int ike_new_child_spi(struct ike_engine *eng, uint32_t *spi);
+/* Drops the RFC 7383 fragments being reassembled. */
+void ike_sa_frags_clear(struct ike_sa *sa);
+/* Rekey and expiry times of an IKE SA from now (rekey at 90 % of the
+ * lifetime, less up to 5 % at random). */
+void ike_sa_schedule(struct ike_sa *sa);
+/* Installs a Child SA pair: keys from KEYMAT, both directions reported to
+ * the host (child_up), the pair scheduled for rekey and expiry. */
+int ike_child_install(struct ike_sa *sa, struct ike_child *c, const uint8_t *ni, size_t ni_len,
+		      const uint8_t *nr, size_t nr_len, const uint8_t *gir, size_t gir_len,
+		      bool we_initiated, bool rekey);
 
 /* ---- proposal.c ---- */
 size_t ike_build_ike_props(const struct ike_peer_cfg *cfg, const uint8_t *spi, size_t spi_len,
@@ -333,24 +341,64 @@ bool ike_ts_subset(const struct ike_ts *inner, const struct ike_ts *outer);
 /* 0.0.0.0/0, every protocol and port: what a VTI (IKE_TS_ANY) carries. */
 bool ike_ts_is_any(const struct ike_ts *t);
 
-/* ---- msgio (engine.c) ---- */
+/* ---- output.c ---- */
 /* Starts a message for sa: header, and SK header + IV room unless exch is
  * IKE_SA_INIT. */
 void ike_msg_start(struct ike_sa *sa, struct ike_wbuf *w, uint8_t *buf, size_t cap, uint8_t exch,
 		   bool response, uint32_t msgid);
-/* Seals (if encrypted) and sends; as a request it is kept for retransmits,
- * as a response cached for retransmitted requests. */
+/* Seals (if encrypted; in SKF fragments if large and the peer takes them)
+ * and sends; as a request it is kept for retransmits, as a response cached
+ * for retransmitted requests. */
 int ike_msg_send(struct ike_sa *sa, struct ike_wbuf *w, bool response);
 int ike_send_raw(struct ike_engine *eng, const struct sockaddr_in *from,
 		 const struct sockaddr_in *to, const uint8_t *msg, size_t len);
+/* The kept request, or the cached response, sent again as it was sent. */
+void ike_send_request_again(struct ike_sa *sa);
+void ike_send_response_again(struct ike_sa *sa);
+/* Frees the cached response. */
+void ike_resp_forget(struct ike_sa *sa);
+/* Answers request m inside sa with one (error) notify. */
+void ike_respond_error(struct ike_sa *sa, const struct ike_msg *m, uint16_t type,
+		       const uint8_t *data, size_t len);
+/* Answers an IKE_SA_INIT request with one notify, keeping no state. */
+void ike_send_stateless(struct ike_engine *eng, const struct sockaddr_in *local,
+			const struct sockaddr_in *remote, const struct ike_msg *req, uint16_t type,
+			const void *data, size_t len);
+/* The last request of an SA about to die, kept for retransmission after it
+ * is gone (farewell.c): a Delete of the IKE SA, or with notify
+ * (AUTHENTICATION_FAILED) an INFORMATIONAL that tells the peer why. */
+void ike_send_final(struct ike_sa *sa, uint16_t notify);
+
+/* ---- engine.c ---- */
 /* Queues work and starts the next task if the window is free. */
 void ike_sa_kick(struct ike_sa *sa);
 void ike_peer_schedule_reinit(struct ike_peer *p);
 void ike_peer_initiate(struct ike_peer *p);
+
+/* ---- show.c ---- */
 void ike_keylog_ike(struct ike_sa *sa);
 void ike_keylog_child(struct ike_sa *sa, const struct ike_child_sa *c);
 
+/* ---- payload.c ---- */
+/* The first notify of a type (copied to out if not NULL). */
+bool ike_msg_notify(const struct ike_msg *m, uint16_t type, struct ike_notify_pl *out);
+/* The first error notify of a message, 0 if none. */
+uint16_t ike_msg_error(const struct ike_msg *m);
+/* A Nonce payload of 16 to IKE_MAX_NONCE octets (RFC 7296 3.9); false for NULL. */
+bool ike_nonce_ok(const struct ike_pl *np);
+/* Nonce order for 2.8.1: bytes compared as unsigned, then the shorter first. */
+int ike_nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl);
+/* The lower of two nonces, copied to out (IKE_MAX_NONCE octets of room). */
+void ike_nonce_min(const uint8_t *a, size_t al, const uint8_t *b, size_t bl, uint8_t *out,
+		   size_t *out_len);
+
 /* ---- exchanges (exch_*.c) ---- */
+/* One exchange as a task.  Initiator: build_i writes our request,
+ * process_i takes the response (0 or -errno).  Responder: process_r decides
+ * on the peer's request (0: accepted; -errno: refused, x->error names the
+ * notify to answer with; IKE_REQ_IGNORED: not in this state of the SA,
+ * dropped unanswered), then build_r writes the answer.  A task may have one
+ * role or both. */
 struct ike_task_ops {
 	uint8_t exch;
 	int (*build_i)(struct ike_sa *sa, struct ike_wbuf *w);
@@ -358,27 +406,26 @@ struct ike_task_ops {
 	int (*build_r)(struct ike_sa *sa, struct ike_xch *x, struct ike_wbuf *w);
 	int (*process_i)(struct ike_sa *sa, const struct ike_msg *m);
 };
+enum { IKE_REQ_IGNORED = 1 };
+/* Ours, one per enum ike_task_kind (ike_task_auth answers IKE_AUTH too). */
 extern const struct ike_task_ops ike_task_init, ike_task_auth, ike_task_child_rekey,
     ike_task_ike_rekey, ike_task_delete_child, ike_task_delete_ike, ike_task_dpd;
+/* Responder only: the peer's CREATE_CHILD_SA and INFORMATIONAL. */
+extern const struct ike_task_ops ike_task_create_child_sa, ike_task_informational;
+/* engine.c's table: the task of our request in flight; the task that
+ * answers a request of the peer's exchange (NULL: none does). */
 const struct ike_task_ops *ike_task_ops_of(enum ike_task_kind k);
+const struct ike_task_ops *ike_task_responder(uint8_t exch);
 
-/* IKE_SA_INIT request with no SA (exch_init.c). */
-void ike_init_request(struct ike_engine *eng, const struct sockaddr_in *local,
+/* An IKE_SA_INIT request, with no SA yet (exch_init.c).  ike_init_admit
+ * runs first: the header's SPIs, a known peer, a retransmission answered
+ * from the kept response; it returns the peer to answer as, or NULL when
+ * dealt with.  ike_init_request, after the payload rules: the rest. */
+struct ike_peer *ike_init_admit(struct ike_engine *eng, const struct sockaddr_in *local,
+				const struct sockaddr_in *remote, const struct ike_msg *m);
+void ike_init_request(struct ike_engine *eng, struct ike_peer *p, const struct sockaddr_in *local,
 		      const struct sockaddr_in *remote, const struct ike_msg *m);
-/* Reports a child pair to the host (both directions' keys) from KEYMAT. */
-int ike_child_install(struct ike_sa *sa, struct ike_child *c, const uint8_t *ni, size_t ni_len,
-		      const uint8_t *nr, size_t nr_len, const uint8_t *gir, size_t gir_len,
-		      bool we_initiated, bool rekey);
-void ike_child_schedule(struct ike_sa *sa, struct ike_child *c);
-void ike_sa_schedule(struct ike_sa *sa);
-/* After an IKE SA became ESTABLISHED: duplicates and INITIAL_CONTACT. */
+/* After an IKE SA became ESTABLISHED: duplicates and INITIAL_CONTACT (exch_auth.c). */
 void ike_sa_established(struct ike_sa *sa, bool initial_contact);
-/* Responder side of CREATE_CHILD_SA and INFORMATIONAL (exch_child.c, exch_info.c). */
-int ike_child_process_r(struct ike_sa *sa, struct ike_xch *x);
-int ike_child_build_r(struct ike_sa *sa, struct ike_xch *x, struct ike_wbuf *w);
-int ike_info_process_r(struct ike_sa *sa, struct ike_xch *x);
-int ike_info_build_r(struct ike_sa *sa, struct ike_xch *x, struct ike_wbuf *w);
-int ike_auth_process_r(struct ike_sa *sa, struct ike_xch *x);
-int ike_auth_build_r(struct ike_sa *sa, struct ike_xch *x, struct ike_wbuf *w);
 
 #endif

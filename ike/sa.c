@@ -1,12 +1,15 @@
 /* sa.c: IKE and Child SA lifecycle: the two state machines (each state
  * changed in exactly one function, which checks the transition against a
- * table and logs it), allocation, the SPI hash and the sweep of dead SAs.
+ * table and logs it), allocation, the SPI hash, lifetimes (rekey and
+ * expiry times), the installation of a Child SA pair (keys derived, told to
+ * the host through child_up) and the sweep of dead SAs.
  *
  * IKE SA:   INIT -> AUTH -> ESTABLISHED <-> REKEYING -> REKEYED -> DELETING -> DEAD
  * (any state may die; a rekey-born SA goes INIT -> ESTABLISHED directly)
  * Child SA: CREATING -> INSTALLED <-> REKEYING -> REKEYED -> DELETING -> DEAD */
 #include "ike/priv.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <openssl/crypto.h>
@@ -120,6 +123,14 @@ uint32_t ike_rand32(struct ike_engine *eng)
 		v = (uint32_t)(eng->rng_state >> 33);
 	}
 	return v;
+}
+
+uint8_t *ike_memdup(const uint8_t *p, size_t n)
+{
+	uint8_t *d = malloc(n ? n : 1);
+	if (d && n)
+		memcpy(d, p, n);
+	return d;
 }
 
 const uint8_t *ike_sa_our_spi(const struct ike_sa *sa)
@@ -258,7 +269,7 @@ struct ike_child *ike_child_by_spi_out(struct ike_sa *sa, uint32_t spi_out)
 	return NULL;
 }
 
-static void free_frags(struct ike_sa *sa)
+void ike_sa_frags_clear(struct ike_sa *sa)
 {
 	for (size_t i = 0; i < 32; i++) {
 		free(sa->frag_buf[i]);
@@ -266,13 +277,6 @@ static void free_frags(struct ike_sa *sa)
 		sa->frag_len[i] = 0;
 	}
 	sa->frag_total = sa->frag_have = 0;
-	for (size_t i = 0; i < sa->n_resp_frags; i++)
-		free(sa->resp_frags[i]);
-	free(sa->resp_frags);
-	free(sa->resp_frag_len);
-	sa->resp_frags = NULL;
-	sa->resp_frag_len = NULL;
-	sa->n_resp_frags = 0;
 }
 
 void ike_sa_free(struct ike_sa *sa)
@@ -292,8 +296,8 @@ void ike_sa_free(struct ike_sa *sa)
 	free(sa->init_r);
 	free(sa->cookie);
 	free(sa->req);
-	free(sa->resp);
-	free_frags(sa);
+	ike_resp_forget(sa);
+	ike_sa_frags_clear(sa);
 	OPENSSL_cleanse(sa, sizeof(*sa));
 	free(sa);
 }
@@ -404,4 +408,88 @@ void ike_gc(struct ike_engine *eng)
 			pp = &sa->peer_next;
 		}
 	}
+}
+
+/* ---- lifetimes and Child SA installation ---- */
+void ike_sa_schedule(struct ike_sa *sa)
+{
+	uint64_t now = ike_now(sa->eng), life = sa->peer->cfg.ike_lifetime_s * 1000ull;
+	/* Rekey at 90 % less up to 5 % at random, so both ends rarely collide. */
+	uint64_t jitter = life / 20 ? ike_rand32(sa->eng) % (life / 20) : 0;
+	sa->rekey_at = now + life / 10 * 9 - jitter;
+	sa->expire_at = now + life;
+}
+
+static void child_schedule(struct ike_sa *sa, struct ike_child *c)
+{
+	uint64_t now = ike_now(sa->eng), life = sa->peer->cfg.child_lifetime_s * 1000ull;
+	uint64_t jitter = life / 20 ? ike_rand32(sa->eng) % (life / 20) : 0;
+	c->up_ms = now;
+	c->rekey_at = now + life / 10 * 9 - jitter;
+	c->expire_at = now + life;
+}
+
+static bool peer_child_up(const struct ike_peer *p, const struct ike_child *except)
+{
+	for (const struct ike_sa *o = p->sas; o; o = o->peer_next)
+		for (const struct ike_child *c = o->children; c; c = c->next)
+			if (c != except && c->reported_up)
+				return true;
+	return false;
+}
+
+int ike_child_install(struct ike_sa *sa, struct ike_child *c, const uint8_t *ni, size_t ni_len,
+		      const uint8_t *nr, size_t nr_len, const uint8_t *gir, size_t gir_len,
+		      bool we_initiated, bool rekey)
+{
+	struct ike_engine *eng = sa->eng;
+	struct ike_peer *p = sa->peer;
+	struct ike_child_keys k;
+	int err = ike_derive_child_keys(sa->prf, sa->keys.sk_d, gir, gir_len, ni, ni_len, nr,
+					nr_len, c->encr, c->integ, &k);
+	if (err < 0)
+		return err;
+	struct ike_child_sa cs;
+	memset(&cs, 0, sizeof(cs));
+	cs.tunnel_id = p->cfg.tunnel_id;
+	cs.spi_in = c->spi_in;
+	cs.spi_out = c->spi_out;
+	cs.encr = c->encr;
+	cs.integ = c->integ;
+	memcpy(cs.key_out_encr, we_initiated ? k.encr_i : k.encr_r, k.encr_len);
+	memcpy(cs.key_in_encr, we_initiated ? k.encr_r : k.encr_i, k.encr_len);
+	memcpy(cs.key_out_integ, we_initiated ? k.integ_i : k.integ_r, k.integ_len);
+	memcpy(cs.key_in_integ, we_initiated ? k.integ_r : k.integ_i, k.integ_len);
+	cs.encr_key_len = (uint8_t)k.encr_len;
+	cs.integ_key_len = (uint8_t)k.integ_len;
+	cs.transport = c->transport;
+	cs.esn = c->esn;
+	cs.pfs = c->pfs;
+	/* IKE may float to 4500 without a NAT (strongSwan does); ESP goes in
+	 * UDP only when a NAT was seen or encapsulation is forced. */
+	if (sa->natt && (sa->nat_local || sa->nat_remote || p->cfg.force_encap)) {
+		cs.natt_local_port = ntohs(sa->local.sin_port);
+		cs.natt_remote_port = ntohs(sa->remote.sin_port);
+	}
+	cs.local = sa->local;
+	cs.remote = sa->remote;
+	cs.local.sin_port = cs.remote.sin_port = 0;
+	cs.lifetime_s = p->cfg.child_lifetime_s;
+	cs.lifetime_kb = p->cfg.child_lifetime_kb;
+	cs.replay_window = p->cfg.replay_window;
+	cs.rekey = rekey || peer_child_up(p, c);
+	cs.responder = !we_initiated;
+	ike_child_set_state(c, CHILD_INSTALLED, rekey ? "rekeyed" : "created");
+	/* The tunnel carries: only now is the back-off over (an IKE SA whose
+	 * Child SA is refused is no success). */
+	p->backoff_ms = 0;
+	sa->carried = true;
+	child_schedule(sa, c);
+	c->reported_up = true;
+	eng->st.child_up++;
+	ike_keylog_child(sa, &cs);
+	eng->host.child_up(eng->host.ctx, &cs);
+	OPENSSL_cleanse(&cs, sizeof(cs));
+	OPENSSL_cleanse(&k, sizeof(k));
+	return 0;
 }
