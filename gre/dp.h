@@ -3,20 +3,28 @@
  * The tunnel layer (vtid/tunnel.c) drives exactly one backend through struct
  * dp_ops: it creates one link (tunnel device) per `interface TunnelN`, sets
  * its carrier, and installs and removes ESP SAs as IKE reports them.  A
- * backend knows nothing of IKE.  Two backends implement it: "userspace"
- * (TUN + GRE + ESP in vtid, gre/dp_user.c) and "kernel" (GRE device + XFRM
- * through libnl, gre/dp_kernel.c).
+ * backend knows nothing of IKE.  One backend implements it so far:
+ * "userspace" (TUN + GRE + ESP in vtid's own worker threads; gre/dp_user.c,
+ * its files listed in gre/dp_user_int.h).  A kernel backend (GRE device +
+ * XFRM through libnl) is not written yet: dp_ops_by_name() answers NULL for
+ * "kernel", and "auto" means userspace.
  *
  * Threading: every ops call is made from the control thread.  A backend that
  * runs worker threads reports events (lifetime expiry, keepalive state) by
  * making `event_fd` readable; the control loop then calls ops->dispatch(),
  * which invokes the event callback on the control thread.
  *
- * Make-before-break: a rekey installs the new inbound SA (sa_add), then the
- * new outbound SA (sa_add, which also makes it the active outbound SA of the
- * link at once), and only later deletes the old pair (sa_del).  Several
- * inbound SAs may be live on one link at the same time; exactly one outbound
- * SA is active. */
+ * Make-before-break: a new pair is installed inbound first, then outbound
+ * (vtid/tunnel.c deletes the inbound SA again when the outbound one
+ * fails); the old pair is deleted later with sa_del, its outbound SA first
+ * and its inbound SA then or, when IKE deleted the pair, after a short
+ * linger for packets still in flight.
+ * Several inbound SAs may be live on one link at the same time; at most one
+ * outbound SA is current, the one that carries.  sa_add of an outbound SA
+ * makes it current at once, unless it is deferred (dp_sa_cfg.defer); the
+ * SA it replaces stays installed, its counters readable, until sa_del.
+ * sa_del of the current outbound SA makes the newest outbound SA still
+ * installed current, if there is one. */
 #ifndef VTID_GRE_DP_H
 #define VTID_GRE_DP_H
 
@@ -74,9 +82,12 @@ struct dp_sa_cfg {
 	uint64_t soft_bytes, hard_bytes;     /* 0 = no limit */
 	uint64_t soft_packets, hard_packets; /* 0 = no limit (sequence exhaustion always applies) */
 	/* outbound, answering a rekey: the peer installs its inbound SA only
-	 * when our answer reaches it, so this SA starts carrying when the
-	 * first packet authenticates on its partner inbound SA `pair_spi`
-	 * (already added), or when the current outbound SA is deleted. */
+	 * when our answer reaches it, so this SA becomes current when the
+	 * first packet authenticates on its partner inbound SA `pair_spi`, or
+	 * when the current outbound SA is deleted.  Ignored (current at once)
+	 * when the link has no current outbound SA or no inbound SA
+	 * `pair_spi`.  An outbound SA added later without defer cancels the
+	 * wait: an older pair never takes over from a newer one. */
 	bool defer;
 	uint32_t pair_spi;
 };
@@ -139,7 +150,17 @@ struct dp_ops {
 	int (*link_add)(struct dp *dp, const struct dp_link_cfg *cfg, struct dp_link **out);
 	void (*link_del)(struct dp_link *link);
 	int (*link_carrier)(struct dp_link *link, bool up);
+	/* Installs one direction of a Child SA; see "Make-before-break" above.
+	 * An inbound SA receives at once.  An outbound one also sets the
+	 * device MTU from its real overhead when the link's mtu is 0.
+	 * -EINVAL: a plain (unprotected) link, transport mode on a link
+	 * without GRE, an SPI below 256, or keys and sizes that do not fit the
+	 * transform; -ENOTSUP: a transform the crypto library lacks; -EEXIST:
+	 * the SPI is already installed in that direction on the link or,
+	 * inbound, anywhere in the backend; -ENOMEM, -EIO. */
 	int (*sa_add)(struct dp_link *link, const struct dp_sa_cfg *sa);
+	/* Removes it at once (the backend waits out its own readers); -ENOENT
+	 * when it is not installed, -ENOMEM (inbound: it stays installed). */
 	int (*sa_del)(struct dp_link *link, uint32_t spi, bool inbound);
 	int (*link_stats)(struct dp_link *link, struct dp_link_stats *out);
 	int (*sa_stats)(struct dp_link *link, uint32_t spi, bool inbound, struct dp_sa_stats *out);
@@ -156,8 +177,8 @@ struct dp_ops {
 
 extern const struct dp_ops dp_user_ops;
 
-/* "userspace", "auto" (kernel when available, else userspace); "kernel"
- * returns NULL until the kernel backend exists. */
+/* "userspace", "auto" or NULL: the userspace backend (the only one yet);
+ * anything else, "kernel" included, NULL. */
 const struct dp_ops *dp_ops_by_name(const char *name);
 
 #endif

@@ -1,20 +1,18 @@
 /* dp_user.c: the userspace data-plane backend, control side: dp_user_ops.
  *
- * Creates the raw sockets and worker threads, owns links, SAs and the two
- * published lookup tables (inbound SAs by SPI, links by id), and hands
- * events to the control thread.  The packet path is in dp_user_io.c; the
- * threading contract is in dp_user_int.h.
- *
- * Every table change is copy-update-publish: build a new table, publish it
- * with one atomic store, wait until every worker passed a quiescent point
- * (dp_synchronize), then free what was unpublished.  Workers never lock. */
+ * Creates the raw and UDP sockets (with their receive steering) and the
+ * worker threads, owns links and SAs, republishes the lookup tables
+ * (dp_tables.c) after every change to them, and hands the workers' events
+ * (SA lifetimes, keepalives) to the control thread.  The workers' packet
+ * path is dp_worker.c, dp_tx.c, dp_rx.c and dp_keepalive.c; the threading
+ * contract is in dp_user_int.h.  Everything here but dp_post_event and
+ * dp_sa_account runs on the control thread. */
 #include "gre/dp_user_int.h"
 
 #include <errno.h>
 #include <linux/filter.h>
 #include <netinet/ip.h>
 #include <netinet/udp.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -25,135 +23,7 @@
 #include "gre/tun.h"
 #include "lib/log.h"
 
-/* ---- quiescence ---- */
-
-static void dp_synchronize(struct dp *dp)
-{
-	atomic_thread_fence(memory_order_seq_cst);
-	for (int i = 0; i < dp->nworkers; i++) {
-		struct dp_worker *w = &dp->w[i];
-		if (!w->started)
-			continue;
-		uint64_t c = atomic_load(&w->rcu);
-		if (!(c & 1))
-			continue; /* asleep: it will reload the tables when it wakes */
-		while (atomic_load(&w->rcu) == c)
-			sched_yield();
-	}
-}
-
-/* ---- tables ---- */
-
-static uint32_t dp_spi_hash(uint32_t spi)
-{
-	/* SPIs are random-looking already, but peers may pick sequential ones */
-	spi ^= spi >> 16;
-	spi *= 0x7feb352d;
-	spi ^= spi >> 15;
-	return spi;
-}
-
-struct dp_sa *dp_sa_lookup(struct dp *dp, uint32_t spi)
-{
-	struct dp_sa_table *t = atomic_load_explicit(&dp->sa_tab, memory_order_acquire);
-	if (!t)
-		return NULL;
-	for (uint32_t i = dp_spi_hash(spi) & t->mask;; i = (i + 1) & t->mask) {
-		struct dp_sa *s = t->slot[i];
-		if (!s)
-			return NULL;
-		if (s->spi == spi)
-			return s;
-	}
-}
-
-/* Rebuilds the inbound table from every link's SA list, leaving out `skip`. */
-static int dp_sa_table_rebuild(struct dp *dp, const struct dp_sa *skip)
-{
-	size_t n = 0;
-	for (struct dp_link *l = dp->links; l; l = l->next)
-		for (struct dp_sa *s = l->sas; s; s = s->next)
-			if (s->inbound && s != skip)
-				n++;
-	uint32_t slots = 16;
-	while (slots < 2 * n)
-		slots <<= 1;
-	struct dp_sa_table *t = calloc(1, sizeof(*t) + slots * sizeof(t->slot[0]));
-	if (!t)
-		return -ENOMEM;
-	t->mask = slots - 1;
-	for (struct dp_link *l = dp->links; l; l = l->next)
-		for (struct dp_sa *s = l->sas; s; s = s->next) {
-			if (!s->inbound || s == skip)
-				continue;
-			uint32_t i = dp_spi_hash(s->spi) & t->mask;
-			while (t->slot[i])
-				i = (i + 1) & t->mask;
-			t->slot[i] = s;
-		}
-	struct dp_sa_table *old = atomic_exchange(&dp->sa_tab, t);
-	dp_synchronize(dp);
-	free(old);
-	return 0;
-}
-
-struct dp_link *dp_link_lookup_id(struct dp *dp, uint64_t id)
-{
-	struct dp_link_table *t = atomic_load_explicit(&dp->link_tab, memory_order_acquire);
-	if (!t)
-		return NULL;
-	size_t lo = 0, hi = t->n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (t->link[mid]->id == id)
-			return t->link[mid];
-		if (t->link[mid]->id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-struct dp_link *dp_link_lookup_addr(struct dp *dp, uint32_t src, uint32_t dst)
-{
-	struct dp_link_table *t = atomic_load_explicit(&dp->link_tab, memory_order_acquire);
-	if (!t)
-		return NULL;
-	for (size_t i = 0; i < t->n; i++) {
-		struct dp_link *l = t->link[i];
-		if (l->cfg.remote.s_addr == src && l->cfg.local.s_addr == dst)
-			return l;
-	}
-	return NULL;
-}
-
-static int dp_link_table_rebuild(struct dp *dp, const struct dp_link *skip)
-{
-	size_t n = 0;
-	for (struct dp_link *l = dp->links; l; l = l->next)
-		n++;
-	struct dp_link_table *t = calloc(1, sizeof(*t) + (n ? n : 1) * sizeof(t->link[0]));
-	if (!t)
-		return -ENOMEM;
-	/* dp->links is newest first and ids grow: fill from the back */
-	size_t i = n;
-	for (struct dp_link *l = dp->links; l; l = l->next)
-		if (l != skip)
-			t->link[--i] = l;
-	/* skipped entry leaves a hole at the front: compact */
-	if (i) {
-		memmove(t->link, t->link + i, (n - i) * sizeof(t->link[0]));
-		n -= i;
-	}
-	t->n = n;
-	struct dp_link_table *old = atomic_exchange(&dp->link_tab, t);
-	dp_synchronize(dp);
-	free(old);
-	return 0;
-}
-
-/* ---- events ---- */
+/* ---- events (posted by the workers, dispatched on the control thread) ---- */
 
 void dp_post_event(struct dp *dp, struct dp_link *link, enum dp_event ev, uint32_t spi,
 		   bool inbound)
@@ -176,6 +46,21 @@ void dp_post_event(struct dp *dp, struct dp_link *link, enum dp_event ev, uint32
 	if (write(dp->ev_fd, &one, sizeof(one)) < 0) {
 		/* counter saturated: already readable */
 	}
+}
+
+void dp_sa_account(struct dp *dp, struct dp_sa *s)
+{
+	struct esp_counters *c = esp_sa_counters(s->esp);
+	uint64_t pk = atomic_load_explicit(&c->packets, memory_order_relaxed);
+	uint64_t by = atomic_load_explicit(&c->bytes, memory_order_relaxed);
+	if (((s->soft_bytes && by >= s->soft_bytes) ||
+	     (s->soft_packets && pk >= s->soft_packets)) &&
+	    !atomic_exchange(&s->soft_fired, true))
+		dp_post_event(dp, s->link, DP_EV_SOFT_EXPIRE, s->spi, s->inbound);
+	if (((s->hard_bytes && by >= s->hard_bytes) ||
+	     (s->hard_packets && pk >= s->hard_packets)) &&
+	    !atomic_exchange(&s->hard_fired, true))
+		dp_post_event(dp, s->link, DP_EV_HARD_EXPIRE, s->spi, s->inbound);
 }
 
 static int dpu_event_fd(struct dp *dp)
@@ -236,12 +121,12 @@ static int dp_raw_steer(int fd, bool esp, int idx, int n)
 {
 	uint32_t self = idx == 0 ? 0x40000 : 0;
 	struct sock_filter f_esp[] = {
-	    BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),	      /* X = IP header length */
-	    BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),	      /* A = packet length */
-	    BPF_STMT(BPF_ALU | BPF_SUB | BPF_X, 0),	      /* A = bytes after the IP header */
-	    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 4, 1, 0),     /* room for an SPI? */
-	    BPF_STMT(BPF_RET | BPF_K, self),		      /* no: worker 0 counts it */
-	    BPF_STMT(BPF_LD | BPF_W | BPF_IND, 0),	      /* A = SPI */
+	    BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),	  /* X = IP header length */
+	    BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),	  /* A = packet length */
+	    BPF_STMT(BPF_ALU | BPF_SUB | BPF_X, 0),	  /* A = bytes after the IP header */
+	    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 4, 1, 0), /* room for an SPI? */
+	    BPF_STMT(BPF_RET | BPF_K, self),		  /* no: worker 0 counts it */
+	    BPF_STMT(BPF_LD | BPF_W | BPF_IND, 0),	  /* A = SPI */
 	    BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, (uint32_t)n),
 	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)idx, 0, 1),
 	    BPF_STMT(BPF_RET | BPF_K, 0x40000),
@@ -583,7 +468,8 @@ static int dpu_link_add(struct dp *dp, const struct dp_link_cfg *cfg, struct dp_
 		goto fail;
 	}
 	for (int i = 0; i < l->nq; i++) {
-		if ((rc = dp_epoll_add(dp->w[i].epfd, l->qfd[i], l->id << DP_EVK_BITS | DP_EVK_LINK, 0))) {
+		if ((rc = dp_epoll_add(dp->w[i].epfd, l->qfd[i], l->id << DP_EVK_BITS | DP_EVK_LINK,
+				       0))) {
 			dp_link_unpoll(l);
 			dp->links = l->next;
 			dp_link_table_rebuild(dp, NULL);
@@ -798,7 +684,7 @@ static void dpu_udp_input(struct dp *dp, const uint8_t *pkt, size_t len,
 		return;
 	}
 	memcpy(dp->ctl_buf, pkt, len);
-	dp_esp_input(dp, dp->nworkers, 0, dp->ctl_buf, len, dp->ctl_buf + 65536,
+	dp_esp_input(dp, dp->nworkers, 0, NULL, dp->ctl_buf, len, dp->ctl_buf + 65536,
 		     from ? from->sin_addr.s_addr : 0, to ? to->sin_addr.s_addr : 0, true, 0);
 }
 

@@ -17,6 +17,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "gre/byteorder.h"
+
 struct esp_slot {
 	EVP_CIPHER_CTX *c;
 	EVP_MAC_CTX *m; /* CBC only */
@@ -44,39 +46,6 @@ static uint64_t esp_now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static int esp_cipher_name(const struct suite *e, char *buf, size_t n)
-{
-	if (e->ossl && e->ossl[0]) {
-		snprintf(buf, n, "%s", e->ossl);
-		return 0;
-	}
-	switch (e->id) {
-	case IKEV2_ENCR_AES_GCM_16:
-		snprintf(buf, n, "AES-%u-GCM", e->key_len * 8u);
-		return 0;
-	case IKEV2_ENCR_AES_CBC:
-		snprintf(buf, n, "AES-%u-CBC", e->key_len * 8u);
-		return 0;
-	case IKEV2_ENCR_CHACHA20_POLY1305:
-		snprintf(buf, n, "ChaCha20-Poly1305");
-		return 0;
-	}
-	return -ENOTSUP;
 }
 
 void esp_sa_free(struct esp_sa *sa)
@@ -149,10 +118,8 @@ int esp_sa_new(const struct dp_sa_cfg *cfg, int slots, struct esp_sa **out)
 		rc = -ENOMEM;
 		goto fail;
 	}
-	char name[64];
-	if ((rc = esp_cipher_name(e, name, sizeof(name))))
-		goto fail;
-	sa->cipher = EVP_CIPHER_fetch(NULL, name, NULL);
+	/* the suite table names the cipher for OpenSSL (lib/suite.c) */
+	sa->cipher = e->ossl ? EVP_CIPHER_fetch(NULL, e->ossl, NULL) : NULL;
 	if (!sa->cipher || EVP_CIPHER_get_key_length(sa->cipher) != e->key_len) {
 		rc = -ENOTSUP;
 		goto fail;
@@ -260,7 +227,7 @@ static int esp_mac(struct esp_sa *sa, struct esp_slot *sl, const uint8_t *esp, s
 		return -EIO;
 	if (sa->esn) {
 		uint8_t hi[4];
-		put32(hi, (uint32_t)(seq >> 32));
+		wr32(hi, (uint32_t)(seq >> 32));
 		if (!EVP_MAC_update(sl->m, hi, 4))
 			return -EIO;
 	}
@@ -273,11 +240,11 @@ static size_t esp_aad(const struct esp_sa *sa, const uint8_t *esp, uint64_t seq,
 {
 	memcpy(aad, esp, 4);
 	if (sa->esn) {
-		put32(aad + 4, (uint32_t)(seq >> 32));
-		put32(aad + 8, (uint32_t)seq);
+		wr32(aad + 4, (uint32_t)(seq >> 32));
+		wr32(aad + 8, (uint32_t)seq);
 		return 12;
 	}
-	put32(aad + 4, (uint32_t)seq);
+	wr32(aad + 4, (uint32_t)seq);
 	return 8;
 }
 
@@ -291,8 +258,8 @@ int esp_encrypt(struct esp_sa *sa, int slot, uint64_t seq, uint8_t *esp, size_t 
 	size_t total = hdr + plen + tr;
 	if (total > cap || total > 65535)
 		return -ENOSPC;
-	put32(esp, sa->spi);
-	put32(esp + 4, (uint32_t)seq);
+	wr32(esp, sa->spi);
+	wr32(esp + 4, (uint32_t)seq);
 	uint8_t *iv = esp + ESP_HDR_LEN, *pt = esp + hdr;
 	size_t padlen = tr - sa->icv_len - 2;
 	for (size_t i = 0; i < padlen; i++)
@@ -348,7 +315,7 @@ int esp_decrypt(struct esp_sa *sa, int slot, uint8_t *esp, size_t len, struct es
 		atomic_fetch_add_explicit(&sa->cnt.malformed, 1, memory_order_relaxed);
 		return -EMSGSIZE;
 	}
-	uint32_t lo = get32(esp + 4);
+	uint32_t lo = rd32(esp + 4);
 	uint64_t seq;
 	enum replay_verdict v;
 	pthread_spin_lock(&sa->lock);

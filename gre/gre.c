@@ -1,15 +1,18 @@
-/* gre.c: GRE header build/parse; see gre.h. */
+/* gre.c: GRE header build/parse, and the checksum and ECN helpers the
+ * data plane shares (RFC 1071, RFC 1624, RFC 6040); see gre.h. */
 #include "gre/gre.h"
 
 #include <errno.h>
 #include <string.h>
+
+#include "gre/byteorder.h"
 
 uint16_t gre_inet_csum(const void *data, size_t len)
 {
 	const uint8_t *p = data;
 	uint64_t sum = 0;
 	while (len >= 2) {
-		sum += (uint32_t)p[0] << 8 | p[1];
+		sum += rd16(p);
 		p += 2;
 		len -= 2;
 	}
@@ -20,26 +23,18 @@ uint16_t gre_inet_csum(const void *data, size_t len)
 	return (uint16_t)~sum;
 }
 
+uint16_t gre_csum_adjust(uint16_t sum, uint16_t old, uint16_t new)
+{
+	/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') */
+	uint32_t s = (uint16_t)~sum + (uint16_t)~old + new;
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
 size_t gre_hdr_len(const struct gre_params *p)
 {
 	return 4 + (p->csum ? 4 : 0) + (p->key_set ? 4 : 0) + (p->seq ? 4 : 0);
-}
-
-static void wr16(uint8_t *b, uint16_t v)
-{
-	b[0] = v >> 8;
-	b[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *b, uint32_t v)
-{
-	wr16(b, v >> 16);
-	wr16(b + 2, (uint16_t)v);
-}
-
-static uint32_t rd32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
 void gre_build(const struct gre_params *p, uint16_t proto, uint32_t seq, uint8_t *hdr, size_t plen)
@@ -70,12 +65,12 @@ int gre_parse(const uint8_t *pkt, size_t len, struct gre_info *out)
 	memset(out, 0, sizeof(*out));
 	if (len < 4)
 		return -EMSGSIZE;
-	uint16_t flags = (uint16_t)(pkt[0] << 8 | pkt[1]);
+	uint16_t flags = rd16(pkt);
 	/* version must be 0; routing (0x4000) and strict source route /
 	 * recursion (0x0800, 0x0700) belong to RFC 1701 and are refused */
 	if ((flags & 0x0007) || (flags & 0x4000) || (flags & 0x0800) || (flags & 0x0700))
 		return -EPROTONOSUPPORT;
-	out->proto = (uint16_t)(pkt[2] << 8 | pkt[3]);
+	out->proto = rd16(pkt + 2);
 	size_t off = 4;
 	out->csum_set = flags & GRE_F_CSUM;
 	if (out->csum_set) {
@@ -117,18 +112,10 @@ bool gre_ecn_decap(uint8_t *ip, size_t len, uint8_t outer_tos)
 		want = ECT1;
 	if (want == in)
 		return true;
-	/* RFC 1624 incremental update of the header checksum for the TOS byte
-	 * (the low byte of the header's first 16-bit word) */
-	uint16_t old_w = (uint16_t)(ip[0] << 8 | ip[1]);
+	/* the header checksum, updated for the TOS byte (the low byte of the
+	 * header's first 16-bit word) */
+	uint16_t old_w = rd16(ip);
 	ip[1] = (uint8_t)((ip[1] & ~3) | want);
-	uint16_t new_w = (uint16_t)(ip[0] << 8 | ip[1]);
-	uint32_t sum = (uint16_t)~(uint16_t)(ip[10] << 8 | ip[11]);
-	sum += (uint16_t)~old_w;
-	sum += new_w;
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	uint16_t c = (uint16_t)~sum;
-	ip[10] = (uint8_t)(c >> 8);
-	ip[11] = (uint8_t)c;
+	wr16(ip + 10, gre_csum_adjust(rd16(ip + 10), old_w, rd16(ip)));
 	return true;
 }

@@ -43,5 +43,8 @@ bool gre_ecn_decap(uint8_t *ip, size_t len, uint8_t outer_tos);
 
 /* RFC 1071 Internet checksum over len bytes, folded and complemented. */
 uint16_t gre_inet_csum(const void *data, size_t len);
+/* RFC 1624: the checksum `sum` after one 16-bit word it covers changed
+ * from old to new. */
+uint16_t gre_csum_adjust(uint16_t sum, uint16_t old, uint16_t new);
 
 #endif

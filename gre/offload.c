@@ -1,8 +1,15 @@
-/* offload.c: TSO segmentation and checksum completion; see offload.h. */
+/* offload.c: the TUN offloads, see offload.h: TSO segmentation and
+ * checksum completion on the way out, receive coalescing (GRO) on the way
+ * in.  Pure packet work: no sockets, no links, no threads. */
 #include "gre/offload.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "gre/byteorder.h"
+#include "gre/gre.h"
 
 /* RFC 1071 1.2: the one's complement sum does not depend on byte order.
  * Native 32-bit words go into a 64-bit accumulator (no carry is lost below
@@ -34,7 +41,7 @@ uint64_t off_csum_add(uint64_t sum, const void *data, size_t len)
 #endif
 	sum += acc;
 	if (len >= 2) {
-		sum += (uint32_t)p[0] << 8 | p[1];
+		sum += rd16(p);
 		p += 2;
 		len -= 2;
 	}
@@ -48,17 +55,6 @@ uint16_t off_csum_fold(uint64_t sum)
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)~sum;
-}
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = (uint8_t)v;
 }
 
 int off_finish_csum(uint8_t *pkt, size_t len, const struct virtio_net_hdr *vh)
@@ -93,8 +89,7 @@ int off_tso_split(const uint8_t *pkt, size_t len, const struct virtio_net_hdr *v
 	size_t nseg = plen ? (plen + mss - 1) / mss : 1;
 	if (nseg > (size_t)max || hl + (mss < plen ? mss : plen) > cap)
 		return -EINVAL;
-	uint32_t seq =
-	    (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 | (uint32_t)tcp[6] << 8 | tcp[7];
+	uint32_t seq = rd32(tcp + 4);
 	uint16_t id = rd16(pkt + 4);
 	uint8_t flags = tcp[13];
 	for (size_t i = 0; i < nseg; i++) {
@@ -109,11 +104,7 @@ int off_tso_split(const uint8_t *pkt, size_t len, const struct virtio_net_hdr *v
 		wr16(s + 10, off_csum_fold(off_csum_add(0, s, ihl)));
 		/* TCP: sequence, flags, checksum over pseudo-header + segment */
 		uint8_t *t = s + ihl;
-		uint32_t sq = seq + (uint32_t)off;
-		t[4] = sq >> 24;
-		t[5] = sq >> 16;
-		t[6] = sq >> 8;
-		t[7] = (uint8_t)sq;
+		wr32(t + 4, seq + (uint32_t)off);
 		uint8_t f = flags;
 		if (i + 1 < nseg)
 			f &= (uint8_t)~0x09; /* FIN, PSH only on the last */
@@ -128,4 +119,100 @@ int off_tso_split(const uint8_t *pkt, size_t len, const struct virtio_net_hdr *v
 		lens[i] = hl + n;
 	}
 	return (int)nseg;
+}
+
+int off_gro_init(struct off_gro *g, off_gro_emit_fn emit)
+{
+	*g = (struct off_gro){.emit = emit, .buf = malloc(OFF_VNET_HDR_LEN + OFF_GRO_MAX)};
+	return g->buf ? 0 : -ENOMEM;
+}
+
+void off_gro_fini(struct off_gro *g)
+{
+	free(g->buf);
+	g->buf = NULL;
+}
+
+void off_gro_flush(struct off_gro *g)
+{
+	if (!g || !g->dev)
+		return;
+	uint8_t *ip = g->buf + OFF_VNET_HDR_LEN;
+	struct virtio_net_hdr vh = {0};
+	/* counted as the segments that arrived, bytes as they arrived */
+	size_t bytes = g->len + (size_t)(g->nseg - 1) * g->hl;
+	if (g->nseg > 1) {
+		size_t ihl = (size_t)(ip[0] & 15) * 4, tl = g->len - ihl;
+		wr16(ip + 2, (uint16_t)g->len);
+		wr16(ip + 10, 0);
+		wr16(ip + 10, gre_inet_csum(ip, ihl));
+		/* checksum left partial: the field holds the pseudo-header sum */
+		uint8_t ph[12];
+		memcpy(ph, ip + 12, 8);
+		ph[8] = 0;
+		ph[9] = IPPROTO_TCP;
+		wr16(ph + 10, (uint16_t)tl);
+		wr16(ip + ihl + 16, (uint16_t)~off_csum_fold(off_csum_add(0, ph, 12)));
+		vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+		vh.hdr_len = (uint16_t)g->hl;
+		vh.gso_size = (uint16_t)g->mss;
+		vh.csum_start = (uint16_t)ihl;
+		vh.csum_offset = 16;
+	} else {
+		vh.flags = VIRTIO_NET_HDR_F_DATA_VALID;
+	}
+	memcpy(g->buf, &vh, sizeof(vh));
+	g->emit(g->dev, g->q, g->buf, g->len + OFF_VNET_HDR_LEN, bytes, g->nseg);
+	g->dev = NULL;
+	g->len = 0;
+	g->nseg = 0;
+}
+
+bool off_gro_add(struct off_gro *g, void *dev, int q, const uint8_t *ip, size_t len)
+{
+	if (len < 40 || ip[0] != 0x45 || ip[9] != IPPROTO_TCP || (rd16(ip + 6) & 0x3fff))
+		return false;
+	const uint8_t *t = ip + 20;
+	size_t doff = (size_t)(t[12] >> 4) * 4, hl = 20 + doff;
+	if (doff < 20 || hl >= len)
+		return false; /* pure ACKs and odd headers go through as they are */
+	uint8_t fl = t[13];
+	if ((fl & ~0x08) != 0x10)
+		return false; /* only ACK or ACK|PSH */
+	size_t pl = len - hl;
+	uint32_t seq = rd32(t + 4);
+	if (g->dev) {
+		const uint8_t *h = g->buf + OFF_VNET_HDR_LEN, *ht = h + 20;
+		bool same = g->dev == dev && g->q == q && hl == g->hl && !g->last_short &&
+			    pl <= g->mss && seq == g->next_seq && g->len + pl <= OFF_GRO_MAX &&
+			    h[1] == ip[1] && h[8] == ip[8] && !memcmp(h + 12, ip + 12, 8) &&
+			    !memcmp(ht, t, 4) && !memcmp(ht + 8, t + 8, 4) && ht[12] == t[12] &&
+			    (ht[13] & ~0x08) == (fl & ~0x08) && !memcmp(ht + 14, t + 14, 2) &&
+			    !memcmp(ht + 20, t + 20, doff - 20);
+		if (!same)
+			off_gro_flush(g);
+	}
+	uint8_t *h = g->buf + OFF_VNET_HDR_LEN;
+	if (!g->dev) {
+		memcpy(h, ip, len);
+		g->dev = dev;
+		g->q = q;
+		g->len = len;
+		g->hl = hl;
+		g->mss = pl;
+		g->nseg = 1;
+		g->last_short = false;
+	} else {
+		memcpy(h + g->len, ip + hl, pl);
+		g->len += pl;
+		g->nseg++;
+		h[20 + 13] |= fl & 0x08;
+		if (pl < g->mss)
+			g->last_short = true;
+	}
+	g->next_seq = seq + (uint32_t)pl;
+	if (fl & 0x08)
+		off_gro_flush(g); /* PSH: deliver now */
+	return true;
 }
