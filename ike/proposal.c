@@ -18,20 +18,11 @@ static void add_x(struct ike_prop *p, uint8_t type, uint16_t id, uint16_t key_bi
 	p->x[p->n_x++] = (struct ike_xform){.type = type, .id = id, .key_bits = key_bits};
 }
 
-/* The PRF that goes with an integrity algorithm, for proposals that name no PRF. */
+/* The PRF that goes with an integrity algorithm, for proposals that name no
+ * PRF: the one of the same hash, which the suite table names alike. */
 static const struct suite *prf_for_integ(const struct suite *integ)
 {
-	switch (integ->id) {
-	case IKEV2_AUTH_HMAC_SHA1_96:
-		return suite_by_id(SUITE_PRF, IKEV2_PRF_HMAC_SHA1, 0);
-	case IKEV2_AUTH_HMAC_SHA2_256_128:
-		return suite_by_id(SUITE_PRF, IKEV2_PRF_HMAC_SHA2_256, 0);
-	case IKEV2_AUTH_HMAC_SHA2_384_192:
-		return suite_by_id(SUITE_PRF, IKEV2_PRF_HMAC_SHA2_384, 0);
-	case IKEV2_AUTH_HMAC_SHA2_512_256:
-		return suite_by_id(SUITE_PRF, IKEV2_PRF_HMAC_SHA2_512, 0);
-	}
-	return NULL;
+	return suite_by_name(SUITE_PRF, integ->name);
 }
 
 /* The PRFs a configured proposal allows: its own list, else those of its

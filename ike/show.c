@@ -126,6 +126,7 @@ struct json_object *ike_show_sa(struct ike_engine *eng, bool detailed)
 			add_str(o, "prf", sa->prf ? sa->prf->display : "");
 			add_str(o, "hash", sa->integ ? sa->integ->display : "None");
 			add_str(o, "dh_group", sa->dh_group ? sa->dh_group->display : "");
+			add_int(o, "dh_group_id", sa->dh_group ? sa->dh_group->id : 0);
 			add_str(o, "auth_sign", "PSK");
 			add_str(o, "auth_verify", "PSK");
 			add_int(o, "lifetime", p->cfg.ike_lifetime_s);
@@ -245,70 +246,27 @@ int ike_set_keylog(struct ike_engine *eng, const char *path)
 }
 
 /* Wireshark's names for the algorithms (its UAT value strings). */
+/* Wireshark's names for its decryption tables (lib/suite.c).  An AEAD
+ * carries its own ICV: Wireshark wants "NULL" authentication beside it in
+ * esp_sa (and "NONE" in the IKEv2 table) and refuses the SA otherwise. */
 static const char *ws_ike_encr(const struct suite *e)
 {
-	switch (e->id) {
-	case IKEV2_ENCR_AES_CBC:
-		return e->key_bits == 128   ? "AES-CBC-128 [RFC3602]"
-		       : e->key_bits == 192 ? "AES-CBC-192 [RFC3602]"
-					    : "AES-CBC-256 [RFC3602]";
-	case IKEV2_ENCR_AES_GCM_16:
-		return e->key_bits == 128   ? "AES-GCM-128 with 16 octet ICV [RFC5282]"
-		       : e->key_bits == 192 ? "AES-GCM-192 with 16 octet ICV [RFC5282]"
-					    : "AES-GCM-256 with 16 octet ICV [RFC5282]";
-	case IKEV2_ENCR_CHACHA20_POLY1305:
-		return "ChaCha20-Poly1305 [RFC7634]";
-	}
-	return NULL;
+	return e->ws_ike;
 }
 
 static const char *ws_ike_integ(const struct suite *i)
 {
-	if (!i)
-		return "NONE [RFC4306]";
-	switch (i->id) {
-	case IKEV2_AUTH_HMAC_SHA1_96:
-		return "HMAC_SHA1_96 [RFC2404]";
-	case IKEV2_AUTH_HMAC_SHA2_256_128:
-		return "HMAC_SHA2_256_128 [RFC4868]";
-	case IKEV2_AUTH_HMAC_SHA2_384_192:
-		return "HMAC_SHA2_384_192 [RFC4868]";
-	case IKEV2_AUTH_HMAC_SHA2_512_256:
-		return "HMAC_SHA2_512_256 [RFC4868]";
-	}
-	return NULL;
+	return i ? i->ws_ike : SUITE_WS_IKE_NO_INTEG;
 }
 
 static const char *ws_esp_encr(const struct suite *e)
 {
-	switch (e->id) {
-	case IKEV2_ENCR_AES_CBC:
-		return "AES-CBC [RFC3602]";
-	case IKEV2_ENCR_AES_GCM_16:
-		return "AES-GCM with 16 octet ICV [RFC4106]";
-	case IKEV2_ENCR_CHACHA20_POLY1305:
-		return "ChaCha20-Poly1305 [RFC7634]";
-	}
-	return NULL;
+	return e->ws_esp;
 }
 
-/* An AEAD carries its own ICV: Wireshark wants "NULL" authentication beside
- * it and refuses the SA otherwise. */
 static const char *ws_esp_integ(const struct suite *i)
 {
-	if (!i)
-		return "NULL";
-	switch (i->id) {
-	case IKEV2_AUTH_HMAC_SHA1_96:
-		return "HMAC-SHA-1-96 [RFC2404]";
-	case IKEV2_AUTH_HMAC_SHA2_256_128:
-		return "HMAC-SHA-256-128 [RFC4868]";
-	case IKEV2_AUTH_HMAC_SHA2_384_192:
-		return "HMAC-SHA-384-192 [RFC4868]";
-	case IKEV2_AUTH_HMAC_SHA2_512_256:
-		return "HMAC-SHA-512-256 [RFC4868]";
-	}
-	return NULL;
+	return i ? i->ws_esp : SUITE_WS_ESP_NO_INTEG;
 }
 
 /* Opens a key-log file for appending: never through a symbolic link (the

@@ -88,13 +88,12 @@ void show_ikev2_sa_text(struct json_object *o, bool detailed, struct sbuf *b)
 		struct json_object *sa = json_object_array_get_idx(sas, i);
 		sbuf_printf(b, "%-9" PRId64 " %-21s %-21s %-20s %-7s\n", n(sa, "tunnel_id"),
 			    s(sa, "local"), s(sa, "remote"), "none/none", s(sa, "status"));
-		/* dh_group is the IANA display name, "DH_GROUP_256_ECP/Group 19"; IOS prints the number. */
-		const char *g = strstr(s(sa, "dh_group"), "Group ");
+		/* IOS prints the group's number */
 		sbuf_printf(b,
-			    "      Encr: %s, keysize: %" PRId64 ", PRF: %s, Hash: %s, DH Grp:%s"
+			    "      Encr: %s, keysize: %" PRId64 ", PRF: %s, Hash: %s, DH Grp:%" PRId64
 			    ", Auth sign: %s, Auth verify: %s\n",
 			    s(sa, "encryption"), n(sa, "keysize"), s(sa, "prf"), s(sa, "hash"),
-			    g ? g + 6 : s(sa, "dh_group"), s(sa, "auth_sign"), s(sa, "auth_verify"));
+			    n(sa, "dh_group_id"), s(sa, "auth_sign"), s(sa, "auth_verify"));
 		sbuf_printf(b, "      Life/Active Time: %" PRId64 "/%" PRId64 " sec\n",
 			    n(sa, "lifetime"), n(sa, "active_time"));
 		if (!detailed) {
