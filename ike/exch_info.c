@@ -124,7 +124,6 @@ static int info_process_r(struct ike_sa *sa, struct ike_xch *x)
 			 inet_ntoa(sa->remote.sin_addr));
 		x->del_ike = true;
 		x->auth_refused = true;
-		sa->carried = false; /* its pair was never confirmed: no notice */
 		return 0;
 	}
 	for (size_t i = 0; (pl = ike_msg_find(m, IKEV2_PL_DELETE, i)); i++) {

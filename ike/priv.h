@@ -162,7 +162,6 @@ struct ike_sa {
 	unsigned cookie_tries;
 	uint16_t init_error; /* last unauthenticated refusal of our IKE_SA_INIT */
 	bool told_unreachable;
-	bool carried;		/* a Child SA was installed on it */
 	uint16_t delete_notify; /* error notify sent with our Delete: why we end it */
 
 	/* our request in flight */

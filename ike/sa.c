@@ -351,11 +351,10 @@ void ike_sa_kill(struct ike_sa *sa, const char *why, bool reinit)
 		if (!p->deleting)
 			eng->host.ike_event(eng->host.ctx, p->cfg.tunnel_id, IKE_SA_DOWN, why);
 	}
-	/* A duplicate or replaced SA going while another carries the tunnel
-	 * is routine: notice only when the tunnel loses its last one. */
-	if (was_up && sa->carried && !other_up)
-		log_notice("ike: tunnel %u: IKE SA down: %s", p->cfg.tunnel_id, why);
-	else if (was_up)
+	/* At info: the tunnel layer says it at notice when routing loses the
+	 * tunnel (ike_event above), and a Child SA a refusing peer deletes at
+	 * once on every attempt must not log a notice per attempt. */
+	if (was_up)
 		log_info("ike: tunnel %u: IKE SA down: %s", p->cfg.tunnel_id, why);
 	if (reinit && !other_alive)
 		ike_peer_schedule_reinit(p);
@@ -483,7 +482,6 @@ int ike_child_install(struct ike_sa *sa, struct ike_child *c, const uint8_t *ni,
 	/* The tunnel carries: only now is the back-off over (an IKE SA whose
 	 * Child SA is refused is no success). */
 	p->backoff_ms = 0;
-	sa->carried = true;
 	child_schedule(sa, c);
 	c->reported_up = true;
 	eng->st.child_up++;
