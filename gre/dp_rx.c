@@ -16,7 +16,6 @@
 #include "gre/dp_user_int.h"
 
 #include <errno.h>
-#include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
 #include <netinet/udp.h>
@@ -25,6 +24,7 @@
 #include <unistd.h>
 
 #include "gre/byteorder.h"
+#include "lib/errqueue.h"
 #include "lib/log.h"
 
 /* ---- to the TUN device ---- */
@@ -231,30 +231,15 @@ void dp_esp_input(struct dp *dp, int slot, int tun_q, struct off_gro *gro, uint8
 void dp_esp_errors(struct dp *dp, int fd)
 {
 	for (int n = 0; n < 64; n++) {
-		uint8_t q[64];
-		struct sockaddr_in to;
-		char
-		    cbuf[CMSG_SPACE(sizeof(struct sock_extended_err) + sizeof(struct sockaddr_in))];
-		struct iovec iov = {.iov_base = q, .iov_len = sizeof(q)};
-		struct msghdr mh = {.msg_name = &to,
-				    .msg_namelen = sizeof(to),
-				    .msg_iov = &iov,
-				    .msg_iovlen = 1,
-				    .msg_control = cbuf,
-				    .msg_controllen = sizeof(cbuf)};
-		ssize_t len = recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
-		if (len < 0)
+		struct errq_icmp e;
+		int r = errq_read(fd, &e);
+		if (r < 0)
 			return;
-		const struct sock_extended_err *ee = NULL;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR &&
-			    c->cmsg_len >= CMSG_LEN(sizeof(*ee)))
-				ee = (const struct sock_extended_err *)CMSG_DATA(c);
 		/* IP_HDRINCL: the quote starts at our IP header */
-		size_t l = (size_t)len < sizeof(q) ? (size_t)len : sizeof(q), ihl;
-		if (!ee || ee->ee_origin != SO_EE_ORIGIN_ICMP || ee->ee_type != ICMP_DEST_UNREACH ||
-		    l < 20 || (q[0] >> 4) != 4 || (ihl = (size_t)(q[0] & 15) * 4) < 20 ||
-		    l < ihl + 4 || q[9] != IPPROTO_ESP)
+		const uint8_t *q = e.data;
+		size_t ihl;
+		if (r == 0 || e.type != ICMP_DEST_UNREACH || e.len < 20 || (q[0] >> 4) != 4 ||
+		    (ihl = (size_t)(q[0] & 15) * 4) < 20 || e.len < ihl + 4 || q[9] != IPPROTO_ESP)
 			continue;
 		uint32_t src, dst;
 		memcpy(&src, q + 12, 4);

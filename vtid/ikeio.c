@@ -2,8 +2,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <linux/errqueue.h>
-#include <netinet/ip_icmp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "lib/errqueue.h"
 #include "lib/log.h"
 #include "lib/loop.h"
 
@@ -60,66 +59,24 @@ fail:;
 	return err;
 }
 
-static const char *icmp_name(uint8_t type, uint8_t code)
-{
-	if (type == ICMP_TIME_EXCEEDED)
-		return "ICMP time exceeded";
-	if (type != ICMP_DEST_UNREACH)
-		return "ICMP error";
-	switch (code) {
-	case ICMP_NET_UNREACH:
-		return "ICMP network unreachable";
-	case ICMP_HOST_UNREACH:
-		return "ICMP host unreachable";
-	case ICMP_PROT_UNREACH:
-		return "ICMP protocol unreachable";
-	case ICMP_PORT_UNREACH:
-		return "ICMP port unreachable";
-	case ICMP_NET_ANO:
-	case ICMP_HOST_ANO:
-	case ICMP_PKT_FILTERED:
-		return "ICMP administratively prohibited";
-	default:
-		return "ICMP destination unreachable";
-	}
-}
-
 /* IP_RECVERR queues each ICMP error that quotes one of our datagrams; the
  * queue must be emptied or the socket stays readable (EPOLLERR).  The
  * engine decides what an error means (never, alone, that a peer failed). */
 static void drain_errors(struct ikeio *io, int fd)
 {
 	for (int n = 0; n < 64; n++) {
-		struct sockaddr_in to;
-		uint8_t data[64];
-		/* IP_PKTINFO comes along too: room for both */
-		char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo)) +
-			  CMSG_SPACE(sizeof(struct sock_extended_err) + sizeof(struct sockaddr_in))];
-		struct iovec iov = {.iov_base = data, .iov_len = sizeof(data)};
-		struct msghdr mh = {.msg_name = &to,
-				    .msg_namelen = sizeof(to),
-				    .msg_iov = &iov,
-				    .msg_iovlen = 1,
-				    .msg_control = cbuf,
-				    .msg_controllen = sizeof(cbuf)};
-		ssize_t len = recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
-		if (len < 0)
+		struct errq_icmp e;
+		int r = errq_read(fd, &e);
+		if (r < 0)
 			return;
-		const struct sock_extended_err *ee = NULL;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR &&
-			    c->cmsg_len >= CMSG_LEN(sizeof(*ee)))
-				ee = (const struct sock_extended_err *)CMSG_DATA(c);
-		if (!ee || ee->ee_origin != SO_EE_ORIGIN_ICMP || ee->ee_errno == EMSGSIZE ||
-		    mh.msg_namelen < sizeof(to) || to.sin_family != AF_INET)
+		if (r == 0 || e.err == EMSGSIZE)
 			continue;
 		io->stats.rx_icmp++;
-		const struct sockaddr_in *off = (const struct sockaddr_in *)SO_EE_OFFENDER(ee);
 		char what[64];
-		snprintf(what, sizeof(what), "%s from %s", icmp_name(ee->ee_type, ee->ee_code),
-			 off->sin_family == AF_INET ? inet_ntoa(off->sin_addr) : "?");
-		const uint8_t *q = data;
-		size_t ql = (size_t)len < sizeof(data) ? (size_t)len : sizeof(data);
+		snprintf(what, sizeof(what), "%s from %s", errq_icmp_name(e.type, e.code),
+			 e.offender.sin_family ? inet_ntoa(e.offender.sin_addr) : "?");
+		const uint8_t *q = e.data;
+		size_t ql = e.len;
 		if (fd == io->fd_natt) { /* our IKE on 4500 starts with the marker */
 			if (ql < 4 || (q[0] | q[1] | q[2] | q[3]))
 				continue;
@@ -127,7 +84,7 @@ static void drain_errors(struct ikeio *io, int fd)
 			ql -= 4;
 		}
 		if (io->on_err)
-			io->on_err(io->ctx, &to, q, ql, what);
+			io->on_err(io->ctx, &e.to, q, ql, what);
 	}
 }
 
