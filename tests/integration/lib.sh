@@ -1,6 +1,8 @@
 # lib.sh: shared helpers for tests/integration/t-*.sh (sourced).
 #   pass NAME / fail NAME [DETAIL]   print PASS/FAIL lines (tests/run counts them)
 #   finish                           exit 1 if anything failed
+#   one_router NAME [wan]            a namespace NS=NAME$$ and a folder RUN for one vtid,
+#                                    removed at exit (with a veth wan0/wan1, 192.0.2.1/24)
 #   start_vtid NS CONF SOCK LOG      start build/vtid in NS (PID remembered)
 #   stop_pids                        end the processes started here, by PID
 #   vsh SOCK CMD...                  vtish -s SOCK -c CMD ...
@@ -27,6 +29,20 @@ start_vtid() {
 	ip netns exec "$ns" "$VTID" -F -f "$conf" -s "$sock" --frr-vty-socket "${5:-/nonexistent}" >"$log" 2>&1 &
 	_pids+=($!)
 	wait_for 10 "[ -S $sock ]" || fail "vtid in $ns did not open $sock" "$(tail -5 "$log")"
+}
+
+one_router() {
+	NS=$1$$
+	RUN=$(mktemp -d "/tmp/$1.XXXXXX")
+	trap 'stop_pids; ip netns del $NS 2>/dev/null; rm -rf "$RUN"' EXIT
+	ip netns add "$NS" || { echo "FAIL setup: netns"; exit 1; }
+	ip -n "$NS" link set lo up
+	if [ "${2:-}" = wan ]; then
+		ip link add wan0 netns "$NS" type veth peer name wan1 netns "$NS"
+		ip -n "$NS" addr add 192.0.2.1/24 dev wan0
+		ip -n "$NS" link set wan0 up
+		ip -n "$NS" link set wan1 up
+	fi
 }
 
 stop_pids() {

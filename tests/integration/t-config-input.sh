@@ -17,20 +17,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-NS=vtCi$$
-RUN=$(mktemp -d /tmp/vtid-ci.XXXXXX)
-cleanup() {
-	stop_pids
-	ip netns del $NS 2>/dev/null
-	rm -rf "$RUN"
-}
-trap cleanup EXIT
-ip netns add $NS || { echo "FAIL setup: netns"; exit 1; }
-ip -n $NS link set lo up
-ip link add wan0 netns $NS type veth peer name wan1 netns $NS
-ip -n $NS addr add 192.0.2.1/24 dev wan0
-ip -n $NS link set wan0 up
-ip -n $NS link set wan1 up
+one_router vtCi wan
 
 # Every call is bounded: a vtid frozen on a read must show as failures, not
 # hang the suite.

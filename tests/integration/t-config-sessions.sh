@@ -8,16 +8,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-NS=vtCs$$
-RUN=$(mktemp -d /tmp/vtid-cs.XXXXXX)
-cleanup() {
-	stop_pids
-	ip netns del $NS 2>/dev/null
-	rm -rf "$RUN"
-}
-trap cleanup EXIT
-ip netns add $NS || { echo "FAIL setup: netns"; exit 1; }
-ip -n $NS link set lo up
+one_router vtCs
 
 printf 'hostname START\n!\nend\n' >"$RUN/vtid.conf"
 start_vtid $NS "$RUN/vtid.conf" "$RUN/s" "$RUN/log"

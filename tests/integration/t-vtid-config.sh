@@ -7,20 +7,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-NS=vtCf$$
-RUN=$(mktemp -d /tmp/vtid-cf.XXXXXX)
-cleanup() {
-	stop_pids
-	ip netns del $NS 2>/dev/null
-	rm -rf "$RUN"
-}
-trap cleanup EXIT
-ip netns add $NS || { echo "FAIL setup: netns"; exit 1; }
-ip -n $NS link set lo up
-ip link add wan0 netns $NS type veth peer name wan1 netns $NS
-ip -n $NS addr add 192.0.2.1/24 dev wan0
-ip -n $NS link set wan0 up
-ip -n $NS link set wan1 up
+one_router vtCf wan
 
 # Starts with no file at all: an empty router, configured from the shell.
 start_vtid $NS "$RUN/vtid.conf" "$RUN/s" "$RUN/log"

@@ -12,6 +12,7 @@
 
 #include "conf/conf.h"
 #include "tests/unit/tcheck.h"
+#include "tests/unit/test_conf_term.h"
 
 static const char *const global_why = "(FRR global configuration belongs outside routing blocks)";
 
@@ -172,60 +173,38 @@ static void test_file_bgp_header(void)
 		     "1:14: expected `vrf NAME` or `view NAME` after the AS number");
 }
 
-static struct cfg_session *S;
-
-static int line(const char *l, struct cfg_error *e)
-{
-	return cfg_session_line(S, l, e);
-}
-
-static char *text(void)
-{
-	static char out[8192];
-	struct cfg_buf b = {0};
-	cfg_write(cfg_session_model(S), &b);
-	snprintf(out, sizeof(out), "%s", b.s ? b.s : "");
-	cfg_buf_free(&b);
-	return out;
-}
-
-static void fresh(void)
-{
-	cfg_session_free(S);
-	S = cfg_session_new(NULL, NULL);
-}
 
 static void test_interactive(void)
 {
 	struct cfg_error e;
 	char before[8192];
 	fresh();
-	CHECK_EQ_INT(line("router ospf 1", &e), CFG_LINE_OK);
-	CHECK_EQ_INT(line("router-id 1.1.1.1", &e), CFG_LINE_OK);
+	CHECK_EQ_INT(line_e("router ospf 1", &e), CFG_LINE_OK);
+	CHECK_EQ_INT(line_e("router-id 1.1.1.1", &e), CFG_LINE_OK);
 	snprintf(before, sizeof(before), "%s", text());
 	/* not a vtid command either: refused in place, the block stays */
-	CHECK_EQ_INT(line("log file /tmp/x", &e), -EINVAL);
+	CHECK_EQ_INT(line_e("log file /tmp/x", &e), -EINVAL);
 	CHECK_EQ_INT(e.col, 1);
 	CHECK(strstr(e.msg, "`log` is not a router ospf command") == e.msg);
-	CHECK_EQ_INT(line("  log file /tmp/x", &e), -EINVAL);
+	CHECK_EQ_INT(line_e("  log file /tmp/x", &e), -EINVAL);
 	CHECK_EQ_INT(e.col, 3);
 	CHECK_EQ_STR(cfg_session_prompt(S), "config-router");
 	CHECK_EQ_STR(text(), before);
 	/* `no router ospf` names no block: refused, and the mode stays */
-	CHECK_EQ_INT(line("no router ospf", &e), -EINVAL);
+	CHECK_EQ_INT(line_e("no router ospf", &e), -EINVAL);
 	CHECK_EQ_STR(e.msg, "incomplete command: the block is `router ospf 1`");
 	CHECK_EQ_STR(cfg_session_prompt(S), "config-router");
 	CHECK_EQ_STR(text(), before);
 	/* `exit` leaves the block only */
-	CHECK_EQ_INT(line("exit", &e), CFG_LINE_OK);
+	CHECK_EQ_INT(line_e("exit", &e), CFG_LINE_OK);
 	CHECK_EQ_STR(cfg_session_prompt(S), "config");
-	CHECK_EQ_INT(line("router ospf 1", &e), CFG_LINE_OK);
+	CHECK_EQ_INT(line_e("router ospf 1", &e), CFG_LINE_OK);
 	/* a global command leaves the block (IOS) */
-	CHECK_EQ_INT(line("hostname R7", &e), CFG_LINE_OK);
+	CHECK_EQ_INT(line_e("hostname R7", &e), CFG_LINE_OK);
 	CHECK_EQ_STR(cfg_session_prompt(S), "config");
-	CHECK_EQ_INT(line("router ospf 1", &e), CFG_LINE_OK);
+	CHECK_EQ_INT(line_e("router ospf 1", &e), CFG_LINE_OK);
 	/* `no router ospf 1` typed in the block removes it, at the top level */
-	CHECK_EQ_INT(line("no router ospf 1", &e), CFG_LINE_OK);
+	CHECK_EQ_INT(line_e("no router ospf 1", &e), CFG_LINE_OK);
 	CHECK_EQ_STR(cfg_session_prompt(S), "config");
 	CHECK(strstr(text(), "router ospf") == NULL);
 	CHECK(strstr(text(), "no router") == NULL);
@@ -235,19 +214,19 @@ static void test_interactive_bfd_and_bgp(void)
 {
 	struct cfg_error e;
 	fresh();
-	CHECK_EQ_INT(line("bfd", &e), CFG_LINE_OK);
-	CHECK_EQ_INT(line("peer 10.0.0.1", &e), CFG_LINE_OK);
-	CHECK_EQ_INT(line("detect-multiplier 3", &e), CFG_LINE_OK);
-	CHECK_EQ_INT(line("log syslog", &e), -EINVAL);
+	CHECK_EQ_INT(line_e("bfd", &e), CFG_LINE_OK);
+	CHECK_EQ_INT(line_e("peer 10.0.0.1", &e), CFG_LINE_OK);
+	CHECK_EQ_INT(line_e("detect-multiplier 3", &e), CFG_LINE_OK);
+	CHECK_EQ_INT(line_e("log syslog", &e), -EINVAL);
 	CHECK(strstr(e.msg, "`log` is not a bfd command") == e.msg);
-	CHECK_EQ_INT(line("router bgp 65001", &e), CFG_LINE_OK); /* leaves bfd */
+	CHECK_EQ_INT(line_e("router bgp 65001", &e), CFG_LINE_OK); /* leaves bfd */
 	CHECK_EQ_STR(cfg_session_header(S, 1), "router bgp 65001");
-	CHECK_EQ_INT(line("address-family ipv4 unicast", &e), CFG_LINE_OK);
-	CHECK_EQ_INT(line("network 10.0.0.0/8", &e), CFG_LINE_OK);
-	CHECK_EQ_INT(line("exit-address-family", &e), CFG_LINE_OK);
-	CHECK_EQ_INT(line("bgp update-delay 5", &e), -EINVAL);
+	CHECK_EQ_INT(line_e("address-family ipv4 unicast", &e), CFG_LINE_OK);
+	CHECK_EQ_INT(line_e("network 10.0.0.0/8", &e), CFG_LINE_OK);
+	CHECK_EQ_INT(line_e("exit-address-family", &e), CFG_LINE_OK);
+	CHECK_EQ_INT(line_e("bgp update-delay 5", &e), -EINVAL);
 	CHECK_EQ_INT(e.col, 5);
-	CHECK_EQ_INT(line("update-delay 5", &e), CFG_LINE_OK);
+	CHECK_EQ_INT(line_e("update-delay 5", &e), CFG_LINE_OK);
 	CHECK(strstr(text(), "bfd\n peer 10.0.0.1\n detect-multiplier 3\n!\n"
 			     "router bgp 65001\n address-family ipv4 unicast\n network 10.0.0.0/8\n"
 			     " exit-address-family\n update-delay 5\n!\n") != NULL);

@@ -6,30 +6,8 @@
 
 #include "conf/conf.h"
 #include "tests/unit/tcheck.h"
+#include "tests/unit/test_conf_term.h"
 
-static struct cfg_session *S;
-
-static int line(const char *l)
-{
-	struct cfg_error e;
-	return cfg_session_line(S, l, &e);
-}
-
-static char *text(void)
-{
-	static char out[8192];
-	struct cfg_buf b = {0};
-	cfg_write(cfg_session_model(S), &b);
-	snprintf(out, sizeof(out), "%s", b.s ? b.s : "");
-	cfg_buf_free(&b);
-	return out;
-}
-
-static void fresh(void)
-{
-	cfg_session_free(S);
-	S = cfg_session_new(NULL, NULL);
-}
 
 static void test_modes_and_prompts(void)
 {
