@@ -198,9 +198,10 @@ static void change_record(struct vtid *v, const struct cfg_model *old,
 const char *vtid_removed_by(struct vtid *v, uint64_t since, const char *key, char *buf,
 			    size_t len)
 {
-	for (uint64_t g = since + 1; g <= v->running_gen; g++) {
-		if (v->running_gen - g >= VTID_CHANGES)
-			continue; /* forgotten */
+	uint64_t first = since + 1;
+	if (v->running_gen >= VTID_CHANGES && first <= v->running_gen - VTID_CHANGES)
+		first = v->running_gen - VTID_CHANGES + 1; /* older ones are forgotten */
+	for (uint64_t g = first; g <= v->running_gen; g++) {
 		const struct vtid_change *c = &v->changes[g % VTID_CHANGES];
 		if (c->gen != g)
 			continue;
