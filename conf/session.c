@@ -480,8 +480,9 @@ int cfg_error_format(const struct cfg_error *e, const char *file, char *buf, siz
 		snprintf(pos, sizeof(pos), "%d:%d: ", e->line, e->col);
 	else if (e->line)
 		snprintf(pos, sizeof(pos), "%d: ", e->line);
-	return snprintf(buf, len, "%s%s%serror: %s", file ? file : "", file ? ":" : "", pos,
-			e->msg);
+	/* FILE:LINE:COL: error: ..., or FILE: error: ... for the file as a whole */
+	return snprintf(buf, len, "%s%s%serror: %s", file ? file : "", file ? (*pos ? ":" : ": ") : "",
+			pos, e->msg);
 }
 
 void cfg_errors_print(const struct cfg_errors *errs, const char *file, FILE *out)

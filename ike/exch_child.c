@@ -562,8 +562,10 @@ static int create_child_process_r(struct ike_sa *sa, struct ike_xch *x)
 {
 	const struct ike_msg *m = x->req;
 	struct ike_notify_pl rn;
-	if (sa->state == IKE_STATE_INIT || sa->state == IKE_STATE_AUTH)
+	if (sa->state == IKE_STATE_INIT || sa->state == IKE_STATE_AUTH) {
+		sa->eng->st.early_request++;
 		return IKE_REQ_IGNORED; /* not before IKE_AUTH is done */
+	}
 	if (sa->state == IKE_STATE_REKEYED || sa->state == IKE_STATE_DELETING) {
 		x->error = IKEV2_N_TEMPORARY_FAILURE;
 		return -EBUSY;

@@ -110,8 +110,10 @@ static int info_process_r(struct ike_sa *sa, struct ike_xch *x)
 {
 	const struct ike_msg *m = x->req;
 	const struct ike_pl *pl;
-	if (sa->state == IKE_STATE_INIT || sa->state == IKE_STATE_AUTH)
+	if (sa->state == IKE_STATE_INIT || sa->state == IKE_STATE_AUTH) {
+		sa->eng->st.early_request++;
 		return IKE_REQ_IGNORED; /* not before IKE_AUTH is done */
+	}
 	/* The initiator of this SA could not verify our AUTH (2.21.2): it
 	 * says so inside the SA it is dropping.  Only the first exchange
 	 * after IKE_AUTH can carry that. */

@@ -235,11 +235,8 @@ static bool frag_add(struct ike_sa *sa, const struct ike_msg *m, uint16_t num, u
 			eng->st.frag_drop++;
 			return false;
 		}
-		for (size_t i = 0; i < 32; i++) {
-			free(sa->frag_buf[i]);
-			sa->frag_buf[i] = NULL;
-		}
-		sa->frag_total = sa->frag_have = 0;
+		/* lengths too: stale ones would count against the 64 KiB cap */
+		ike_sa_frags_clear(sa);
 	}
 	if (!sa->frag_total) {
 		sa->frag_total = total;

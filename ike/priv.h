@@ -90,6 +90,7 @@ struct ike_stats {
 	uint64_t bad_payload, delete_acked, delete_unacked;
 	uint64_t resend_refused, zero_spi;
 	uint64_t icmp_errors, icmp_ignored, worry_probes;
+	uint64_t early_request; /* CREATE_CHILD_SA / INFORMATIONAL before IKE_AUTH is done */
 	uint64_t fail[IKE_FAIL_MAX]; /* failures told to the host, by class */
 	uint64_t init_started;	     /* IKE_SA_INIT exchanges we started (not retransmits) */
 };

@@ -211,6 +211,7 @@ struct json_object *ike_show_stats(struct ike_engine *eng)
 	C(icmp_errors);
 	C(icmp_ignored);
 	C(worry_probes);
+	C(early_request);
 	C(init_started);
 #undef C
 	struct json_object *fl = json_object_new_object();

@@ -69,7 +69,7 @@ other_client() {
 }
 
 # replace_refused NAME PATH REASON: `configure replace PATH` fails within
-# 2 s saying "PATH:error: REASON"; a second client is answered while it
+# 2 s saying "PATH: error: REASON"; a second client is answered while it
 # runs and after it; the running configuration is unchanged.
 replace_refused() {
 	local name=$1 path=$2 reason=$3 t0 ms rc bg
@@ -82,7 +82,7 @@ replace_refused() {
 	ms=$(($(now_ms) - t0))
 	[ $rc = 124 ] && unfreeze "$path"
 	if [ $rc != 0 ] && [ $rc != 124 ] && [ $ms -lt 2000 ] &&
-		grep -qF "$path:error: $reason" "$RUN/$name.out" &&
+		grep -qF "$path: error: $reason" "$RUN/$name.out" &&
 		grep -q 'configuration unchanged' "$RUN/$name.out"; then
 		pass "$name: configure replace refused at once ($ms ms): $reason"
 	else
@@ -115,7 +115,7 @@ replace_refused empty "$RUN/empty.conf" "the file is empty: the running configur
 mv "$RUN/vtid.conf" "$RUN/vtid.conf.real"
 mkfifo "$RUN/vtid.conf"
 kill -HUP "$vtid_pid"
-wait_for 3 "grep -qF '$RUN/vtid.conf:error: not a regular file (a FIFO)' '$RUN/log'" &&
+wait_for 3 "grep -qF '$RUN/vtid.conf: error: not a regular file (a FIFO)' '$RUN/log'" &&
 	pass "SIGHUP: a FIFO in place of the file is refused and logged" ||
 	{ fail "SIGHUP: FIFO refused" "$(tail -5 "$RUN/log")"; unfreeze "$RUN/vtid.conf"; }
 other_client "SIGHUP fifo"
