@@ -570,6 +570,7 @@ void ike_child_expired(struct ike_engine *eng, uint32_t tunnel_id, uint32_t spi_
 
 static void sa_unreachable(struct ike_sa *sa, const char *what)
 {
+	sa->eng->st.icmp_errors++;
 	if (sa->unreach_hits < UINT_MAX)
 		sa->unreach_hits++;
 	snprintf(sa->unreach_what, sizeof(sa->unreach_what), "%s", what);
@@ -604,7 +605,6 @@ void ike_icmp_error(struct ike_engine *eng, const struct sockaddr_in *to, const 
 	 * that answers "port unreachable" is given up after the usual number
 	 * of tries in about 2 s instead of 15; the peer, if alive, still
 	 * answers the first. */
-	eng->st.icmp_errors++;
 	sa_unreachable(sa, what);
 }
 
@@ -620,7 +620,6 @@ void ike_peer_suspect(struct ike_engine *eng, uint32_t tunnel_id, const char *ic
 	uint64_t now = ike_now(eng);
 	for (struct ike_sa *sa = p->sas; sa; sa = sa->peer_next) {
 		if (icmp && ike_sa_usable(sa) && sa->task != TASK_NONE) {
-			eng->st.icmp_errors++;
 			sa_unreachable(sa, icmp);
 			continue;
 		}

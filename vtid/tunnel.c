@@ -69,12 +69,9 @@ static void traffic_poll(void *arg)
 			if (tn->spec.ike.dpd_on_demand)
 				ike_traffic_seen(t->init.ike, tn->id);
 			tn->silent_polls = 0;
-			tn->suspected = false;
-		} else if (tx && tn->carrier && tn->silent_polls < UINT8_MAX) {
-			tn->silent_polls++;
-		}
-		if (tn->silent_polls >= TRAFFIC_SUSPECT && !tn->suspected) {
-			tn->suspected = true;
+		} else if (tx && tn->carrier && tn->silent_polls < UINT8_MAX &&
+			   ++tn->silent_polls == TRAFFIC_SUSPECT) {
+			/* once per silence: the count only grows until rx */
 			ike_peer_suspect(t->init.ike, tn->id, NULL);
 		}
 	}

@@ -98,7 +98,6 @@ struct tunnel {
 	int n_children;
 	uint64_t last_decaps, last_encaps, last_icmp; /* traffic_poll's last reading */
 	uint8_t silent_polls;        /* polls that sent and received nothing since */
-	bool suspected;              /* the peer was probed for it; until it sends again */
 	struct loop_timer holddown;  /* armed while the last pair is gone but carrier still up */
 	char holddown_why[96];
 	struct tunnel_linger linger[TUNNEL_LINGER];
