@@ -34,28 +34,28 @@ static size_t id_body(const struct ike_sa *sa, const struct ike_id *id, uint8_t 
 	return 4 + (size_t)id->len;
 }
 
-/* The peer's ID against our configuration. */
+/* The peer's ID against our configuration (ike.h: any of the names or
+ * address ranges; the peer's own address when nothing else is named). */
 static bool id_matches(const struct ike_sa *sa, const struct ike_id_pl *id)
 {
-	const struct ike_id *want = &sa->peer->cfg.remote_id;
 	const struct ike_peer_cfg *cfg = &sa->peer->cfg;
-	if (want->type == IKE_ID_NONE && cfg->remote_addr_mask) {
-		/* `match identity remote address A M`: an IPv4 ID inside A/M */
-		uint32_t a;
-		if (id->type != IKE_ID_IPV4_ADDR || id->len != 4)
-			return false;
-		memcpy(&a, id->data, 4);
-		return (a & cfg->remote_addr_mask) == (cfg->remote_addr_id & cfg->remote_addr_mask);
+	for (int i = 0; i < cfg->n_remote_ids; i++) {
+		const struct ike_id *w = &cfg->remote_ids[i];
+		if (id->type == w->type && id->len == w->len && memcmp(id->data, w->data, w->len) == 0)
+			return true;
 	}
-	if (want->type == IKE_ID_NONE) {
-		if (id->type != IKE_ID_IPV4_ADDR || id->len != 4)
-			return false;
-		/* Behind a NAT the peer names its private address. */
-		return sa->nat_remote ||
-		       memcmp(id->data, &sa->peer->cfg.remote.sin_addr.s_addr, 4) == 0;
-	}
-	return id->type == want->type && id->len == want->len &&
-	       memcmp(id->data, want->data, want->len) == 0;
+	uint32_t a;
+	if (id->type != IKE_ID_IPV4_ADDR || id->len != 4)
+		return false;
+	memcpy(&a, id->data, 4);
+	for (int i = 0; i < cfg->n_remote_addrs; i++)
+		if ((a & cfg->remote_addrs[i].mask) ==
+		    (cfg->remote_addrs[i].addr & cfg->remote_addrs[i].mask))
+			return true;
+	if (!cfg->remote_own_addr && (cfg->n_remote_ids || cfg->n_remote_addrs))
+		return false;
+	/* Behind a NAT the peer names its private address. */
+	return sa->nat_remote || a == cfg->remote.sin_addr.s_addr;
 }
 
 static int auth_compute(struct ike_sa *sa, bool initiator_side, bool ours, const uint8_t *idb,

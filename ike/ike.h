@@ -33,7 +33,8 @@
 struct ike_engine;
 struct json_object;
 
-enum { IKE_MAX_PROPOSALS = 8, IKE_MAX_TRANSFORMS = 8, IKE_MAX_PSK = 128, IKE_MAX_ID = 255 };
+enum { IKE_MAX_PROPOSALS = 8, IKE_MAX_TRANSFORMS = 8, IKE_MAX_PSK = 128, IKE_MAX_ID = 255,
+       IKE_MAX_REMOTE_IDS = 9 /* vtid: 8 match lines and the keyring peer's identity */ };
 
 /* RFC 7296 3.5 ID types */
 enum ike_id_type {
@@ -82,9 +83,16 @@ struct ike_peer_cfg {
 	const struct suite *pfs;   /* DH group for Child SA rekeys, NULL = no PFS */
 
 	struct ike_id local_id;    /* type NONE: our IPv4 address */
-	struct ike_id remote_id;   /* type NONE: accept the peer's IPv4 address as ID */
-	uint32_t remote_addr_id, remote_addr_mask; /* match identity remote address A M
-						     * (network order; mask 0: none) */
+	/* The peer's identity is accepted when it matches any of these, as
+	 * IOS matches a profile on any of its `match identity remote` lines.
+	 * With none of them set, the peer's own IPv4 address is expected. */
+	struct ike_id remote_ids[IKE_MAX_REMOTE_IDS]; /* FQDN or key-id names */
+	uint8_t n_remote_ids;
+	struct {
+		uint32_t addr, mask; /* network order: an IPv4 ID inside addr/mask */
+	} remote_addrs[IKE_MAX_REMOTE_IDS];
+	uint8_t n_remote_addrs;
+	bool remote_own_addr; /* the peer's address (its private one behind a NAT) */
 	uint8_t psk_local[IKE_MAX_PSK];  /* signs our AUTH */
 	uint8_t psk_local_len;
 	uint8_t psk_remote[IKE_MAX_PSK]; /* verifies the peer's AUTH */

@@ -154,39 +154,28 @@ static int resolve_ike(const struct cfg_tunnel_hard *h, struct tunnel_spec *spec
 	ike->psk_remote_len = (uint8_t)pr;
 
 	id_from_cfg(&h->local_id, &ike->local_id);
-	/* The peer's identity: an FQDN or key-id names it; an address match
-	 * (the usual case) checks the ID against the peer's address. */
-	memset(&ike->remote_id, 0, sizeof(ike->remote_id));
-	for (int i = 0; i < h->n_match; i++)
-		if (h->match[i].type == CFG_ID_FQDN || h->match[i].type == CFG_ID_KEYID) {
-			id_from_cfg(&h->match[i], &ike->remote_id);
-			break;
-		}
-	/* `match identity remote address A M` lines: a profile shared by
-	 * several tunnels has one per peer, and a line covering this tunnel's
-	 * destination keeps the usual check (the ID is the peer's address, or
-	 * its private one behind a NAT).  Only when no line covers it does the
-	 * peer's IPv4 ID have to fall in the first line's A/M. */
-	ike->remote_addr_id = ike->remote_addr_mask = 0;
-	bool covered = false;
-	int first = -1;
-	for (int i = 0; i < h->n_match; i++) {
+	/* The peer's identity, accepted when any `match identity remote` line
+	 * (or the keyring peer's `identity`) matches it, as in IOS.  An
+	 * address line covering this tunnel's destination also accepts the
+	 * peer's private address behind a NAT: a profile shared by several
+	 * tunnels has one such line per peer. */
+	ike->n_remote_ids = ike->n_remote_addrs = 0;
+	ike->remote_own_addr = false;
+	_Static_assert((int)IKE_MAX_REMOTE_IDS > (int)CFG_MATCH_MAX, "every match line and the identity fit");
+	for (int i = 0; i < h->n_match && i < CFG_MATCH_MAX; i++) {
 		const struct cfg_identity *x = &h->match[i];
-		if (x->type != CFG_ID_ADDRESS)
-			continue;
-		uint32_t mask = x->has_mask ? x->mask : 0xffffffffu;
-		if ((x->addr & mask) == (h->dst & mask))
-			covered = true;
-		if (first < 0)
-			first = i;
-	}
-	if (!covered && first >= 0 && ike->remote_id.type == IKE_ID_NONE) {
-		ike->remote_addr_id = h->match[first].addr;
-		ike->remote_addr_mask =
-		    h->match[first].has_mask ? h->match[first].mask : 0xffffffffu;
+		if (x->type == CFG_ID_FQDN || x->type == CFG_ID_KEYID) {
+			id_from_cfg(x, &ike->remote_ids[ike->n_remote_ids++]);
+		} else if (x->type == CFG_ID_ADDRESS) {
+			uint32_t mask = x->has_mask ? x->mask : 0xffffffffu;
+			ike->remote_addrs[ike->n_remote_addrs].addr = x->addr;
+			ike->remote_addrs[ike->n_remote_addrs++].mask = mask;
+			if ((x->addr & mask) == (h->dst & mask))
+				ike->remote_own_addr = true;
+		}
 	}
 	if (h->peer_id.type == CFG_ID_FQDN || h->peer_id.type == CFG_ID_KEYID)
-		id_from_cfg(&h->peer_id, &ike->remote_id);
+		id_from_cfg(&h->peer_id, &ike->remote_ids[ike->n_remote_ids++]);
 	ike->ike_lifetime_s = h->ike_lifetime;
 	ike->dpd_interval_s = h->dpd_interval;
 	ike->dpd_retry_s = h->dpd_retry;

@@ -228,11 +228,13 @@ static void test_asym_psk_ids(void)
 	ca.local_id.type = IKE_ID_FQDN;
 	ca.local_id.len = 9;
 	memcpy(ca.local_id.data, "r2.lab.ex", 9);
-	cb.remote_id = ca.local_id;
+	cb.remote_ids[0] = ca.local_id;
+	cb.n_remote_ids = 1;
 	cb.local_id.type = IKE_ID_KEY_ID;
 	cb.local_id.len = 3;
 	memcpy(cb.local_id.data, "\x01\x02\x03", 3);
-	ca.remote_id = cb.local_id;
+	ca.remote_ids[0] = cb.local_id;
+	ca.n_remote_ids = 1;
 	cb.passive = true;
 	ca.ts = cb.ts = IKE_TS_ANY;
 	ca.transport = cb.transport = false;
@@ -244,11 +246,33 @@ static void test_asym_psk_ids(void)
 	/* A remote identity that does not match refuses */
 	tnet_fini(&n);
 	tnet_init(&n, 2, 7);
-	cb.remote_id.data[0] = 'x';
+	cb.remote_ids[0].data[0] = 'x';
 	ca.local.sin_addr = n.side[0].addr.sin_addr;
 	establish(&n, &ca, &cb);
 	CHECK(!n.side[0].up && !n.side[1].up);
 	tnet_fini(&n);
+	/* ... unless another of its names matches (IOS: any match line) */
+	tnet_init(&n, 2, 8);
+	cb.remote_ids[1] = ca.local_id;
+	cb.n_remote_ids = 2;
+	ca.local.sin_addr = n.side[0].addr.sin_addr;
+	establish(&n, &ca, &cb);
+	CHECK(n.side[0].up && n.side[1].up);
+	tnet_fini(&n);
+	/* an address range holding the peer's IPv4 ID, beside a name that
+	 * does not match; a range that does not hold it refuses */
+	for (int hold = 1; hold >= 0; hold--) {
+		tnet_init(&n, 2, 9 + hold);
+		ca.local_id.type = IKE_ID_NONE;
+		ca.local.sin_addr = n.side[0].addr.sin_addr;
+		cb.n_remote_ids = 1;
+		cb.n_remote_addrs = 1;
+		cb.remote_addrs[0].mask = htonl(0xffffff00u);
+		cb.remote_addrs[0].addr = ca.local.sin_addr.s_addr ^ (hold ? htonl(0x7) : htonl(0x700));
+		establish(&n, &ca, &cb);
+		CHECK(n.side[0].up == (hold == 1) && n.side[1].up == (hold == 1));
+		tnet_fini(&n);
+	}
 }
 
 /* Unknown peers get no answer and leave no state. */
