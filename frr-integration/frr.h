@@ -100,6 +100,7 @@ struct frr_stats {
 	unsigned long checks;	    /* frr_state_check calls */
 	unsigned long reapplies;    /* FRR lost our configuration (restart) and got it again */
 	unsigned long unreachable;  /* checks that found no FRR to talk to */
+	unsigned long ospf_rerun;   /* interfaces ospfd had left out, their lines sent again */
 };
 
 /* Keeps a copy of *vt.  NULL on ENOMEM. */
@@ -129,5 +130,11 @@ int frr_state_apply_model(struct frr_state *st, const struct cfg_model *m, char 
  * not up, the next check tries again). */
 int frr_state_check(struct frr_state *st, char **output);
 void frr_state_stats(const struct frr_state *st, struct frr_stats *out);
+
+/* Whether ospfd runs on every interface of ours that has an `ip ospf area`
+ * line and is up with an IPv4 address (state.c says why it may not).  One
+ * left out for several checks in a row gets its lines again.  Returns how
+ * many were sent again, 0, or -errno when FRR did not answer. */
+int frr_state_check_ospf(struct frr_state *st, char **output);
 
 #endif

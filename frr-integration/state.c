@@ -16,13 +16,22 @@
  * vtysh calls clean but leaves markers missing means a daemon was not up
  * yet: the next check tries again. */
 #include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
 
 #include <openssl/crypto.h>
 
 #include "frr-integration/frr.h"
 #include "frr-integration/priv.h"
+#include "lib/ifaddr.h"
 #include "lib/log.h"
 
 struct frr_state {
@@ -36,9 +45,20 @@ struct frr_state {
 	 * sending a truly bad line every period would only fill the log. */
 	unsigned refused_wait, refused_backoff;
 	struct frr_stats stats;
+	struct ospf_miss *miss; /* frr_state_check_ospf: interfaces ospfd left out */
+	size_t n_miss;
 };
 
-enum { REFUSED_FIRST = 3, REFUSED_MAX = 100 };
+/* An interface ospfd should run on and did not at the last checks: after
+ * `due` misses in a row its lines go again, and `due` doubles (up to
+ * OSPF_DUE_MAX checks) while it stays out. */
+struct ospf_miss {
+	char ifname[IFNAMSIZ];
+	unsigned misses, due;
+	bool seen; /* a candidate in this check */
+};
+
+enum { REFUSED_FIRST = 3, REFUSED_MAX = 100, OSPF_DUE_FIRST = 2, OSPF_DUE_MAX = 128 };
 
 static int settle(struct frr_state *st, int r);
 
@@ -72,6 +92,7 @@ void frr_state_free(struct frr_state *st)
 	if (!st)
 		return;
 	free_text(st->want);
+	free(st->miss);
 	free((char *)st->vt.bin);
 	free((char *)st->vt.vty_dir);
 	free(st);
@@ -265,4 +286,175 @@ int frr_state_check(struct frr_state *st, char **output)
 	st->stats.reapplies++;
 	r = settle(st, apply_logged(st, st->want, output));
 	return r < 0 ? r : 1;
+}
+
+/* ---- ospfd on every interface it should run on ----
+ *
+ * ospfd can hold an interface's `ip ospf area` line in its configuration
+ * and still not run OSPF on it although the device is up with its address:
+ * seen in the lab with a tunnel device whose carrier came and went while
+ * the lab started (CI, t-triangle, once in many runs), and reported to FRR
+ * for tunnels (issues #16767, #18885).  `show running-config` cannot see
+ * that, so this reads `show ip ospf interface json`, which lists the
+ * interfaces OSPF runs on and are up.  Sending the interface's lines again,
+ * `no ip ospf area` first, makes ospfd take the interface afresh. */
+
+/* The device is up, running and has an IPv4 address. */
+static bool if_ready(int fd, const char *name)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0 ||
+	    (ifr.ifr_flags & (IFF_UP | IFF_RUNNING)) != (IFF_UP | IFF_RUNNING))
+		return false;
+	return ioctl(fd, SIOCGIFADDR, &ifr) == 0;
+}
+
+static struct ospf_miss *miss_get(struct frr_state *st, const char *name)
+{
+	for (size_t i = 0; i < st->n_miss; i++)
+		if (!strcmp(st->miss[i].ifname, name))
+			return &st->miss[i];
+	struct ospf_miss *m = realloc(st->miss, (st->n_miss + 1) * sizeof(*m));
+	if (!m)
+		return NULL;
+	st->miss = m;
+	m = &st->miss[st->n_miss++];
+	memset(m, 0, sizeof(*m));
+	snprintf(m->ifname, sizeof(m->ifname), "%s", name);
+	m->due = OSPF_DUE_FIRST;
+	return m;
+}
+
+/* The interfaces `show ip ospf interface json` lists; NULL if it did not
+ * parse (no ospfd: nothing to check). */
+static struct json_object *ospf_ifs(struct frr_state *st, int *err)
+{
+	char *text = NULL;
+
+	*err = frr_show(&st->vt, "show ip ospf interface json", &text);
+	if (*err < 0) {
+		free(text);
+		return NULL;
+	}
+	struct json_object *o = text ? json_tokener_parse(text) : NULL, *ifs;
+	free(text);
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return NULL;
+	}
+	if (!json_object_object_get_ex(o, "interfaces", &ifs))
+		return o;
+	json_object_get(ifs);
+	json_object_put(o);
+	return ifs;
+}
+
+/* zebra lists `name` with an IPv4 address (`show interface brief`: name,
+ * status, VRF, addresses); true when it could not be asked. */
+static bool zebra_has_addr(struct frr_state *st, const char *name)
+{
+	char *text = NULL;
+	bool has = true;
+
+	if (frr_show(&st->vt, "show interface brief", &text) == 0 && text) {
+		size_t n = strlen(name);
+		has = false;
+		for (char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+			char vrf[64], addr[64];
+			if (strncmp(l, name, n) != 0 || (l[n] != ' ' && l[n] != '\t'))
+				continue;
+			has = sscanf(l + n, "%*s %63s %63s", vrf, addr) == 2 && strchr(addr, '/') &&
+			      strchr(addr, '.');
+			break;
+		}
+	}
+	free(text);
+	return has;
+}
+
+/* The interface block `w` again, its area line withdrawn first. */
+static char *rerun_text(const struct frr_node *w, const char *area_line)
+{
+	struct frr_buf b = {0};
+
+	frr_buf_printf(&b, "%s\n no %s\n", w->text, area_line);
+	for (size_t i = 0; i < w->n_kid; i++)
+		frr_buf_printf(&b, " %s\n", w->kid[i].text);
+	frr_buf_printf(&b, "exit\n");
+	return frr_buf_take(&b);
+}
+
+int frr_state_check_ospf(struct frr_state *st, char **output)
+{
+	struct frr_tree want = {0};
+	struct json_object *ifs = NULL;
+	int fd = -1, r = 0, rerun = 0;
+
+	if (output)
+		*output = NULL;
+	if (!st->want || !st->in_step || frr_tree_parse(st->want, &want) < 0)
+		goto out;
+	bool ospf = false;
+	for (size_t i = 0; i < want.n_top; i++)
+		ospf |= !strncmp(want.top[i].text, "router ospf", 11) && want.top[i].n_kid;
+	for (size_t i = 0; i < st->n_miss; i++)
+		st->miss[i].seen = false;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	for (size_t i = 0; ospf && fd >= 0 && i < want.n_top; i++) {
+		const struct frr_node *w = &want.top[i];
+		if (strncmp(w->text, "interface ", 10) != 0)
+			continue;
+		const char *name = w->text + 10, *area = NULL;
+		for (size_t j = 0; j < w->n_kid && !area; j++)
+			if (!strncmp(w->kid[j].text, "ip ospf area ", 13))
+				area = w->kid[j].text;
+		if (!area || strlen(name) >= IFNAMSIZ || !if_ready(fd, name))
+			continue;
+		if (!ifs && !(ifs = ospf_ifs(st, &r)))
+			break;
+		struct ospf_miss *m = miss_get(st, name);
+		if (!m)
+			continue;
+		m->seen = true;
+		if (json_object_object_get_ex(ifs, name, NULL)) {
+			m->misses = 0;
+			m->due = OSPF_DUE_FIRST;
+			continue;
+		}
+		if (++m->misses < m->due)
+			continue;
+		st->stats.ospf_rerun++;
+		if (!zebra_has_addr(st, name)) {
+			log_warn("frr: zebra does not know %s's address (the device appeared while "
+				 "zebra started?): announcing it again",
+				 name);
+			if (ifaddr_reannounce(name) > 0)
+				rerun++;
+		} else {
+			log_warn("frr: ospfd does not run on %s, which is up with an address: "
+				 "sending its OSPF lines again",
+				 name);
+			char *text = rerun_text(w, area);
+			if (text && apply_logged(st, text, output && !*output ? output : NULL) == 0)
+				rerun++;
+			free_text(text);
+		}
+		m->misses = 0;
+		m->due = m->due * 2 > OSPF_DUE_MAX ? OSPF_DUE_MAX : m->due * 2;
+	}
+	/* forget the interfaces that are no longer candidates */
+	size_t k = 0;
+	for (size_t i = 0; i < st->n_miss; i++)
+		if (st->miss[i].seen)
+			st->miss[k++] = st->miss[i];
+	st->n_miss = k;
+out:
+	if (fd >= 0)
+		close(fd);
+	json_object_put(ifs);
+	frr_tree_free(&want);
+	return r < 0 ? r : rerun;
 }

@@ -86,6 +86,10 @@ static void frr_check(void *arg)
 	if (rc == 1)
 		log_notice("FRR had lost vtid's routing configuration: applied again");
 	free(output);
+	output = NULL;
+	if (rc == 0)
+		frr_state_check_ospf(v->frr, &output);
+	free(output);
 	/* A tunnel restarted since: its new device needs its qdiscs again. */
 	if (v->qos && v->running)
 		qos_commit(v->qos, v->running);

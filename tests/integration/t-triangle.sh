@@ -35,13 +35,14 @@ all_routes() {
 }
 
 # what each router sees, for a failure message: the interfaces ospfd runs
-# on, OSPF neighbors (router-id state interface), tunnels without carrier,
+# on, zebra's tunnels (name, up/down, address), OSPF neighbors (router-id state interface), tunnels without carrier,
 # OSPF routes with next hops
 diag() {
 	local r
 	for r in A B C; do
-		printf '%s: ospf-ifs[%s] nbr[%s] nocarrier[%s] routes[%s] ' "$r" \
+		printf '%s: ospf-ifs[%s] zebra[%s] nbr[%s] nocarrier[%s] routes[%s] ' "$r" \
 			"$("$lab" vtysh $NAME $r -c 'show ip ospf interface json' | jq_py "' '.join(sorted(k for k in d.get('interfaces', d) if isinstance(d.get('interfaces', d)[k], dict)))")" \
+			"$("$lab" vtysh $NAME $r -c 'show interface brief' | awk '$1 ~ /^Tunnel/ { printf "%s %s %s; ", $1, $2, $4 }')" \
 			"$("$lab" vtysh $NAME $r -c 'show ip ospf neighbor' | awk '$1 ~ /^[0-9]+\./ { printf "%s %s %s; ", $1, $3, $6 }')" \
 			"$(for t in Tunnel1 Tunnel2 Tunnel3; do "$lab" exec $NAME $r ip link show $t >/dev/null 2>&1 && ! carrier $NAME $r $t && printf '%s ' $t; done)" \
 			"$("$lab" vtysh $NAME $r -c 'show ip route ospf' | grep -E '^O|via' | sed 's/, weight.*//; s/  */ /g' | tr '\n' ';')"

@@ -8,9 +8,15 @@
  * took it); without, the running config stays (a daemon not up).  The real FRR is exercised by
  * tests/integration/t-frr-apply.sh. */
 #include <errno.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,6 +39,8 @@ static const char fake[] =
     "exit 1; fi; exit 0 ;;\n"
     "-c) case \"$2\" in\n"
     "    'show running-config') cat \"$d/running\" 2>/dev/null; exit 0 ;;\n"
+    "    'show ip ospf interface json') cat \"$d/ospfifs\" 2>/dev/null; exit 0 ;;\n"
+    "    'show interface brief') cat \"$d/brief\" 2>/dev/null; exit 0 ;;\n"
     "    'show sleep') exec sleep 3 ;;\n"
     "    'show down') echo 'Exiting: failed to connect to any daemons.'; exit 1 ;;\n"
     "    'show key') echo 'line 4: % Unknown command[4]:  ip ospf "
@@ -300,6 +308,78 @@ static void test_state_unreachable_then_back(void)
 	frr_state_free(st);
 }
 
+/* ospfd lists the interfaces it runs on; one of ours that is up with an
+ * address (lo here) and missing gets its lines again, `no ip ospf area`
+ * first, after 2 checks, then after 4, 8 ... while it stays out; one that
+ * is not up (nosuch0) is never counted. */
+static void test_state_ospf_interface_left_out(void)
+{
+	/* a network namespace of its own: lo up there (127.0.0.1/8), and the
+	 * address announced again where nothing else sees it */
+	struct ifreq ifr = {.ifr_name = "lo"};
+	int fd = -1, nl = -1;
+	if (unshare(CLONE_NEWNET) < 0 || (fd = socket(AF_INET, SOCK_DGRAM, 0)) < 0 ||
+	    ioctl(fd, SIOCGIFFLAGS, &ifr) < 0 || (ifr.ifr_flags |= IFF_UP, ioctl(fd, SIOCSIFFLAGS, &ifr)) < 0) {
+		CHECK(!"a network namespace with lo up");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	close(fd);
+	struct frr_state *st = frr_state_new(&VT);
+	const char *want = "interface lo\n ip ospf area 0\n ip ospf hello-interval 1\n!\n"
+			   "interface nosuch0\n ip ospf area 0\n!\n"
+			   "router ospf\n ospf router-id 2.2.2.2\n!\n";
+	struct frr_stats s;
+
+	put_file("mirror", "");
+	CHECK_EQ_INT(frr_state_apply(st, want, NULL), 0);
+	put_file("ospfifs", "{\"interfaces\":{\"eth0\":{\"ifUp\":true}}}");
+	put_file("brief", "Interface       Status  VRF             Addresses\n"
+			  "---------       ------  ---             ---------\n"
+			  "eth0            up      default         10.1.1.1/24\n"
+			  "lo              up      default         127.0.0.1/8\n");
+	rm_file("applied");
+	CHECK_EQ_INT(frr_state_check_ospf(st, NULL), 0);
+	CHECK_EQ_STR(get_file("applied"), "");
+	CHECK_EQ_INT(frr_state_check_ospf(st, NULL), 1);
+	CHECK_EQ_STR(get_file("applied"),
+		     "interface lo\n no ip ospf area 0\n ip ospf area 0\n ip ospf hello-interval 1\n"
+		     "exit\n----\n");
+	rm_file("applied");
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ_INT(frr_state_check_ospf(st, NULL), 0);
+	CHECK_EQ_INT(frr_state_check_ospf(st, NULL), 1);
+	/* ospfd runs on it: nothing more, and the count starts over */
+	put_file("ospfifs", "{\"interfaces\":{\"lo\":{\"ifUp\":true}}}");
+	rm_file("applied");
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ_INT(frr_state_check_ospf(st, NULL), 0);
+	CHECK_EQ_STR(get_file("applied"), "");
+	/* zebra does not know lo's address: the address is announced again
+	 * (RTM_NEWADDR seen on netlink), no lines go to FRR */
+	put_file("ospfifs", "{}");
+	put_file("brief", "lo              up      default\n");
+	nl = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK, NETLINK_ROUTE);
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_IPV4_IFADDR};
+	CHECK(nl >= 0 && bind(nl, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	CHECK_EQ_INT(frr_state_check_ospf(st, NULL), 0);
+	CHECK_EQ_INT(frr_state_check_ospf(st, NULL), 1);
+	CHECK_EQ_STR(get_file("applied"), "");
+	char buf[4096];
+	ssize_t n = nl >= 0 ? recv(nl, buf, sizeof(buf), 0) : -1;
+	const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+	CHECK(n >= (ssize_t)NLMSG_LENGTH(sizeof(struct ifaddrmsg)) && h->nlmsg_type == RTM_NEWADDR);
+	if (nl >= 0)
+		close(nl);
+	frr_state_stats(st, &s);
+	CHECK_EQ_INT(s.ospf_rerun, 3);
+	rm_file("mirror");
+	rm_file("ospfifs");
+	rm_file("brief");
+	frr_state_free(st);
+}
+
 int main(void)
 {
 	int r;
@@ -322,6 +402,7 @@ int main(void)
 	RUN(test_state_refused_not_resent);
 	RUN(test_state_refused_offered_again);
 	RUN(test_state_unreachable_then_back);
+	RUN(test_state_ospf_interface_left_out);
 	r = tcheck_done();
 	rm_file("applied");
 	rm_file("running");
