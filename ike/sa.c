@@ -339,12 +339,16 @@ void ike_sa_kill(struct ike_sa *sa, const char *why, bool reinit)
 	ike_sa_set_state(sa, IKE_STATE_DEAD, why);
 	if (was_up)
 		eng->st.ike_down++;
+	/* Another SA that will carry the tunnel (usable, or an attempt of
+	 * ours) makes a new attempt needless; a half-open SA the peer began
+	 * and abandoned does not: it would hold the tunnel down until it
+	 * times out (30 s). */
 	bool other_up = false, other_alive = false;
 	for (struct ike_sa *o = p->sas; o; o = o->peer_next) {
 		if (o == sa || o->state == IKE_STATE_DEAD)
 			continue;
-		other_alive = true;
 		other_up |= ike_sa_usable(o);
+		other_alive |= ike_sa_usable(o) || o->initiator;
 	}
 	if (p->up_reported && !other_up) {
 		p->up_reported = false;
