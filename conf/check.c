@@ -34,25 +34,16 @@ const struct cfg_kr_peer *cfg_peer_for(const struct cfg_keyring *kr, uint32_t ds
 	return best;
 }
 
-static void check_tunnel(const struct cfg_model *m, const struct cfg_interface *t,
-			 struct cfg_errors *errs)
+/* What IKE will need for tunnel t protected by ipsec profile ip (a
+ * profile, or the one a crypto map entry makes); errors at pp.  what names
+ * the protection in messages ("ipsec profile 'IPP'", "crypto map CMAP 10"). */
+static void check_ike(const struct cfg_model *m, const struct cfg_interface *t,
+		      const struct cfg_ipsec_profile *ip, const char *what, struct cfg_pos pp,
+		      struct cfg_errors *errs)
 {
 	char a[16];
-	struct cfg_pos pp = t->protection_pos.line ? t->protection_pos : t->pos;
-	if (t->mode == CFG_TMODE_IPSEC && !t->protection[0])
-		ERR(t->pos, "%s: tunnel mode ipsec ipv4 needs tunnel protection", t->name);
-	if (!t->protection[0])
-		return;
-	if ((!t->has_src_addr && !t->src_if[0]) || !t->has_dst)
-		ERR(pp, "%s: tunnel protection needs tunnel source and tunnel destination",
-		    t->name);
-	const struct cfg_ipsec_profile *ip = cfg_find_ipsec_profile(m, t->protection);
-	if (!ip) {
-		ERR(pp, "ipsec profile '%s' is not defined", t->protection);
-		return;
-	}
 	if (!ip->ike_profile[0]) {
-		ERR(pp, "%s: ipsec profile '%s' has no set ikev2-profile", t->name, ip->name);
+		ERR(pp, "%s: %s has no set ikev2-profile", t->name, what);
 		return;
 	}
 	const struct cfg_ike_profile *kp = cfg_find_ike_profile(m, ip->ike_profile);
@@ -72,6 +63,61 @@ static void check_tunnel(const struct cfg_model *m, const struct cfg_interface *
 	else if (!peer->psk_local[0] || !peer->psk_remote[0])
 		ERR(pp, "%s: keyring '%s' peer '%s' has no %s pre-shared key", t->name, kr->name,
 		    peer->name, peer->psk_local[0] ? "remote" : "local");
+}
+
+/* A tunnel a crypto map entry protects: by one entry only, and not by
+ * `tunnel protection` as well.  IOS takes both and which one encrypts
+ * depends on the release (or both do); vtid asks for one. */
+static void check_cmap_tunnel(const struct cfg_model *m, const struct cfg_interface *t,
+			      struct cfg_errors *errs)
+{
+	const struct cfg_cmap_entry *e = cfg_cmap_for_tunnel(m, t);
+	char what[CFG_NAME_MAX + 32];
+	if (!e)
+		return;
+	for (size_t i = 0; i < m->n_cmap; i++) {
+		const struct cfg_cmap_entry *o = &m->cmap[i];
+		if (o != e && cfg_cmap_selects(m, o, t)) {
+			ERR(o->acl_pos,
+			    "%s is already protected by crypto map %s %u: one crypto map entry "
+			    "per tunnel",
+			    t->name, e->map, e->seq);
+			break;
+		}
+	}
+	if (t->protection[0]) {
+		ERR(t->protection_pos,
+		    "%s is protected by crypto map %s %u too: use tunnel protection or the crypto "
+		    "map, not both",
+		    t->name, e->map, e->seq);
+		return;
+	}
+	struct cfg_ipsec_profile ip;
+	cfg_cmap_as_profile(e, &ip);
+	snprintf(what, sizeof(what), "crypto map %s %u", e->map, e->seq);
+	check_ike(m, t, &ip, what, e->pos, errs);
+}
+
+static void check_tunnel(const struct cfg_model *m, const struct cfg_interface *t,
+			 struct cfg_errors *errs)
+{
+	char what[CFG_NAME_MAX + 32];
+	struct cfg_pos pp = t->protection_pos.line ? t->protection_pos : t->pos;
+	if (t->mode == CFG_TMODE_IPSEC && !t->protection[0])
+		ERR(t->pos, "%s: tunnel mode ipsec ipv4 needs tunnel protection", t->name);
+	check_cmap_tunnel(m, t, errs);
+	if (!t->protection[0])
+		return;
+	if ((!t->has_src_addr && !t->src_if[0]) || !t->has_dst)
+		ERR(pp, "%s: tunnel protection needs tunnel source and tunnel destination",
+		    t->name);
+	const struct cfg_ipsec_profile *ip = cfg_find_ipsec_profile(m, t->protection);
+	if (!ip) {
+		ERR(pp, "ipsec profile '%s' is not defined", t->protection);
+		return;
+	}
+	snprintf(what, sizeof(what), "ipsec profile '%s'", ip->name);
+	check_ike(m, t, ip, what, pp, errs);
 }
 
 /* Class names defined, and a child policy that exists and has no child
@@ -188,6 +234,7 @@ int cfg_validate(const struct cfg_model *m, struct cfg_errors *errs)
 			ERR(p->ike_profile_pos, "ikev2 profile '%s' is not defined",
 			    p->ike_profile);
 	}
+	cfg_cmap_check(m, errs);
 	for (size_t i = 0; i < m->n_class_map; i++) {
 		const struct cfg_class_map *c = &m->class_map[i];
 		for (size_t j = 0; j < c->n_m; j++)

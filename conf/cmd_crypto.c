@@ -785,7 +785,7 @@ static char syn_encr[256], help_encr[512];
 static char syn_integ[160], help_integ[256];
 static char syn_prf[160], help_prf[256];
 static char syn_group[160], help_group[512];
-static char syn_pfs[256], help_pfs[512];
+char cfg_syn_pfs[256], cfg_help_pfs[512];
 static char syn_ts[512], help_ts[1024];
 
 struct gbuf {
@@ -890,7 +890,7 @@ void cfg_crypto_words_build(void)
 		  "Negate a command\nPseudo-random functions", SUITE_PRF, false, "...$alg");
 	alg_words(GBUF(syn_group), GBUF(help_group), "[no] group",
 		  "Negate a command\nDiffie-Hellman groups", SUITE_DH, true, "...$grp");
-	alg_words(GBUF(syn_pfs), GBUF(help_pfs), "set pfs",
+	alg_words(GBUF(cfg_syn_pfs), GBUF(cfg_help_pfs), "set pfs",
 		  "Set a value\nPerfect forward secrecy for Child SAs", SUITE_DH, false, "$grp");
 	ts_words(GBUF(syn_ts), GBUF(help_ts));
 }
@@ -1034,7 +1034,7 @@ const struct cli_cmd cfg_cmds_crypto[] = {
      "Set a value\nIKEv2 profile\nProfile name", h_ipp_ikp, 0},
     {CFG_MODE_IPSEC_PROFILE, "no set ikev2-profile [WORD]",
      "Negate a command\nSet a value\nIKEv2 profile\nProfile name", h_ipp_ikp, 0},
-    {CFG_MODE_IPSEC_PROFILE, syn_pfs, help_pfs, h_ipp_pfs, 0},
+    {CFG_MODE_IPSEC_PROFILE, cfg_syn_pfs, cfg_help_pfs, h_ipp_pfs, 0},
     {CFG_MODE_IPSEC_PROFILE, "no set pfs [WORD]", "Negate a command\nSet a value\nPFS", h_ipp_pfs,
      0},
     {CFG_MODE_IPSEC_PROFILE, "set security-association lifetime seconds (120-2592000)$sec",

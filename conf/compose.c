@@ -42,6 +42,8 @@ static const char *mode_kind(int mode)
 		return "transform-set";
 	case CFG_MODE_IPSEC_PROFILE:
 		return "ipsec-profile";
+	case CFG_MODE_CRYPTO_MAP:
+		return "crypto-map"; /* obj: the map, sub: the sequence number */
 	case CFG_MODE_IF:
 		return "interface";
 	case CFG_MODE_ACL:
@@ -105,6 +107,12 @@ void cfg_model_keys(const struct cfg_model *m, cfg_key_fn fn, void *ctx)
 			       m->keyring[i].peer[j].name);
 			fn(ctx, k);
 		}
+	for (size_t i = 0; i < m->n_cmap; i++) {
+		char seq[16];
+		snprintf(seq, sizeof(seq), "%u", m->cmap[i].seq);
+		key_of(k, sizeof(k), "crypto-map", m->cmap[i].map, seq);
+		fn(ctx, k);
+	}
 	for (size_t i = 0; i < m->n_policy_map; i++)
 		for (size_t j = 0; j < m->policy_map[i].n_cls; j++) {
 			key_of(k, sizeof(k), "policy-map-class", m->policy_map[i].name,

@@ -17,6 +17,7 @@
 #ifndef VTID_CONF_CONF_H
 #define VTID_CONF_CONF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -40,6 +41,7 @@ enum cfg_mode {
 	CFG_MODE_PMAP_C,
 	CFG_MODE_ROUTER, /* router ospf/bgp, bfd: verbatim */
 	CFG_MODE_ACL_STD,
+	CFG_MODE_CRYPTO_MAP,
 	CFG_MODE_LAST
 };
 
@@ -98,6 +100,13 @@ int cfg_ctrl_col(const char *line);
  * source/destination, two tunnels with the same source/destination/key...
  * Returns 0 or -EINVAL with errs filled (appended). */
 int cfg_validate(const struct cfg_model *m, struct cfg_errors *errs);
+
+/* Crypto maps (cryptomap.c): the applied entry that protects tunnel t
+ * (the first in the model's order), or NULL; whether entry e does. */
+const struct cfg_cmap_entry *cfg_cmap_for_tunnel(const struct cfg_model *m,
+						 const struct cfg_interface *t);
+bool cfg_cmap_selects(const struct cfg_model *m, const struct cfg_cmap_entry *e,
+		      const struct cfg_interface *t);
 
 /* configure terminal. */
 struct cfg_session;

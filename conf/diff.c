@@ -108,12 +108,12 @@ static void resolve_proposals(const struct cfg_model *m, struct cfg_tunnel_hard 
 		default_proposals(h);
 }
 
+/* ip: the tunnel's ipsec profile (NULL when it names none that exists),
+ * or the one a crypto map entry makes. */
 static void resolve_crypto(const struct cfg_model *m, const struct cfg_interface *t,
-			   struct cfg_tunnel_hard *h)
+			   const struct cfg_ipsec_profile *ip, struct cfg_tunnel_hard *h)
 {
-	const struct cfg_ipsec_profile *ip = cfg_find_ipsec_profile(m, t->protection);
 	h->protected = true;
-	snprintf(h->ipsec_profile, sizeof(h->ipsec_profile), "%s", t->protection);
 	if (!ip)
 		return;
 	for (int i = 0; i < ip->n_ts; i++) {
@@ -198,8 +198,17 @@ int cfg_tunnel_resolve(const struct cfg_model *m, const char *name, struct cfg_t
 	h->keepalive_retries = t->keepalive_retries;
 	h->mtu = t->mtu;
 	h->mss = t->mss;
-	if (t->protection[0])
-		resolve_crypto(m, t, h);
+	const struct cfg_cmap_entry *e;
+	if (t->protection[0]) {
+		scpy(h->ipsec_profile, sizeof(h->ipsec_profile), t->protection);
+		resolve_crypto(m, t, cfg_find_ipsec_profile(m, t->protection), h);
+	} else if ((e = cfg_cmap_for_tunnel(m, t)) != NULL) {
+		struct cfg_ipsec_profile ip;
+		cfg_cmap_as_profile(e, &ip);
+		scpy(h->crypto_map, sizeof(h->crypto_map), e->map);
+		h->crypto_map_seq = e->seq;
+		resolve_crypto(m, t, &ip, h);
+	}
 	scpy(s->description, sizeof(s->description), t->description);
 	s->bandwidth = t->bandwidth;
 	s->shutdown = t->shutdown;

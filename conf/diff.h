@@ -16,7 +16,9 @@
  * aes-gcm-256 / prf sha512 sha384 / groups 19 14 21).  A proposal without
  * prf uses its integrity algorithms as PRFs (IOS), sha256 if it has none.
  * With no transform-set the IOS default is used: esp-aes 128 esp-sha-hmac,
- * mode transport. */
+ * mode transport.  A tunnel a crypto map entry protects (conf/cryptomap.c)
+ * resolves as if `tunnel protection` named a profile with the entry's set
+ * lines. */
 #ifndef VTID_CONF_DIFF_H
 #define VTID_CONF_DIFF_H
 
@@ -40,7 +42,9 @@ struct cfg_tunnel_hard {
 	uint16_t mtu, mss;
 	/* Protection (all zero when unprotected). */
 	bool protected;
-	char ipsec_profile[CFG_NAME_MAX];
+	char ipsec_profile[CFG_NAME_MAX];   /* "" when a crypto map protects it */
+	char crypto_map[CFG_NAME_MAX];	    /* the crypto map entry that does */
+	uint32_t crypto_map_seq;
 	int n_ts;
 	struct cfg_transform ts[CFG_LIST_MAX]; /* pos zeroed */
 	uint16_t pfs_group;

@@ -79,12 +79,23 @@ int cfg_h_end(const struct cli_match *m, void *ctx, struct cli_error *err);
 void cfg_crypto_words_build(void);
 extern const struct cli_cmd cfg_cmds_crypto[];
 extern const size_t cfg_n_cmds_crypto;
+extern const struct cli_cmd cfg_cmds_cryptomap[];
+extern const size_t cfg_n_cmds_cryptomap;
+/* `set pfs GROUP` of an ipsec profile, written by cfg_crypto_words_build;
+ * crypto map entries take the same line. */
+extern char cfg_syn_pfs[256], cfg_help_pfs[512];
 extern const struct cli_cmd cfg_cmds_if[];
 extern const size_t cfg_n_cmds_if;
 extern const struct cli_cmd cfg_cmds_acl[];
 extern const size_t cfg_n_cmds_acl;
 extern const struct cli_cmd cfg_cmds_qos[];
 extern const size_t cfg_n_cmds_qos;
+
+/* Crypto maps (cryptomap.c): the ipsec profile an entry's set lines make
+ * (a tunnel it protects resolves exactly as one with tunnel protection
+ * would), and the checks of every entry and `crypto map` line. */
+void cfg_cmap_as_profile(const struct cfg_cmap_entry *e, struct cfg_ipsec_profile *p);
+void cfg_cmap_check(const struct cfg_model *m, struct cfg_errors *errs);
 
 /* DSCP names (af11, ef, cs1...) <-> values; -1 when unknown. */
 int cfg_dscp_value(const char *s);

@@ -84,6 +84,7 @@ void cfg_model_free(struct cfg_model *m)
 	free(m->ike_profile);
 	free(m->transform);
 	free(m->ipsec_profile);
+	free(m->cmap);
 	free(m->acl);
 	free(m->class_map);
 	free(m->policy_map);
@@ -149,11 +150,12 @@ struct cfg_model *cfg_model_dup(const struct cfg_model *m)
 	*d = *m;
 	d->proposal = NULL, d->policy = NULL, d->keyring = NULL, d->ike_profile = NULL;
 	d->transform = NULL, d->ipsec_profile = NULL, d->acl = NULL, d->class_map = NULL;
+	d->cmap = NULL;
 	d->policy_map = NULL, d->interface = NULL, d->router = NULL;
 	d->n_keyring = d->n_interface = d->n_acl = d->n_class_map = d->n_policy_map = 0;
 	d->n_router = 0;
 	if (DUP(proposal) || DUP(policy) || DUP(ike_profile) || DUP(transform) ||
-	    DUP(ipsec_profile))
+	    DUP(ipsec_profile) || DUP(cmap))
 		goto fail;
 	/* Containers with nested arrays: count only what is fully copied, so a
 	 * failure half way frees exactly what was allocated. */
@@ -258,6 +260,23 @@ FINDER(cfg_find_acl, cfg_acl, acl)
 FINDER(cfg_find_class_map, cfg_class_map, class_map)
 FINDER(cfg_find_policy_map, cfg_policy_map, policy_map)
 FINDER(cfg_find_interface, cfg_interface, interface)
+
+struct cfg_cmap_entry *cfg_find_cmap_entry(const struct cfg_model *m, const char *name,
+					   uint32_t seq)
+{
+	for (size_t i = 0; m && name && i < m->n_cmap; i++)
+		if (m->cmap[i].seq == seq && !strcmp(m->cmap[i].map, name))
+			return &m->cmap[i];
+	return NULL;
+}
+
+struct cfg_cmap_entry *cfg_find_cmap(const struct cfg_model *m, const char *name)
+{
+	for (size_t i = 0; m && name && i < m->n_cmap; i++)
+		if (!strcmp(m->cmap[i].map, name))
+			return &m->cmap[i];
+	return NULL;
+}
 
 struct cfg_kr_peer *cfg_find_peer(const struct cfg_keyring *kr, const char *name)
 {

@@ -98,6 +98,7 @@ struct cfg_ike_profile {
 	uint32_t dpd_interval, dpd_retry; /* 0 = off */
 	enum cfg_dpd_mode dpd_mode;
 	bool nat_force_encap;
+	bool match_fvrf_any; /* `match fvrf any`: the global table, the only one vtid has */
 	struct cfg_pos pos;
 };
 
@@ -133,6 +134,33 @@ struct cfg_vline {
 	char text[CFG_TEXT_MAX];
 };
 
+/* crypto map NAME SEQ ipsec-isakmp: one entry.  vtid is route-based, so
+ * an entry is accepted only as IOS's other way of writing `tunnel
+ * protection`: its access list selects the GRE packets of tunnels (every
+ * entry `permit gre host SRC host DST`), and it protects those tunnels with
+ * exactly what an ipsec profile with the same set lines would (see
+ * conf/cryptomap.c).  Entries of one map are kept together, by sequence. */
+struct cfg_cmap_entry {
+	char map[CFG_NAME_MAX];
+	uint32_t seq; /* 1-65535 */
+	char description[CFG_TEXT_MAX];
+	bool has_peer;
+	uint32_t peer; /* network byte order */
+	struct cfg_pos peer_pos;
+	int n_ts;
+	char ts[CFG_LIST_MAX][CFG_NAME_MAX];
+	struct cfg_pos ts_pos;
+	char ike_profile[CFG_NAME_MAX];
+	struct cfg_pos ike_profile_pos;
+	uint16_t pfs_group;   /* 0 = no PFS */
+	uint32_t lifetime_s;  /* default 3600 */
+	uint64_t lifetime_kb; /* default 4608000 */
+	bool lifetime_kb_disable;
+	char acl[CFG_NAME_MAX]; /* match address NAME|N */
+	struct cfg_pos acl_pos;
+	struct cfg_pos pos;
+};
+
 enum cfg_tunnel_mode { CFG_TMODE_GRE = 0, CFG_TMODE_IPSEC };
 
 struct cfg_interface {
@@ -161,6 +189,8 @@ struct cfg_interface {
 	struct cfg_pos acl_pos, acl_out_pos; /* the `ip access-group ... in` / `out` lines */
 	char sp_in[CFG_NAME_MAX], sp_out[CFG_NAME_MAX];
 	struct cfg_pos sp_pos, sp_out_pos; /* service-policy input, output */
+	char crypto_map[CFG_NAME_MAX];	   /* `crypto map NAME` (not on tunnels) */
+	struct cfg_pos crypto_map_pos;
 	struct cfg_vline *ospf; /* "ip ospf ..." lines, verbatim, in order */
 	size_t n_ospf, cap_ospf;
 	struct cfg_pos pos;
@@ -291,6 +321,7 @@ struct cfg_model {
 	CFG_ARRAY(struct cfg_ike_profile, ike_profile);
 	CFG_ARRAY(struct cfg_transform, transform);
 	CFG_ARRAY(struct cfg_ipsec_profile, ipsec_profile);
+	CFG_ARRAY(struct cfg_cmap_entry, cmap);
 	CFG_ARRAY(struct cfg_acl, acl);
 	CFG_ARRAY(struct cfg_class_map, class_map);
 	CFG_ARRAY(struct cfg_policy_map, policy_map);
@@ -315,6 +346,11 @@ struct cfg_acl *cfg_find_acl(const struct cfg_model *m, const char *name);
 struct cfg_class_map *cfg_find_class_map(const struct cfg_model *m, const char *name);
 struct cfg_policy_map *cfg_find_policy_map(const struct cfg_model *m, const char *name);
 struct cfg_interface *cfg_find_interface(const struct cfg_model *m, const char *name);
+/* The entry SEQ of crypto map NAME; NULL when absent.  cfg_find_cmap:
+ * the map's first entry (whether the map exists). */
+struct cfg_cmap_entry *cfg_find_cmap_entry(const struct cfg_model *m, const char *name,
+					   uint32_t seq);
+struct cfg_cmap_entry *cfg_find_cmap(const struct cfg_model *m, const char *name);
 
 /* Names of things, shared by the writer and the parser. */
 const char *cfg_dataplane_name(enum cfg_dataplane d);

@@ -37,6 +37,7 @@ static const struct {
     {CFG_MODE_IKEV2_PROFILE, "ikev2-profile", "config-ikev2-profile", CFG_MODE_CONFIG},
     {CFG_MODE_CRYPTO_TRANS, "crypto-trans", "cfg-crypto-trans", CFG_MODE_CONFIG},
     {CFG_MODE_IPSEC_PROFILE, "ipsec-profile", "ipsec-profile", CFG_MODE_CONFIG},
+    {CFG_MODE_CRYPTO_MAP, "crypto-map", "config-crypto-map", CFG_MODE_CONFIG},
     {CFG_MODE_IF, "interface", "config-if", CFG_MODE_CONFIG},
     {CFG_MODE_ACL, "ext-nacl", "config-ext-nacl", CFG_MODE_CONFIG},
     {CFG_MODE_ACL_STD, "std-nacl", "config-std-nacl", CFG_MODE_CONFIG},
@@ -60,6 +61,8 @@ int cfg_cli_register(struct cli *cli)
 	cfg_crypto_words_build();
 	if (r == 0)
 		r = cli_install(cli, cfg_cmds_crypto, cfg_n_cmds_crypto, &e);
+	if (r == 0)
+		r = cli_install(cli, cfg_cmds_cryptomap, cfg_n_cmds_cryptomap, &e);
 	if (r == 0)
 		r = cli_install(cli, cfg_cmds_if, cfg_n_cmds_if, &e);
 	if (r == 0)

@@ -155,6 +155,8 @@ static int write_crypto(const struct cfg_model *m, struct cfg_buf *b)
 		P("crypto ikev2 profile %s\n", p->name);
 		if (p->description[0])
 			P(" description %s\n", p->description);
+		if (p->match_fvrf_any) /* IOS's place for it */
+			P(" match fvrf any\n");
 		for (int j = 0; j < p->n_match; j++)
 			if (write_identity(b, " match identity remote ", &p->match[j]))
 				return -ENOMEM;
@@ -214,6 +216,42 @@ static int write_crypto(const struct cfg_model *m, struct cfg_buf *b)
 			P(" set pfs group%u\n", p->pfs_group);
 		if (p->ike_profile[0])
 			P(" set ikev2-profile %s\n", p->ike_profile);
+		P("!\n");
+	}
+	return 0;
+}
+
+/* Crypto map entries, after the access lists they match, in IOS's order of
+ * lines. */
+static int write_cmaps(const struct cfg_model *m, struct cfg_buf *b)
+{
+	char a[16];
+	for (size_t i = 0; i < m->n_cmap; i++) {
+		const struct cfg_cmap_entry *e = &m->cmap[i];
+		P("crypto map %s %u ipsec-isakmp\n", e->map, e->seq);
+		if (e->description[0])
+			P(" description %s\n", e->description);
+		if (e->has_peer)
+			P(" set peer %s\n", cfg_ip(e->peer, a));
+		if (e->lifetime_s != 3600)
+			P(" set security-association lifetime seconds %u\n", e->lifetime_s);
+		if (e->lifetime_kb_disable)
+			P(" set security-association lifetime kilobytes disable\n");
+		else if (e->lifetime_kb != 4608000)
+			P(" set security-association lifetime kilobytes %llu\n",
+			  (unsigned long long)e->lifetime_kb);
+		if (e->n_ts) {
+			P(" set transform-set");
+			for (int j = 0; j < e->n_ts; j++)
+				P(" %s", e->ts[j]);
+			P("\n");
+		}
+		if (e->pfs_group)
+			P(" set pfs group%u\n", e->pfs_group);
+		if (e->ike_profile[0])
+			P(" set ikev2-profile %s\n", e->ike_profile);
+		if (e->acl[0])
+			P(" match address %s\n", e->acl);
 		P("!\n");
 	}
 	return 0;
@@ -405,7 +443,7 @@ static int write_pm_class(const struct cfg_pm_class *c, struct cfg_buf *b)
 
 static int write_qos(const struct cfg_model *m, struct cfg_buf *b)
 {
-	if (write_acls(m, b))
+	if (write_acls(m, b) || write_cmaps(m, b))
 		return -ENOMEM;
 	for (size_t i = 0; i < m->n_class_map; i++)
 		if (write_class_map(&m->class_map[i], b))
@@ -459,6 +497,8 @@ static int write_interfaces(const struct cfg_model *m, struct cfg_buf *b)
 			P(" tunnel key %u\n", x->key);
 		if (x->protection[0])
 			P(" tunnel protection ipsec profile %s\n", x->protection);
+		if (x->crypto_map[0])
+			P(" crypto map %s\n", x->crypto_map);
 		if (x->sp_in[0])
 			P(" service-policy input %s\n", x->sp_in);
 		if (x->sp_out[0])

@@ -20,6 +20,7 @@
 #include "ike/ike.h"
 #include "lib/log.h"
 #include "vtid/acl.h"
+#include "vtid/cmap.h"
 #include "vtid/daemon.h"
 #include "vtid/qos.h"
 #include "vtid/ikeio.h"
@@ -136,10 +137,26 @@ static int do_show_ipsec_sa(const struct cli_match *m, void *ctx, struct cli_err
 			return fail(err, "%% No such interface: %s", ifname);
 	}
 	struct json_object *o = tunnels_show_ipsec_sa(c->s->v->tunnels, ifname);
+	cmap_annotate_ipsec_sa(c->s->v->running, o);
 	if (cli_arg(m, "json"))
 		print_json(c->out, o);
 	else
 		show_ipsec_sa_text(o, c->out);
+	json_object_put(o);
+	return 0;
+}
+
+static int do_show_crypto_map(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cmd_ctx *c = ctx;
+	const char *tag = cli_arg(m, "tag");
+	if (tag && !cfg_find_cmap(c->s->v->running, tag))
+		return fail(err, "%% No such crypto map: %.100s", tag);
+	struct json_object *o = cmap_show(c->s->v->running, tag);
+	if (cli_arg(m, "json"))
+		print_json(c->out, o);
+	else
+		show_crypto_map_text(o, c->out);
 	json_object_put(o);
 	return 0;
 }
@@ -557,6 +574,10 @@ static const struct cli_cmd exec_cmds[] = {
 	 "Show running system information\nCrypto information\nIPsec information\n"
 	 "IPsec security associations\nOne tunnel interface\nInterface name\nJSON output",
 	 do_show_ipsec_sa, 0},
+	{CLI_MODE_EXEC, "show crypto map [tag WORD$tag] [json$json]",
+	 "Show running system information\nCrypto information\nCrypto maps\n"
+	 "One crypto map\nCrypto map name\nJSON output",
+	 do_show_crypto_map, 0},
 	{CLI_MODE_EXEC, "show crypto session [detail$detail] [json$json]",
 	 "Show running system information\nCrypto information\nCrypto sessions (one per tunnel)\n"
 	 "Counters and uptime\nJSON output",

@@ -175,8 +175,14 @@ void show_ipsec_sa_text(struct json_object *o, struct sbuf *b)
 		struct json_object *x = json_object_array_get_idx(ifs, i);
 		struct json_object *in = arr(x, "inbound"), *out = arr(x, "outbound");
 		sbuf_printf(b, "\ninterface: %s\n", s(x, "interface"));
-		sbuf_printf(b, "    Crypto map tag: %s-head-0, local addr %s\n\n", s(x, "interface"),
-			    s(x, "local_addr"));
+		/* IOS: the map's name for a crypto map, the tunnel's head for
+		 * tunnel protection */
+		if (*s(x, "crypto_map"))
+			sbuf_printf(b, "    Crypto map tag: %s, local addr %s\n\n", s(x, "crypto_map"),
+				    s(x, "local_addr"));
+		else
+			sbuf_printf(b, "    Crypto map tag: %s-head-0, local addr %s\n\n",
+				    s(x, "interface"), s(x, "local_addr"));
 		sbuf_printf(b, "   protected vrf: (none)\n");
 		sbuf_printf(b, "   local  ident (addr/mask/prot/port): (%s)\n", s(x, "local_ident"));
 		sbuf_printf(b, "   remote ident (addr/mask/prot/port): (%s)\n", s(x, "remote_ident"));
@@ -384,6 +390,74 @@ void show_policy_map_text(struct json_object *o, struct sbuf *b)
 			struct json_object *p = json_object_array_get_idx(pols, j);
 			sbuf_printf(b, "\n  Service-policy %s: %s\n", s(p, "direction"), s(p, "policy"));
 			policy_classes_text(arr(p, "classes"), 4, b);
+		}
+		sbuf_printf(b, "\n");
+	}
+}
+
+/* IOS's `show crypto map`; the tunnels an entry protects are vtid's. */
+void show_crypto_map_text(struct json_object *o, struct sbuf *b)
+{
+	struct json_object *maps = arr(o, "crypto_maps");
+	for (size_t i = 0; i < len(maps); i++) {
+		struct json_object *x = json_object_array_get_idx(maps, i), *acl, *v;
+		sbuf_printf(b, "Crypto Map IPv4 \"%s\" %" PRId64 " %s\n", s(x, "map"), n(x, "seq"),
+			    s(x, "type"));
+		if (*s(x, "description"))
+			sbuf_printf(b, "\tDescription: %s\n", s(x, "description"));
+		if (*s(x, "peer"))
+			sbuf_printf(b, "\tPeer = %s\n", s(x, "peer"));
+		if (*s(x, "ikev2_profile"))
+			sbuf_printf(b, "\tIKEv2 Profile: %s\n", s(x, "ikev2_profile"));
+		json_object_object_get_ex(x, "access_list", &acl);
+		if (*s(acl, "name")) {
+			struct json_object *e = arr(acl, "entries");
+			sbuf_printf(b, "\t%s IP access list %s\n",
+				    strcmp(s(acl, "type"), "standard") ? "Extended" : "Standard",
+				    s(acl, "name"));
+			for (size_t j = 0; j < len(e); j++)
+				sbuf_printf(b, "\t    access-list %s %s\n", s(acl, "name"),
+					    json_object_get_string(json_object_array_get_idx(e, j)));
+		} else {
+			sbuf_printf(b, "\tNo matching address list set.\n");
+		}
+		if (*s(x, "peer"))
+			sbuf_printf(b, "\tCurrent peer: %s\n", s(x, "peer"));
+		if (json_object_object_get_ex(x, "lifetime_kb_disabled", &v) &&
+		    json_object_get_boolean(v))
+			sbuf_printf(b, "\tSecurity association lifetime: %" PRId64 " seconds\n",
+				    n(x, "lifetime_sec"));
+		else
+			sbuf_printf(b,
+				    "\tSecurity association lifetime: %" PRId64 " kilobytes/%" PRId64
+				    " seconds\n",
+				    n(x, "lifetime_kb"), n(x, "lifetime_sec"));
+		sbuf_printf(b, "\tResponder-Only (Y/N): N\n");
+		if (strcmp(s(x, "pfs"), "N"))
+			sbuf_printf(b, "\tPFS (Y/N): Y\n\tDH group:  %s\n", s(x, "pfs"));
+		else
+			sbuf_printf(b, "\tPFS (Y/N): N\n");
+		sbuf_printf(b, "\tTransform sets={ \n");
+		struct json_object *ts = arr(x, "transform_sets");
+		for (size_t j = 0; j < len(ts); j++) {
+			struct json_object *t = json_object_array_get_idx(ts, j);
+			sbuf_printf(b, "\t\t%s:  { %s  } , \n", s(t, "name"), s(t, "transform"));
+		}
+		sbuf_printf(b, "\t}\n");
+		struct json_object *tun = arr(x, "tunnels");
+		if (len(tun)) {
+			sbuf_printf(b, "\tProtects GRE tunnels:");
+			for (size_t j = 0; j < len(tun); j++)
+				sbuf_printf(b, " %s",
+					    json_object_get_string(json_object_array_get_idx(tun, j)));
+			sbuf_printf(b, "\n");
+		}
+		struct json_object *ifs = arr(x, "interfaces");
+		if (len(ifs)) {
+			sbuf_printf(b, "\tInterfaces using crypto map %s:\n", s(x, "map"));
+			for (size_t j = 0; j < len(ifs); j++)
+				sbuf_printf(b, "\t\t%s\n",
+					    json_object_get_string(json_object_array_get_idx(ifs, j)));
 		}
 		sbuf_printf(b, "\n");
 	}

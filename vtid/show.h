@@ -23,5 +23,6 @@ void show_crypto_session_text(struct json_object *o, bool detail, struct sbuf *b
 void show_interfaces_text(struct json_object *o, struct sbuf *b);
 void show_access_lists_text(struct json_object *o, struct sbuf *b);
 void show_policy_map_text(struct json_object *o, struct sbuf *b);
+void show_crypto_map_text(struct json_object *o, struct sbuf *b);
 
 #endif

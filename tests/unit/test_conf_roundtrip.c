@@ -114,6 +114,7 @@ static const char *everything =
     "crypto ikev2 profile PROF\n"
     " description main profile\n"
     " match identity remote address 203.0.113.3 255.255.255.255\n"
+    " match fvrf any\n"
     " match identity remote fqdn b.example.net\n"
     " match identity remote key-id c-key\n"
     " identity local fqdn a.example.net\n"
@@ -161,6 +162,20 @@ static const char *everything =
     "access-list 2001 permit gre any any\n"
     "ip access-list extended 150\n"
     " 5 permit ip any any\n"
+    "ip access-list extended GRE4\n"
+    " remark the GRE of Tunnel4\n"
+    " permit gre host 198.51.100.2 host 198.51.100.7\n"
+    "crypto map CM 10 ipsec-isakmp\n"
+    " match address GRE4\n"
+    " set ikev2-profile PROF\n"
+    " set pfs group14\n"
+    " set security-association lifetime kilobytes 5000\n"
+    " set security-association lifetime seconds 600\n"
+    " set transform-set T1 T2\n"
+    " set peer 198.51.100.7\n"
+    " description to C\n"
+    "crypto map UNUSED 7\n"
+    " set peer 192.0.2.9\n"
     "class-map match-any VOICE\n"
     " match dscp ef cs5 7\n"
     "class-map WEB\n"
@@ -228,6 +243,11 @@ static const char *everything =
     " tunnel source 203.0.113.2\n"
     " tunnel destination 203.0.113.3\n"
     " tunnel key 2\n"
+    "interface Tunnel4\n"
+    " tunnel source 198.51.100.2\n"
+    " tunnel destination 198.51.100.7\n"
+    "interface wan\n"
+    " crypto map CM\n"
     "interface eth1\n"
     " description LAN\n"
     " ip address 10.1.1.254 255.255.255.0\n"
@@ -280,6 +300,14 @@ static void test_everything(void)
 	CHECK(strstr(p, "bfd\n peer 192.168.1.3\n  detect-multiplier 3\n") != NULL);
 	CHECK(strstr(p, "after end") == NULL);
 	CHECK(strstr(p, "\nend\n") != NULL);
+	/* crypto maps: after the access lists, IOS's order of lines */
+	CHECK(strstr(p, "!\ncrypto map CM 10 ipsec-isakmp\n description to C\n set peer 198.51.100.7\n"
+			" set security-association lifetime seconds 600\n"
+			" set security-association lifetime kilobytes 5000\n"
+			" set transform-set T1 T2\n set pfs group14\n set ikev2-profile PROF\n"
+			" match address GRE4\n!\ncrypto map UNUSED 7 ipsec-isakmp\n") != NULL);
+	CHECK(strstr(p, "interface wan\n crypto map CM\n!\n") != NULL);
+	CHECK(strstr(p, " match fvrf any\n match identity remote address 203.0.113.3") != NULL);
 	free(p);
 }
 
@@ -435,7 +463,7 @@ static void gen(char *out, size_t cap)
 	int blocks = 1 + (int)rnd(12);
 	for (int b = 0; b < blocks && o < cap - 512; b++) {
 		const char *n = PICK(names);
-		switch (rnd(14)) {
+		switch (rnd(15)) {
 		case 0:
 			ADD("crypto ikev2 proposal %s\n encryption %s %s\n integrity %s\n group %s "
 			    "%s\n",
@@ -531,6 +559,25 @@ static void gen(char *out, size_t cap)
 				    PICK(ext_entries));
 			if (rnd(4) == 0)
 				ADD("no access-list 1%02u\n", rnd(100));
+			break;
+		case 14:
+			/* crypto map entries, and the interfaces they are on */
+			ADD("crypto map M%s %u%s\n", n, 1 + rnd(65535), rnd(2) ? " ipsec-isakmp" : "");
+			if (rnd(2))
+				ADD(" set peer 198.51.100.%u\n set ikev2-profile %s\n", rnd(256),
+				    PICK(names));
+			if (rnd(2))
+				ADD(" set transform-set %s %s\n match address %s\n", PICK(names),
+				    PICK(names), rnd(2) ? PICK(names) : "101");
+			if (rnd(2))
+				ADD(" set pfs group%s\n set security-association lifetime %s\n",
+				    PICK(groups), rnd(2) ? "kilobytes disable" : "seconds 300");
+			if (rnd(3) == 0)
+				ADD(" description  map  %u\n no set pfs\n", rnd(9));
+			if (rnd(2))
+				ADD("interface eth%u\n crypto map M%s\n", rnd(3), PICK(names));
+			if (rnd(4) == 0)
+				ADD("no crypto map M%s%s\n", PICK(names), rnd(2) ? "" : " 1");
 			break;
 		case 9:
 			ADD("class-map %s %s\n match dscp %s %s\n",
