@@ -248,6 +248,7 @@ struct ike_engine {
 	struct ike_stats st;
 	uint64_t seq;
 	unsigned half_open;
+	unsigned dead_pending; /* SAs and Child SAs set DEAD since the last ike_gc */
 	unsigned cookie_threshold;
 	unsigned frag_size;
 	uint8_t cookie_secret[32], cookie_secret_old[32];

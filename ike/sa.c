@@ -89,6 +89,8 @@ void ike_sa_set_state(struct ike_sa *sa, enum ike_state s, const char *why)
 		sa->peer->cfg.tunnel_id, (unsigned long long)be64toh(spi),
 		ike_state_name(sa->state), ike_state_name(s), why);
 	sa->state = s;
+	if (s == IKE_STATE_DEAD)
+		sa->eng->dead_pending++;
 	if (was_half && !half_open_state(sa) && sa->eng->half_open > 0)
 		sa->eng->half_open--;
 }
@@ -107,6 +109,8 @@ void ike_child_set_state(struct ike_child *c, enum ike_child_state s, const char
 		c->sa->peer->cfg.tunnel_id, c->spi_in, c->spi_out, ike_child_state_name(c->state),
 		ike_child_state_name(s), why);
 	c->state = s;
+	if (s == CHILD_DEAD)
+		c->sa->eng->dead_pending++;
 }
 
 uint64_t ike_now(struct ike_engine *eng)
@@ -366,6 +370,12 @@ void ike_sa_kill(struct ike_sa *sa, const char *why, bool reinit)
 
 void ike_gc(struct ike_engine *eng)
 {
+	/* Called after every message and timer: a walk of every peer only
+	 * when something died since the last one (a hub's thousands of
+	 * tunnels made it O(N) per packet). */
+	if (!eng->dead_pending)
+		return;
+	eng->dead_pending = 0;
 	for (struct ike_peer *p = eng->peers; p; p = p->next) {
 		struct ike_sa **pp = &p->sas;
 		while (*pp) {
