@@ -32,6 +32,8 @@
 
 #include "lib/log.h"
 
+static void wait_remove(struct ike_peer *p);
+
 struct ike_engine *ike_engine_new(const struct ike_host *host)
 {
 	if (!host || !host->now_ms || !host->send || !host->child_up || !host->child_down ||
@@ -42,6 +44,7 @@ struct ike_engine *ike_engine_new(const struct ike_host *host)
 		return NULL;
 	eng->host = *host;
 	eng->cookie_threshold = 64;
+	eng->init_window = IKE_INIT_WINDOW;
 	eng->frag_size = IKE_FRAG_MTU;
 	eng->rng_state = host->now_ms(host->ctx) | 1;
 	if (ike_random(eng->cookie_secret, sizeof(eng->cookie_secret)) < 0) {
@@ -144,6 +147,7 @@ int ike_peer_del(struct ike_engine *eng, uint32_t tunnel_id)
 	if (!p)
 		return -ENOENT;
 	p->deleting = true;
+	wait_remove(p);
 	/* One polite Delete per live SA, not retransmitted: we forget the peer now. */
 	for (struct ike_sa *sa = p->sas; sa; sa = sa->peer_next) {
 		if (sa->have_keys && sa->state != IKE_STATE_DEAD && sa->state != IKE_STATE_INIT &&
@@ -276,10 +280,81 @@ void ike_sa_kick(struct ike_sa *sa)
 		ike_sa_kill(sa, "cannot build request", true);
 }
 
-/* ---- peers: initiation and back-off ---- */
+/* ---- peers: initiation, pacing and back-off ----
+ *
+ * Pacing: at most init_window IKE_SA_INIT exchanges of ours are in flight
+ * at once; a peer due to initiate beyond that waits in a queue (FIFO) and
+ * starts when one lands (ike_run_timers pumps the queue; ike_next_deadline
+ * says "now" while a slot is free and a peer waits).  The window grows by
+ * one per IKE_SA_INIT answered at the first try and halves per
+ * retransmission, so a hub coming back with thousands of tunnels, or
+ * thousands of spokes toward one hub, neither floods the peer's half-open
+ * and cookie limits nor retransmits into its backlog. */
+static void wait_remove(struct ike_peer *p)
+{
+	struct ike_engine *eng = p->eng;
+	struct ike_peer *prev = NULL;
+	if (!p->waiting)
+		return;
+	for (struct ike_peer *q = eng->wait_head; q; prev = q, q = q->wait_next) {
+		if (q != p)
+			continue;
+		if (prev)
+			prev->wait_next = p->wait_next;
+		else
+			eng->wait_head = p->wait_next;
+		if (eng->wait_tail == p)
+			eng->wait_tail = prev;
+		break;
+	}
+	p->waiting = false;
+	p->wait_next = NULL;
+}
+
+void ike_init_landed(struct ike_sa *sa, bool answered)
+{
+	struct ike_engine *eng = sa->eng;
+	sa->init_inflight = false;
+	eng->init_inflight--;
+	if (answered && sa->retx_count == 0 && eng->init_window < IKE_INIT_WINDOW_MAX)
+		eng->init_window++;
+}
+
+/* An IKE_SA_INIT of ours retransmitted: the peer (or the path) is behind. */
+static void init_window_shrink(struct ike_engine *eng)
+{
+	eng->init_window /= 2;
+	if (eng->init_window < IKE_INIT_WINDOW_MIN)
+		eng->init_window = IKE_INIT_WINDOW_MIN;
+}
+
+static void init_pump(struct ike_engine *eng)
+{
+	while (eng->wait_head && eng->init_inflight < eng->init_window) {
+		struct ike_peer *p = eng->wait_head;
+		wait_remove(p);
+		bool alive = false; /* the peer may have begun one with us meanwhile */
+		for (struct ike_sa *sa = p->sas; sa && !alive; sa = sa->peer_next)
+			alive = sa->state != IKE_STATE_DEAD;
+		if (!p->deleting && !p->cfg.passive && !alive)
+			ike_peer_initiate(p);
+	}
+}
+
 void ike_peer_initiate(struct ike_peer *p)
 {
 	p->reinit_at = 0;
+	if (p->eng->init_inflight >= p->eng->init_window) {
+		if (!p->waiting) {
+			p->waiting = true;
+			if (p->eng->wait_tail)
+				p->eng->wait_tail->wait_next = p;
+			else
+				p->eng->wait_head = p;
+			p->eng->wait_tail = p;
+		}
+		return;
+	}
 	struct ike_sa *sa = ike_sa_new(p, true);
 	if (!sa) {
 		ike_peer_schedule_reinit(p);
@@ -305,6 +380,8 @@ void ike_peer_schedule_reinit(struct ike_peer *p)
 int64_t ike_next_attempt_ms(struct ike_engine *eng, uint32_t tunnel_id)
 {
 	struct ike_peer *p = eng ? peer_by_id(eng, tunnel_id) : NULL;
+	if (p && p->waiting)
+		return 0; /* waiting for an IKE_SA_INIT slot (pacing) */
 	if (!p || !p->reinit_at)
 		return -1;
 	uint64_t now = ike_now(eng);
@@ -370,6 +447,8 @@ uint64_t ike_next_deadline(struct ike_engine *eng)
 	}
 	if (eng->peers)
 		d = min64(d, eng->cookie_rotated_ms + 120000);
+	if (eng->wait_head && eng->init_inflight < eng->init_window)
+		d = min64(d, ike_now(eng));
 	return min64(d, ike_farewell_deadline(eng));
 }
 
@@ -448,6 +527,8 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 		}
 		sa->retx_count++;
 		sa->eng->st.retransmits++;
+		if (sa->init_inflight)
+			init_window_shrink(sa->eng);
 		if (sa->unreach_hits) /* the host said so once: no use waiting long */
 			sa->retx_at = now + IKE_UNREACH_RETX_MS;
 		else if (sa->task == TASK_DPD)
@@ -524,12 +605,19 @@ void ike_run_timers(struct ike_engine *eng)
 	}
 	ike_farewell_timers(eng, now);
 	ike_gc(eng);
+	init_pump(eng);
 }
 
 void ike_set_cookie_threshold(struct ike_engine *eng, unsigned half_open)
 {
 	if (eng)
 		eng->cookie_threshold = half_open;
+}
+
+void ike_set_init_window(struct ike_engine *eng, unsigned n)
+{
+	if (eng)
+		eng->init_window = n ? n : 1;
 }
 
 void ike_set_fragment_size(struct ike_engine *eng, unsigned bytes)

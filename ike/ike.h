@@ -226,6 +226,9 @@ int64_t ike_next_attempt_ms(struct ike_engine *eng, uint32_t tunnel_id);
  * supports them (default 1280). */
 void ike_set_cookie_threshold(struct ike_engine *eng, unsigned half_open);
 void ike_set_fragment_size(struct ike_engine *eng, unsigned bytes);
+/* Pacing: IKE_SA_INIT exchanges of ours in flight at once, to start with
+ * (it then adapts to the answers; engine.c).  At least 1. */
+void ike_set_init_window(struct ike_engine *eng, unsigned n);
 
 /* `crypto ikev2 keylog FILE`: NULL turns it off. Returns 0 or -errno. */
 int ike_set_keylog(struct ike_engine *eng, const char *path);

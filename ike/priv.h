@@ -43,6 +43,12 @@ enum {
 	IKE_WEAK_KE_RETX = 2,	   /* retransmissions before a weaker DH demand counts */
 	IKE_RESEND_MIN_MS = 200,   /* cached response resent at most this often */
 	IKE_RESEND_MAX = 16,	   /* and at most this many times per request */
+	/* IKE_SA_INIT exchanges of ours in flight at once (engine.c, "pacing"):
+	 * starts at IKE_INIT_WINDOW, +1 per first-try answer, halved per
+	 * retransmission, between the MIN and the MAX */
+	IKE_INIT_WINDOW = 64,
+	IKE_INIT_WINDOW_MIN = 8,
+	IKE_INIT_WINDOW_MAX = 512,
 };
 
 enum ike_state {
@@ -144,6 +150,7 @@ struct ike_sa {
 	bool in_hash;
 	enum ike_state state;
 	bool initiator; /* original initiator of THIS IKE SA */
+	bool init_inflight; /* counted in eng->init_inflight (ours, IKE_SA_INIT not answered) */
 	uint8_t spi_i[8], spi_r[8];
 	struct sockaddr_in local, remote; /* current addresses (port 4500 after NAT-T) */
 	bool natt, nat_local, nat_remote, frag_ok;
@@ -227,6 +234,8 @@ struct ike_peer {
 	uint32_t backoff_ms;
 	bool up_reported;
 	bool deleting;
+	bool waiting;		       /* in the engine's queue for an IKE_SA_INIT slot */
+	struct ike_peer *wait_next;
 };
 
 /* farewell.c: a Delete sent for an IKE SA already freed (sealed bytes, no key) */
@@ -249,6 +258,8 @@ struct ike_engine {
 	uint64_t seq;
 	unsigned half_open;
 	unsigned dead_pending; /* SAs and Child SAs set DEAD since the last ike_gc */
+	unsigned init_inflight, init_window; /* pacing (engine.c) */
+	struct ike_peer *wait_head, *wait_tail;
 	unsigned cookie_threshold;
 	unsigned frag_size;
 	uint8_t cookie_secret[32], cookie_secret_old[32];
@@ -373,6 +384,9 @@ void ike_send_final(struct ike_sa *sa, uint16_t notify);
 /* ---- engine.c ---- */
 /* Queues work and starts the next task if the window is free. */
 void ike_sa_kick(struct ike_sa *sa);
+/* engine.c, pacing: an IKE_SA_INIT of ours left the INIT state (answered,
+ * or not when the SA died) */
+void ike_init_landed(struct ike_sa *sa, bool answered);
 void ike_peer_schedule_reinit(struct ike_peer *p);
 void ike_peer_initiate(struct ike_peer *p);
 

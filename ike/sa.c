@@ -91,6 +91,8 @@ void ike_sa_set_state(struct ike_sa *sa, enum ike_state s, const char *why)
 	sa->state = s;
 	if (s == IKE_STATE_DEAD)
 		sa->eng->dead_pending++;
+	if (sa->init_inflight)
+		ike_init_landed(sa, s != IKE_STATE_DEAD);
 	if (was_half && !half_open_state(sa) && sa->eng->half_open > 0)
 		sa->eng->half_open--;
 }
@@ -229,9 +231,12 @@ struct ike_sa *ike_sa_new(struct ike_peer *p, bool initiator)
 	sa->local = p->cfg.local;
 	sa->remote = p->cfg.remote;
 	sa->seq = ++p->eng->seq;
+	sa->init_inflight = initiator;
+	p->eng->init_inflight += initiator;
 	sa->created_ms = ike_now(p->eng);
 	sa->last_rx_ms = sa->created_ms;
 	if (new_ike_spi(p->eng, initiator ? sa->spi_i : sa->spi_r, initiator) < 0) {
+		p->eng->init_inflight -= initiator;
 		free(sa);
 		return NULL;
 	}
@@ -287,6 +292,10 @@ void ike_sa_free(struct ike_sa *sa)
 {
 	if (!sa)
 		return;
+	if (sa->init_inflight) {
+		sa->init_inflight = false;
+		sa->eng->init_inflight--;
+	}
 	hash_del(sa);
 	while (sa->children) {
 		struct ike_child *c = sa->children;

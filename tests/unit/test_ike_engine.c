@@ -543,12 +543,56 @@ static void test_staggered_start(void)
 	}
 }
 
+/* Pacing: with one IKE_SA_INIT slot, side 0's second tunnel waits (its
+ * next attempt "now") until the first one's IKE_SA_INIT is answered, then
+ * starts; both come up, and no exchange was started twice.  A waiting
+ * tunnel the peer brings up meanwhile is not initiated again. */
+static void test_init_pacing(void)
+{
+	struct tnet n;
+	struct ike_peer_cfg a1, a2, b, c;
+	tnet_init(&n, 3, 31);
+	tnet_cfg(&a1, &n.side[0], &n.side[1], 1);
+	tnet_cfg(&a2, &n.side[0], &n.side[2], 2);
+	tnet_cfg(&b, &n.side[1], &n.side[0], 1);
+	tnet_cfg(&c, &n.side[2], &n.side[0], 1);
+	b.passive = c.passive = true;
+	ike_set_init_window(n.side[0].eng, 1);
+	CHECK_EQ_INT(ike_peer_add(n.side[1].eng, &b), 0);
+	CHECK_EQ_INT(ike_peer_add(n.side[2].eng, &c), 0);
+	CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &a1), 0);
+	CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &a2), 0);
+	CHECK_EQ_INT(tnet_stat(n.side[0].eng, "init_started"), 1);
+	CHECK_EQ_INT(ike_next_attempt_ms(n.side[0].eng, 2), 0);
+	CHECK_EQ_INT((int)n.sent, 1);
+	tnet_run(&n, 5000);
+	CHECK(n.side[1].up && n.side[2].up);
+	CHECK_EQ_INT(tnet_stat(n.side[0].eng, "init_started"), 2);
+	CHECK_EQ_INT(tnet_stat(n.side[0].eng, "retransmits"), 0);
+	tnet_fini(&n);
+
+	/* side 2 starts tunnel 2 itself while side 0's waits: side 0 answers
+	 * it and does not start one of its own */
+	tnet_init(&n, 3, 32);
+	c.passive = false;
+	ike_set_init_window(n.side[0].eng, 1);
+	CHECK_EQ_INT(ike_peer_add(n.side[1].eng, &b), 0);
+	CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &a1), 0);
+	CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &a2), 0);
+	CHECK_EQ_INT(ike_peer_add(n.side[2].eng, &c), 0);
+	tnet_run(&n, 5000);
+	CHECK(n.side[1].up && n.side[2].up);
+	CHECK_EQ_INT(tnet_stat(n.side[0].eng, "init_started"), 1);
+	tnet_fini(&n);
+}
+
 int main(void)
 {
 	log_init("test_ike_engine", LOG_TO_STDERR, getenv("IKE_DEBUG") ? LOG_DEBUG : LOG_ERR);
 	if (getenv("IKE_DEBUG"))
 		log_set_debug(LOG_DBG_IKE, true);
 	RUN(test_basic);
+	RUN(test_init_pacing);
 	RUN(test_no_proposal);
 	RUN(test_invalid_ke);
 	RUN(test_bad_psk);
