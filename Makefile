@@ -120,7 +120,7 @@ check: deps
 	$(MAKE) WERROR=1 all
 	BUILD=$(BUILD) tests/run --label plain
 	$(MAKE) asan-build
-	BUILD=build-asan tests/run --label asan
+	BUILD=build-asan VTID_GUEST_BUILD=$(BUILD) tests/run --label asan
 	@tests/run --total plain asan
 
 test: all

@@ -3,11 +3,12 @@
  * The tunnel layer (vtid/tunnel.c) drives exactly one backend through struct
  * dp_ops: it creates one link (tunnel device) per `interface TunnelN`, sets
  * its carrier, and installs and removes ESP SAs as IKE reports them.  A
- * backend knows nothing of IKE.  One backend implements it so far:
- * "userspace" (TUN + GRE + ESP in vtid's own worker threads; gre/dp_user.c,
- * its files listed in gre/dp_user_int.h).  A kernel backend (GRE device +
- * XFRM through libnl) is not written yet: dp_ops_by_name() answers NULL for
- * "kernel", and "auto" means userspace.
+ * backend knows nothing of IKE.  Two backends implement it: "userspace"
+ * (TUN + GRE + ESP in vtid's own worker threads; gre/dp_user.c, its files
+ * listed in gre/dp_user_int.h) and "kernel" (a kernel GRE device and XFRM
+ * states and policies through libnl; gre/dp_kernel.c, its files listed in
+ * gre/dp_kernel_int.h).  `dataplane auto` picks kernel when the
+ * running kernel can create a GRE device and an ESP state, else userspace.
  *
  * Threading: every ops call is made from the control thread.  A backend that
  * runs worker threads reports events (lifetime expiry, keepalive state) by
@@ -171,14 +172,28 @@ struct dp_ops {
 	 * marker absent): payload starts at the SPI. */
 	void (*udp_input)(struct dp *dp, const uint8_t *pkt, size_t len, const struct sockaddr_in *from,
 			  const struct sockaddr_in *to);
-	/* Whether this backend can run here (kernel: GRE and ESP available). */
+	/* Whether this backend can run here (kernel: GRE and ESP available;
+	 * probed once, the probe cleaned up). */
 	bool (*available)(void);
+	/* Why available() answers what it does, for the log; NULL: no reason. */
+	const char *(*why)(void);
 };
 
 extern const struct dp_ops dp_user_ops;
+extern const struct dp_ops dp_kernel_ops;
 
-/* "userspace", "auto" or NULL: the userspace backend (the only one yet);
- * anything else, "kernel" included, NULL. */
+/* "userspace": the userspace backend; "kernel": the kernel backend (not
+ * probed); "auto" or NULL: kernel when it is available here, else
+ * userspace; anything else NULL. */
 const struct dp_ops *dp_ops_by_name(const char *name);
+/* As dp_ops_by_name, and says why in `why`: for "kernel" NULL when the
+ * kernel cannot do it (why names what is missing). */
+const struct dp_ops *dp_ops_pick(const char *name, char *why, size_t len);
+
+/* The device MTU for a link: path_mtu less the outer IPv4 header, GRE,
+ * and ESP with this SA's transform (without an SA yet: the worst the
+ * suites allow).  Shared by both backends; defined in dp_user.c. */
+uint16_t dp_compute_mtu(const struct dp_link_cfg *cfg, uint16_t path_mtu,
+			const struct dp_sa_cfg *sa);
 
 #endif

@@ -151,9 +151,10 @@ static int setup_signals(struct vtid *v)
  * the next start (and says so). */
 static int start_dataplane(struct vtid *v, const char *name)
 {
-	v->dp_ops = dp_ops_by_name(name);
+	char why[400];
+	v->dp_ops = dp_ops_pick(name, why, sizeof(why));
 	if (!v->dp_ops) {
-		log_err("dataplane %s: not available here", name);
+		log_err("dataplane %s: not available here: %s", name ? name : "auto", why);
 		return -ENOTSUP;
 	}
 	struct dp_init init = {.on_event = dp_event,
@@ -168,7 +169,7 @@ static int start_dataplane(struct vtid *v, const char *name)
 	int efd = v->dp_ops->event_fd ? v->dp_ops->event_fd(v->dp) : -1;
 	if (efd >= 0)
 		loop_add_fd(v->loop, efd, EPOLLIN, on_dp_event_fd, v);
-	log_info("dataplane: %s", v->dp_ops->name);
+	log_info("dataplane: %s (%s)", v->dp_ops->name, why);
 	return 0;
 }
 

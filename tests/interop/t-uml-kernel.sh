@@ -1,0 +1,315 @@
+#!/bin/bash
+# vtid with `dataplane kernel` (GRE device + XFRM through libnl) inside a
+# user-mode-linux guest, against vtid with the userspace backend in a host
+# namespace: GRE over ESP transport, AES-GCM-256, PSK.
+#
+#   ns H: vtid (userspace), h0 192.0.2.1  <-veth->  u0 (ns U) ==raw== vec0 192.0.2.2 (guest)
+#   Tunnel1 10.255.3.1/30 (TUN)  ==GRE, ESP transport==  Tunnel1 10.255.3.2/30 (kernel gre)
+#
+# Checks: `dataplane auto` picks userspace on the host kernel and kernel in
+# the guest; `dataplane kernel` refuses to start on the host, naming what is
+# missing; the SA comes up; pings both ways through the Tunnel devices;
+# both ends' SA packet counters agree; in the guest Tunnel1 is a kernel GRE
+# device in vtid's group, `ip xfrm state` holds exactly the two ESP states
+# (transport, vtid's reqid) and `ip xfrm policy` the two protocol-47
+# policies; a Child rekey from each side under a 100 pps ping loses
+# nothing; `shutdown` removes the states, vtid's exit the policies and the
+# device; a vtid killed with SIGKILL leaves them, the next one removes the
+# leftovers and brings the tunnel back.
+# The guest runs the host's build through hostfs (tests/interop/uml-run,
+# agent tests/interop/guest/vtid-agent.sh).  Needs root, user-mode-linux
+# and kmod.  About a minute.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../integration/lib.sh"
+UML_PEER=${UML_PEER:-$here/uml-run}
+[ -x "$UML_PEER" ] && [ -x /usr/bin/linux.uml ] || {
+	echo "FAIL setup: needs $UML_PEER and /usr/bin/linux.uml (user-mode-linux)"
+	exit 1
+}
+# ASan cannot run in user-mode-linux (its shadow memory does not fit the
+# guest's address space): with a sanitizer build the host side runs it, the
+# guest runs the plain build of the same tree (`make check` passes its
+# folder as VTID_GUEST_BUILD).
+GVTID=$VTID GVTISH=$VTISH
+if ldd "$VTID" 2>/dev/null | grep -q libasan; then
+	GVTID=$TOP/${VTID_GUEST_BUILD:-build}/vtid GVTISH=$TOP/${VTID_GUEST_BUILD:-build}/vtish
+	if [ ! -x "$GVTID" ] || [ ! -x "$GVTISH" ] || ldd "$GVTID" | grep -q libasan; then
+		echo "FAIL setup: $VTID is an ASan build, which cannot run in user-mode-linux, and $GVTID is no plain build (set VTID_GUEST_BUILD)"
+		exit 1
+	fi
+	echo "note: ASan build on the host side; the guest runs $GVTID"
+fi
+H=vtKh$$ U=vtKu$$
+VH=192.0.2.1 VG=192.0.2.2 PSK=uml-kernel-s3cret
+TH=10.255.3.1 TG=10.255.3.2
+RUN=$(mktemp -d /var/tmp/vtid-umlk.XXXXXX)
+pidfile=$RUN/guest.pid
+share=''
+cleanup() {
+	stop_pids
+	[ -e "$pidfile" ] && "$UML_PEER" --stop "$pidfile" >"$RUN/guest.out" 2>"$RUN/guest.err"
+	ip netns del $H 2>/dev/null
+	ip netns del $U 2>/dev/null
+	[ -n "${KEEP:-}" ] && echo "kept $RUN" || rm -rf "$RUN"
+}
+trap cleanup EXIT
+t0=$(date +%s%N)
+el() { echo "$((($(date +%s%N) - t0) / 1000000)) ms"; }
+
+ip netns add $H && ip netns add $U || { echo "FAIL setup: netns"; exit 1; }
+ip -n $H link add h0 type veth peer name u0 netns $U
+ip -n $H link set lo up
+ip -n $H link set h0 up
+ip -n $U link set u0 up
+ip -n $H addr add $VH/24 dev h0
+
+# `dataplane kernel` where the kernel has no GRE/ESP: vtid refuses to start.
+vconf() { # SELF PEER TUNNEL_ADDR DATAPLANE [LIFETIME_KB]
+cat <<C
+hostname K${1##*.}
+dataplane $4
+crypto ikev2 proposal P1
+ encryption aes-gcm-256
+ prf sha256
+ group 19
+crypto ikev2 policy POL
+ proposal P1
+crypto ikev2 keyring KR
+ peer PEER
+  address $2
+  pre-shared-key $PSK
+crypto ikev2 profile PROF
+ match identity remote address $2 255.255.255.255
+ authentication remote pre-share
+ authentication local pre-share
+ keyring local KR
+crypto ipsec transform-set TS esp-gcm 256
+ mode transport
+crypto ipsec profile IPP
+ set transform-set TS
+ set ikev2-profile PROF${5:+
+ set security-association lifetime kilobytes $5}
+interface Tunnel1
+ ip address $3 255.255.255.252
+ tunnel source $1
+ tunnel destination $2
+ tunnel protection ipsec profile IPP
+C
+}
+vconf $VH $VG $TH kernel >"$RUN/host-kernel.conf"
+ip netns exec $H timeout 20 "$VTID" -F -f "$RUN/host-kernel.conf" -s "$RUN/hk.sock" \
+	--frr-vty-socket /nonexistent >"$RUN/host-kernel.log" 2>&1
+rc=$?
+if [ $rc != 0 ] && [ $rc != 124 ] && grep -q 'dataplane kernel: not available here: the kernel cannot create a GRE device' "$RUN/host-kernel.log"; then
+	pass "host kernel: dataplane kernel refused at start: $(grep -o 'the kernel cannot create a GRE device: [^(]*' "$RUN/host-kernel.log")"
+else
+	fail "dataplane kernel on the host kernel refused" "rc $rc: $(tail -3 "$RUN/host-kernel.log")"
+fi
+ip -n $H link show | grep -q vtidprobe && fail "host: the probe device was left behind"
+
+"$UML_PEER" --netns $U --ifname u0 --guest-script "$here/guest/vtid-agent.sh" \
+	--background "$pidfile" --mac 02:00:00:00:00:02 --timeout 60 --quiet \
+	--env LOCAL_IP=$VG >"$RUN/guest-start.out" 2>&1 || {
+	echo "FAIL UML guest did not become ready: $(tail -5 "$RUN/guest-start.out")"
+	exit 1
+}
+# shellcheck source=/dev/null
+. "$pidfile"
+share=$uml_work/share
+pass "UML guest ready with GRE, ESP, XFRM ($(el))"
+
+# gx 'COMMAND' [SECONDS]: run COMMAND in the guest, print its output, its
+# status.  The command number lives in a file: gx runs in $(...) subshells.
+gx() {
+	local limit=${2:-30} end gn
+	gn=$(($(cat "$share/cmd/.n" 2>/dev/null || echo 0) + 1))
+	echo $gn >"$share/cmd/.n"
+	printf '%s\n' "$1" >"$share/cmd/$gn.sh"
+	touch "$share/cmd/$gn.go"
+	end=$((SECONDS + limit))
+	while [ ! -e "$share/cmd/$gn.rc" ]; do
+		[ $SECONDS -ge $end ] && { echo "(guest command timed out: $1)"; return 124; }
+		sleep 0.1
+	done
+	cat "$share/cmd/$gn.out"
+	return "$(cat "$share/cmd/$gn.rc")"
+}
+# guest commands see the share as $UML_PEER_SHARE, the host as $share
+GV="$GVTID -F -f \$UML_PEER_SHARE/guest.conf -s /run/vtidk.sock --frr-vty-socket /nonexistent"
+GSH="$GVTISH -s /run/vtidk.sock"
+# gstart LOG: vtid in the guest, in the background, its pid in /run/vtidk.pid
+gstart() {
+	gx "rm -f /run/vtidk.sock; $GV >\$UML_PEER_SHARE/$1 2>&1 & echo \$! >/run/vtidk.pid
+		i=0; until [ -S /run/vtidk.sock ] || [ \$i -ge 100 ]; do sleep 0.2; i=\$((i + 1)); done
+		[ -S /run/vtidk.sock ]" 40 >/dev/null
+}
+gsh() { gx "$GSH -c '$1'"; }
+gline_up() { gsh "show interfaces Tunnel1 json" 2>/dev/null | grep -q '"line_protocol":"up"'; }
+# a counter of the guest's `show crypto ipsec sa json`: gsa DIR KEY
+gsa() { gsh "show crypto ipsec sa interface Tunnel1 json" | python3 -c "
+import json,sys; d=json.load(sys.stdin)['interfaces'][0]; print(d['$1'][0]['$2'])"; }
+hsa() { vjson "$RUN/vtid.sock" "show crypto ipsec sa interface Tunnel1 json" "d['interfaces'][0]['$1'][0]['$2']"; }
+
+# the guest's SAs live 2560 kB (the least IOS allows): the kernel counts
+# it, its soft expiry (90 %) makes the guest rekey, below
+vconf $VG $VH $TG kernel 2560 >"$share/guest.conf"
+vconf $VH $VG $TH auto >"$RUN/host.conf"
+gstart vtid-guest.log || fail "vtid with dataplane kernel started in the guest" "$(tail -5 "$share/vtid-guest.log")"
+start_vtid $H "$RUN/host.conf" "$RUN/vtid.sock" "$RUN/vtid.log"
+grep -q 'dataplane: userspace (auto: the kernel cannot create a GRE device' "$RUN/vtid.log" &&
+	pass "host: dataplane auto picked userspace: $(grep -o 'dataplane: userspace.*(needs' "$RUN/vtid.log")" ||
+	fail "host: dataplane auto picks userspace" "$(grep dataplane "$RUN/vtid.log")"
+grep -q 'dataplane: kernel (the kernel creates GRE devices and ESP states' "$share/vtid-guest.log" &&
+	pass "guest: dataplane kernel accepted: the probe created and removed a GRE device and an ESP state" ||
+	fail "guest: dataplane kernel accepted" "$(grep -i 'dataplane' "$share/vtid-guest.log")"
+
+if wait_for 20 "line_up $RUN/vtid.sock Tunnel1" && wait_for 5 gline_up; then
+	pass "Tunnel1 up on both ends: userspace vtid <-> kernel vtid ($(el))"
+else
+	fail "Tunnel1 up on both ends" "$(tail -5 "$RUN/vtid.log"; tail -5 "$share/vtid-guest.log")"
+fi
+
+# The guest's kernel objects, once settled: both ends initiate, and the
+# pair of the IKE SA that lost keeps its inbound state a few seconds.
+nstates() { gx 'ip xfrm state' | grep -c '^src'; }
+wait_for 10 '[ "$(nstates)" = 2 ]'
+d=$(gx "ip -d link show Tunnel1")
+echo "$d" | grep -q "gre remote $VH local $VG ttl 64" && echo "$d" | grep -q 'group 30324' &&
+	echo "$d" | grep -q '<POINTOPOINT,NOARP,UP,LOWER_UP>' &&
+	pass "guest: Tunnel1 is a kernel GRE device ($VG -> $VH, ttl 64), up, in vtid's group 30324" ||
+	fail "guest: Tunnel1 a kernel GRE device" "$(echo "$d" | head -4 | tr '\n' '|')"
+st=$(gx "ip xfrm state")
+nst=$(echo "$st" | grep -c '^src')
+nours=$(echo "$st" | grep -c -E 'proto esp spi 0x[0-9a-f]+ reqid 19873[0-9]{5} mode transport')
+[ "$nst" = 2 ] && [ "$nours" = 2 ] && echo "$st" | grep -q "aead rfc4106(gcm(aes)) 0x[0-9a-f]* 128" &&
+	pass "guest: ip xfrm state holds exactly the two ESP transport states, rfc4106(gcm(aes)), vtid's reqid" ||
+	fail "guest: two ESP states" "$nst states, $nours vtid's: $(echo "$st" | grep -E '^src|proto' | tr '\n' '|')"
+po=$(gx "ip xfrm policy")
+echo "$po" | grep -q "src $VG/32 dst $VH/32 proto gre" && echo "$po" | grep -q "src $VH/32 dst $VG/32 proto gre" &&
+	[ "$(echo "$po" | grep -c '^src')" = 2 ] && echo "$po" | grep -q 'dir out' && echo "$po" | grep -q 'dir in' &&
+	[ "$(echo "$po" | grep -c -E 'proto esp reqid 19873[0-9]{5} mode transport')" = 2 ] &&
+	pass "guest: ip xfrm policy holds the protocol-47 policies out and in, ESP transport templates" ||
+	fail "guest: XFRM policies" "$(echo "$po" | tr '\n' '|')"
+gsh "show crypto ipsec sa interface Tunnel1 json" | tr -d ' \n' | grep -q '"transform":"esp-gcm256","key_bits":256,"mode":"Transport"' &&
+	pass "guest: show crypto ipsec sa: esp-gcm 256, transport" ||
+	fail "guest: show crypto ipsec sa" "$(gsh 'show crypto ipsec sa interface Tunnel1 json' | head -20 | tr -d '\n')"
+
+# Real packets both ways.
+ip netns exec $H ping -c 5 -i 0.2 -W 2 $TG >"$RUN/ping1.out" 2>&1 &&
+	pass "ping host Tunnel1 -> guest Tunnel1 (kernel GRE over kernel ESP): $(grep -o '[0-9]* received' "$RUN/ping1.out")" ||
+	fail "ping host -> guest through the tunnel" "$(tail -2 "$RUN/ping1.out")"
+gx "ping -c 5 -i 0.2 -W 2 $TH" >"$RUN/ping2.out" 2>&1 &&
+	pass "ping guest Tunnel1 -> host Tunnel1: $(grep -o '[0-9]* received' "$RUN/ping2.out")" ||
+	fail "ping guest -> host through the tunnel" "$(tail -2 "$RUN/ping2.out")"
+sleep 0.3
+ho=$(hsa outbound packets) hi=$(hsa inbound packets)
+go=$(gsa outbound packets) gi=$(gsa inbound packets)
+[ "${ho:-0}" -ge 10 ] && [ "$ho" = "$gi" ] && [ "$go" = "$hi" ] &&
+	pass "counters agree: host out $ho = guest in $gi, guest out $go = host in $hi" ||
+	fail "counters agree" "host out $ho in $hi, guest out $go in $gi"
+genc=$(gsh "show crypto ipsec sa interface Tunnel1 json" | python3 -c "
+import json,sys; d=json.load(sys.stdin)['interfaces'][0]; print(d['pkts_encaps'], d['pkts_decaps'])")
+[ "${genc% *}" = "$go" ] && [ "${genc#* }" = "$gi" ] &&
+	pass "guest: the device's GRE counters equal the SAs' ($genc)" ||
+	fail "guest: link counters" "encaps/decaps $genc, SA out $go in $gi"
+
+# Make-before-break: a Child rekey from each side under a 100 pps ping.
+# The guest answering the host's rekey parks its new outbound state (a
+# reqid no policy names) until the host uses the new pair: debug shows it.
+gsh 'debug crypto ipsec' >/dev/null
+for who in host guest; do
+	old=$(spis "$RUN/vtid.sock" Tunnel1)
+	ip netns exec $H ping -q -c 300 -i 0.01 -W 1 $TG >"$RUN/flood-$who.out" 2>&1 &
+	fp=$!
+	sleep 0.5
+	if [ $who = host ]; then
+		vsh "$RUN/vtid.sock" 'crypto rekey ipsec interface Tunnel1' >/dev/null
+	else
+		gsh 'crypto rekey ipsec interface Tunnel1' >/dev/null
+	fi
+	wait $fp
+	new=$(spis "$RUN/vtid.sock" Tunnel1)
+	loss=$(grep -o '[0-9.]*% packet loss' "$RUN/flood-$who.out")
+	[ "$new" != "$old" ] && [ "$loss" = "0% packet loss" ] &&
+		pass "Child rekey started by the $who under a 100 pps ping: $old -> $new, $(grep -o '[0-9]* received' "$RUN/flood-$who.out"), $loss" ||
+		fail "Child rekey by the $who under a ping flow" "$old -> $new, $(tail -2 "$RUN/flood-$who.out" | tr '\n' ' ')"
+	if [ $who = host ]; then
+		gout=$(echo "${new%/*}" | sed 's/^0x//' | tr 'A-F' 'a-f')
+		grep -q "Tunnel1 SA $gout out added, waiting for the peer" "$share/vtid-guest.log" &&
+			grep -q "Tunnel1: outbound SA $gout is current" "$share/vtid-guest.log" &&
+			pass "guest answered the rekey: outbound $gout parked, then current" ||
+			fail "guest: deferred outbound SA parked, then current" "$(grep "kernel dataplane" "$share/vtid-guest.log" | tail -4 | tr '\n' '|')"
+	fi
+done
+# the old pairs are gone after the linger: two states again
+if wait_for 10 '[ "$(nstates)" = 2 ]'; then
+	pass "guest: after the rekeys, exactly two states again"
+else
+	fail "guest: old states removed after rekeys" "$(gx 'ip xfrm state' | grep -c '^src') states"
+fi
+ip netns exec $H ping -c 3 -i 0.2 -W 2 $TG >/dev/null 2>&1 && pass "ping after the rekeys" || fail "ping after the rekeys"
+
+# A kB lifetime in the kernel: 2000 pings of 1300 bytes pass the soft
+# limit of the guest's states (2304 kB); XFRM_MSG_EXPIRE -> IKE rekeys.
+# 500 pps: the 10 % left to the hard limit last 0.4 s, time enough for a
+# rekey in the slow guest (a flood ping crosses them in 50 ms).
+old=$(spis "$RUN/vtid.sock" Tunnel1)
+ip netns exec $H ping -q -i 0.002 -c 2000 -s 1300 -W 1 $TG >"$RUN/lifetime.out" 2>&1
+if wait_for 10 "grep -q 'reached its soft lifetime' $share/vtid-guest.log" &&
+	wait_for 10 "[ \"\$(spis $RUN/vtid.sock Tunnel1)\" != \"$old\" ]"; then
+	pass "kB lifetime: the kernel's soft expiry made the guest rekey ($old -> $(spis "$RUN/vtid.sock" Tunnel1)); $(grep -o '[0-9]* received, [0-9.]*% packet loss' "$RUN/lifetime.out")"
+else
+	fail "kB lifetime: soft expiry from the kernel" "$(grep -e lifetime -e rekey "$share/vtid-guest.log" | tail -3; tail -2 "$RUN/lifetime.out")"
+fi
+grep -q ' 0% packet loss' "$RUN/lifetime.out" || fail "no loss across the lifetime rekey" "$(tail -2 "$RUN/lifetime.out")"
+wait_for 10 '[ "$(nstates)" = 2 ]'
+
+# shutdown: the states go; vtid's exit: the policies and the device go.
+gx "$GSH -c 'configure terminal' -c 'interface Tunnel1' -c 'shutdown' -c 'end'" >/dev/null
+if wait_for 5 "[ -z \"\$(gx 'ip xfrm state')\" ]" && gx "ip link show Tunnel1" | grep -q 'state DOWN'; then
+	pass "guest: shutdown removed both states, Tunnel1 down"
+else
+	fail "guest: shutdown" "$(gx 'ip xfrm state; ip link show Tunnel1' | tr '\n' '|')"
+fi
+gx 'kill $(cat /run/vtidk.pid); i=0; while kill -0 $(cat /run/vtidk.pid) 2>/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done' >/dev/null
+left=$(gx "ip xfrm state; ip xfrm policy; ip -o link show group 30324; ip -o link show | grep -i -e tunnel1 -e vtidprobe")
+[ -z "$left" ] && pass "guest: vtid's exit left no state, policy or device behind" ||
+	fail "guest: clean exit" "$(echo "$left" | tr '\n' '|')"
+
+# SIGKILL: the leftovers stay; the next vtid (dataplane auto) removes them
+# and brings the tunnel back.
+vconf $VG $VH $TG auto 2560 >"$share/guest.conf"
+gstart vtid-guest2.log
+wait_for 20 "line_up $RUN/vtid.sock Tunnel1" && wait_for 5 gline_up
+grep -q 'dataplane: kernel (auto: the kernel creates GRE devices and ESP states' "$share/vtid-guest2.log" &&
+	pass "guest: dataplane auto picked kernel" ||
+	fail "guest: dataplane auto picks kernel" "$(grep -i dataplane "$share/vtid-guest2.log")"
+# settled first (no pair of a simultaneous start lingering): two states
+wait_for 10 '[ "$(nstates)" = 2 ]'
+gx 'kill -9 $(cat /run/vtidk.pid); sleep 0.3' >/dev/null
+left=$(gx "ip xfrm state | grep -c '^src'; ip -o link show group 30324 | grep -c Tunnel1")
+[ "$(echo $left)" = "2 1" ] && pass "guest: vtid killed with SIGKILL left 2 states and Tunnel1" ||
+	fail "guest: leftovers after SIGKILL" "$(echo $left)"
+gstart vtid-guest3.log
+grep -q 'removed what an earlier vtid left: 1 device, 4 XFRM states and policies' "$share/vtid-guest3.log" &&
+	pass "guest: the next vtid removed the leftovers: $(grep -o 'removed what.*' "$share/vtid-guest3.log")" ||
+	fail "guest: leftovers removed at start" "$(grep -i -e removed -e error "$share/vtid-guest3.log" | head -3)"
+if wait_for 30 "line_up $RUN/vtid.sock Tunnel1" && wait_for 10 gline_up &&
+	wait_for 10 "ip netns exec $H ping -c 1 -W 1 $TG >/dev/null"; then
+	pass "tunnel back after the restart, ping ($(el))"
+else
+	fail "tunnel back after the restart" "$(tail -5 "$share/vtid-guest3.log")"
+fi
+[ "$(gx "ip xfrm state" | grep -c '^src')" = 2 ] && pass "guest: two states after the restart" ||
+	fail "guest: states after restart" "$(gx 'ip xfrm state' | grep -c '^src')"
+gx 'kill $(cat /run/vtidk.pid); i=0; while kill -0 $(cat /run/vtidk.pid) 2>/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done' >/dev/null
+left=$(gx "ip xfrm state; ip xfrm policy; ip -o link show group 30324")
+[ -z "$left" ] && pass "guest: nothing of vtid's left after the last exit" ||
+	fail "guest: clean last exit" "$(echo "$left" | tr '\n' '|')"
+
+for f in vtid-guest.log vtid-guest2.log vtid-guest3.log; do cp "$share/$f" "$RUN/$f" 2>/dev/null; done
+stop_pids
+check_logs_clean "$RUN"/vtid*.log
+echo "total $(el)"
+finish
