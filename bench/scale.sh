@@ -13,7 +13,7 @@
 set -u
 N=${1:-1000}
 BUILD=${BUILD:-build}
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 case "$BUILD" in /*) ;; *) BUILD="$top/$BUILD" ;; esac
 VTID=$BUILD/vtid
 VTISH=$BUILD/vtish
@@ -164,4 +164,6 @@ run_vtid() {
 	ip netns del $NS-b
 }
 
+# sourced (tests/integration/t-scale.sh): the functions only
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 run_vtid

@@ -64,6 +64,8 @@ struct dp_link_cfg {
 	uint16_t keepalive_period; /* seconds, 0 = off (Cisco GRE keepalive) */
 	uint8_t keepalive_retries;
 	bool protected;           /* true: only ESP-protected traffic passes; false: plain GRE */
+	uint8_t queues;           /* userspace: 1 = a single-queue TUN device (cheap to create:
+				   * a hub's many tunnels); 0 = one queue per worker */
 };
 
 struct dp_sa_cfg {

@@ -32,7 +32,7 @@
 static void dp_tun_write_raw(struct dp_link *l, int q, uint8_t *frame, size_t len, size_t payload,
 			     int npkts)
 {
-	if (write(l->qfd[q], frame, len) < 0) {
+	if (write(l->qfd[q < l->nq ? q : 0], frame, len) < 0) {
 		CTR_ADD(l->ctr.recv_errors, (uint64_t)npkts);
 		return;
 	}

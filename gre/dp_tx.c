@@ -305,7 +305,7 @@ static void dp_queue(struct dp_worker *w, struct dp_link *l, struct dp_wbuf *wb,
 
 void dp_tun_read(struct dp_worker *w, struct dp_link *l, struct dp_wbuf *wb)
 {
-	int fd = l->qfd[w->idx];
+	int fd = l->qfd[w->idx < l->nq ? w->idx : 0];
 	for (int reads = 0; reads < 64; reads++) {
 		ssize_t r = read(fd, wb->sbuf, DP_SBUF);
 		if (r <= 0)

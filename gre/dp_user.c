@@ -408,12 +408,21 @@ uint16_t dp_compute_mtu(const struct dp_link_cfg *cfg, uint16_t path_mtu,
 	return (uint16_t)(mtu < 576 ? 576 : mtu);
 }
 
+/* The worker that reads queue i of link l: queue i's own worker, or for a
+ * single-queue device the one its id picks, so that many such devices
+ * spread over the workers. */
+static int dp_queue_worker(const struct dp_link *l, int i)
+{
+	return l->nq == 1 ? (int)(l->id % (uint64_t)l->dp->nworkers) : i;
+}
+
 static void dp_link_unpoll(struct dp_link *l)
 {
 	struct dp *dp = l->dp;
 	for (int i = 0; i < l->nq && i < dp->nworkers; i++)
 		if (l->qfd[i] >= 0)
-			epoll_ctl(dp->w[i].epfd, EPOLL_CTL_DEL, l->qfd[i], NULL);
+			epoll_ctl(dp->w[dp_queue_worker(l, i)].epfd, EPOLL_CTL_DEL, l->qfd[i],
+				  NULL);
 }
 
 static int dpu_link_add(struct dp *dp, const struct dp_link_cfg *cfg, struct dp_link **out)
@@ -436,7 +445,7 @@ static int dpu_link_add(struct dp *dp, const struct dp_link_cfg *cfg, struct dp_
 		return -ENOMEM;
 	l->dp = dp;
 	l->cfg = *cfg;
-	l->nq = dp->nworkers;
+	l->nq = cfg->queues == 1 ? 1 : dp->nworkers;
 	l->qfd = malloc((size_t)l->nq * sizeof(int));
 	int rc = -ENOMEM;
 	if (!l->qfd)
@@ -468,8 +477,8 @@ static int dpu_link_add(struct dp *dp, const struct dp_link_cfg *cfg, struct dp_
 		goto fail;
 	}
 	for (int i = 0; i < l->nq; i++) {
-		if ((rc = dp_epoll_add(dp->w[i].epfd, l->qfd[i], l->id << DP_EVK_BITS | DP_EVK_LINK,
-				       0))) {
+		if ((rc = dp_epoll_add(dp->w[dp_queue_worker(l, i)].epfd, l->qfd[i],
+				       l->id << DP_EVK_BITS | DP_EVK_LINK, 0))) {
 			dp_link_unpoll(l);
 			dp->links = l->next;
 			dp_link_table_rebuild(dp, NULL);

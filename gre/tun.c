@@ -25,7 +25,9 @@ int tun_open(const char *name, int nq, int *fds)
 		struct ifreq ifr;
 		memset(&ifr, 0, sizeof(ifr));
 		snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
-		ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE | IFF_VNET_HDR;
+		/* one queue: no IFF_MULTI_QUEUE, whose device always has 256
+		 * TX queues (and as many qdiscs once up) */
+		ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR | (nq > 1 ? IFF_MULTI_QUEUE : 0);
 		if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr) < 0) {
 			int err = -errno;
 			if (fd >= 0)
