@@ -106,17 +106,29 @@ struct dp_link *dp_link_lookup_id(struct dp *dp, uint64_t id)
 	return NULL;
 }
 
+static uint32_t dp_addr_hash(uint32_t remote, uint32_t local)
+{
+	uint64_t x = (uint64_t)remote << 32 | local;
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return (uint32_t)x;
+}
+
+/* The link whose tunnel runs from `src` (its remote end) to `dst` (its
+ * local end): a hash probe, as any stranger's GRE packet asks it. */
 struct dp_link *dp_link_lookup_addr(struct dp *dp, uint32_t src, uint32_t dst)
 {
 	struct dp_link_table *t = atomic_load_explicit(&dp->link_tab, memory_order_acquire);
 	if (!t)
 		return NULL;
-	for (size_t i = 0; i < t->n; i++) {
-		struct dp_link *l = t->link[i];
+	for (uint32_t i = dp_addr_hash(src, dst) & t->amask;; i = (i + 1) & t->amask) {
+		struct dp_link *l = t->addr[i];
+		if (!l)
+			return NULL;
 		if (l->cfg.remote.s_addr == src && l->cfg.local.s_addr == dst)
 			return l;
 	}
-	return NULL;
 }
 
 int dp_link_table_rebuild(struct dp *dp, const struct dp_link *skip)
@@ -124,9 +136,15 @@ int dp_link_table_rebuild(struct dp *dp, const struct dp_link *skip)
 	size_t n = 0;
 	for (struct dp_link *l = dp->links; l; l = l->next)
 		n++;
-	struct dp_link_table *t = calloc(1, sizeof(*t) + (n ? n : 1) * sizeof(t->link[0]));
+	uint32_t slots = 16;
+	while (slots < 2 * n)
+		slots <<= 1;
+	struct dp_link_table *t =
+	    calloc(1, sizeof(*t) + ((n ? n : 1) + slots) * sizeof(t->link[0]));
 	if (!t)
 		return -ENOMEM;
+	t->amask = slots - 1;
+	t->addr = &t->link[n ? n : 1];
 	/* dp->links is newest first and ids grow: fill from the back */
 	size_t i = n;
 	for (struct dp_link *l = dp->links; l; l = l->next)
@@ -138,6 +156,13 @@ int dp_link_table_rebuild(struct dp *dp, const struct dp_link *skip)
 		n -= i;
 	}
 	t->n = n;
+	for (size_t k = 0; k < n; k++) {
+		struct dp_link *l = t->link[k];
+		uint32_t h = dp_addr_hash(l->cfg.remote.s_addr, l->cfg.local.s_addr) & t->amask;
+		while (t->addr[h])
+			h = (h + 1) & t->amask;
+		t->addr[h] = l;
+	}
 	struct dp_link_table *old = atomic_exchange(&dp->link_tab, t);
 	dp_synchronize(dp);
 	free(old);

@@ -112,7 +112,9 @@ struct dp_sa_table {
 
 struct dp_link_table {
 	size_t n;
-	struct dp_link *link[]; /* sorted by id */
+	uint32_t amask;		/* slots of `addr` - 1 (a power of two, at most half full) */
+	struct dp_link **addr;	/* by (remote, local) address pair, open addressing */
+	struct dp_link *link[]; /* sorted by id; `addr`'s slots follow */
 };
 
 struct dp_worker {

@@ -45,6 +45,7 @@ struct ike_engine *ike_engine_new(const struct ike_host *host)
 	eng->host = *host;
 	eng->cookie_threshold = 64;
 	eng->init_window = IKE_INIT_WINDOW;
+	eng->deadline_stale = true;
 	eng->frag_size = IKE_FRAG_MTU;
 	eng->rng_state = host->now_ms(host->ctx) | 1;
 	if (ike_random(eng->cookie_secret, sizeof(eng->cookie_secret)) < 0) {
@@ -81,12 +82,58 @@ void ike_engine_free(struct ike_engine *eng)
 	free(eng);
 }
 
+/* Peers are found by tunnel id (the host's calls) and by remote address
+ * (every IKE_SA_INIT request, a stranger's too) through hashes, never by
+ * walking the list: a hub has thousands. */
+static unsigned id_bucket(uint32_t id)
+{
+	return (id * 2654435761u) >> 20 & (IKE_PEER_BUCKETS - 1);
+}
+
+static unsigned remote_bucket(uint32_t addr)
+{
+	return (addr * 2654435761u) >> 20 & (IKE_PEER_BUCKETS - 1);
+}
+
 static struct ike_peer *peer_by_id(struct ike_engine *eng, uint32_t id)
 {
-	for (struct ike_peer *p = eng->peers; p; p = p->next)
+	for (struct ike_peer *p = eng->peer_id_hash[id_bucket(id)]; p; p = p->id_next)
 		if (p->cfg.tunnel_id == id)
 			return p;
 	return NULL;
+}
+
+struct ike_peer *ike_peer_by_remote(struct ike_engine *eng, uint32_t remote)
+{
+	for (struct ike_peer *p = eng->peer_remote_hash[remote_bucket(remote)]; p;
+	     p = p->remote_next)
+		if (p->cfg.remote.sin_addr.s_addr == remote)
+			return p;
+	return NULL;
+}
+
+static void peer_hash_add(struct ike_engine *eng, struct ike_peer *p)
+{
+	struct ike_peer **b = &eng->peer_id_hash[id_bucket(p->cfg.tunnel_id)];
+	p->id_next = *b;
+	*b = p;
+	b = &eng->peer_remote_hash[remote_bucket(p->cfg.remote.sin_addr.s_addr)];
+	p->remote_next = *b;
+	*b = p;
+}
+
+static void peer_hash_del(struct ike_engine *eng, struct ike_peer *p)
+{
+	struct ike_peer **pp = &eng->peer_id_hash[id_bucket(p->cfg.tunnel_id)];
+	while (*pp && *pp != p)
+		pp = &(*pp)->id_next;
+	if (*pp)
+		*pp = p->id_next;
+	pp = &eng->peer_remote_hash[remote_bucket(p->cfg.remote.sin_addr.s_addr)];
+	while (*pp && *pp != p)
+		pp = &(*pp)->remote_next;
+	if (*pp)
+		*pp = p->remote_next;
 }
 
 static bool cfg_valid(const struct ike_peer_cfg *cfg)
@@ -109,6 +156,7 @@ static bool cfg_valid(const struct ike_peer_cfg *cfg)
 
 int ike_peer_add(struct ike_engine *eng, const struct ike_peer_cfg *cfg)
 {
+	ike_touch(eng);
 	if (!eng || !cfg)
 		return -EINVAL;
 	if (peer_by_id(eng, cfg->tunnel_id))
@@ -135,6 +183,7 @@ int ike_peer_add(struct ike_engine *eng, const struct ike_peer_cfg *cfg)
 		p->cfg.dpd_retry_s = 2;
 	p->next = eng->peers;
 	eng->peers = p;
+	peer_hash_add(eng, p);
 	if (!p->cfg.passive)
 		ike_peer_initiate(p);
 	ike_gc(eng);
@@ -143,6 +192,7 @@ int ike_peer_add(struct ike_engine *eng, const struct ike_peer_cfg *cfg)
 
 int ike_peer_del(struct ike_engine *eng, uint32_t tunnel_id)
 {
+	ike_touch(eng);
 	struct ike_peer *p = eng ? peer_by_id(eng, tunnel_id) : NULL;
 	if (!p)
 		return -ENOENT;
@@ -159,6 +209,7 @@ int ike_peer_del(struct ike_engine *eng, uint32_t tunnel_id)
 	while (*pp != p)
 		pp = &(*pp)->next;
 	*pp = p->next;
+	peer_hash_del(eng, p);
 	peer_free(p);
 	ike_gc(eng);
 	return 0;
@@ -434,17 +485,25 @@ static uint64_t sa_deadline(const struct ike_sa *sa)
 	return d;
 }
 
+/* The walk over every SA runs again only after an entry point that can
+ * change a deadline (ike_touch): the event loop asks before each wait,
+ * and a hub has thousands of SAs. */
 uint64_t ike_next_deadline(struct ike_engine *eng)
 {
 	uint64_t d = UINT64_MAX;
 	if (!eng)
 		return d;
-	for (struct ike_peer *p = eng->peers; p; p = p->next) {
-		if (p->reinit_at)
-			d = min64(d, p->reinit_at);
-		for (struct ike_sa *sa = p->sas; sa; sa = sa->peer_next)
-			d = min64(d, sa_deadline(sa));
+	if (eng->deadline_stale) {
+		for (struct ike_peer *p = eng->peers; p; p = p->next) {
+			if (p->reinit_at)
+				d = min64(d, p->reinit_at);
+			for (struct ike_sa *sa = p->sas; sa; sa = sa->peer_next)
+				d = min64(d, sa_deadline(sa));
+		}
+		eng->deadline_cache = d;
+		eng->deadline_stale = false;
 	}
+	d = eng->deadline_cache;
 	if (eng->peers)
 		d = min64(d, eng->cookie_rotated_ms + 120000);
 	if (eng->wait_head && eng->init_inflight < eng->init_window)
@@ -576,6 +635,7 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 
 void ike_run_timers(struct ike_engine *eng)
 {
+	ike_touch(eng);
 	if (!eng)
 		return;
 	uint64_t now = ike_now(eng);
@@ -616,6 +676,7 @@ void ike_set_cookie_threshold(struct ike_engine *eng, unsigned half_open)
 
 void ike_set_init_window(struct ike_engine *eng, unsigned n)
 {
+	ike_touch(eng);
 	if (eng)
 		eng->init_window = n ? n : 1;
 }
@@ -638,6 +699,7 @@ static struct ike_sa *peer_live_sa(struct ike_peer *p)
 
 void ike_child_expired(struct ike_engine *eng, uint32_t tunnel_id, uint32_t spi_in, bool hard)
 {
+	ike_touch(eng);
 	struct ike_peer *p = eng ? peer_by_id(eng, tunnel_id) : NULL;
 	if (!p)
 		return;
@@ -670,6 +732,7 @@ static void sa_unreachable(struct ike_sa *sa, const char *what)
 void ike_icmp_error(struct ike_engine *eng, const struct sockaddr_in *to, const uint8_t *quoted,
 		    size_t len, const char *what)
 {
+	ike_touch(eng);
 	if (!eng || !to || !quoted || !what)
 		return;
 	/* Only a request of ours in flight, named by SPIs no off-path
@@ -698,6 +761,7 @@ void ike_icmp_error(struct ike_engine *eng, const struct sockaddr_in *to, const 
 
 void ike_peer_suspect(struct ike_engine *eng, uint32_t tunnel_id, const char *icmp)
 {
+	ike_touch(eng);
 	struct ike_peer *p = eng ? peer_by_id(eng, tunnel_id) : NULL;
 	if (!p || !p->cfg.dpd_interval_s)
 		return;
@@ -724,6 +788,7 @@ void ike_peer_suspect(struct ike_engine *eng, uint32_t tunnel_id, const char *ic
 
 void ike_traffic_seen(struct ike_engine *eng, uint32_t tunnel_id)
 {
+	ike_touch(eng);
 	struct ike_peer *p = eng ? peer_by_id(eng, tunnel_id) : NULL;
 	if (!p)
 		return;
@@ -735,6 +800,7 @@ void ike_traffic_seen(struct ike_engine *eng, uint32_t tunnel_id)
 
 int ike_rekey_child(struct ike_engine *eng, uint32_t tunnel_id)
 {
+	ike_touch(eng);
 	struct ike_peer *p = eng ? peer_by_id(eng, tunnel_id) : NULL;
 	struct ike_sa *sa = p ? peer_live_sa(p) : NULL;
 	if (!sa)
@@ -752,6 +818,7 @@ int ike_rekey_child(struct ike_engine *eng, uint32_t tunnel_id)
 
 int ike_rekey_ike(struct ike_engine *eng, uint32_t tunnel_id)
 {
+	ike_touch(eng);
 	struct ike_peer *p = eng ? peer_by_id(eng, tunnel_id) : NULL;
 	struct ike_sa *sa = p ? peer_live_sa(p) : NULL;
 	if (!sa || sa->state != IKE_STATE_ESTABLISHED)
@@ -764,6 +831,7 @@ int ike_rekey_ike(struct ike_engine *eng, uint32_t tunnel_id)
 
 int ike_clear(struct ike_engine *eng, uint32_t tunnel_id)
 {
+	ike_touch(eng);
 	struct ike_peer *p = eng ? peer_by_id(eng, tunnel_id) : NULL;
 	if (!p)
 		return -ENOENT;

@@ -342,7 +342,8 @@ static bool cookie_ok(struct ike_engine *eng, const struct sockaddr_in *local,
 static struct ike_peer *peer_by_addr(struct ike_engine *eng, const struct sockaddr_in *local,
 				     const struct sockaddr_in *remote)
 {
-	for (struct ike_peer *p = eng->peers; p; p = p->next) {
+	for (struct ike_peer *p = ike_peer_by_remote(eng, remote->sin_addr.s_addr); p;
+	     p = p->remote_next) {
 		if (p->deleting || p->cfg.remote.sin_addr.s_addr != remote->sin_addr.s_addr)
 			continue;
 		if (p->cfg.local.sin_addr.s_addr &&

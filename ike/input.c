@@ -435,6 +435,7 @@ static void dispatch(struct rx *rx)
 void ike_input(struct ike_engine *eng, const struct sockaddr_in *local,
 	       const struct sockaddr_in *remote, const uint8_t *msg, size_t len)
 {
+	ike_touch(eng);
 	if (!eng || !msg)
 		return;
 	eng->st.rx++;

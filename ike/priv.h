@@ -35,6 +35,7 @@ enum {
 	IKE_REINIT_MAX_MS = 30000,
 	IKE_HALF_OPEN_MS = 30000,
 	IKE_HASH_BUCKETS = 1024,
+	IKE_PEER_BUCKETS = 4096, /* peers by tunnel id and by remote address */
 	IKE_DPD_TRIES = 5,
 	IKE_UNREACH_RETX_MS = 500, /* next try after an ICMP error quoting ours */
 	IKE_MAX_HALF_OPEN = 4096,  /* beyond this even cookie-proven requests wait */
@@ -236,6 +237,7 @@ struct ike_peer {
 	bool deleting;
 	bool waiting;		       /* in the engine's queue for an IKE_SA_INIT slot */
 	struct ike_peer *wait_next;
+	struct ike_peer *id_next, *remote_next; /* the engine's peer hashes */
 };
 
 /* farewell.c: a Delete sent for an IKE SA already freed (sealed bytes, no key) */
@@ -253,12 +255,17 @@ enum { IKE_FAREWELLS = 64 };
 struct ike_engine {
 	struct ike_host host;
 	struct ike_peer *peers;
+	struct ike_peer *peer_id_hash[IKE_PEER_BUCKETS], *peer_remote_hash[IKE_PEER_BUCKETS];
 	struct ike_sa *hash[IKE_HASH_BUCKETS];
 	struct ike_stats st;
 	uint64_t seq;
 	unsigned half_open;
 	unsigned dead_pending; /* SAs and Child SAs set DEAD since the last ike_gc */
 	unsigned init_inflight, init_window; /* pacing (engine.c) */
+	/* ike_next_deadline's walk over every SA, kept until an entry point
+	 * that can change a deadline runs (ike_touch) */
+	uint64_t deadline_cache;
+	bool deadline_stale;
 	struct ike_peer *wait_head, *wait_tail;
 	unsigned cookie_threshold;
 	unsigned frag_size;
@@ -386,6 +393,14 @@ void ike_send_final(struct ike_sa *sa, uint16_t notify);
 void ike_sa_kick(struct ike_sa *sa);
 /* engine.c, pacing: an IKE_SA_INIT of ours left the INIT state (answered,
  * or not when the SA died) */
+/* Every ike.h entry point that can change a deadline calls this first. */
+static inline void ike_touch(struct ike_engine *eng)
+{
+	if (eng)
+		eng->deadline_stale = true;
+}
+/* engine.c: the first peer (newest first) whose tunnel runs to `remote` */
+struct ike_peer *ike_peer_by_remote(struct ike_engine *eng, uint32_t remote);
 void ike_init_landed(struct ike_sa *sa, bool answered);
 void ike_peer_schedule_reinit(struct ike_peer *p);
 void ike_peer_initiate(struct ike_peer *p);
