@@ -235,6 +235,7 @@ int cfg_validate(const struct cfg_model *m, struct cfg_errors *errs)
 			    p->ike_profile);
 	}
 	cfg_cmap_check(m, errs);
+	cfg_ifmap_check(m, errs);
 	for (size_t i = 0; i < m->n_class_map; i++) {
 		const struct cfg_class_map *c = &m->class_map[i];
 		for (size_t j = 0; j < c->n_m; j++)

@@ -736,6 +736,21 @@ static const char *node_display(const struct node *n, char *buf, size_t len)
 	return n->text;
 }
 
+/* The one candidate every other candidate extends with '-' and more
+ * (interface < interface-map), or NULL. */
+static const char *hyphen_stem(const char *const *v, int n)
+{
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(v[i]);
+		int ok = 1;
+		for (int j = 0; j < n && ok; j++)
+			ok = j == i || (!strncmp(v[j], v[i], l) && v[j][l] == '-');
+		if (ok)
+			return v[i];
+	}
+	return NULL;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -868,6 +883,22 @@ static int run(const struct cli *cli, int mode, const struct words *w, int nw, s
 			nxt.v[k++] = *s;
 		}
 		nxt.n = k;
+		/* `int` is `interface`, not `interface-map`: an abbreviation of a
+		 * keyword and of its hyphenated longer forms is the keyword. */
+		const char *stem = best == L_PARTIAL && npartial > 1 && !any_absorb
+					   ? hyphen_stem(partial, npartial)
+					   : NULL;
+		if (stem) {
+			k = 0;
+			for (int si = 0; si < nxt.n; si++) {
+				const struct node *pn = &cli->cmds[nxt.v[si].cmd]->nodes[nxt.v[si].node];
+				if (nxt.v[si].lvl == L_PARTIAL && strcmp(pn->text, stem) != 0)
+					continue;
+				nxt.v[k++] = nxt.v[si];
+			}
+			nxt.n = k;
+			npartial = 1;
+		}
 		if (best == L_PARTIAL && npartial > 1 && !any_absorb) {
 			char list[160];
 			qsort(partial, (size_t)npartial, sizeof(partial[0]), cmp_str);

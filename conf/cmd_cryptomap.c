@@ -281,6 +281,26 @@ static int h_ikp_fvrf(const struct cli_match *m, void *ctx, struct cli_error *er
 	return 0;
 }
 
+/* ---- config-ikev2-policy: match fvrf (IOS prints it in every policy) ---- */
+
+static int h_pol_fvrf(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_session *s = SESSION(ctx);
+	struct cfg_policy *p = cfg_find_policy(s->cand, cfg_top(s)->obj);
+	if (!p)
+		return -ENOENT;
+	if (cfg_no(m)) {
+		p->match_fvrf_any = false;
+		return 0;
+	}
+	if (!cli_arg(m, "any"))
+		return cfg_fail(err, cfg_argcol(m, "vrf"),
+				"VRFs are not supported yet: only `match fvrf any` (the global "
+				"routing table)");
+	p->match_fvrf_any = true;
+	return 0;
+}
+
 #define EXIT_END(mode)                                                                             \
 	{mode, "exit", "Exit from this mode", cfg_h_exit, 0},                                      \
 	{                                                                                          \
@@ -344,6 +364,11 @@ const struct cli_cmd cfg_cmds_cryptomap[] = {
     {CFG_MODE_IKEV2_PROFILE, "match fvrf <any$any|WORD$vrf>",
      "Match values\nFront-door VRF\nAny VRF (vtid has the global table only)\nVRF name",
      h_ikp_fvrf, 0},
+    {CFG_MODE_IKEV2_POLICY, "match fvrf <any$any|WORD$vrf>",
+     "Match values\nFront-door VRF\nAny VRF (the global table)\nVRF name (not supported)",
+     h_pol_fvrf, 0},
+    {CFG_MODE_IKEV2_POLICY, "no match fvrf [WORD]",
+     "Negate a command\nMatch values\nFront-door VRF\nVRF", h_pol_fvrf, 0},
     {CFG_MODE_IKEV2_PROFILE, "no match fvrf [WORD]",
      "Negate a command\nMatch values\nFront-door VRF\nVRF", h_ikp_fvrf, 0},
 };

@@ -48,9 +48,12 @@ static int h_dataplane(const struct cli_match *m, void *ctx, struct cli_error *e
 	return 0;
 }
 
-/* "Tunnel1", "tunnel1", "Tu1" -> "Tunnel1"; other names must be Linux
- * interface names. */
-static int if_name(const struct cli_match *m, char *out, struct cli_error *err, bool *tunnel)
+/* "Tunnel1", "tunnel1", "Tu1" -> "Tunnel1".  Other names are kept as
+ * written, or as an `interface-map` spells the IOS name they designate;
+ * whether Linux can hold them (or a map gives the device) is checked over
+ * the whole configuration (ifmap.c), so a map may come later. */
+static int if_name(struct cfg_session *s, const struct cli_match *m, char *out,
+		   struct cli_error *err, bool *tunnel)
 {
 	const char *n = cli_arg(m, "name");
 	int col = cfg_argcol(m, "name");
@@ -71,14 +74,10 @@ static int if_name(const struct cli_match *m, char *out, struct cli_error *err, 
 		*tunnel = true;
 		return 0;
 	}
-	if (strlen(n) > 15)
-		return cfg_fail(err, col, "interface name too long (at most 15 characters)");
-	for (const char *p = n; *p; p++)
-		if (*p == '/' || *p == ':' || (unsigned char)*p <= ' ' || (unsigned char)*p >= 127)
-			return cfg_fail(err, col + (int)(p - n), "invalid interface name");
-	if (!strcmp(n, ".") || !strcmp(n, ".."))
-		return cfg_fail(err, col, "invalid interface name");
-	snprintf(out, CFG_NAME_MAX, "%s", n);
+	if (strlen(n) >= CFG_NAME_MAX)
+		return cfg_fail(err, col, "interface name too long (at most %d characters)",
+				CFG_NAME_MAX - 1);
+	cfg_ifname_canon(s->cand, n, out, CFG_NAME_MAX);
 	return 0;
 }
 
@@ -87,7 +86,7 @@ static int h_interface(const struct cli_match *m, void *ctx, struct cli_error *e
 	struct cfg_session *s = SESSION(ctx);
 	char name[CFG_NAME_MAX], hdr[CFG_TEXT_MAX];
 	bool tunnel;
-	if (if_name(m, name, err, &tunnel))
+	if (if_name(s, m, name, err, &tunnel))
 		return -EINVAL;
 	struct cfg_interface *i = cfg_find_interface(s->cand, name);
 	if (cfg_no(m)) {
@@ -104,6 +103,7 @@ static int h_interface(const struct cli_match *m, void *ctx, struct cli_error *e
 		memcpy(i->name, name, sizeof(name));
 		i->is_tunnel = tunnel;
 		i->pos = cfg_here(s);
+		i->name_pos = (struct cfg_pos){s->line_no, s->line_no ? cfg_argcol(m, "name") : 0};
 	}
 	snprintf(hdr, sizeof(hdr), "interface %s", name);
 	return cfg_enter(s, CFG_MODE_IF, hdr, name, NULL);
@@ -148,6 +148,10 @@ static int h_router(const struct cli_match *m, void *ctx, struct cli_error *err)
 		if (r) {
 			cfg_router_fini(r);
 			REMOVE(s->cand->router, s->cand->n_router, r);
+			/* As IOS: the process's `ip ospf N area` lines go with it
+			 * (else reading the printed configuration back would
+			 * create the process again). */
+			cfg_ospf_drop_areas(s->cand);
 			return 0;
 		}
 		/* `no router ospf` for `router ospf 1`: IOS wants the number
@@ -275,6 +279,14 @@ static int h_if_mss(const struct cli_match *m, void *ctx, struct cli_error *err)
 	return 0;
 }
 
+static bool if_is_tunnel_name(const char *n)
+{
+	size_t l = 0;
+	while (n[l] && !isdigit((unsigned char)n[l]))
+		l++;
+	return l >= 2 && l <= 6 && !strncasecmp(n, "tunnel", l) && n[l];
+}
+
 static int h_if_source(const struct cli_match *m, void *ctx, struct cli_error *err)
 {
 	struct cfg_interface *i = cur_tunnel(SESSION(ctx), err);
@@ -293,12 +305,18 @@ static int h_if_source(const struct cli_match *m, void *ctx, struct cli_error *e
 		return 0;
 	}
 	const char *n = cli_arg(m, "ifname");
-	if (strlen(n) > 15)
+	struct cfg_session *s = SESSION(ctx);
+	if (strlen(n) >= CFG_NAME_MAX)
 		return cfg_fail(err, cfg_argcol(m, "ifname"),
-				"expected A.B.C.D or an interface name (at most 15 characters)");
+				"expected A.B.C.D or an interface name (at most %d characters)",
+				CFG_NAME_MAX - 1);
+	if (if_is_tunnel_name(n))
+		return cfg_fail(err, cfg_argcol(m, "ifname"),
+				"a tunnel cannot be the source of a tunnel");
 	i->has_src_addr = false;
 	i->src_addr = 0;
-	snprintf(i->src_if, sizeof(i->src_if), "%s", n);
+	cfg_ifname_canon(s->cand, n, i->src_if, sizeof(i->src_if));
+	i->src_if_pos = (struct cfg_pos){s->line_no, s->line_no ? cfg_argcol(m, "ifname") : 0};
 	return 0;
 }
 
@@ -361,6 +379,11 @@ static int h_if_protection(const struct cli_match *m, void *ctx, struct cli_erro
 
 static int h_if_keepalive(const struct cli_match *m, void *ctx, struct cli_error *err)
 {
+	struct cfg_interface *p = cur_if(SESSION(ctx));
+	/* On a plain interface IOS's keepalive checks the Ethernet link: Linux
+	 * watches carrier itself, a hardware line (cmd_ifhw.c). */
+	if (p && !p->is_tunnel)
+		return cfg_hw_line(SESSION(ctx), m, err);
 	struct cfg_interface *i = cur_tunnel(SESSION(ctx), err);
 	if (!i)
 		return -EINVAL;
@@ -384,11 +407,12 @@ static int h_if_bandwidth(const struct cli_match *m, void *ctx, struct cli_error
 	return 0;
 }
 
+/* Any interface: a plain one's device goes administratively down (vtid/ifaces.c). */
 static int h_if_shutdown(const struct cli_match *m, void *ctx, struct cli_error *err)
 {
-	struct cfg_interface *i = cur_tunnel(SESSION(ctx), err);
+	struct cfg_interface *i = cur_if(SESSION(ctx));
 	if (!i)
-		return -EINVAL;
+		return cfg_fail(err, 1, "no interface");
 	i->shutdown = !cfg_no(m);
 	return 0;
 }
@@ -443,12 +467,27 @@ static void ospf_key(const char *line, char *key, size_t len)
 		snprintf(key, len, "%.*s", (int)n, p);
 }
 
+static int h_if_ospf_line(const struct cli_match *m, struct cfg_interface *i,
+			  struct cli_error *err);
+
+/* Typed in a session, `ip ospf N area A` creates `router ospf N` when
+ * there is no OSPF process (IOS); a file gets it once read (session.c). */
 static int h_if_ospf(const struct cli_match *m, void *ctx, struct cli_error *err)
 {
-	struct cfg_interface *i = cur_if(SESSION(ctx));
-	char line[CFG_TEXT_MAX], key[CFG_TEXT_MAX], k2[CFG_TEXT_MAX];
+	struct cfg_session *s = SESSION(ctx);
+	struct cfg_interface *i = cur_if(s);
 	if (!i)
 		return -ENOENT;
+	int r = h_if_ospf_line(m, i, err);
+	if (r == 0 && !s->file && !cfg_no(m))
+		r = cfg_ospf_autocreate(s->cand, cfg_here(s));
+	return r;
+}
+
+static int h_if_ospf_line(const struct cli_match *m, struct cfg_interface *i,
+			  struct cli_error *err)
+{
+	char line[CFG_TEXT_MAX], key[CFG_TEXT_MAX], k2[CFG_TEXT_MAX];
 	const char *rest = cli_arg(m, "rest");
 	if (strlen(rest) + 8 >= sizeof(line))
 		return cfg_fail(err, cfg_argcol(m, "rest"), "line too long");
@@ -555,7 +594,9 @@ const struct cli_cmd cfg_cmds_if[] = {
     {CFG_MODE_IF, "keepalive [(1-32767)$period [(1-255)$retries]]",
      "GRE keepalives\nSeconds between keepalives (default 10)\nRetries (default 3)", h_if_keepalive,
      0},
-    {CFG_MODE_IF, "no keepalive [LINE]", "Negate a command\nGRE keepalives", h_if_keepalive, 0},
+    {CFG_MODE_IF, "no keepalive [LINE]",
+     "Negate a command\nGRE keepalives (on a plain interface: ignored on Linux)", h_if_keepalive,
+     0},
     {CFG_MODE_IF, "bandwidth (1-10000000)$bw",
      "Bandwidth for routing metrics and QoS\nKilobits per second", h_if_bandwidth, 0},
     {CFG_MODE_IF, "no bandwidth [(1-10000000)]", "Negate a command\nBandwidth", h_if_bandwidth, 0},

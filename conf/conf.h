@@ -101,6 +101,12 @@ int cfg_ctrl_col(const char *line);
  * Returns 0 or -EINVAL with errs filled (appended). */
 int cfg_validate(const struct cfg_model *m, struct cfg_errors *errs);
 
+/* The lines a model keeps but Linux ignores (hardware-only interface
+ * lines: `speed auto`...), as notes at their positions, in model order;
+ * "FILE:LINE:COL: note: MSG". */
+void cfg_notes(const struct cfg_model *m, struct cfg_errors *notes);
+int cfg_note_format(const struct cfg_error *e, const char *file, char *buf, size_t len);
+
 /* Crypto maps (cryptomap.c): the applied entry that protects tunnel t
  * (the first in the model's order), or NULL; whether entry e does. */
 const struct cfg_cmap_entry *cfg_cmap_for_tunnel(const struct cfg_model *m,

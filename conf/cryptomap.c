@@ -37,7 +37,7 @@ static bool tunnel_src(const struct cfg_model *m, const struct cfg_interface *t,
 		*out = t->src_addr;
 		return true;
 	}
-	const struct cfg_interface *i = t->src_if[0] ? cfg_find_interface(m, t->src_if) : NULL;
+	const struct cfg_interface *i = t->src_if[0] ? cfg_find_interface_dev(m, t->src_if) : NULL;
 	if (i && !i->is_tunnel && i->has_addr) {
 		*out = i->addr;
 		return true;
@@ -79,7 +79,7 @@ static bool applied_for(const struct cfg_model *m, const char *map, const struct
 	const struct cfg_interface *home = NULL;
 	bool anywhere = false;
 	if (t->src_if[0])
-		home = cfg_find_interface(m, t->src_if);
+		home = cfg_find_interface_dev(m, t->src_if);
 	for (size_t i = 0; !t->src_if[0] && i < m->n_interface && !home; i++) {
 		const struct cfg_interface *x = &m->interface[i];
 		if (!x->is_tunnel && x->has_addr && x->addr == src)

@@ -184,7 +184,8 @@ int cfg_tunnel_resolve(const struct cfg_model *m, const char *name, struct cfg_t
 	snprintf(out->name, sizeof(out->name), "%s", t->name);
 	h->has_src_addr = t->has_src_addr;
 	h->src_addr = t->src_addr;
-	scpy(h->src_if, sizeof(h->src_if), t->src_if);
+	/* the Linux device: a changed interface-map moves the tunnel */
+	scpy(h->src_if, sizeof(h->src_if), t->src_if[0] ? cfg_linux_ifname(m, t->src_if) : "");
 	h->has_dst = t->has_dst;
 	h->dst = t->dst;
 	h->mode = t->mode;

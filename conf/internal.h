@@ -97,6 +97,23 @@ extern const size_t cfg_n_cmds_qos;
 void cfg_cmap_as_profile(const struct cfg_cmap_entry *e, struct cfg_ipsec_profile *p);
 void cfg_cmap_check(const struct cfg_model *m, struct cfg_errors *errs);
 
+/* Interface names (ifmap.c): name as the map spells it when it designates
+ * one mapped IOS name (any case, abbreviated type), else as written; the
+ * whole-model checks of names and maps; the OSPF process IOS creates for
+ * `ip ospf N area A` (`router ospf N` when there is no router ospf; pos:
+ * where), and the interface lines of a process removed. */
+void cfg_ifname_canon(const struct cfg_model *m, const char *in, char *out, size_t len);
+/* Every interface name and tunnel source as the maps spell them (a map
+ * given after the names: the end of a file, an `interface-map` line). */
+void cfg_ifnames_canon(struct cfg_model *m);
+void cfg_ifmap_check(const struct cfg_model *m, struct cfg_errors *errs);
+int cfg_ospf_autocreate(struct cfg_model *m, struct cfg_pos pos);
+void cfg_ospf_drop_areas(struct cfg_model *m);
+/* A hardware-only line of a plain interface (cmd_ifhw.c), kept as typed. */
+int cfg_hw_line(struct cfg_session *s, const struct cli_match *m, struct cli_error *err);
+extern const struct cli_cmd cfg_cmds_ifhw[];
+extern const size_t cfg_n_cmds_ifhw;
+
 /* DSCP names (af11, ef, cs1...) <-> values; -1 when unknown. */
 int cfg_dscp_value(const char *s);
 

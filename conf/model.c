@@ -78,6 +78,7 @@ void cfg_model_free(struct cfg_model *m)
 		cfg_policy_map_fini(&m->policy_map[i]);
 	for (size_t i = 0; i < m->n_router; i++)
 		cfg_router_fini(&m->router[i]);
+	free(m->ifmap);
 	free(m->proposal);
 	free(m->policy);
 	free(m->keyring);
@@ -150,12 +151,12 @@ struct cfg_model *cfg_model_dup(const struct cfg_model *m)
 	*d = *m;
 	d->proposal = NULL, d->policy = NULL, d->keyring = NULL, d->ike_profile = NULL;
 	d->transform = NULL, d->ipsec_profile = NULL, d->acl = NULL, d->class_map = NULL;
-	d->cmap = NULL;
+	d->cmap = NULL, d->ifmap = NULL;
 	d->policy_map = NULL, d->interface = NULL, d->router = NULL;
 	d->n_keyring = d->n_interface = d->n_acl = d->n_class_map = d->n_policy_map = 0;
 	d->n_router = 0;
 	if (DUP(proposal) || DUP(policy) || DUP(ike_profile) || DUP(transform) ||
-	    DUP(ipsec_profile) || DUP(cmap))
+	    DUP(ipsec_profile) || DUP(cmap) || DUP(ifmap))
 		goto fail;
 	/* Containers with nested arrays: count only what is fully copied, so a
 	 * failure half way frees exactly what was allocated. */

@@ -23,6 +23,9 @@ enum {
 	CFG_LIST_MAX = 8, /* algorithms, groups, proposals, transform-sets per object */
 	CFG_ALG_MAX = 24,
 	CFG_MATCH_MAX = 8, /* match identity remote lines per profile */
+	CFG_HW_MAX = 12,   /* hardware-only lines per interface (speed, duplex...) */
+	CFG_HW_TEXT = 64,
+	CFG_IFNAME_MAX = 16, /* a Linux device name and its NUL (IFNAMSIZ) */
 };
 
 /* A file position; line 0 means "typed interactively". */
@@ -49,6 +52,7 @@ struct cfg_policy {
 	struct cfg_pos proposal_pos[CFG_LIST_MAX];
 	bool has_match_local;
 	uint32_t match_local; /* network byte order */
+	bool match_fvrf_any;  /* `match fvrf any`: the global table, the only one vtid has */
 	struct cfg_pos pos;
 };
 
@@ -163,6 +167,23 @@ struct cfg_cmap_entry {
 
 enum cfg_tunnel_mode { CFG_TMODE_GRE = 0, CFG_TMODE_IPSEC };
 
+/* A line that only describes hardware Linux does not have or sets itself
+ * (`speed auto`, `duplex auto`, `no cdp enable`...): accepted so that an IOS
+ * configuration reads as written, kept and printed back, and reported as
+ * `note: ignored on Linux` (cfg_notes). */
+struct cfg_hwline {
+	char text[CFG_HW_TEXT];
+	struct cfg_pos pos;
+};
+
+/* interface-map IOSNAME LINUXDEV: the IOS name stands for the device
+ * everywhere (interface blocks, tunnel source, shows). */
+struct cfg_ifmap {
+	char ios[CFG_NAME_MAX];
+	char dev[CFG_IFNAME_MAX];
+	struct cfg_pos pos;
+};
+
 struct cfg_interface {
 	char name[CFG_NAME_MAX];
 	bool is_tunnel;
@@ -193,6 +214,10 @@ struct cfg_interface {
 	struct cfg_pos crypto_map_pos;
 	struct cfg_vline *ospf; /* "ip ospf ..." lines, verbatim, in order */
 	size_t n_ospf, cap_ospf;
+	int n_hw; /* plain interfaces: hardware-only lines, in order */
+	struct cfg_hwline hw[CFG_HW_MAX];
+	struct cfg_pos name_pos;   /* the name on the `interface` line */
+	struct cfg_pos src_if_pos; /* the name on the `tunnel source IFNAME` line */
 	struct cfg_pos pos;
 };
 
@@ -315,6 +340,7 @@ struct cfg_model {
 	char hostname[CFG_NAME_MAX]; /* "" = default ("vtid") */
 	enum cfg_dataplane dataplane;
 	char keylog[CFG_TEXT_MAX];
+	CFG_ARRAY(struct cfg_ifmap, ifmap);
 	CFG_ARRAY(struct cfg_proposal, proposal);
 	CFG_ARRAY(struct cfg_policy, policy);
 	CFG_ARRAY(struct cfg_keyring, keyring);
@@ -346,6 +372,18 @@ struct cfg_acl *cfg_find_acl(const struct cfg_model *m, const char *name);
 struct cfg_class_map *cfg_find_class_map(const struct cfg_model *m, const char *name);
 struct cfg_policy_map *cfg_find_policy_map(const struct cfg_model *m, const char *name);
 struct cfg_interface *cfg_find_interface(const struct cfg_model *m, const char *name);
+/* IOS interface names (ifmap.c).  The map entry of an IOS name (its
+ * spelling in any case), or NULL. */
+const struct cfg_ifmap *cfg_find_ifmap(const struct cfg_model *m, const char *ios);
+/* The Linux device an interface name stands for: its map's device, else
+ * the name itself. */
+const char *cfg_linux_ifname(const struct cfg_model *m, const char *name);
+/* The plain interface block for name, or for the same device under its
+ * other name (`tunnel source eth1` finds `interface FastEthernet0/1`). */
+struct cfg_interface *cfg_find_interface_dev(const struct cfg_model *m, const char *name);
+/* Whether Linux can hold the name as a device name (1-15 bytes, no '/',
+ * ':' or blank, not "." or ".."). */
+bool cfg_linux_ifname_ok(const char *name);
 /* The entry SEQ of crypto map NAME; NULL when absent.  cfg_find_cmap:
  * the map's first entry (whether the map exists). */
 struct cfg_cmap_entry *cfg_find_cmap_entry(const struct cfg_model *m, const char *name,

@@ -66,6 +66,8 @@ int cfg_cli_register(struct cli *cli)
 	if (r == 0)
 		r = cli_install(cli, cfg_cmds_if, cfg_n_cmds_if, &e);
 	if (r == 0)
+		r = cli_install(cli, cfg_cmds_ifhw, cfg_n_cmds_ifhw, &e);
+	if (r == 0)
 		r = cli_install(cli, cfg_cmds_acl, cfg_n_cmds_acl, &e);
 	if (r == 0)
 		r = cli_install(cli, cfg_cmds_qos, cfg_n_cmds_qos, &e);
@@ -569,6 +571,13 @@ int cfg_parse_text_opts(const char *text, size_t len, unsigned flags, struct cfg
 	}
 	/* Lines may have held secrets. */
 	OPENSSL_cleanse(buf, sizeof(buf));
+	/* IOS creates the OSPF process an interface's `ip ospf N area A` names
+	 * (ifmap.c); a file gets it once read whole, after its own blocks, so
+	 * printing and reading back keeps the order of the routing blocks. */
+	if (errs->n == 0)
+		cfg_ifnames_canon(s->cand);
+	if (errs->n == 0 && cfg_ospf_autocreate(s->cand, (struct cfg_pos){line_no, 1}) < 0)
+		cfg_errors_add(errs, 0, 0, "out of memory");
 	if (errs->n == 0 && !(flags & CFG_PARSE_NO_VALIDATE))
 		cfg_validate(s->cand, errs);
 	if (errs->n > 0 || errs->dropped) {

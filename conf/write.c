@@ -115,6 +115,8 @@ static int write_crypto(const struct cfg_model *m, struct cfg_buf *b)
 	for (size_t i = 0; i < m->n_policy; i++) {
 		const struct cfg_policy *p = &m->policy[i];
 		P("crypto ikev2 policy %s\n", p->name);
+		if (p->match_fvrf_any)
+			P(" match fvrf any\n");
 		if (p->has_match_local)
 			P(" match address local %s\n", cfg_ip(p->match_local, a));
 		if (p->n_proposal) {
@@ -497,6 +499,8 @@ static int write_interfaces(const struct cfg_model *m, struct cfg_buf *b)
 			P(" tunnel key %u\n", x->key);
 		if (x->protection[0])
 			P(" tunnel protection ipsec profile %s\n", x->protection);
+		for (int j = 0; j < x->n_hw; j++)
+			P(" %s\n", x->hw[j].text);
 		if (x->crypto_map[0])
 			P(" crypto map %s\n", x->crypto_map);
 		if (x->sp_in[0])
@@ -518,6 +522,8 @@ int cfg_write(const struct cfg_model *m, struct cfg_buf *b)
 		P("dataplane %s\n", cfg_dataplane_name(m->dataplane));
 	if (m->keylog[0])
 		P("crypto ikev2 keylog %s\n", m->keylog);
+	for (size_t i = 0; i < m->n_ifmap; i++)
+		P("interface-map %s %s\n", m->ifmap[i].ios, m->ifmap[i].dev);
 	P("!\n");
 	if (write_crypto(m, b) || write_qos(m, b) || write_interfaces(m, b))
 		return -ENOMEM;

@@ -432,6 +432,21 @@ int frr_translate(const char *in, char **frr_text, char *err, size_t errlen)
 	return r;
 }
 
+/* A routing line naming an interface by its IOS name (`passive-interface
+ * FastEthernet0/0`) names the Linux device to FRR. */
+static void put_router_line(struct frr_buf *b, const struct cfg_model *m, const char *t)
+{
+	const char *p = t;
+	if (!strncmp(p, "no ", 3))
+		p += 3;
+	if (!strncmp(p, "passive-interface ", 18) && !strchr(p + 18, ' ') &&
+	    cfg_find_ifmap(m, p + 18)) {
+		frr_buf_printf(b, " %.*s%s\n", (int)(p + 18 - t), t, cfg_linux_ifname(m, p + 18));
+		return;
+	}
+	frr_buf_printf(b, " %s\n", t);
+}
+
 int frr_model_text(const struct cfg_model *m, char **text)
 {
 	struct frr_buf b = {0};
@@ -445,14 +460,22 @@ int frr_model_text(const struct cfg_model *m, char **text)
 
 		frr_buf_printf(&b, "%s\n", r->header);
 		for (size_t j = 0; j < r->n_line; j++)
-			frr_buf_printf(&b, " %s\n", r->line[j].text);
+			put_router_line(&b, m, r->line[j].text);
+		/* A process with no line of its own (the one IOS creates for
+		 * `ip ospf 1 area 0`) runs with IOS's defaults; FRR's differ in
+		 * logging adjacency changes, and a block with a line is one FRR
+		 * shows (and vtid can tell is there). */
+		if (!r->n_line && !strncmp(r->header, "router ospf", 11))
+			frr_buf_printf(&b, " log-adjacency-changes\n");
 	}
 	for (size_t i = 0; i < m->n_interface; i++) {
 		const struct cfg_interface *ifc = &m->interface[i];
 
 		if (!ifc->n_ospf)
 			continue;
-		frr_buf_printf(&b, "interface %s\n", ifc->name);
+		/* FRR knows the Linux device, not an IOS name standing for it */
+		frr_buf_printf(&b, "interface %s\n",
+			       ifc->is_tunnel ? ifc->name : cfg_linux_ifname(m, ifc->name));
 		for (size_t j = 0; j < ifc->n_ospf; j++)
 			frr_buf_printf(&b, " %s\n", ifc->ospf[j].text);
 	}

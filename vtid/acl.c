@@ -284,11 +284,11 @@ static void build(const struct cfg_model *m, struct sbuf *out)
 		char chain[40];
 		if (x->acl_in[0]) {
 			chain_name(x->acl_in, chain);
-			sbuf_printf(&in, "\t\tiifname \"%s\" jump %s\n", x->name, chain);
+			sbuf_printf(&in, "\t\tiifname \"%s\" jump %s\n", cfg_linux_ifname(m, x->name), chain);
 		}
 		if (x->acl_out[0]) {
 			chain_name(x->acl_out, chain);
-			sbuf_printf(&fwd, "\t\toifname \"%s\" jump %s\n", x->name, chain);
+			sbuf_printf(&fwd, "\t\toifname \"%s\" jump %s\n", cfg_linux_ifname(m, x->name), chain);
 		}
 	}
 	if (rules.buf) {

@@ -22,6 +22,7 @@
 #include "vtid/acl.h"
 #include "vtid/cmap.h"
 #include "vtid/daemon.h"
+#include "vtid/ifaces.h"
 #include "vtid/qos.h"
 #include "vtid/ikeio.h"
 #include "vtid/show.h"
@@ -268,9 +269,11 @@ static int do_show_interfaces(const struct cli_match *m, void *ctx, struct cli_e
 	struct json_object *o = tunnels_show_interface(c->s->v->tunnels, ifname);
 	struct json_object *arr;
 	json_object_object_get_ex(o, "interfaces", &arr);
+	/* the plain interfaces of the configuration, by IOS or Linux name */
+	ifaces_show(c->s->v->ifaces, c->s->v->running, ifname, arr);
 	if (ifname && json_object_array_length(arr) == 0) {
 		json_object_put(o);
-		return fail(err, "%% No such tunnel interface: %s", ifname);
+		return fail(err, "%% No such interface: %s", ifname);
 	}
 	if (cli_arg(m, "json"))
 		print_json(c->out, o);

@@ -6,6 +6,7 @@
  * goes through it, so they all behave the same: the old and new models are
  * diffed, removed tunnels go first, changed tunnels restart alone, added
  * tunnels come up at once, and the routing part goes to FRR. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include "vtid/cmd.h"
 #include "vtid/ctlglue.h"
 #include "vtid/daemon.h"
+#include "vtid/ifaces.h"
 #include "vtid/privs.h"
 #include "vtid/qos.h"
 #include "vtid/spec.h"
@@ -43,6 +45,25 @@ static void errors_to_text(const struct cfg_errors *errs, const char *file, char
 	}
 }
 
+/* The lines a loaded file holds that Linux ignores (speed auto...): each
+ * once, where the file is read (check, start, reload). */
+static void notes_out(const struct cfg_model *m, const char *path, FILE *out)
+{
+	struct cfg_errors *notes = malloc(sizeof(*notes));
+	char line[512];
+	if (!notes)
+		return;
+	cfg_notes(m, notes);
+	for (int i = 0; i < notes->n; i++) {
+		cfg_note_format(&notes->e[i], path, line, sizeof(line));
+		if (out)
+			fprintf(out, "%s\n", line);
+		else
+			log_info("%s", line);
+	}
+	free(notes);
+}
+
 int vtid_check_config(const char *path)
 {
 	struct cfg_model *m = NULL;
@@ -52,6 +73,7 @@ int vtid_check_config(const char *path)
 		cfg_grammar_free();
 		return 1;
 	}
+	notes_out(m, path, stderr);
 	struct cfg_buf b = {0};
 	int rc = cfg_write(m, &b);
 	if (rc == 0)
@@ -110,6 +132,45 @@ static void apply_tunnel(struct vtid *v, const struct cfg_model *next, const cha
 		log_err("%s: cannot apply the configuration", name);
 	}
 	spec_wipe(&spec);
+}
+
+/* ---- tunnel source INTERFACE follows the interface's address ---- */
+
+/* An address or a link changed (ifaces.c, coalesced): each tunnel whose
+ * source is an interface moves to that interface's primary address now,
+ * restarted whole (device, IKE SA, Child SAs) as a changed `tunnel source`
+ * line would be; one whose interface has no address goes down until it
+ * has one. */
+static void on_ifaces_change(void *ctx)
+{
+	struct vtid *v = ctx;
+	const struct cfg_model *m = v->running;
+	char was[INET_ADDRSTRLEN], now[INET_ADDRSTRLEN];
+	for (size_t i = 0; m && i < m->n_interface; i++) {
+		const struct cfg_interface *t = &m->interface[i];
+		if (!t->is_tunnel || t->has_src_addr || !t->src_if[0])
+			continue;
+		const char *dev = cfg_linux_ifname(m, t->src_if);
+		uint32_t a = 0;
+		bool has = ifaces_primary_v4(dev, &a) == 0;
+		struct tunnel *tn = tunnel_find(v->tunnels, t->name);
+		if (!tn && !has)
+			continue;
+		if (tn && has && tn->spec.link.local.s_addr == a)
+			continue;
+		inet_ntop(AF_INET, tn ? &tn->spec.link.local : &(struct in_addr){0}, was, sizeof(was));
+		inet_ntop(AF_INET, &(struct in_addr){a}, now, sizeof(now));
+		if (!tn)
+			log_notice("%s: tunnel source %s (%s) has the address %s: bringing the tunnel "
+				   "up", t->name, t->src_if, dev, now);
+		else if (!has)
+			log_notice("%s: tunnel source %s (%s) lost its address %s: the tunnel goes "
+				   "down until it has one", t->name, t->src_if, dev, was);
+		else
+			log_notice("%s: tunnel source %s (%s) moved from %s to %s: restarting the "
+				   "tunnel from the new address", t->name, t->src_if, dev, was, now);
+		apply_tunnel(v, m, t->name, TUNNEL_RESTART);
+	}
 }
 
 /* ---- the change log (sessions that compose, conf/compose.c) ---- */
@@ -249,6 +310,9 @@ int vtid_apply_by(struct vtid *v, struct cfg_model *next, const char *who, char 
 		cfg_model_free(next);
 		return rc;
 	}
+	/* Plain interfaces first: a tunnel whose source is one of them finds
+	 * its address there. */
+	ifaces_apply(v->ifaces, next);
 	/* cfg_diff orders the list: globals, removals (so a replacement may
 	 * reuse the endpoints), restarts, additions, updates, QoS, routing.
 	 * A tunnel the list doesn't name is not touched at all. */
@@ -312,6 +376,7 @@ int vtid_reload(struct vtid *v, const char *path, const char *who, char *err, si
 		errors_to_text(&errs, path, err, errlen);
 		return -EINVAL;
 	}
+	notes_out(m, path, NULL);
 	char by[160];
 	snprintf(by, sizeof(by), "%s %s", who ? "configure replace by" : "a reload of",
 		 who ? who : path);
@@ -394,6 +459,7 @@ int vtid_start(struct vtid *v)
 		log_err("configuration not loaded:\n%s", err);
 		return -EINVAL;
 	}
+	notes_out(m, v->opts.conf_path, NULL);
 	int rc = vtid_start_core(v, dataplane_name(v, m));
 	if (rc < 0) {
 		cfg_model_free(m);
@@ -421,6 +487,12 @@ int vtid_start(struct vtid *v)
 		cfg_model_free(m);
 		return rc;
 	}
+	v->ifaces = ifaces_new(v->loop, on_ifaces_change, v);
+	if (!v->ifaces) {
+		log_err("interfaces: no netlink socket");
+		cfg_model_free(m);
+		return -ENOMEM;
+	}
 	v->running = cfg_model_new();
 	if (!v->running) {
 		cfg_model_free(m);
@@ -446,6 +518,8 @@ void vtid_stop(struct vtid *v)
 	v->acl = NULL;
 	qos_engine_free(v->qos);
 	v->qos = NULL;
+	ifaces_free(v->ifaces); /* removes the addresses vtid added */
+	v->ifaces = NULL;
 	if (v->loop)
 		vtid_stop_core(v);
 	for (size_t i = 0; i < VTID_CHANGES; i++)

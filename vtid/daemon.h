@@ -68,6 +68,7 @@ struct vtid {
 	struct frr_state *frr;
 	struct acl_engine *acl;
 	struct qos_engine *qos;
+	struct ifaces *ifaces; /* plain interfaces on their devices (ifaces.c) */
 	struct loop_timer frr_timer;
 	int sigfd;
 	uint64_t started_ms;

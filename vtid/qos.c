@@ -599,7 +599,7 @@ static int build(const struct cfg_model *m, struct sbuf *out, char *err, size_t 
 			qname(top, sizeof(top), dir ? "qo_" : "qi_", x->name, p->name, "", 0);
 			rc = w_policy(&chains, &cnt, m, p, &pl, x->name, dir, top, err, errlen);
 			sbuf_printf(dir ? &post : &pre, "\t\t%s \"%s\" jump %s\n",
-				    dir ? "oifname" : "iifname", x->name, top);
+				    dir ? "oifname" : "iifname", cfg_linux_ifname(m, x->name), top);
 		}
 	}
 	if (rc == 0 && chains.buf) {
@@ -832,7 +832,7 @@ int qos_commit(struct qos_engine *q, const struct cfg_model *m)
 		const struct cfg_policy_map *p = x->sp_out[0] ? cfg_find_policy_map(m, x->sp_out) : NULL;
 		if (!p)
 			continue;
-		int idx = (int)if_nametoindex(x->name);
+		int idx = (int)if_nametoindex(cfg_linux_ifname(m, x->name));
 		if (idx <= 0)
 			continue; /* no device yet: done when it appears (qos_commit again) */
 		struct qplan pl;
@@ -1103,7 +1103,7 @@ static struct json_object *show_all(struct qos_engine *q, const struct cfg_model
 		const struct cfg_interface *x = &m->interface[i];
 		if ((!x->sp_in[0] && !x->sp_out[0]) || (ifname && strcasecmp(ifname, x->name)))
 			continue;
-		int idx = (int)if_nametoindex(x->name);
+		int idx = (int)if_nametoindex(cfg_linux_ifname(m, x->name));
 		if (classes) {
 			nl_cache_free(classes);
 			classes = NULL;

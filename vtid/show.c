@@ -263,13 +263,27 @@ void show_interfaces_text(struct json_object *o, struct sbuf *b)
 			    s(x, "line_protocol"));
 		if (*s(x, "line_protocol_reason"))
 			sbuf_printf(b, " (%s)", s(x, "line_protocol_reason"));
-		sbuf_printf(b, "\n  Hardware is Tunnel\n");
+		bool plain = *s(x, "hardware") != '\0';
+		if (plain)
+			sbuf_printf(b, "\n  Hardware is %s %s\n", s(x, "hardware"), s(x, "device"));
+		else
+			sbuf_printf(b, "\n  Hardware is Tunnel\n");
 		if (*s(x, "description"))
 			sbuf_printf(b, "  Description: %s\n", s(x, "description"));
 		sbuf_printf(b, "  Internet address is %s/%" PRId64 "\n", s(x, "internet_address"),
 			    n(x, "prefix_length"));
 		sbuf_printf(b, "  MTU %" PRId64 " bytes, BW %" PRId64 " Kbit/sec\n", n(x, "mtu"),
 			    n(x, "bandwidth_kbit"));
+		if (plain) {
+			sbuf_printf(b, "     %" PRId64 " packets input, %" PRId64 " bytes, %" PRId64
+				       " input errors\n",
+				    n(x, "packets_input"), n(x, "bytes_input"), n(x, "input_errors"));
+			sbuf_printf(b, "     %" PRId64 " packets output, %" PRId64 " bytes, %" PRId64
+				       " output errors\n",
+				    n(x, "packets_output"), n(x, "bytes_output"),
+				    n(x, "output_errors"));
+			continue;
+		}
 		sbuf_printf(b, "  Tunnel source %s, destination %s\n", s(x, "tunnel_source"),
 			    s(x, "tunnel_destination"));
 		sbuf_printf(b, "  Tunnel protocol/transport %s\n", s(x, "tunnel_mode"));

@@ -14,7 +14,7 @@ for f in conf/examples/*.conf tests/lab/*/*.conf; do
 	n=$((n + 1))
 	name=${f//\//_}
 	if "$VTID" --check-config "$f" >"$tmp/$name.out" 2>"$tmp/$name.err"; then
-		"$VTID" --check-config "$tmp/$name.out" >"$tmp/$name.out2" 2>&1 &&
+		"$VTID" --check-config "$tmp/$name.out" >"$tmp/$name.out2" 2>"$tmp/$name.err2" &&
 			cmp -s "$tmp/$name.out" "$tmp/$name.out2" &&
 			pass "check-config accepts $f and its canonical form is a fixed point" ||
 			fail "canonical form of $f is not a fixed point" "$(diff "$tmp/$name.out" "$tmp/$name.out2" | head -5)"

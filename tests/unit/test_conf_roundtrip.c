@@ -85,6 +85,8 @@ static const char *everything =
     "hostname R2\n"
     "dataplane kernel\n"
     "crypto ikev2 keylog /tmp/keys.log\n"
+    "interface-map FastEthernet0/1 eth7\n"
+    "interface-map GigabitEthernet0/0/0 eth8\n"
     "crypto ikev2 proposal P1\n"
     " encryption aes-cbc-256 aes-cbc-192\n"
     " encryption aes-cbc-128\n"
@@ -100,6 +102,7 @@ static const char *everything =
     " match address local 203.0.113.2\n"
     "crypto ikev2 policy ANY\n"
     " proposal P2\n"
+    " match fvrf any\n"
     "crypto ikev2 keyring KR\n"
     " peer B\n"
     "  description the B site\n"
@@ -248,6 +251,21 @@ static const char *everything =
     " tunnel destination 198.51.100.7\n"
     "interface wan\n"
     " crypto map CM\n"
+    "interface fa0/1\n"
+    " description uplink\n"
+    " ip address 198.51.100.9 255.255.255.0\n"
+    " duplex auto\n"
+    " speed 100\n"
+    " no cdp enable\n"
+    " no keepalive\n"
+    " no ip route-cache\n"
+    " negotiation auto\n"
+    " no negotiation auto\n"
+    " speed auto\n"
+    " shutdown\n"
+    "interface Tunnel5\n"
+    " tunnel source Gi0/0/0\n"
+    " tunnel destination 198.51.100.77\n"
     "interface eth1\n"
     " description LAN\n"
     " ip address 10.1.1.254 255.255.255.0\n"
@@ -307,6 +325,13 @@ static void test_everything(void)
 			" set transform-set T1 T2\n set pfs group14\n set ikev2-profile PROF\n"
 			" match address GRE4\n!\ncrypto map UNUSED 7 ipsec-isakmp\n") != NULL);
 	CHECK(strstr(p, "interface wan\n crypto map CM\n!\n") != NULL);
+	/* IOS names as the map spells them, hardware lines kept in order */
+	CHECK(strstr(p, "interface-map FastEthernet0/1 eth7\ninterface-map GigabitEthernet0/0/0 eth8\n!\n") != NULL);
+	CHECK(strstr(p, "interface FastEthernet0/1\n description uplink\n ip address 198.51.100.9 "
+			"255.255.255.0\n shutdown\n duplex auto\n speed auto\n no cdp enable\n"
+			" no keepalive\n no ip route-cache\n no negotiation auto\n!\n") != NULL);
+	CHECK(strstr(p, " tunnel source GigabitEthernet0/0/0\n") != NULL);
+	CHECK(strstr(p, "crypto ikev2 policy ANY\n match fvrf any\n proposal P2\n") != NULL);
 	CHECK(strstr(p, " match fvrf any\n match identity remote address 203.0.113.3") != NULL);
 	free(p);
 }
@@ -339,6 +364,12 @@ static const char *const ospf[] = {"ip ospf cost 10",
 				   "ip ospf hello-interval 1",
 				   "no ip ospf cost",
 				   "ip ospf cost 20"};
+static const char *const hwlines[] = {
+    "speed auto",	 "speed 100",	  "no speed",	   "duplex full",   "duplex auto",
+    "no duplex",	 "no cdp enable", "cdp enable",	   "no keepalive",  "keepalive 10",
+    "negotiation auto", "no mop enabled", "no ip route-cache", "ip route-cache cef",
+    "media-type rj45",	 "shutdown",	  "no shutdown",   "no ip mroute-cache",
+};
 static const char *const routing[] = {"network 10.0.0.0/8 area 0", "router-id 1.1.1.1",
 				      "  log-adjacency-changes detail",
 				      "timers throttle spf 0 50 5000"};
@@ -576,6 +607,20 @@ static void gen(char *out, size_t cap)
 				ADD(" description  map  %u\n no set pfs\n", rnd(9));
 			if (rnd(2))
 				ADD("interface eth%u\n crypto map M%s\n", rnd(3), PICK(names));
+			if (rnd(2)) {
+				unsigned slot = rnd(3); /* one device per IOS name */
+				ADD("interface-map FastEthernet0/%u eth%u\n", slot, 10 + slot);
+			}
+			if (rnd(2)) {
+				ADD("interface %s0/%u\n", rnd(2) ? "FastEthernet" : "fa", rnd(3));
+				for (unsigned k = rnd(4); k > 0; k--)
+					ADD(" %s\n", PICK(hwlines));
+				if (rnd(2))
+					ADD(" ip address 10.%u.0.1 255.255.0.0\n crypto map M%s\n",
+					    rnd(255), PICK(names));
+			}
+			if (rnd(3) == 0)
+				ADD("interface Tunnel%u\n tunnel source fa0/%u\n", rnd(5), rnd(3));
 			if (rnd(4) == 0)
 				ADD("no crypto map M%s%s\n", PICK(names), rnd(2) ? "" : " 1");
 			break;
