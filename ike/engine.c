@@ -184,8 +184,11 @@ int ike_peer_add(struct ike_engine *eng, const struct ike_peer_cfg *cfg)
 	p->next = eng->peers;
 	eng->peers = p;
 	peer_hash_add(eng, p);
+	/* Initiated from the next timer run, not now: a configuration that
+	 * adds a thousand tunnels creates every device first, and the event
+	 * loop answers the peer's requests while ours go out (paced). */
 	if (!p->cfg.passive)
-		ike_peer_initiate(p);
+		p->reinit_at = ike_now(eng);
 	ike_gc(eng);
 	return 0;
 }

@@ -543,8 +543,8 @@ static void test_staggered_start(void)
 	}
 }
 
-/* Pacing: with one IKE_SA_INIT slot, side 0's second tunnel waits (its
- * next attempt "now") until the first one's IKE_SA_INIT is answered, then
+/* Pacing: with one IKE_SA_INIT slot, one of side 0's two tunnels waits
+ * (its next attempt "now") until the other's IKE_SA_INIT is answered, then
  * starts; both come up, and no exchange was started twice.  A waiting
  * tunnel the peer brings up meanwhile is not initiated again. */
 static void test_init_pacing(void)
@@ -562,8 +562,10 @@ static void test_init_pacing(void)
 	CHECK_EQ_INT(ike_peer_add(n.side[2].eng, &c), 0);
 	CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &a1), 0);
 	CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &a2), 0);
+	CHECK_EQ_INT(tnet_stat(n.side[0].eng, "init_started"), 0); /* from the next timer run */
+	ike_run_timers(n.side[0].eng);
 	CHECK_EQ_INT(tnet_stat(n.side[0].eng, "init_started"), 1);
-	CHECK_EQ_INT(ike_next_attempt_ms(n.side[0].eng, 2), 0);
+	CHECK((ike_next_attempt_ms(n.side[0].eng, 1) == 0) != (ike_next_attempt_ms(n.side[0].eng, 2) == 0));
 	CHECK_EQ_INT((int)n.sent, 1);
 	tnet_run(&n, 5000);
 	CHECK(n.side[1].up && n.side[2].up);
@@ -577,9 +579,12 @@ static void test_init_pacing(void)
 	c.passive = false;
 	ike_set_init_window(n.side[0].eng, 1);
 	CHECK_EQ_INT(ike_peer_add(n.side[1].eng, &b), 0);
-	CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &a1), 0);
 	CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &a2), 0);
+	CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &a1), 0);
+	ike_run_timers(n.side[0].eng); /* the newest, tunnel 1, goes; tunnel 2 waits */
+	CHECK_EQ_INT(ike_next_attempt_ms(n.side[0].eng, 2), 0);
 	CHECK_EQ_INT(ike_peer_add(n.side[2].eng, &c), 0);
+	ike_run_timers(n.side[2].eng);
 	tnet_run(&n, 5000);
 	CHECK(n.side[1].up && n.side[2].up);
 	CHECK_EQ_INT(tnet_stat(n.side[0].eng, "init_started"), 1);
