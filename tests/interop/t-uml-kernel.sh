@@ -117,6 +117,15 @@ ip -n $H link show | grep -q vtidprobe && fail "host: the probe device was left 
 # shellcheck source=/dev/null
 . "$pidfile"
 share=$uml_work/share
+# The guest sees the host's / read-only, except /tmp, /var/tmp, /run and
+# /var/log, its own tmpfs: a tree under /tmp (a CI clone) is not there.
+# Its binaries go through the share (the guest's /run/uml-run).
+mkdir -p "$share/bin"
+cp "$GVTID" "$share/bin/vtid" && cp "$GVTISH" "$share/bin/vtish" || {
+	echo "FAIL setup: cannot copy $GVTID and $GVTISH into the guest's share"
+	exit 1
+}
+GVTID=/run/uml-run/bin/vtid GVTISH=/run/uml-run/bin/vtish
 pass "UML guest ready with GRE, ESP, XFRM ($(el))"
 
 # gx 'COMMAND' [SECONDS]: run COMMAND in the guest, print its output, its
