@@ -326,7 +326,9 @@ int vtid_apply_by(struct vtid *v, struct cfg_model *next, const char *who, char 
 					log_err("crypto ikev2 keylog %s: %s", next->keylog,
 						strerror(-k));
 			}
-			if ((c->what & CFG_W_DATAPLANE) && v->running)
+			/* (the first apply goes from the empty model to the file's,
+			 * whose dataplane is the one started) */
+			if ((c->what & CFG_W_DATAPLANE) && (int)next->dataplane != v->dp_cfg_started)
 				log_warn("dataplane %s: takes effect when vtid restarts",
 					 cfg_dataplane_name(next->dataplane));
 			break;
@@ -498,6 +500,7 @@ int vtid_start(struct vtid *v)
 		cfg_model_free(m);
 		return -ENOMEM;
 	}
+	v->dp_cfg_started = (int)m->dataplane;
 	rc = vtid_apply(v, m, err, sizeof(err));
 	if (rc < 0)
 		log_err("configuration: %s", err);

@@ -57,6 +57,7 @@ struct vtid {
 	struct loop_timer ike_timer;
 	struct ikeio *io;
 	const struct dp_ops *dp_ops;
+	int dp_cfg_started; /* the configuration's `dataplane` (enum cfg_dataplane) at start */
 	struct dp *dp;
 	struct tunnels *tunnels;
 	struct ctl_server *ctl;
