@@ -13,7 +13,7 @@ BUILD   ?= build
 WERROR  ?=
 SAN     ?=
 
-PKGS    := libssl libcrypto libnl-3.0 libnl-route-3.0 libnl-xfrm-3.0 json-c libcap libnftables libnl-nf-3.0
+PKGS    := libssl libcrypto libnl-3.0 libnl-route-3.0 libnl-xfrm-3.0 json-c libcap libnftables libnl-nf-3.0 libsystemd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -61,8 +61,9 @@ TOOLSRC  := $(wildcard tests/tools/*.c)
 TOOLBIN  := $(TOOLSRC:tests/tools/%.c=$(BUILD)/tools/%)
 
 .SECONDARY:
-.PHONY: all check asan test fuzz bench demo demo-down deps clean interop format compdb
+.PHONY: all bins install deb check asan test fuzz bench demo demo-down deps clean interop format compdb
 all: $(BUILD)/vtid $(BUILD)/vtish $(TESTBIN) $(TOOLBIN) $(BENCHBIN)
+bins: $(BUILD)/vtid $(BUILD)/vtish
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -147,6 +148,41 @@ fuzz:
 
 bench: deps all
 	bench/run
+
+# make install [PREFIX=/usr/local] [DESTDIR=/tmp/stage]: what the Debian
+# package holds (make deb installs PREFIX=/usr).  The configuration stays in
+# /etc/vtid whatever the prefix (vtid's default -f); an existing vtid.conf
+# is never replaced.  docs/INSTALL.md.
+PREFIX  ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+ifeq ($(PREFIX),/usr)
+UNITDIR ?= /lib/systemd/system
+else
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+endif
+CONFDIR ?= /etc/vtid
+install: bins
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR)
+	install -m 0755 $(BUILD)/vtid $(DESTDIR)$(SBINDIR)/vtid
+	install -m 0755 $(BUILD)/vtish $(DESTDIR)$(BINDIR)/vtish
+	install -m 0644 man/vtid.8 man/vtish.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/vtid.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/vtid.service.in >$(BUILD)/vtid.service
+	install -m 0644 $(BUILD)/vtid.service $(DESTDIR)$(UNITDIR)/vtid.service
+	[ -e $(DESTDIR)$(CONFDIR)/vtid.conf ] || install -m 0600 etc/vtid.conf $(DESTDIR)$(CONFDIR)/vtid.conf
+
+# make deb: the Debian package (debhelper, dpkg-buildpackage), built from a
+# copy of the sources in $(BUILD)/deb, which receives vtid_*.deb.
+# tests/integration/t-deb.sh checks it with dpkg-deb and lintian.
+DEBSRC := Makefile LICENSE README.md lib conf ike gre frr-integration vtid vtish man systemd etc debian
+deb:
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/vtid
+	cp -a $(DEBSRC) $(BUILD)/deb/vtid/
+	cd $(BUILD)/deb/vtid && dpkg-buildpackage -us -uc -b
+	@ls $(BUILD)/deb/*.deb
 
 compdb: compile_commands.json
 compile_commands.json: $(LIBSRC) $(VTISHSRC) $(TESTSRC) vtid/main.c

@@ -27,8 +27,7 @@
 #include "vtid/ikeio.h"
 #include "vtid/show.h"
 #include "vtid/tunnel.h"
-
-#define VTID_VERSION "0.1.0"
+#include "vtid/version.h"
 
 /* Configuration sessions compose (conf/compose.c): each line is applied on
  * top of the configuration running at that moment.  base_gen is the change

@@ -26,6 +26,7 @@
 #include "vtid/ctlglue.h"
 #include "vtid/daemon.h"
 #include "vtid/ifaces.h"
+#include "vtid/notify.h"
 #include "vtid/privs.h"
 #include "vtid/qos.h"
 #include "vtid/spec.h"
@@ -365,7 +366,22 @@ int vtid_apply_by(struct vtid *v, struct cfg_model *next, const char *who, char 
 	return 0;
 }
 
+static int reload(struct vtid *v, const char *path, const char *who, char *err, size_t errlen);
+
+/* The daemon's own reload (SIGHUP, who NULL) is framed for systemd:
+ * RELOADING=1, then READY=1 whether it applied or not (vtid keeps
+ * running the configuration it had). */
 int vtid_reload(struct vtid *v, const char *path, const char *who, char *err, size_t errlen)
+{
+	if (who)
+		return reload(v, path, who, err, errlen);
+	vtid_notify_reloading();
+	int rc = reload(v, path, who, err, errlen);
+	vtid_notify_ready(rc < 0 ? "running; the last reload failed, see the log" : "running");
+	return rc;
+}
+
+static int reload(struct vtid *v, const char *path, const char *who, char *err, size_t errlen)
 {
 	struct cfg_model *m = NULL;
 	struct cfg_errors errs = {0};

@@ -20,6 +20,7 @@
 #include "vtid/ctl.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -767,6 +768,28 @@ void ctl_server_free(struct ctl_server *srv)
 		unlink(srv->path);
 	free(srv->path);
 	free(srv);
+}
+
+int ctl_server_restrict(struct ctl_server *srv, const char *group)
+{
+	struct group *g = group ? getgrnam(group) : NULL;
+	if (g) {
+		/* The owner may hand its file to a group it belongs to without
+		 * CAP_CHOWN: vtid joined the group before dropping privileges
+		 * (privs.c). */
+		if (chown(srv->path, (uid_t)-1, g->gr_gid) == 0 && chmod(srv->path, 0660) == 0) {
+			log_info("ctl: %s: mode 0660, group %s", srv->path, group);
+			return 0;
+		}
+		log_warn("ctl: %s: cannot give it to group %s (%s): root only", srv->path, group,
+			 strerror(errno));
+	}
+	if (chmod(srv->path, 0600) < 0) {
+		int err = -errno;
+		log_err("ctl: %s: chmod: %s", srv->path, strerror(errno));
+		return err;
+	}
+	return 0;
 }
 
 void ctl_server_set_limits(struct ctl_server *srv, const struct ctl_limits *lim)

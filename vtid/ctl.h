@@ -81,6 +81,10 @@ struct ctl_server *ctl_server_new(struct loop *loop, const char *path, const str
 void ctl_server_free(struct ctl_server *srv);
 
 /* Zero fields keep their current value; applies to existing clients too. */
+/* Who may connect: when `group` exists, its members and root (the socket
+ * becomes owner:group, mode 0660); else root alone (mode 0600).  Returns 0
+ * or -errno (the socket could not be narrowed at all). */
+int ctl_server_restrict(struct ctl_server *srv, const char *group);
 void ctl_server_set_limits(struct ctl_server *srv, const struct ctl_limits *lim);
 void ctl_server_stats(const struct ctl_server *srv, struct ctl_stats *st);
 

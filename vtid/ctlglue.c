@@ -67,7 +67,8 @@ int ctlglue_start(struct vtid *v)
 		log_err("control socket %s: %s", v->opts.sock_path, strerror(err));
 		return -err;
 	}
-	return 0;
+	/* Operators in group vtid use vtish without root (docs/INSTALL.md). */
+	return ctl_server_restrict(v->ctl, "vtid");
 }
 
 void ctlglue_stop(struct vtid *v)

@@ -12,7 +12,9 @@
  *
  * The uid stays 0: vtid owns root's files (its configuration, /run/vtid,
  * a key log).  Without CAP_DAC_OVERRIDE it reaches FRR's sockets and
- * /etc/frr as a member of FRR's groups (frr, frrvty), added here first.
+ * /etc/frr as a member of FRR's groups (frr, frrvty), added here first;
+ * it joins group vtid too, so that without CAP_CHOWN it can still hand
+ * its control socket to that group (ctl_server_restrict).
  * A later split that parses IKE in an unprivileged process would start
  * from this point: that process needs none of the three. */
 #include "vtid/privs.h"
@@ -38,14 +40,15 @@ static bool is_kept(cap_value_t c)
 }
 
 /* Adds FRR's groups to ours, so vtysh reaches FRR's vty sockets (group
- * frrvty) and reads /etc/frr (group frr) without CAP_DAC_OVERRIDE. */
-static void join_frr_groups(void)
+ * frrvty) and reads /etc/frr (group frr) without CAP_DAC_OVERRIDE, and
+ * vtid's operators' group, which the control socket is given to. */
+static void join_groups(void)
 {
-	static const char *const names[] = {"frr", "frrvty"};
+	static const char *const names[] = {"frr", "frrvty", "vtid"};
 	int n = getgroups(0, NULL);
 	if (n < 0)
 		return;
-	gid_t *groups = calloc((size_t)n + 2, sizeof(*groups));
+	gid_t *groups = calloc((size_t)n + sizeof(names) / sizeof(names[0]), sizeof(*groups));
 	if (!groups || (n = getgroups(n, groups)) < 0) {
 		free(groups);
 		return;
@@ -64,7 +67,7 @@ static void join_frr_groups(void)
 		}
 	}
 	if (added && setgroups((size_t)n, groups) < 0)
-		log_warn("privileges: cannot join FRR's groups: %s", strerror(errno));
+		log_warn("privileges: cannot join groups frr, frrvty, vtid: %s", strerror(errno));
 	free(groups);
 }
 
@@ -77,7 +80,7 @@ int privs_drop(void)
 	cap_get_flag(now, CAP_SETPCAP, CAP_EFFECTIVE, &may_setpcap);
 	cap_get_flag(now, CAP_SETGID, CAP_EFFECTIVE, &may_setgid);
 	if (may_setgid == CAP_SET)
-		join_frr_groups();
+		join_groups();
 	int err = 0;
 	/* The bounding set first: dropping from it needs CAP_SETPCAP, which
 	 * goes with the rest below. */

@@ -559,8 +559,16 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	int err = vtc_connect(&conn, sock_path);
 	if (err < 0) {
-		fprintf(stderr, "vtish: cannot connect to %s: %s%s\n", sock_path, strerror(-err),
-			err == -ENOENT || err == -ECONNREFUSED ? " (is vtid running?)" : "");
+		if (err == -EACCES || err == -EPERM)
+			fprintf(stderr,
+				"vtish: cannot connect to %s: permission denied: are you in group "
+				"vtid?\n",
+				sock_path);
+		else
+			fprintf(stderr, "vtish: cannot connect to %s: %s%s\n", sock_path,
+				strerror(-err),
+				err == -ENOENT || err == -ECONNREFUSED ? " (is vtid running?)"
+								       : "");
 		return 1;
 	}
 	if (ncmds) {
