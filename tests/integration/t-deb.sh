@@ -73,6 +73,17 @@ else
 fi
 mkdir -p "$tmp/x"
 dpkg-deb -x "$deb" "$tmp/x"
+# enabled, not started by debhelper; started by postinst only when the
+# configuration holds more than the shipped comments (its own test, run here
+# on the shipped file and on one with a line)
+cfgre=$(sed -n "s/.*grep -Evq '\\([^']*\\)'.*/\\1/p" "$tmp/ctl/postinst")
+printf '! only a comment\nhostname r1\nend\n' >"$tmp/real.conf"
+if ! grep -q 'deb-systemd-invoke start' "$tmp/ctl/postinst" && [ -n "$cfgre" ] &&
+	! grep -Evq "$cfgre" "$tmp/x/etc/vtid/vtid.conf" && grep -Evq "$cfgre" "$tmp/real.conf"; then
+	pass "deb-started-only-when-configured: not at install with the shipped comments, with a real line"
+else
+	fail deb-started-only-when-configured "re '$cfgre'; $(grep -n 'deb-systemd-invoke' "$tmp/ctl/postinst" | tr '\n' ' ')"
+fi
 if grep -q '^ConditionPathExists=/etc/vtid/vtid.conf$' "$tmp/x/lib/systemd/system/vtid.service" &&
 	grep -q '^ExecStart=/usr/sbin/vtid ' "$tmp/x/lib/systemd/system/vtid.service"; then
 	pass deb-unit-condition
