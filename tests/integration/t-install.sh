@@ -122,6 +122,19 @@ else
 	fi
 fi
 
+# ExecCondition, as systemd runs it ($$ is a dollar): the shipped example
+# (comments only) skips the start, a configuration with a line runs it
+cond=$(sed -n 's/^ExecCondition=//p' "$unit")
+cond=${cond//\$\$/\$}
+printf '! only a comment\nhostname r1\nend\n' >"$tmp/real.conf"
+if [ -n "$cond" ] &&
+	! eval "${cond//\/etc\/vtid\/vtid.conf/$D/etc/vtid/vtid.conf}" &&
+	eval "${cond//\/etc\/vtid\/vtid.conf/$tmp/real.conf}"; then
+	pass "install-unit-condition: the shipped example skips the start, a configuration runs it"
+else
+	fail install-unit-condition "ExecCondition '$cond'"
+fi
+
 # ---- the installed vtid, started as the unit starts it ----
 if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
 	echo "SKIP install-service: needs root and setpriv"
