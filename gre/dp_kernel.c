@@ -5,7 +5,17 @@
  * vtid's interface group, and for a protected link two XFRM policies,
  * GRE local/32 -> remote/32 out and back in, each with one ESP template
  * (transport, the link's reqid).  A Child SA is two XFRM states with that
- * reqid (dp_kernel_xfrm.c).  Carrier is the device's admin state: it is
+ * reqid (dp_kernel_xfrm.c).
+ * A native VTI link (`tunnel mode ipsec ipv4`) is a `vti` device instead
+ * (ip_vti; rtnl_link_ipvti_*) whose ikey and okey are the link's mark: the
+ * device marks what it sends and receives, and only entries with that
+ * mark match, so its policies can select 0.0.0.0/0 <-> 0.0.0.0/0 (ESP
+ * tunnel mode between the endpoints) and its states carry the mark too.
+ * XFRM interfaces (if_id) are not used: libnl 3.7 has no if_id for states
+ * and policies, and the kernel this is tested on has none.
+ * ESP in UDP (NAT-T): the IKE socket of port 4500 gets UDP_ENCAP_ESPINUDP
+ * (the kernel then takes ESP off it, and IKE with its zero marker still
+ * reaches vtid), the states an encap template with the SA's ports.  Carrier is the device's admin state: it is
  * down until the tunnel layer raises carrier (a Child SA is installed), as
  * the userspace backend keeps carrier off; a down GRE device neither sends
  * nor receives.
@@ -46,8 +56,8 @@
  * event_fd is an epoll set of that socket and the poll timer.
  *
  * Not in this backend yet, refused with a logged reason (never accepted
- * and ignored): tunnel mode ipsec ipv4 (VTI), ESP tunnel mode, ESP in UDP
- * (NAT-T), ip tcp adjust-mss, GRE keepalives, DF clear.  The rest of the
+ * and ignored): ESP tunnel mode for a GRE link, ip tcp adjust-mss, GRE
+ * keepalives, DF clear, an unprotected VTI.  The rest of the
  * ownership rules are in dp_kernel_int.h. */
 #include "gre/dp_kernel_int.h"
 
@@ -59,11 +69,13 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/ipgre.h>
+#include <netlink/route/link/ipvti.h>
 #include <netlink/socket.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/udp.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -98,6 +110,7 @@ struct dp_link {
 	struct dp *dp;
 	struct dp_link *next;
 	struct dp_link_cfg cfg;
+	struct dpk_flow flow; /* what its XFRM entries select, their mark */
 	unsigned slot;
 	int ifindex;
 	bool carrier;
@@ -115,6 +128,7 @@ struct dp {
 	struct nl_sock *ev; /* NETLINK_XFRM, expire events */
 	int epfd, timerfd;
 	bool timer_armed;
+	bool natt; /* the IKE 4500 socket decapsulates ESP in UDP for the kernel */
 	struct dp_link *links;
 	uint64_t next_order;
 	uint8_t slot_used[(DPK_MAX_SLOT + 1) / 8];
@@ -265,7 +279,51 @@ static int dev_addr(struct nl_sock *rt, int ifindex, const char *name, struct in
 	return dpk_errno(rc);
 }
 
-/* Every GRE device in vtid's group (an earlier vtid's). */
+/* A vti device in vtid's group, down: ESP tunnel mode between the
+ * endpoints, its packets marked `mark` both ways (ikey = okey), and the
+ * inner packets it delivers exempt from a second policy check (the
+ * device's own check, with the mark, has been made; without the mark no
+ * policy matches and the kernel would drop them). */
+static int vti_create(struct nl_sock *rt, const struct dp_link_cfg *c, uint32_t mark, uint16_t mtu,
+		      const char *what)
+{
+	struct rtnl_link *l = rtnl_link_ipvti_alloc();
+	if (!l)
+		return -ENOMEM;
+	rtnl_link_set_name(l, c->name);
+	rtnl_link_set_group(l, DPK_GROUP);
+	if (mtu)
+		rtnl_link_set_mtu(l, mtu);
+	rtnl_link_ipvti_set_local(l, c->local.s_addr);
+	rtnl_link_ipvti_set_remote(l, c->remote.s_addr);
+	rtnl_link_ipvti_set_ikey(l, htonl(mark));
+	rtnl_link_ipvti_set_okey(l, htonl(mark));
+	int rc = rtnl_link_add(rt, l, NLM_F_CREATE | NLM_F_EXCL);
+	rtnl_link_put(l);
+	if (rc < 0) {
+		log_err("kernel dataplane: %s: creating vti device %s: %s%s", what, c->name,
+			nl_geterror(rc),
+			rc == -NLE_OPNOTSUPP ? " (needs CONFIG_NET_IPVTI, module ip_vti)" : "");
+		return dpk_errno(rc);
+	}
+	char path[96];
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/disable_policy", c->name);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		rc = -errno;
+	} else {
+		rc = fputs("1", f) < 0 ? -EIO : 0;
+		if (fclose(f) != 0 && !rc)
+			rc = -errno;
+	}
+	if (rc < 0) {
+		log_err("kernel dataplane: %s: setting %s: %s", what, path, strerror(-rc));
+		dev_delete(rt, 0, c->name, what);
+	}
+	return rc;
+}
+
+/* Every GRE or vti device in vtid's group (an earlier vtid's). */
 static int dev_flush_ours(struct nl_sock *rt)
 {
 	struct nl_cache *cache = NULL;
@@ -277,7 +335,8 @@ static int dev_flush_ours(struct nl_sock *rt)
 	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_link *l = (struct rtnl_link *)o;
 		const char *type = rtnl_link_get_type(l);
-		if (rtnl_link_get_group(l) != DPK_GROUP || !type || strcmp(type, "gre") != 0)
+		if (rtnl_link_get_group(l) != DPK_GROUP || !type ||
+		    (strcmp(type, "gre") != 0 && strcmp(type, "vti") != 0))
 			continue;
 		if (dev_delete(rt, rtnl_link_get_ifindex(l), rtnl_link_get_name(l),
 			       "leftover of an earlier vtid") == 0)
@@ -393,9 +452,20 @@ static int dpk_create(const struct dp_init *init, struct dp **out)
 		log_notice("kernel dataplane: removed what an earlier vtid left: %d device%s, "
 			   "%d XFRM state%s and policies",
 			   nd, nd == 1 ? "" : "s", nx, nx == 1 ? "" : "s");
-	if (init->udp_encap_fd >= 0)
-		log_info("kernel dataplane: ESP in UDP (NAT-T) is not supported yet: tunnels "
-			 "behind NAT are refused");
+	/* ESP in UDP: the kernel takes it off the IKE socket of port 4500
+	 * (a zero non-ESP marker still reaches IKE), and sends it from the
+	 * states' encap templates */
+	int encap = UDP_ENCAP_ESPINUDP;
+	if (init->udp_encap_fd < 0)
+		log_info("kernel dataplane: no IKE socket on port 4500: ESP in UDP (NAT-T) "
+			 "is refused");
+	else if (setsockopt(init->udp_encap_fd, IPPROTO_UDP, UDP_ENCAP, &encap, sizeof(encap)) <
+		 0)
+		log_err("kernel dataplane: UDP_ENCAP_ESPINUDP on the IKE socket of port 4500: %s "
+			"(ESP in UDP, NAT-T, is refused)",
+			strerror(errno));
+	else
+		dp->natt = true;
 	*out = dp;
 	return 0;
 fail:
@@ -425,8 +495,8 @@ static void slot_free(struct dp *dp, unsigned s)
 static int link_refused(const struct dp_link_cfg *c)
 {
 	const char *why = NULL;
-	if (c->encap == DP_ENCAP_NONE)
-		why = "tunnel mode ipsec ipv4 (VTI)";
+	if (c->encap == DP_ENCAP_NONE && !c->protected)
+		why = "an unprotected tunnel mode ipsec ipv4";
 	else if (c->tcp_mss)
 		why = "ip tcp adjust-mss";
 	else if (c->keepalive_period)
@@ -469,9 +539,15 @@ static int dpk_link_add(struct dp *dp, const struct dp_link_cfg *cfg, struct dp_
 	}
 	l->slot = (unsigned)rc;
 	l->mtu = cfg->mtu ? cfg->mtu : dp_compute_mtu(cfg, DPK_PATH_MTU, NULL);
+	l->flow.local = cfg->local;
+	l->flow.remote = cfg->remote;
+	l->flow.vti = cfg->encap == DP_ENCAP_NONE;
+	l->flow.mark = l->flow.vti ? dpk_vti_mark(l->slot) : 0;
 	char what[64];
 	snprintf(what, sizeof(what), "%s", cfg->name);
-	if ((rc = dev_create(dp->rt, cfg->name, cfg, l->mtu, what)) < 0)
+	rc = l->flow.vti ? vti_create(dp->rt, cfg, l->flow.mark, l->mtu, what)
+			 : dev_create(dp->rt, cfg->name, cfg, l->mtu, what);
+	if (rc < 0)
 		goto fail_slot;
 	if ((rc = l->ifindex = dev_ifindex(dp->rt, cfg->name)) < 0)
 		goto fail_dev;
@@ -482,13 +558,12 @@ static int dpk_link_add(struct dp *dp, const struct dp_link_cfg *cfg, struct dp_
 	if (cfg->protected) {
 		uint32_t reqid = dpk_reqid(l->slot, false);
 		snprintf(what, sizeof(what), "%s: adding the outbound XFRM policy", cfg->name);
-		if ((rc = dpk_policy_add(dp->xf, cfg->local, cfg->remote, XFRM_POLICY_OUT, reqid,
-					 false, what)) < 0)
+		if ((rc = dpk_policy_add(dp->xf, &l->flow, XFRM_POLICY_OUT, reqid, false, what)) <
+		    0)
 			goto fail_dev;
 		snprintf(what, sizeof(what), "%s: adding the inbound XFRM policy", cfg->name);
-		if ((rc = dpk_policy_add(dp->xf, cfg->local, cfg->remote, XFRM_POLICY_IN, reqid,
-					 false, what)) < 0) {
-			dpk_policy_del(dp->xf, cfg->local, cfg->remote, XFRM_POLICY_OUT, what);
+		if ((rc = dpk_policy_add(dp->xf, &l->flow, XFRM_POLICY_IN, reqid, false, what)) < 0) {
+			dpk_policy_del(dp->xf, &l->flow, XFRM_POLICY_OUT, what);
 			goto fail_dev;
 		}
 		l->policies = true;
@@ -498,8 +573,14 @@ static int dpk_link_add(struct dp *dp, const struct dp_link_cfg *cfg, struct dp_
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 	inet_ntop(AF_INET, &cfg->local, a, sizeof(a));
 	inet_ntop(AF_INET, &cfg->remote, b, sizeof(b));
-	log_info("kernel dataplane: %s: GRE device (ifindex %d) %s -> %s, %s, MTU %u", cfg->name,
-		 l->ifindex, a, b, cfg->protected ? "XFRM policies reqid" : "plain GRE", l->mtu);
+	if (l->flow.vti)
+		log_info("kernel dataplane: %s: vti device (ifindex %d) %s -> %s, mark 0x%08x, "
+			 "XFRM policies 0.0.0.0/0 ESP tunnel mode, MTU %u",
+			 cfg->name, l->ifindex, a, b, l->flow.mark, l->mtu);
+	else
+		log_info("kernel dataplane: %s: GRE device (ifindex %d) %s -> %s, %s, MTU %u",
+			 cfg->name, l->ifindex, a, b,
+			 cfg->protected ? "XFRM policies GRE, ESP transport" : "plain GRE", l->mtu);
 	*out = l;
 	return 0;
 fail_dev:
@@ -537,13 +618,13 @@ static void dpk_link_del(struct dp_link *l)
 		struct dpk_sa *s = l->sas;
 		l->sas = s->next;
 		if (!s->gone)
-			dpk_state_del(dp->xf, sa_dst(l, s->inbound), s->spi, what);
+			dpk_state_del(dp->xf, sa_dst(l, s->inbound), s->spi, l->flow.mark, what);
 		sa_free(s);
 	}
 	if (l->policies) {
 		snprintf(what, sizeof(what), "%s: removing its XFRM policies", l->cfg.name);
-		dpk_policy_del(dp->xf, l->cfg.local, l->cfg.remote, XFRM_POLICY_OUT, what);
-		dpk_policy_del(dp->xf, l->cfg.local, l->cfg.remote, XFRM_POLICY_IN, what);
+		dpk_policy_del(dp->xf, &l->flow, XFRM_POLICY_OUT, what);
+		dpk_policy_del(dp->xf, &l->flow, XFRM_POLICY_IN, what);
 	}
 	dev_delete(dp->rt, l->ifindex, l->cfg.name, l->cfg.name);
 	struct dp_link **pp;
@@ -594,17 +675,32 @@ static void arm_poll(struct dp *dp, bool on)
 		dp->timer_armed = on;
 }
 
+/* The kernel's view of one direction of an SA of link l. */
+static void state_key(const struct dp_link *l, const struct dp_sa_cfg *sa, bool parked,
+		      struct dpk_state_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->src = sa->inbound ? l->cfg.remote : l->cfg.local;
+	k->dst = sa->inbound ? l->cfg.local : l->cfg.remote;
+	k->spi = sa->spi;
+	k->reqid = dpk_reqid(l->slot, parked);
+	k->vti = l->flow.vti;
+	k->mark = l->flow.mark;
+	if (sa->natt_local_port && sa->natt_remote_port) {
+		k->encap_sport = sa->inbound ? sa->natt_remote_port : sa->natt_local_port;
+		k->encap_dport = sa->inbound ? sa->natt_local_port : sa->natt_remote_port;
+	}
+}
+
 /* A parked outbound SA becomes the link's: added again under its reqid. */
 static int promote(struct dp_link *l, struct dpk_sa *s)
 {
 	struct dp *dp = l->dp;
 	char what[96];
 	snprintf(what, sizeof(what), "%s: outbound SA %08x taking over", l->cfg.name, s->spi);
-	struct dpk_state_key k = {.src = l->cfg.local,
-				  .dst = l->cfg.remote,
-				  .spi = s->spi,
-				  .reqid = dpk_reqid(l->slot, false)};
-	int rc = dpk_state_del(dp->xf, k.dst, s->spi, what);
+	struct dpk_state_key k;
+	state_key(l, s->cfg, false, &k);
+	int rc = dpk_state_del(dp->xf, k.dst, s->spi, l->flow.mark, what);
 	if (rc < 0 && rc != -ENOENT)
 		return rc;
 	rc = dpk_state_add(dp->xf, &k, s->cfg, what);
@@ -637,7 +733,8 @@ static void poll_parked(struct dp *dp)
 				    false; /* its pair went: it waits for sa_del of the current */
 				continue;
 			}
-			if (dpk_state_stats(dp->xf, l->cfg.local, in->spi, true, &st) == 0 &&
+			if (dpk_state_stats(dp->xf, l->cfg.local, in->spi, l->flow.mark, true, &st) ==
+				0 &&
 			    st.packets > 0)
 				promote(l, s);
 			else
@@ -652,15 +749,19 @@ static int dpk_sa_add(struct dp_link *l, const struct dp_sa_cfg *cfg)
 	struct dp *dp = l->dp;
 	if (!l->cfg.protected || cfg->spi < 256)
 		return -EINVAL;
-	if (cfg->natt_local_port || cfg->natt_remote_port) {
-		log_err("kernel dataplane: %s: SA %08x: ESP in UDP (NAT-T) is not supported by the "
-			"kernel backend yet",
+	if ((cfg->natt_local_port != 0) != (cfg->natt_remote_port != 0))
+		return -EINVAL;
+	if (cfg->natt_local_port && !dp->natt) {
+		log_err("kernel dataplane: %s: SA %08x: ESP in UDP (NAT-T) needs the IKE socket "
+			"of port 4500, which vtid does not have",
 			l->cfg.name, cfg->spi);
 		return -EOPNOTSUPP;
 	}
-	if (cfg->mode != DP_ESP_TRANSPORT) {
-		log_err("kernel dataplane: %s: SA %08x: ESP tunnel mode is not supported by the "
-			"kernel backend yet (use `mode transport`)",
+	if (l->flow.vti && cfg->mode != DP_ESP_TUNNEL)
+		return -EINVAL; /* dp.h: transport mode on a link without GRE */
+	if (!l->flow.vti && cfg->mode != DP_ESP_TRANSPORT) {
+		log_err("kernel dataplane: %s: SA %08x: ESP tunnel mode for GRE is not supported by "
+			"the kernel backend yet (use `mode transport`, or `tunnel mode ipsec ipv4`)",
 			l->cfg.name, cfg->spi);
 		return -EOPNOTSUPP;
 	}
@@ -688,10 +789,8 @@ static int dpk_sa_add(struct dp_link *l, const struct dp_sa_cfg *cfg)
 		}
 		memcpy(s->cfg, cfg, sizeof(*cfg));
 	}
-	struct dpk_state_key k = {.src = cfg->inbound ? l->cfg.remote : l->cfg.local,
-				  .dst = sa_dst(l, cfg->inbound),
-				  .spi = cfg->spi,
-				  .reqid = dpk_reqid(l->slot, s->parked)};
+	struct dpk_state_key k;
+	state_key(l, cfg, s->parked, &k);
 	char what[96];
 	snprintf(what, sizeof(what), "%s: adding %s SA %08x%s", l->cfg.name,
 		 cfg->inbound ? "inbound" : "outbound", cfg->spi, s->parked ? " (waiting)" : "");
@@ -747,32 +846,34 @@ static int dpk_sa_del(struct dp_link *l, uint32_t spi, bool inbound)
 		;
 	if (!(s = *pp))
 		return -ENOENT;
-	bool was_current = !inbound && s == sa_current(l);
+	if (!inbound && s == sa_current(l)) {
+		/* The newest other outbound SA takes over.  A parked one is
+		 * promoted first, while this one still carries: promoting
+		 * removes and re-adds it, and with no state of the reqid in
+		 * between the kernel would drop what the link sends. */
+		struct dpk_sa *n = NULL;
+		for (struct dpk_sa *o = l->sas; o; o = o->next)
+			if (o != s && !o->inbound && !o->gone && (!n || o->order > n->order))
+				n = o;
+		if (n && n->parked)
+			promote(l, n);
+	}
 	struct dp_sa_stats st = s->last;
 	if (!s->gone) {
 		/* its last counters: a state that is already gone counted nothing more */
-		if (dpk_state_stats(dp->xf, sa_dst(l, inbound), spi, inbound, &st) < 0)
+		if (dpk_state_stats(dp->xf, sa_dst(l, inbound), spi, l->flow.mark, inbound, &st) < 0)
 			st = s->last;
 		char what[96];
 		snprintf(what, sizeof(what), "%s: removing %s SA %08x", l->cfg.name,
 			 inbound ? "inbound" : "outbound", spi);
-		int rc = dpk_state_del(dp->xf, sa_dst(l, inbound), spi, what);
+		int rc = dpk_state_del(dp->xf, sa_dst(l, inbound), spi, l->flow.mark, what);
 		if (rc < 0 && rc != -ENOENT)
 			return rc;
 	}
 	retire_counters(l, s, &st);
 	*pp = s->next;
 	sa_free(s);
-	if (was_current) {
-		/* the newest remaining outbound SA carries; the kernel finds it
-		 * by itself unless it is parked */
-		struct dpk_sa *n = NULL;
-		for (struct dpk_sa *o = l->sas; o; o = o->next)
-			if (!o->inbound && !o->gone && (!n || o->order > n->order))
-				n = o;
-		if (n && n->parked)
-			promote(l, n);
-	}
+	/* the newest remaining outbound SA carries: the kernel finds it */
 	return 0;
 }
 
@@ -788,7 +889,8 @@ static int dpk_sa_stats(struct dp_link *l, uint32_t spi, bool inbound, struct dp
 	if (s->gone)
 		*out = s->last;
 	else
-		rc = dpk_state_stats(l->dp->xf, sa_dst(l, inbound), spi, inbound, out);
+		rc = dpk_state_stats(l->dp->xf, sa_dst(l, inbound), spi, l->flow.mark, inbound,
+				     out);
 	out->added_ms = s->added_ms;
 	return rc;
 }
@@ -802,8 +904,8 @@ static int dpk_link_stats(struct dp_link *l, struct dp_link_stats *o)
 	o->auth_fail = l->old_auth;
 	for (struct dpk_sa *s = l->sas; s; s = s->next) {
 		struct dp_sa_stats st = s->last;
-		if (!s->gone &&
-		    dpk_state_stats(l->dp->xf, sa_dst(l, s->inbound), s->spi, s->inbound, &st) < 0)
+		if (!s->gone && dpk_state_stats(l->dp->xf, sa_dst(l, s->inbound), s->spi,
+						l->flow.mark, s->inbound, &st) < 0)
 			continue;
 		if (s->inbound) {
 			o->pkts_decrypt += st.packets;

@@ -12,7 +12,10 @@
  *     slot s uses DPK_REQID_BASE + 2s, and + 1 for an outbound SA that
  *     waits; the probe uses DPK_REQID_BASE itself);
  *   - devices: the interface group DPK_GROUP (IFLA_GROUP, set in the very
- *     message that creates the device, so no unmarked device can be left).
+ *     message that creates the device, so no unmarked device can be left);
+ *   - a VTI link's states and policies also carry its XFRM mark
+ *     (dpk_vti_mark: the device's ikey and okey), without which the kernel
+ *     neither finds them for its traffic nor lets them be deleted.
  * One vtid per network namespace: at start it removes every marked entry
  * (an earlier vtid was killed), so a second one would take the first's. */
 #ifndef VTID_GRE_DP_KERNEL_INT_H
@@ -45,6 +48,23 @@ static inline uint32_t dpk_reqid(unsigned slot, bool parked)
 {
 	return DPK_REQID_BASE + 2 * slot + (parked ? 1 : 0);
 }
+
+/* A VTI link's mark: its reqid, unique per link and recognisably vtid's. */
+static inline uint32_t dpk_vti_mark(unsigned slot)
+{
+	return dpk_reqid(slot, false);
+}
+
+/* What one link's XFRM entries select and how they protect it. */
+struct dpk_flow {
+	struct in_addr local, remote; /* the outer tunnel endpoints */
+	/* false: GRE between the endpoints, ESP transport (tunnel source/32
+	 * <-> destination/32, protocol 47); true: native VTI, ESP tunnel mode
+	 * between the endpoints for 0.0.0.0/0 <-> 0.0.0.0/0, any protocol,
+	 * only for packets with `mark` (the vti device sets it both ways) */
+	bool vti;
+	uint32_t mark; /* 0 = none; else value with mask 0xffffffff */
+};
 
 /* ---- pure parameter building (no netlink) ---- */
 
@@ -92,21 +112,29 @@ struct dpk_state_key {
 	struct in_addr src, dst; /* outer addresses of this direction */
 	uint32_t spi;		 /* host order */
 	uint32_t reqid;
+	bool vti;		 /* selector 0/0 any protocol (else GRE src/32 -> dst/32) */
+	uint32_t mark;		 /* 0 = none */
+	/* ESP in UDP (UDP_ENCAP_ESPINUDP) from encap_sport to encap_dport of
+	 * this direction, host order; 0 = raw ESP */
+	uint16_t encap_sport, encap_dport;
 };
 int dpk_state_add(struct nl_sock *sk, const struct dpk_state_key *k, const struct dp_sa_cfg *sa,
 		  const char *what);
-/* -ENOENT (quietly) when the kernel has no such state (it expired). */
-int dpk_state_del(struct nl_sock *sk, struct in_addr dst, uint32_t spi, const char *what);
+/* -ENOENT (quietly) when the kernel has no such state (it expired).
+ * `mark`: the state's (0 = none); the kernel finds a marked state only
+ * with its mark. */
+int dpk_state_del(struct nl_sock *sk, struct in_addr dst, uint32_t spi, uint32_t mark,
+		  const char *what);
 /* Counters, sequence numbers and the replay bitmap of one state. */
-int dpk_state_stats(struct nl_sock *sk, struct in_addr dst, uint32_t spi, bool inbound,
-		    struct dp_sa_stats *out);
+int dpk_state_stats(struct nl_sock *sk, struct in_addr dst, uint32_t spi, uint32_t mark,
+		    bool inbound, struct dp_sa_stats *out);
 
-/* GRE between the endpoints, ESP in `mode` with `reqid`: dir is
- * XFRM_POLICY_OUT (local -> remote) or XFRM_POLICY_IN (remote -> local). */
-int dpk_policy_add(struct nl_sock *sk, struct in_addr local, struct in_addr remote, int dir,
-		   uint32_t reqid, bool replace, const char *what);
-int dpk_policy_del(struct nl_sock *sk, struct in_addr local, struct in_addr remote, int dir,
-		   const char *what);
+/* The flow's policy in direction dir, XFRM_POLICY_OUT (local -> remote)
+ * or XFRM_POLICY_IN (remote -> local), with one ESP template (transport,
+ * or tunnel between the endpoints for VTI) naming `reqid`. */
+int dpk_policy_add(struct nl_sock *sk, const struct dpk_flow *f, int dir, uint32_t reqid,
+		   bool replace, const char *what);
+int dpk_policy_del(struct nl_sock *sk, const struct dpk_flow *f, int dir, const char *what);
 
 /* Removes every state and policy with one of vtid's reqids; returns how
  * many, or -errno. */

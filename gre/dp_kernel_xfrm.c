@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 
 #include "lib/log.h"
@@ -273,23 +274,27 @@ static struct nl_addr *v4(struct in_addr a)
 	return nl_addr_build(AF_INET, &a, sizeof(a));
 }
 
-/* src/32 -> dst/32, protocol GRE: the traffic one direction of the link
- * carries (a state's selector and a policy's). */
-static struct xfrmnl_sel *gre_sel(struct in_addr src, struct in_addr dst)
+/* The traffic one direction of a link carries (a state's selector and a
+ * policy's): src/32 -> dst/32, protocol GRE; for VTI everything,
+ * 0.0.0.0/0 -> 0.0.0.0/0, any protocol (the mark tells the link's apart). */
+static struct xfrmnl_sel *flow_sel(struct in_addr src, struct in_addr dst, bool vti)
 {
+	struct in_addr any = {0};
 	struct xfrmnl_sel *sel = xfrmnl_sel_alloc();
-	struct nl_addr *s = v4(src), *d = v4(dst);
+	struct nl_addr *s = v4(vti ? any : src), *d = v4(vti ? any : dst);
 	if (!sel || !s || !d) {
 		xfrmnl_sel_put(sel);
 		sel = NULL;
 		goto out;
 	}
+	nl_addr_set_prefixlen(s, vti ? 0 : 32);
+	nl_addr_set_prefixlen(d, vti ? 0 : 32);
 	xfrmnl_sel_set_saddr(sel, s);
 	xfrmnl_sel_set_daddr(sel, d);
 	xfrmnl_sel_set_family(sel, AF_INET);
-	xfrmnl_sel_set_prefixlen_s(sel, 32);
-	xfrmnl_sel_set_prefixlen_d(sel, 32);
-	xfrmnl_sel_set_proto(sel, IPPROTO_GRE);
+	xfrmnl_sel_set_prefixlen_s(sel, vti ? 0 : 32);
+	xfrmnl_sel_set_prefixlen_d(sel, vti ? 0 : 32);
+	xfrmnl_sel_set_proto(sel, vti ? 0 : IPPROTO_GRE);
 out:
 	nl_addr_put(s);
 	nl_addr_put(d);
@@ -352,7 +357,7 @@ int dpk_state_add(struct nl_sock *sk, const struct dpk_state_key *k, const struc
 	dpk_replay_from_sa(sa, &rp);
 	struct xfrmnl_sa *x = xfrmnl_sa_alloc();
 	struct xfrmnl_ltime_cfg *lt = xfrmnl_ltime_cfg_alloc();
-	struct xfrmnl_sel *sel = gre_sel(k->src, k->dst);
+	struct xfrmnl_sel *sel = flow_sel(k->src, k->dst, k->vti);
 	struct nl_addr *src = v4(k->src), *dst = v4(k->dst);
 	uint32_t *bmp = rp.esn_attr ? calloc(rp.bmp_len, sizeof(uint32_t)) : NULL;
 	struct nl_msg *msg = NULL;
@@ -377,6 +382,22 @@ int dpk_state_add(struct nl_sock *sk, const struct dpk_state_key *k, const struc
 	xfrmnl_ltime_cfg_set_soft_packetlimit(lt, dpk_limit(sa->soft_packets));
 	xfrmnl_ltime_cfg_set_hard_packetlimit(lt, dpk_limit(sa->hard_packets));
 	xfrmnl_sa_set_lifetime_cfg(x, lt);
+	if (k->mark)
+		xfrmnl_sa_set_mark(x, k->mark, 0xffffffffu);
+	if (k->encap_sport && k->encap_dport) {
+		/* host order: libnl writes them in network order */
+		struct in_addr none = {0};
+		struct nl_addr *oa = v4(none);
+		if (!oa)
+			goto out;
+		rc = xfrmnl_sa_set_encap_tmpl(x, UDP_ENCAP_ESPINUDP, k->encap_sport,
+					      k->encap_dport, oa);
+		nl_addr_put(oa);
+		if (rc < 0) {
+			rc = -NLE_NOMEM;
+			goto out;
+		}
+	}
 	if ((rc = xfrmnl_sa_build_add_request(x, 0, &msg)) < 0)
 		goto out;
 	if ((rc = dpk_put_algs(msg, sa, &alg)) < 0)
@@ -402,7 +423,8 @@ out:
 	return dpk_errno(rc);
 }
 
-int dpk_state_del(struct nl_sock *sk, struct in_addr dst, uint32_t spi, const char *what)
+int dpk_state_del(struct nl_sock *sk, struct in_addr dst, uint32_t spi, uint32_t mark,
+		  const char *what)
 {
 	struct xfrmnl_sa *x = xfrmnl_sa_alloc();
 	struct nl_addr *d = v4(dst);
@@ -412,6 +434,8 @@ int dpk_state_del(struct nl_sock *sk, struct in_addr dst, uint32_t spi, const ch
 		xfrmnl_sa_set_daddr(x, d);
 		xfrmnl_sa_set_spi(x, spi);
 		xfrmnl_sa_set_proto(x, IPPROTO_ESP);
+		if (mark)
+			xfrmnl_sa_set_mark(x, mark, 0xffffffffu);
 		rc = xfrmnl_sa_build_delete_request(x, 0, &msg);
 		if (rc >= 0)
 			rc = dpk_talk(sk, msg, NULL, NULL, what, -NLE_OBJ_NOTFOUND);
@@ -478,15 +502,16 @@ static int stats_one(const struct nlmsghdr *m, void *arg)
 	return 0;
 }
 
-int dpk_state_stats(struct nl_sock *sk, struct in_addr dst, uint32_t spi, bool inbound,
-		    struct dp_sa_stats *out)
+int dpk_state_stats(struct nl_sock *sk, struct in_addr dst, uint32_t spi, uint32_t mark,
+		    bool inbound, struct dp_sa_stats *out)
 {
 	struct nl_addr *d = v4(dst);
 	struct nl_msg *msg = NULL;
 	struct stats_ctx c = {.out = out, .inbound = inbound};
 	char what[64];
 	snprintf(what, sizeof(what), "reading SA %08x", spi);
-	int rc = d ? xfrmnl_sa_build_get_request(d, spi, IPPROTO_ESP, 0, 0, &msg) : -NLE_NOMEM;
+	int rc = d ? xfrmnl_sa_build_get_request(d, spi, IPPROTO_ESP, mark,
+							   mark ? 0xffffffffu : 0, &msg) : -NLE_NOMEM;
 	nl_addr_put(d);
 	if (rc < 0)
 		return dpk_errno(rc);
@@ -498,11 +523,12 @@ int dpk_state_stats(struct nl_sock *sk, struct in_addr dst, uint32_t spi, bool i
 
 /* ---- policies ---- */
 
-static struct xfrmnl_sp *policy_obj(struct in_addr local, struct in_addr remote, int dir)
+static struct xfrmnl_sp *policy_obj(const struct dpk_flow *f, int dir)
 {
 	struct xfrmnl_sp *sp = xfrmnl_sp_alloc();
 	bool out = dir == XFRM_POLICY_OUT;
-	struct xfrmnl_sel *sel = out ? gre_sel(local, remote) : gre_sel(remote, local);
+	struct xfrmnl_sel *sel = out ? flow_sel(f->local, f->remote, f->vti)
+				     : flow_sel(f->remote, f->local, f->vti);
 	if (!sp || !sel) {
 		xfrmnl_sp_put(sp);
 		xfrmnl_sel_put(sel);
@@ -511,17 +537,19 @@ static struct xfrmnl_sp *policy_obj(struct in_addr local, struct in_addr remote,
 	xfrmnl_sp_set_sel(sp, sel);
 	xfrmnl_sel_put(sel);
 	xfrmnl_sp_set_dir(sp, (unsigned)dir);
+	if (f->mark)
+		xfrmnl_sp_set_mark(sp, f->mark, 0xffffffffu);
 	return sp;
 }
 
-int dpk_policy_add(struct nl_sock *sk, struct in_addr local, struct in_addr remote, int dir,
-		   uint32_t reqid, bool replace, const char *what)
+int dpk_policy_add(struct nl_sock *sk, const struct dpk_flow *f, int dir, uint32_t reqid,
+		   bool replace, const char *what)
 {
 	bool out = dir == XFRM_POLICY_OUT;
-	struct xfrmnl_sp *sp = policy_obj(local, remote, dir);
+	struct xfrmnl_sp *sp = policy_obj(f, dir);
 	struct xfrmnl_ltime_cfg *lt = xfrmnl_ltime_cfg_alloc();
 	struct xfrmnl_user_tmpl *t = xfrmnl_user_tmpl_alloc();
-	struct nl_addr *s = v4(out ? local : remote), *d = v4(out ? remote : local);
+	struct nl_addr *s = v4(out ? f->local : f->remote), *d = v4(out ? f->remote : f->local);
 	struct nl_msg *msg = NULL;
 	int rc = -NLE_NOMEM;
 	if (!sp || !lt || !t || !s || !d) {
@@ -538,7 +566,7 @@ int dpk_policy_add(struct nl_sock *sk, struct in_addr local, struct in_addr remo
 	xfrmnl_user_tmpl_set_saddr(t, s);
 	xfrmnl_user_tmpl_set_daddr(t, d);
 	xfrmnl_user_tmpl_set_proto(t, IPPROTO_ESP);
-	xfrmnl_user_tmpl_set_mode(t, XFRM_MODE_TRANSPORT);
+	xfrmnl_user_tmpl_set_mode(t, f->vti ? XFRM_MODE_TUNNEL : XFRM_MODE_TRANSPORT);
 	xfrmnl_user_tmpl_set_reqid(t, reqid);
 	/* all algorithms: IKE chose one, the state says which */
 	xfrmnl_user_tmpl_set_aalgos(t, ~0u);
@@ -559,10 +587,9 @@ out:
 	return dpk_errno(rc);
 }
 
-int dpk_policy_del(struct nl_sock *sk, struct in_addr local, struct in_addr remote, int dir,
-		   const char *what)
+int dpk_policy_del(struct nl_sock *sk, const struct dpk_flow *f, int dir, const char *what)
 {
-	struct xfrmnl_sp *sp = policy_obj(local, remote, dir);
+	struct xfrmnl_sp *sp = policy_obj(f, dir);
 	struct nl_msg *msg = NULL;
 	int rc = sp ? xfrmnl_sp_build_delete_request(sp, 0, &msg) : -NLE_NOMEM;
 	if (rc >= 0)
@@ -579,6 +606,7 @@ struct found {
 		struct in_addr dst;
 		uint32_t spi;
 		uint32_t index;
+		uint32_t mark; /* the entry's own (value; mask ~0), 0 = none */
 		uint8_t dir;
 	} * v;
 };
@@ -597,6 +625,16 @@ static int found_add(struct found *f)
 	return 0;
 }
 
+/* The mark vtid gives an entry (value, mask ~0), 0 when it has none. */
+static uint32_t entry_mark(const struct nlmsghdr *m, size_t hdr)
+{
+	const struct nlattr *a = find_attr(m, hdr, XFRMA_MARK);
+	if (!a || nla_len(a) < (int)sizeof(struct xfrm_mark))
+		return 0;
+	const struct xfrm_mark *mk = nla_data(a);
+	return mk->m == 0xffffffffu ? mk->v : 0;
+}
+
 static int found_state(const struct nlmsghdr *m, void *arg)
 {
 	struct found *f = arg;
@@ -609,6 +647,7 @@ static int found_state(const struct nlmsghdr *m, void *arg)
 	if (found_add(f) < 0)
 		return -NLE_NOMEM;
 	memcpy(&f->v[f->n].dst, &p->id.daddr.a4, 4);
+	f->v[f->n].mark = entry_mark(m, sizeof(*p));
 	f->v[f->n++].spi = ntohl(p->id.spi);
 	return 0;
 }
@@ -628,6 +667,7 @@ static int found_policy(const struct nlmsghdr *m, void *arg)
 		return 0;
 	if (found_add(f) < 0)
 		return -NLE_NOMEM;
+	f->v[f->n].mark = entry_mark(m, sizeof(*p));
 	f->v[f->n].index = p->index;
 	f->v[f->n++].dir = p->dir;
 	return 0;
@@ -654,6 +694,8 @@ int dpk_xfrm_flush_ours(struct nl_sock *sk)
 			break;
 		xfrmnl_sp_set_index(sp, po.v[i].index);
 		xfrmnl_sp_set_dir(sp, po.v[i].dir);
+		if (po.v[i].mark)
+			xfrmnl_sp_set_mark(sp, po.v[i].mark, 0xffffffffu);
 		if (xfrmnl_sp_build_delete_request(sp, 0, &msg) >= 0 &&
 		    dpk_talk(sk, msg, NULL, NULL, "removing a leftover XFRM policy",
 			     -NLE_OBJ_NOTFOUND) == 0)
@@ -661,8 +703,8 @@ int dpk_xfrm_flush_ours(struct nl_sock *sk)
 		xfrmnl_sp_put(sp);
 	}
 	for (size_t i = 0; rc == 0 && i < st.n; i++)
-		if (dpk_state_del(sk, st.v[i].dst, st.v[i].spi, "removing a leftover XFRM state") ==
-		    0)
+		if (dpk_state_del(sk, st.v[i].dst, st.v[i].spi, st.v[i].mark,
+				  "removing a leftover XFRM state") == 0)
 			n++;
 	free(st.v);
 	free(po.v);
@@ -708,7 +750,7 @@ int dpk_xfrm_probe(struct nl_sock *sk, char *why, size_t len)
 	inet_pton(AF_INET, "127.0.0.1", &k.src);
 	inet_pton(AF_INET, DPK_PROBE_DST, &k.dst);
 	/* an earlier probe that was killed half-way; quiet: failures are the answer */
-	dpk_state_del(sk, k.dst, k.spi, NULL);
+	dpk_state_del(sk, k.dst, k.spi, 0, NULL);
 	int rc = dpk_state_add(sk, &k, &sa, NULL);
 	if (rc < 0) {
 		snprintf(why, len,
@@ -717,6 +759,6 @@ int dpk_xfrm_probe(struct nl_sock *sk, char *why, size_t len)
 			 sa.encr->xfrm, strerror(-rc));
 		return rc;
 	}
-	dpk_state_del(sk, k.dst, k.spi, "probe: removing its ESP state");
+	dpk_state_del(sk, k.dst, k.spi, 0, "probe: removing its ESP state");
 	return 0;
 }

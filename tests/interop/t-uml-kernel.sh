@@ -12,10 +12,15 @@
 # both ends' SA packet counters agree; in the guest Tunnel1 is a kernel GRE
 # device in vtid's group, `ip xfrm state` holds exactly the two ESP states
 # (transport, vtid's reqid) and `ip xfrm policy` the two protocol-47
-# policies; a Child rekey from each side under a 100 pps ping loses
-# nothing; `shutdown` removes the states, vtid's exit the policies and the
-# device; a vtid killed with SIGKILL leaves them, the next one removes the
-# leftovers and brings the tunnel back.
+# policies; 10 Child rekeys (host and guest in turn) and an IKE rekey
+# under a 100 pps ping lose nothing; a kB lifetime rekeys from the kernel's
+# soft expiry; `shutdown` removes the states, vtid's exit the policies and
+# the device; a vtid killed with SIGKILL leaves them, the next one removes
+# the leftovers and brings the tunnel back.  Then the same two vtids again
+# (`variant`) with `tunnel mode ipsec ipv4` (a kernel vti device, ESP
+# tunnel mode, 0/0 policies and states carrying its mark) and with `nat
+# force-encap` (ESP in UDP 4500 by the kernel, the WAN capture holds
+# nothing else): up, pings both ways, counters agree, a clean exit.
 # The guest runs the host's build through hostfs (tests/interop/uml-run,
 # agent tests/interop/guest/vtid-agent.sh).  Needs root, user-mode-linux
 # and kmod.  About a minute.
@@ -65,6 +70,8 @@ ip -n $U link set u0 up
 ip -n $H addr add $VH/24 dev h0
 
 # `dataplane kernel` where the kernel has no GRE/ESP: vtid refuses to start.
+# $VTI: native VTI (tunnel mode ipsec ipv4, ESP tunnel mode); $NATT: nat force-encap
+VTI='' NATT=''
 vconf() { # SELF PEER TUNNEL_ADDR DATAPLANE [LIFETIME_KB]
 cat <<C
 hostname K${1##*.}
@@ -83,9 +90,10 @@ crypto ikev2 profile PROF
  match identity remote address $2 255.255.255.255
  authentication remote pre-share
  authentication local pre-share
- keyring local KR
+ keyring local KR${NATT:+
+ nat force-encap}
 crypto ipsec transform-set TS esp-gcm 256
- mode transport
+ mode $([ -n "$VTI" ] && echo tunnel || echo transport)
 crypto ipsec profile IPP
  set transform-set TS
  set ikev2-profile PROF${5:+
@@ -93,7 +101,8 @@ crypto ipsec profile IPP
 interface Tunnel1
  ip address $3 255.255.255.252
  tunnel source $1
- tunnel destination $2
+ tunnel destination $2${VTI:+
+ tunnel mode ipsec ipv4}
  tunnel protection ipsec profile IPP
 C
 }
@@ -223,34 +232,56 @@ import json,sys; d=json.load(sys.stdin)['interfaces'][0]; print(d['pkts_encaps']
 	pass "guest: the device's GRE counters equal the SAs' ($genc)" ||
 	fail "guest: link counters" "encaps/decaps $genc, SA out $go in $gi"
 
-# Make-before-break: a Child rekey from each side under a 100 pps ping.
-# The guest answering the host's rekey parks its new outbound state (a
-# reqid no policy names) until the host uses the new pair: debug shows it.
+# Make-before-break under a 100 pps ping: 10 Child rekeys started in turn
+# by the host and by the guest, then an IKE rekey by the guest; nothing
+# lost.  The guest answering the host's rekey parks its new outbound state
+# (a reqid no policy names) until the host uses the new pair: debug shows it.
 gsh 'debug crypto ipsec' >/dev/null
-for who in host guest; do
-	old=$(spis "$RUN/vtid.sock" Tunnel1)
-	ip netns exec $H ping -q -c 300 -i 0.01 -W 1 $TG >"$RUN/flood-$who.out" 2>&1 &
-	fp=$!
-	sleep 0.5
-	if [ $who = host ]; then
+# the host's READY IKE SAs, "spi_i/spi_r ..."
+hike() { vjson "$RUN/vtid.sock" "show crypto ikev2 sa json" "' '.join(s['spi_i']+'/'+s['spi_r'] for s in d['sas'] if s['status']=='READY')"; }
+old_ike=$(hike)
+first=$(spis "$RUN/vtid.sock" Tunnel1)
+ip netns exec $H ping -q -c 1200 -i 0.01 -W 1 $TG >"$RUN/rekeys.out" 2>&1 &
+fp=$!
+sleep 0.5
+rk0=$(date +%s%N) nrk=0 seen=" $first " parked=''
+for i in $(seq 10); do
+	cur=$(spis "$RUN/vtid.sock" Tunnel1)
+	if [ $((i % 2)) = 1 ]; then
 		vsh "$RUN/vtid.sock" 'crypto rekey ipsec interface Tunnel1' >/dev/null
 	else
 		gsh 'crypto rekey ipsec interface Tunnel1' >/dev/null
 	fi
-	wait $fp
+	wait_for 5 "[ \"\$(spis $RUN/vtid.sock Tunnel1)\" != \"$cur\" ]" || break
 	new=$(spis "$RUN/vtid.sock" Tunnel1)
-	loss=$(grep -o '[0-9.]*% packet loss' "$RUN/flood-$who.out")
-	[ "$new" != "$old" ] && [ "$loss" = "0% packet loss" ] &&
-		pass "Child rekey started by the $who under a 100 pps ping: $old -> $new, $(grep -o '[0-9]* received' "$RUN/flood-$who.out"), $loss" ||
-		fail "Child rekey by the $who under a ping flow" "$old -> $new, $(tail -2 "$RUN/flood-$who.out" | tr '\n' ' ')"
-	if [ $who = host ]; then
+	case $seen in *" $new "*) break ;; esac # a pair seen before is no rekey
+	seen="$seen$new " nrk=$i
+	if [ $i = 1 ]; then # the guest answered: its outbound SA waited for the host
 		gout=$(echo "${new%/*}" | sed 's/^0x//' | tr 'A-F' 'a-f')
+		wait_for 3 "grep -q 'Tunnel1: outbound SA $gout is current' $share/vtid-guest.log"
 		grep -q "Tunnel1 SA $gout out added, waiting for the peer" "$share/vtid-guest.log" &&
-			grep -q "Tunnel1: outbound SA $gout is current" "$share/vtid-guest.log" &&
-			pass "guest answered the rekey: outbound $gout parked, then current" ||
-			fail "guest: deferred outbound SA parked, then current" "$(grep "kernel dataplane" "$share/vtid-guest.log" | tail -4 | tr '\n' '|')"
+			grep -q "Tunnel1: outbound SA $gout is current" "$share/vtid-guest.log" && parked=$gout
 	fi
+	sleep 0.2
 done
+rkms=$((($(date +%s%N) - rk0) / 1000000))
+gsh 'crypto rekey ikev2 interface Tunnel1' >/dev/null
+wait_for 5 "h=\$(hike); [ -n \"\$h\" ] && [ \"\$h\" != \"$old_ike\" ] && [ \"\${h#* }\" = \"\$h\" ]"
+new_ike=$(hike)
+running=no
+kill -0 $fp 2>/dev/null && running=yes
+wait $fp
+loss=$(grep -o '[0-9]* received, [0-9.]*% packet loss' "$RUN/rekeys.out")
+[ $nrk = 10 ] && pass "10 Child rekeys, host and guest in turn, each a new pair ($first -> ${new:-?}, ${rkms} ms)" ||
+	fail "10 Child rekeys" "only $nrk: SPIs seen$seen; guest: $(grep -i -e rekey -e error "$share/vtid-guest.log" | tail -3 | tr '\n' '|')"
+[ -n "$parked" ] && pass "guest answered the host's rekey: outbound $parked parked, then current" ||
+	fail "guest: deferred outbound SA parked, then current" "$(grep "kernel dataplane" "$share/vtid-guest.log" | tail -4 | tr '\n' '|')"
+[ -n "$new_ike" ] && [ "$new_ike" != "$old_ike" ] && [ "${new_ike#* }" = "$new_ike" ] &&
+	pass "IKE rekey by the guest: the host holds one new IKE SA ($old_ike -> $new_ike)" ||
+	fail "IKE rekey by the guest" "'$old_ike' -> '$new_ike'"
+[ $running = yes ] && [ "$loss" = "1200 received, 0% packet loss" ] &&
+	pass "no loss: ten Child rekeys and an IKE rekey under a 100 pps ping, $loss" ||
+	fail "no loss across the rekeys" "ping still running at the end: $running; $(tail -2 "$RUN/rekeys.out" | tr '\n' ' ')"
 # the old pairs are gone after the linger: two states again
 if wait_for 10 '[ "$(nstates)" = 2 ]'; then
 	pass "guest: after the rekeys, exactly two states again"
@@ -317,7 +348,87 @@ left=$(gx "ip xfrm state; ip xfrm policy; ip -o link show group 30324")
 [ -z "$left" ] && pass "guest: nothing of vtid's left after the last exit" ||
 	fail "guest: clean last exit" "$(echo "$left" | tr '\n' '|')"
 
-for f in vtid-guest.log vtid-guest2.log vtid-guest3.log; do cp "$share/$f" "$RUN/$f" 2>/dev/null; done
+# gstop: vtid in the guest exits (SIGTERM) and is waited for
+gstop() {
+	gx 'kill $(cat /run/vtidk.pid); i=0; while kill -0 $(cat /run/vtidk.pid) 2>/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done' >/dev/null
+}
+# variant NAME: the same two vtids again, configured by $VTI and $NATT:
+# up, the kernel objects, pings both ways, counters agree, a clean exit.
+variant() {
+	local v=$1 d st po
+	stop_pids
+	vconf $VG $VH $TG kernel >"$share/guest.conf"
+	vconf $VH $VG $TH userspace >"$RUN/host-$v.conf"
+	gstart vtid-guest-$v.log || fail "$v: vtid started in the guest" "$(tail -5 "$share/vtid-guest-$v.log")"
+	start_vtid $H "$RUN/host-$v.conf" "$RUN/vtid.sock" "$RUN/vtid-$v.log"
+	if wait_for 20 "line_up $RUN/vtid.sock Tunnel1" && wait_for 5 gline_up; then
+		pass "$v: Tunnel1 up on both ends ($(el))"
+	else
+		fail "$v: Tunnel1 up on both ends" "$(tail -5 "$RUN/vtid-$v.log"; tail -5 "$share/vtid-guest-$v.log")"
+	fi
+	wait_for 10 '[ "$(nstates)" = 2 ]'
+	d=$(gx "ip -d link show Tunnel1") st=$(gx "ip xfrm state") po=$(gx "ip xfrm policy")
+	if [ -n "$VTI" ]; then
+		# the mark is the link's reqid (slot 1 here: the first link)
+		echo "$d" | grep -q "vti remote $VH local $VG ikey 118.116.0.2 okey 118.116.0.2" &&
+			echo "$d" | grep -q 'group 30324' && echo "$d" | grep -q '<POINTOPOINT,NOARP,UP,LOWER_UP>' &&
+			pass "vti: Tunnel1 is a kernel vti device ($VG -> $VH, ikey = okey = 118.116.0.2, the mark 0x76740002), up, in vtid's group" ||
+			fail "vti: Tunnel1 a kernel vti device" "$(echo "$d" | head -4 | tr '\n' '|')"
+		[ "$(echo "$st" | grep -c -E 'proto esp spi 0x[0-9a-f]+ reqid 1987313666 mode tunnel')" = 2 ] &&
+			[ "$(echo "$st" | grep -c 'mark 0x76740002/0xffffffff')" = 2 ] &&
+			[ "$(echo "$st" | grep -c '^src')" = 2 ] &&
+			pass "vti: two ESP tunnel-mode states carrying the mark" ||
+			fail "vti: two tunnel-mode states with the mark" "$(echo "$st" | grep -E '^src|proto|mark|sel' | tr '\n' '|')"
+		[ "$(echo "$po" | grep -c '^src 0.0.0.0/0 dst 0.0.0.0/0')" = 2 ] &&
+			[ "$(echo "$po" | grep -c 'mark 0x76740002/0xffffffff')" = 2 ] &&
+			[ "$(echo "$po" | grep -c -E 'proto esp reqid 1987313666 mode tunnel')" = 2 ] &&
+			echo "$po" | grep -q "tmpl src $VG dst $VH" && echo "$po" | grep -q "tmpl src $VH dst $VG" &&
+			pass "vti: policies 0.0.0.0/0 <-> 0.0.0.0/0 out and in with the mark, ESP tunnel templates between the endpoints" ||
+			fail "vti: policies" "$(echo "$po" | tr '\n' '|')"
+	fi
+	if [ -n "$NATT" ]; then
+		[ "$(echo "$st" | grep -c 'encap type espinudp sport 4500 dport 4500 addr 0.0.0.0')" = 2 ] &&
+			pass "nat force-encap: both states carry the ESP-in-UDP template 4500 -> 4500" ||
+			fail "nat force-encap: encap templates" "$(echo "$st" | grep -E '^src|encap' | tr '\n' '|')"
+		ip netns exec $H tcpdump -U -n -i h0 -w "$RUN/wan-$v.pcap" >"$RUN/tcpdump-$v.out" 2>&1 &
+		tp=$!
+		wait_for 5 "grep -q listening $RUN/tcpdump-$v.out"
+	fi
+	ip netns exec $H ping -c 5 -i 0.2 -W 2 $TG >"$RUN/ping-$v-1.out" 2>&1 &&
+		pass "$v: ping host -> guest through the tunnel: $(grep -o '[0-9]* received' "$RUN/ping-$v-1.out")" ||
+		fail "$v: ping host -> guest" "$(tail -2 "$RUN/ping-$v-1.out")"
+	gx "ping -c 5 -i 0.2 -W 2 $TH" >"$RUN/ping-$v-2.out" 2>&1 &&
+		pass "$v: ping guest -> host through the tunnel: $(grep -o '[0-9]* received' "$RUN/ping-$v-2.out")" ||
+		fail "$v: ping guest -> host" "$(tail -2 "$RUN/ping-$v-2.out")"
+	sleep 0.3
+	ho=$(hsa outbound packets) hi=$(hsa inbound packets) go=$(gsa outbound packets) gi=$(gsa inbound packets)
+	[ "${ho:-0}" -ge 10 ] && [ "$ho" = "$gi" ] && [ "$go" = "$hi" ] &&
+		pass "$v: counters agree: host out $ho = guest in $gi, guest out $go = host in $hi" ||
+		fail "$v: counters agree" "host out $ho in $hi, guest out $go in $gi"
+	if [ -n "$NATT" ]; then
+		sleep 0.2
+		kill $tp 2>/dev/null
+		wait $tp 2>/dev/null
+		local udp other
+		udp=$(tcpdump -n -r "$RUN/wan-$v.pcap" 'ip and udp port 4500 and udp[8:4] != 0' 2>/dev/null | grep -c .)
+		other=$(tcpdump -n -r "$RUN/wan-$v.pcap" 'ip and not (udp port 4500)' 2>/dev/null | grep -c .)
+		[ "$udp" -ge 20 ] && [ "$other" = 0 ] &&
+			pass "nat force-encap: the WAN carried only UDP 4500 ($udp ESP-in-UDP packets, no raw ESP)" ||
+			fail "nat force-encap: only UDP 4500 on the WAN" "$udp ESP in UDP, $other other: $(tcpdump -n -r "$RUN/wan-$v.pcap" 'ip and not udp port 4500' 2>/dev/null | head -3 | tr '\n' '|')"
+	fi
+	gstop
+	left=$(gx "ip xfrm state; ip xfrm policy; ip -o link show group 30324")
+	[ -z "$left" ] && pass "$v: vtid's exit left no state, policy or device behind" ||
+		fail "$v: clean exit" "$(echo "$left" | tr '\n' '|')"
+}
+VTI=1 NATT=''
+variant vti
+VTI='' NATT=1
+variant natt
+
+for f in vtid-guest.log vtid-guest2.log vtid-guest3.log vtid-guest-vti.log vtid-guest-natt.log; do
+	cp "$share/$f" "$RUN/$f" 2>/dev/null
+done
 stop_pids
 check_logs_clean "$RUN"/vtid*.log
 echo "total $(el)"

@@ -150,6 +150,11 @@ static void test_limits_and_marks(void)
 	CHECK(dpk_reqid(3, false) != dpk_reqid(3, true));
 	CHECK(dpk_reqid(3, true) != dpk_reqid(4, false));
 	CHECK_EQ_INT((dpk_reqid(7, true) - DPK_REQID_BASE) / 2, 7);
+	/* a VTI link's mark: non-zero (0 means none), vtid's, one per link */
+	CHECK(dpk_vti_mark(1) != 0);
+	CHECK(dpk_reqid_ours(dpk_vti_mark(DPK_MAX_SLOT)));
+	CHECK(dpk_vti_mark(1) != dpk_vti_mark(2));
+	CHECK(dpk_vti_mark(2) != dpk_reqid(1, true));
 }
 
 /* Bitmap mode: sequence s sits at bit (s - 1) mod window. */

@@ -13,7 +13,7 @@ share=$UML_PEER_SHARE
 say() { echo "[guest $(cut -d' ' -f1 /proc/uptime)] $*"; }
 # ipv6 loaded first and off: else it loads on demand later and the GRE
 # device sends router solicitations through the tunnel (counts must match)
-for m in ipv6 xfrm_user esp4 ip_gre ctr gcm ghash_generic seqiv cbc hmac authenc; do
+for m in ipv6 xfrm_user esp4 ip_gre ip_vti ctr gcm ghash_generic seqiv cbc hmac authenc; do
 	modprobe $m || { say "modprobe $m failed"; exit 10; }
 done
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
