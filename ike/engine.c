@@ -304,7 +304,15 @@ void ike_sa_kick(struct ike_sa *sa)
 	} else if (sa->state != IKE_STATE_DELETING) {
 		struct ike_child *del = NULL, *rek = NULL;
 		for (struct ike_child *c = sa->children; c; c = c->next) {
-			if (c->pending_delete && !del && c->state != CHILD_DEAD)
+			/* A pair due for both a rekey (soft lifetime) and a delete
+			 * (hard lifetime, both came while another exchange ran) is
+			 * rekeyed first: deleted first it would leave the IKE SA no
+			 * Child SA and the tunnel would start over (seen with the
+			 * kernel backend under a flood).  Its delete follows the
+			 * rekey, or a failed rekey. */
+			bool rekey_first = c->pending_rekey && c->state == CHILD_INSTALLED &&
+					   !c->replaced_by;
+			if (c->pending_delete && !del && c->state != CHILD_DEAD && !rekey_first)
 				del = c;
 			if (c->pending_rekey && !rek && c->state == CHILD_INSTALLED)
 				rek = c;

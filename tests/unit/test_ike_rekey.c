@@ -136,6 +136,30 @@ static void test_child_hard_expiry(void)
 	tnet_fini(&n);
 }
 
+/* Soft and then hard expiry of the only pair while another exchange (a
+ * DPD probe) is in flight: when it ends the pair is rekeyed, then deleted;
+ * the IKE SA stays (deleted first, the tunnel would start over). */
+static void test_child_soft_hard_during_exchange(void)
+{
+	struct tnet n;
+	struct ike_peer_cfg ca, cb;
+	setup(&n, 36, &ca, &cb);
+	ca.dpd_interval_s = cb.dpd_interval_s = 10;
+	up(&n, &ca, &cb);
+	uint32_t spi = n.side[0].child[0].spi_in;
+	int rekeys = n.side[0].rekey_ups;
+	ike_peer_suspect(n.side[0].eng, 1, NULL); /* a DPD probe goes out */
+	ike_child_expired(n.side[0].eng, 1, spi, false);
+	ike_child_expired(n.side[0].eng, 1, spi, true);
+	tnet_run(&n, 3000);
+	CHECK_EQ_INT(n.side[0].ike_downs + n.side[1].ike_downs, 0);
+	CHECK_EQ_INT(n.side[0].rekey_ups, rekeys + 1);
+	CHECK_EQ_INT(n.side[0].n_child, 1);
+	CHECK(n.side[0].child[0].spi_in != spi);
+	CHECK(tnet_pairs_match(&n.side[0], &n.side[1]));
+	tnet_fini(&n);
+}
+
 static void test_ike_rekey(void)
 {
 	for (int who = 0; who < 2; who++) {
@@ -555,6 +579,7 @@ int main(void)
 	RUN(test_child_rekey);
 	RUN(test_child_lifetime);
 	RUN(test_child_hard_expiry);
+	RUN(test_child_soft_hard_during_exchange);
 	RUN(test_ike_rekey);
 	RUN(test_child_collision);
 	RUN(test_ike_collision);
