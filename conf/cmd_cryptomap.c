@@ -258,47 +258,37 @@ static int h_if_cmap(const struct cli_match *m, void *ctx, struct cli_error *err
 	return 0;
 }
 
-/* ---- config-ikev2-profile: match fvrf ---- */
+/* ---- match fvrf, in ikev2 profiles and policies (IOS prints it in both) ---- */
+
+/* `any` is the global table, the one vtid has: the block matches as it
+ * would without the line.  A named VRF would need the IKE socket and the
+ * tunnel's outer packets in that VRF. */
+static int set_fvrf(const struct cli_match *m, bool *flag, struct cli_error *err)
+{
+	if (cfg_no(m)) {
+		*flag = false;
+		return 0;
+	}
+	if (!cli_arg(m, "any"))
+		return cfg_fail(err, cfg_argcol(m, "vrf"),
+				"VRFs are not supported yet: only `match fvrf any` (the global "
+				"routing table)");
+	*flag = true;
+	return 0;
+}
 
 static int h_ikp_fvrf(const struct cli_match *m, void *ctx, struct cli_error *err)
 {
 	struct cfg_session *s = SESSION(ctx);
 	struct cfg_ike_profile *p = cfg_find_ike_profile(s->cand, cfg_top(s)->obj);
-	if (!p)
-		return -ENOENT;
-	if (cfg_no(m)) {
-		p->match_fvrf_any = false;
-		return 0;
-	}
-	/* `any` is the global table, the one vtid has: the profile matches as
-	 * it would without the line.  A named VRF would need the IKE socket
-	 * and the tunnel's outer packets in that VRF. */
-	if (!cli_arg(m, "any"))
-		return cfg_fail(err, cfg_argcol(m, "vrf"),
-				"VRFs are not supported yet: only `match fvrf any` (the global "
-				"routing table)");
-	p->match_fvrf_any = true;
-	return 0;
+	return p ? set_fvrf(m, &p->match_fvrf_any, err) : -ENOENT;
 }
-
-/* ---- config-ikev2-policy: match fvrf (IOS prints it in every policy) ---- */
 
 static int h_pol_fvrf(const struct cli_match *m, void *ctx, struct cli_error *err)
 {
 	struct cfg_session *s = SESSION(ctx);
 	struct cfg_policy *p = cfg_find_policy(s->cand, cfg_top(s)->obj);
-	if (!p)
-		return -ENOENT;
-	if (cfg_no(m)) {
-		p->match_fvrf_any = false;
-		return 0;
-	}
-	if (!cli_arg(m, "any"))
-		return cfg_fail(err, cfg_argcol(m, "vrf"),
-				"VRFs are not supported yet: only `match fvrf any` (the global "
-				"routing table)");
-	p->match_fvrf_any = true;
-	return 0;
+	return p ? set_fvrf(m, &p->match_fvrf_any, err) : -ENOENT;
 }
 
 #define EXIT_END(mode)                                                                             \
