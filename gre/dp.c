@@ -1,8 +1,10 @@
-/* dp.c: picks a data-plane backend by name (`dataplane auto|userspace|kernel`).
+/* dp.c: picks a data-plane backend by name (`dataplane auto|userspace|kernel`),
  * "auto" asks the kernel backend's probe (once per process): a kernel that
- * can create a GRE device and an ESP state gets the kernel backend. */
+ * can create a GRE device and an ESP state gets the kernel backend.  Also
+ * the checks of a new link both backends make. */
 #include "gre/dp.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,4 +37,20 @@ const struct dp_ops *dp_ops_by_name(const char *name)
 	if (name && strcmp(name, "auto") != 0)
 		return NULL;
 	return dp_kernel_ops.available() ? &dp_kernel_ops : &dp_user_ops;
+}
+
+int dp_link_cfg_check(const struct dp_link_cfg *cfg)
+{
+	if (!cfg->name[0] || memchr(cfg->name, 0, IFNAMSIZ) == NULL || cfg->prefixlen > 32)
+		return -EINVAL;
+	return 0;
+}
+
+int dp_link_cfg_clash(const struct dp_link_cfg *cfg, const struct dp_link_cfg *o)
+{
+	if (!strcmp(o->name, cfg->name))
+		return -EEXIST;
+	if (o->local.s_addr == cfg->local.s_addr && o->remote.s_addr == cfg->remote.s_addr)
+		return -EADDRINUSE;
+	return 0;
 }

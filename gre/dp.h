@@ -198,4 +198,11 @@ const struct dp_ops *dp_ops_pick(const char *name, char *why, size_t len);
 uint16_t dp_compute_mtu(const struct dp_link_cfg *cfg, uint16_t path_mtu,
 			const struct dp_sa_cfg *sa);
 
+/* For both backends' link_add (dp.c): -EINVAL when cfg is no valid link
+ * (no name or one without its NUL, a prefix over 32); and whether it
+ * clashes with an installed link `o`: -EEXIST the same name, -EADDRINUSE
+ * the same address pair (GRE is told apart by it), else 0. */
+int dp_link_cfg_check(const struct dp_link_cfg *cfg);
+int dp_link_cfg_clash(const struct dp_link_cfg *cfg, const struct dp_link_cfg *o);
+
 #endif

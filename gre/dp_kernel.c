@@ -514,19 +514,12 @@ static int link_refused(const struct dp_link_cfg *c)
 static int dpk_link_add(struct dp *dp, const struct dp_link_cfg *cfg, struct dp_link **out)
 {
 	*out = NULL;
-	if (!cfg->name[0] || memchr(cfg->name, 0, IFNAMSIZ) == NULL || cfg->prefixlen > 32)
-		return -EINVAL;
-	int rc = link_refused(cfg);
-	if (rc)
+	int rc = dp_link_cfg_check(cfg);
+	if (rc || (rc = link_refused(cfg)))
 		return rc;
-	for (struct dp_link *o = dp->links; o; o = o->next) {
-		if (!strcmp(o->cfg.name, cfg->name))
-			return -EEXIST;
-		/* the kernel tells GRE tunnels apart by the address pair (and key) */
-		if (o->cfg.local.s_addr == cfg->local.s_addr &&
-		    o->cfg.remote.s_addr == cfg->remote.s_addr)
-			return -EADDRINUSE;
-	}
+	for (struct dp_link *o = dp->links; o; o = o->next)
+		if ((rc = dp_link_cfg_clash(cfg, &o->cfg)))
+			return rc;
 	struct dp_link *l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;

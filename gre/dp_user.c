@@ -428,18 +428,12 @@ static void dp_link_unpoll(struct dp_link *l)
 static int dpu_link_add(struct dp *dp, const struct dp_link_cfg *cfg, struct dp_link **out)
 {
 	*out = NULL;
-	if (!cfg->name[0] || memchr(cfg->name, 0, IFNAMSIZ) == NULL)
-		return -EINVAL;
-	if (cfg->prefixlen > 32)
-		return -EINVAL;
-	for (struct dp_link *o = dp->links; o; o = o->next) {
-		if (!strcmp(o->cfg.name, cfg->name))
-			return -EEXIST;
-		/* inbound plain GRE is demultiplexed by the address pair */
-		if (o->cfg.local.s_addr == cfg->local.s_addr &&
-		    o->cfg.remote.s_addr == cfg->remote.s_addr)
-			return -EADDRINUSE;
-	}
+	int rc = dp_link_cfg_check(cfg);
+	if (rc)
+		return rc;
+	for (struct dp_link *o = dp->links; o; o = o->next)
+		if ((rc = dp_link_cfg_clash(cfg, &o->cfg)))
+			return rc;
 	struct dp_link *l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
@@ -447,7 +441,7 @@ static int dpu_link_add(struct dp *dp, const struct dp_link_cfg *cfg, struct dp_
 	l->cfg = *cfg;
 	l->nq = cfg->queues == 1 ? 1 : dp->nworkers;
 	l->qfd = malloc((size_t)l->nq * sizeof(int));
-	int rc = -ENOMEM;
+	rc = -ENOMEM;
 	if (!l->qfd)
 		goto fail;
 	for (int i = 0; i < l->nq; i++)
