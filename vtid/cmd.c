@@ -161,18 +161,31 @@ static int do_show_crypto_map(const struct cli_match *m, void *ctx, struct cli_e
 	return 0;
 }
 
-static struct json_object *find_ike_sa(struct json_object *sas, uint32_t tunnel_id)
+/* `show crypto ikev2 sa json`'s SAs by tunnel id (the first listed of a
+ * tunnel wins), so that a session line finds its SA without a walk. */
+static struct json_object *ike_sa_index(struct json_object *sas)
 {
-	struct json_object *arr, *id;
+	struct json_object *idx = json_object_new_object(), *arr, *id;
 	if (!json_object_object_get_ex(sas, "sas", &arr))
-		return NULL;
+		return idx;
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		struct json_object *sa = json_object_array_get_idx(arr, i);
-		if (json_object_object_get_ex(sa, "tunnel_id", &id) &&
-		    (uint32_t)json_object_get_int64(id) == tunnel_id)
-			return sa;
+		char key[16];
+		if (!json_object_object_get_ex(sa, "tunnel_id", &id))
+			continue;
+		snprintf(key, sizeof(key), "%u", (uint32_t)json_object_get_int64(id));
+		if (!json_object_object_get_ex(idx, key, NULL))
+			json_object_object_add(idx, key, json_object_get(sa));
 	}
-	return NULL;
+	return idx;
+}
+
+static struct json_object *find_ike_sa(struct json_object *idx, uint32_t tunnel_id)
+{
+	char key[16];
+	struct json_object *sa;
+	snprintf(key, sizeof(key), "%u", tunnel_id);
+	return json_object_object_get_ex(idx, key, &sa) ? sa : NULL;
 }
 
 static const char *jstr(struct json_object *o, const char *k)
@@ -192,7 +205,7 @@ static int do_show_crypto_session(const struct cli_match *m, void *ctx, struct c
 	struct cmd_ctx *c = ctx;
 	struct vtid *v = c->s->v;
 	(void)err;
-	struct json_object *ike = ike_show_sa(v->ike, false);
+	struct json_object *ike = ike_show_sa(v->ike, false), *ike_idx = ike_sa_index(ike);
 	struct json_object *ipsec = tunnels_show_ipsec_sa(v->tunnels, NULL);
 	struct json_object *ifs, *sessions = json_object_new_array();
 	json_object_object_get_ex(ipsec, "interfaces", &ifs);
@@ -201,7 +214,7 @@ static int do_show_crypto_session(const struct cli_match *m, void *ctx, struct c
 		struct tunnel *t = tunnel_find(v->tunnels, jstr(x, "interface"));
 		if (!t)
 			continue;
-		struct json_object *sa = find_ike_sa(ike, t->id);
+		struct json_object *sa = find_ike_sa(ike_idx, t->id);
 		struct json_object *o = json_object_new_object();
 		/* IOS: UP-ACTIVE, UP-IDLE (IKE up, no IPsec SA), DOWN-NEGOTIATING,
 		 * DOWN. */
@@ -256,6 +269,7 @@ static int do_show_crypto_session(const struct cli_match *m, void *ctx, struct c
 	else
 		show_crypto_session_text(o, cli_arg(m, "detail") != NULL, c->out);
 	json_object_put(o);
+	json_object_put(ike_idx);
 	json_object_put(ike);
 	json_object_put(ipsec);
 	return 0;

@@ -21,9 +21,14 @@
 
 #include "lib/log.h"
 
+enum { TUNNEL_BUCKETS = 4096 };
+
 struct tunnels {
 	struct tunnels_init init;
 	struct tunnel *list;
+	/* by name and by id: found per configuration change, IKE event and
+	 * show line, never by walking a hub's thousands */
+	struct tunnel *by_name[TUNNEL_BUCKETS], *by_id[TUNNEL_BUCKETS];
 	uint32_t next_id;
 	struct loop_timer traffic; /* feeds inbound traffic to IKE for dpd on-demand */
 };
@@ -91,9 +96,22 @@ struct tunnels *tunnels_new(const struct tunnels_init *init)
 	return t;
 }
 
+static unsigned name_bucket(const char *name)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		h = (h ^ *c) * 16777619u;
+	return h & (TUNNEL_BUCKETS - 1);
+}
+
+static unsigned id_bucket(uint32_t id)
+{
+	return (id * 2654435761u) >> 20 & (TUNNEL_BUCKETS - 1);
+}
+
 struct tunnel *tunnel_find(struct tunnels *t, const char *name)
 {
-	for (struct tunnel *tn = t->list; tn; tn = tn->next)
+	for (struct tunnel *tn = t->by_name[name_bucket(name)]; tn; tn = tn->name_next)
 		if (strcmp(tn->spec.name, name) == 0)
 			return tn;
 	return NULL;
@@ -101,10 +119,45 @@ struct tunnel *tunnel_find(struct tunnels *t, const char *name)
 
 struct tunnel *tunnel_by_id(struct tunnels *t, uint32_t id)
 {
-	for (struct tunnel *tn = t->list; tn; tn = tn->next)
+	for (struct tunnel *tn = t->by_id[id_bucket(id)]; tn; tn = tn->id_next)
 		if (tn->id == id)
 			return tn;
 	return NULL;
+}
+
+static void link_in(struct tunnels *t, struct tunnel *tn)
+{
+	tn->prev = NULL;
+	tn->next = t->list;
+	if (t->list)
+		t->list->prev = tn;
+	t->list = tn;
+	struct tunnel **b = &t->by_name[name_bucket(tn->spec.name)];
+	tn->name_next = *b;
+	*b = tn;
+	b = &t->by_id[id_bucket(tn->id)];
+	tn->id_next = *b;
+	*b = tn;
+}
+
+static void link_out(struct tunnels *t, struct tunnel *tn)
+{
+	if (tn->prev)
+		tn->prev->next = tn->next;
+	else
+		t->list = tn->next;
+	if (tn->next)
+		tn->next->prev = tn->prev;
+	struct tunnel **pp = &t->by_name[name_bucket(tn->spec.name)];
+	while (*pp && *pp != tn)
+		pp = &(*pp)->name_next;
+	if (*pp)
+		*pp = tn->name_next;
+	pp = &t->by_id[id_bucket(tn->id)];
+	while (*pp && *pp != tn)
+		pp = &(*pp)->id_next;
+	if (*pp)
+		*pp = tn->id_next;
 }
 
 struct tunnel *tunnels_first(struct tunnels *t)
@@ -286,8 +339,7 @@ int tunnel_add(struct tunnels *t, const struct tunnel_spec *spec)
 		free(tn);
 		return err;
 	}
-	tn->next = t->list;
-	t->list = tn;
+	link_in(t, tn);
 	log_info("%s: created (%s -> %s%s)", spec->name, inet_ntoa(spec->link.local),
 		 spec->protected ? "protected " : "plain GRE ",
 		 spec->protected ? spec->ipsec_profile : "");
@@ -310,16 +362,13 @@ static void destroy(struct tunnel *tn)
 
 int tunnel_del(struct tunnels *t, const char *name)
 {
-	for (struct tunnel **pp = &t->list; *pp; pp = &(*pp)->next) {
-		if (strcmp((*pp)->spec.name, name) == 0) {
-			struct tunnel *tn = *pp;
-			*pp = tn->next;
-			log_info("%s: removed", name);
-			destroy(tn);
-			return 0;
-		}
-	}
-	return -ENOENT;
+	struct tunnel *tn = tunnel_find(t, name);
+	if (!tn)
+		return -ENOENT;
+	link_out(t, tn);
+	log_info("%s: removed", tn->spec.name);
+	destroy(tn);
+	return 0;
 }
 
 int tunnel_change(struct tunnels *t, const struct tunnel_spec *spec, enum tunnel_verdict v)

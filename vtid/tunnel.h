@@ -83,7 +83,8 @@ struct tunnel_failure {
 };
 
 struct tunnel {
-	struct tunnel *next;
+	struct tunnel *next, *prev;		/* the tunnels' list, newest first */
+	struct tunnel *name_next, *id_next; /* their hashes (tunnel.c) */
 	struct tunnels *owner;
 	uint32_t id;
 	struct tunnel_spec spec;
