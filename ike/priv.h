@@ -104,6 +104,7 @@ struct ike_stats {
 
 struct ike_child {
 	struct ike_child *next;
+	struct ike_child *spi_next; /* the engine's inbound-SPI hash */
 	struct ike_sa *sa;
 	enum ike_child_state state;
 	uint32_t spi_in, spi_out;
@@ -257,6 +258,7 @@ struct ike_engine {
 	struct ike_peer *peers;
 	struct ike_peer *peer_id_hash[IKE_PEER_BUCKETS], *peer_remote_hash[IKE_PEER_BUCKETS];
 	struct ike_sa *hash[IKE_HASH_BUCKETS];
+	struct ike_child *child_hash[IKE_HASH_BUCKETS]; /* every Child SA by spi_in */
 	struct ike_stats st;
 	uint64_t seq;
 	unsigned half_open;

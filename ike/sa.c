@@ -197,6 +197,21 @@ static int new_ike_spi(struct ike_engine *eng, uint8_t spi[8], bool initiator)
 	return -EAGAIN;
 }
 
+static unsigned child_bucket(uint32_t spi)
+{
+	return (spi * 2654435761u) >> 16 & (IKE_HASH_BUCKETS - 1);
+}
+
+/* Before a Child SA is freed: out of the SPI hash. */
+static void child_unhash(struct ike_child *c)
+{
+	struct ike_child **pp = &c->sa->eng->child_hash[child_bucket(c->spi_in)];
+	while (*pp && *pp != c)
+		pp = &(*pp)->spi_next;
+	if (*pp)
+		*pp = c->spi_next;
+}
+
 int ike_new_child_spi(struct ike_engine *eng, uint32_t *spi)
 {
 	for (int tries = 0; tries < 16; tries++) {
@@ -207,10 +222,9 @@ int ike_new_child_spi(struct ike_engine *eng, uint32_t *spi)
 		if (v < 256) /* 1-255 are reserved by IANA */
 			continue;
 		bool used = false;
-		for (struct ike_peer *p = eng->peers; p && !used; p = p->next)
-			for (struct ike_sa *sa = p->sas; sa && !used; sa = sa->peer_next)
-				for (struct ike_child *c = sa->children; c && !used; c = c->next)
-					used = c->spi_in == v;
+		for (struct ike_child *c = eng->child_hash[child_bucket(v)]; c && !used;
+		     c = c->spi_next)
+			used = c->spi_in == v;
 		if (!used) {
 			*spi = v;
 			return 0;
@@ -259,6 +273,9 @@ struct ike_child *ike_child_new(struct ike_sa *sa)
 	}
 	c->next = sa->children;
 	sa->children = c;
+	struct ike_child **b = &sa->eng->child_hash[child_bucket(c->spi_in)];
+	c->spi_next = *b;
+	*b = c;
 	return c;
 }
 
@@ -300,6 +317,7 @@ void ike_sa_free(struct ike_sa *sa)
 	while (sa->children) {
 		struct ike_child *c = sa->children;
 		sa->children = c->next;
+		child_unhash(c);
 		OPENSSL_cleanse(c, sizeof(*c));
 		free(c);
 	}
@@ -421,6 +439,7 @@ void ike_gc(struct ike_engine *eng)
 						if (os->task_new_child == c)
 							os->task_new_child = NULL;
 					}
+					child_unhash(c);
 					OPENSSL_cleanse(c, sizeof(*c));
 					free(c);
 					continue;
