@@ -206,7 +206,7 @@ int ike_peer_del(struct ike_engine *eng, uint32_t tunnel_id)
 		if (sa->have_keys && sa->state != IKE_STATE_DEAD && sa->state != IKE_STATE_INIT &&
 		    sa->state != IKE_STATE_AUTH)
 			ike_send_final(sa, 0);
-		ike_sa_kill(sa, "peer deleted", false);
+		ike_sa_kill(sa, "tunnel removed", false);
 	}
 	struct ike_peer **pp = &eng->peers;
 	while (*pp != p)
