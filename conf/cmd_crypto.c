@@ -216,7 +216,7 @@ static int h_ipsec_profile(const struct cli_match *m, void *ctx, struct cli_erro
 		memcpy(p->name, name, sizeof(name));
 		p->lifetime_s = 3600;
 		p->lifetime_kb = 4608000;
-		p->replay_window = 64;
+		p->replay_window = CFG_REPLAY_DEFAULT;
 		p->pos = cfg_here(s);
 	}
 	snprintf(hdr, sizeof(hdr), "crypto ipsec profile %s", name);
@@ -756,7 +756,7 @@ static int h_ipp_replay(const struct cli_match *m, void *ctx, struct cli_error *
 	if (!p)
 		return -ENOENT;
 	if (cfg_no(m)) {
-		p->replay_window = 64;
+		p->replay_window = CFG_REPLAY_DEFAULT;
 		p->replay_disable = false;
 		return 0;
 	}

@@ -136,7 +136,7 @@ void cfg_cmap_as_profile(const struct cfg_cmap_entry *e, struct cfg_ipsec_profil
 	p->lifetime_s = e->lifetime_s;
 	p->lifetime_kb = e->lifetime_kb;
 	p->lifetime_kb_disable = e->lifetime_kb_disable;
-	p->replay_window = 64; /* IOS's default; the crypto map sets no other */
+	p->replay_window = CFG_REPLAY_DEFAULT;
 }
 
 static bool map_applied(const struct cfg_model *m, const char *map)

@@ -206,7 +206,7 @@ static int write_crypto(const struct cfg_model *m, struct cfg_buf *b)
 			  (unsigned long long)p->lifetime_kb);
 		if (p->replay_disable)
 			P(" set security-association replay disable\n");
-		else if (p->replay_window != 64)
+		else if (p->replay_window != CFG_REPLAY_DEFAULT)
 			P(" set security-association replay window-size %u\n", p->replay_window);
 		if (p->n_ts) {
 			P(" set transform-set");

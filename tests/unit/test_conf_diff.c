@@ -223,7 +223,7 @@ static void test_resolve(void)
 	CHECK_EQ_STR(cfg_ip(r.hard.local_id.addr, a), "203.0.113.2");
 	CHECK_EQ_INT(r.hard.n_ts, 1);
 	CHECK(r.hard.ts[0].transport);
-	CHECK_EQ_INT(r.hard.replay_window, 64);
+	CHECK_EQ_INT(r.hard.replay_window, CFG_REPLAY_DEFAULT);
 	CHECK_EQ_INT(r.hard.sa_lifetime_s, 3600);
 	CHECK_EQ_INT(r.soft.n_ospf, 1);
 	cfg_tunnel_resolved_wipe(&r);

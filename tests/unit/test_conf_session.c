@@ -264,7 +264,7 @@ static void test_ipsec_profile_values(void)
 	CHECK_EQ_INT(line("set security-association replay disable"), 0);
 	CHECK(cfg_session_model(S)->ipsec_profile[0].replay_disable);
 	CHECK_EQ_INT(line("no set security-association replay"), 0);
-	CHECK_EQ_INT(cfg_session_model(S)->ipsec_profile[0].replay_window, 64);
+	CHECK_EQ_INT(cfg_session_model(S)->ipsec_profile[0].replay_window, CFG_REPLAY_DEFAULT);
 	CHECK(!cfg_session_model(S)->ipsec_profile[0].replay_disable);
 }
 
