@@ -414,7 +414,9 @@ void tunnels_free(struct tunnels *t)
 	loop_timer_cancel(&t->traffic);
 	while (t->list) {
 		struct tunnel *tn = t->list;
-		t->list = tn->next;
+		/* out of the list and the hashes first: the engine's child_down
+		 * for its pairs must not find it (it would arm its hold-down) */
+		link_out(t, tn);
 		destroy(tn);
 	}
 	free(t);
