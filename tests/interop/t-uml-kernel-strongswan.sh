@@ -98,11 +98,8 @@ swctl() {
 
 # Guest 1: vtid with dataplane kernel (binaries through the share: a tree
 # under /tmp is not in the guest, whose /tmp is its own tmpfs), then FRR.
-mkdir -p "$s1/bin" "$s1/frr"
-cp "$GVTID" "$s1/bin/vtid" && cp "$GVTISH" "$s1/bin/vtish" || {
-	echo "FAIL setup: cannot copy $GVTID and $GVTISH into guest 1's share"
-	exit 1
-}
+mkdir -p "$s1/frr"
+uml_share_bins "$s1" || exit 1
 cat >"$s1/vtid.conf" <<C
 hostname VTKS
 dataplane kernel

@@ -27,24 +27,16 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../integration/lib.sh"
+. "$here/umlib.sh"
 UML_PEER=${UML_PEER:-$here/uml-run}
 [ -x "$UML_PEER" ] && [ -x /usr/bin/linux.uml ] || {
 	echo "FAIL setup: needs $UML_PEER and /usr/bin/linux.uml (user-mode-linux)"
 	exit 1
 }
-# ASan cannot run in user-mode-linux (its shadow memory does not fit the
-# guest's address space): with a sanitizer build the host side runs it, the
-# guest runs the plain build of the same tree (`make check` passes its
-# folder as VTID_GUEST_BUILD).
-GVTID=$VTID GVTISH=$VTISH
-if ldd "$VTID" 2>/dev/null | grep -q libasan; then
-	GVTID=$TOP/${VTID_GUEST_BUILD:-build}/vtid GVTISH=$TOP/${VTID_GUEST_BUILD:-build}/vtish
-	if [ ! -x "$GVTID" ] || [ ! -x "$GVTISH" ] || ldd "$GVTID" | grep -q libasan; then
-		echo "FAIL setup: $VTID is an ASan build, which cannot run in user-mode-linux, and $GVTID is no plain build (set VTID_GUEST_BUILD)"
-		exit 1
-	fi
-	echo "note: ASan build on the host side; the guest runs $GVTID"
-fi
+# ASan cannot run in user-mode-linux: with a sanitizer build the host side
+# runs it, the guest the plain build of the same tree (`make check` passes
+# its folder as VTID_GUEST_BUILD).
+uml_guest_bins || exit 1
 H=vtKh$$ U=vtKu$$
 VH=192.0.2.1 VG=192.0.2.2 PSK=uml-kernel-s3cret
 TH=10.255.3.1 TG=10.255.3.2
@@ -126,33 +118,11 @@ ip -n $H link show | grep -q vtidprobe && fail "host: the probe device was left 
 # shellcheck source=/dev/null
 . "$pidfile"
 share=$uml_work/share
-# The guest sees the host's / read-only, except /tmp, /var/tmp, /run and
-# /var/log, its own tmpfs: a tree under /tmp (a CI clone) is not there.
-# Its binaries go through the share (the guest's /run/uml-run).
-mkdir -p "$share/bin"
-cp "$GVTID" "$share/bin/vtid" && cp "$GVTISH" "$share/bin/vtish" || {
-	echo "FAIL setup: cannot copy $GVTID and $GVTISH into the guest's share"
-	exit 1
-}
-GVTID=/run/uml-run/bin/vtid GVTISH=/run/uml-run/bin/vtish
+uml_share_bins "$share" || exit 1
 pass "UML guest ready with GRE, ESP, XFRM ($(el))"
 
-# gx 'COMMAND' [SECONDS]: run COMMAND in the guest, print its output, its
-# status.  The command number lives in a file: gx runs in $(...) subshells.
-gx() {
-	local limit=${2:-30} end gn
-	gn=$(($(cat "$share/cmd/.n" 2>/dev/null || echo 0) + 1))
-	echo $gn >"$share/cmd/.n"
-	printf '%s\n' "$1" >"$share/cmd/$gn.sh"
-	touch "$share/cmd/$gn.go"
-	end=$((SECONDS + limit))
-	while [ ! -e "$share/cmd/$gn.rc" ]; do
-		[ $SECONDS -ge $end ] && { echo "(guest command timed out: $1)"; return 124; }
-		sleep 0.1
-	done
-	cat "$share/cmd/$gn.out"
-	return "$(cat "$share/cmd/$gn.rc")"
-}
+# gx 'COMMAND' [SECONDS]: run COMMAND in the guest, print its output, its status
+gx() { uml_gx "$share" "$@"; }
 # guest commands see the share as $UML_PEER_SHARE, the host as $share
 GV="$GVTID -F -f \$UML_PEER_SHARE/guest.conf -s /run/vtidk.sock --frr-vty-socket /nonexistent"
 GSH="$GVTISH -s /run/vtidk.sock"

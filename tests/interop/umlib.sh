@@ -3,6 +3,10 @@
 # running guest/vtid-agent.sh (sourced after ../integration/lib.sh).
 #   uml_guest_bins            GVTID GVTISH: the build the guest can run (under
 #                             ASan the plain build named by VTID_GUEST_BUILD)
+#   uml_share_bins SHARE      GVTID GVTISH copied into SHARE/bin, and set to
+#                             their guest paths (/run/uml-run/bin/...): the
+#                             guest's /tmp is its own tmpfs, so a tree under
+#                             /tmp (a CI clone) is not there
 #   uml_gx SHARE 'CMD' [S]    run CMD (sh) in the guest whose share folder on
 #                             the host is SHARE; prints its output, returns
 #                             its status (124 after S seconds, default 30)
@@ -20,6 +24,15 @@ uml_guest_bins() {
 		return 1
 	fi
 	echo "note: ASan build; the guest runs $GVTID"
+}
+
+uml_share_bins() {
+	mkdir -p "$1/bin"
+	cp "$GVTID" "$1/bin/vtid" && cp "$GVTISH" "$1/bin/vtish" || {
+		echo "FAIL setup: cannot copy $GVTID and $GVTISH into the guest's share $1"
+		return 1
+	}
+	GVTID=/run/uml-run/bin/vtid GVTISH=/run/uml-run/bin/vtish
 }
 
 # The command number lives in a file: uml_gx runs in $(...) subshells.
