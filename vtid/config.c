@@ -120,12 +120,12 @@ static void frr_check(void *arg)
 }
 
 /* Brings one tunnel to what `next` says, as the change list decided. */
-static void apply_tunnel(struct vtid *v, const struct cfg_model *next, const char *name,
-			 enum tunnel_verdict verdict)
+static void apply_tunnel(struct vtid *v, const struct cfg_model *next, size_t tunnels,
+			 const char *name, enum tunnel_verdict verdict)
 {
 	struct tunnel_spec spec;
 	char err[256];
-	if (spec_from_model(next, name, &spec, err, sizeof(err)) < 0) {
+	if (spec_from_model(next, tunnels, name, &spec, err, sizeof(err)) < 0) {
 		log_err("%s: not brought up: %s", name, err);
 		if (tunnel_find(v->tunnels, name))
 			tunnel_del(v->tunnels, name);
@@ -147,6 +147,7 @@ static void on_ifaces_change(void *ctx)
 	struct vtid *v = ctx;
 	const struct cfg_model *m = v->running;
 	char was[INET_ADDRSTRLEN], now[INET_ADDRSTRLEN];
+	size_t tunnels = spec_count_tunnels(m);
 	for (size_t i = 0; m && i < m->n_interface; i++) {
 		const struct cfg_interface *t = &m->interface[i];
 		if (!t->is_tunnel || t->has_src_addr || !t->src_if[0])
@@ -170,7 +171,7 @@ static void on_ifaces_change(void *ctx)
 		else
 			log_notice("%s: tunnel source %s (%s) moved from %s to %s: restarting the "
 				   "tunnel from the new address", t->name, t->src_if, dev, was, now);
-		apply_tunnel(v, m, t->name, TUNNEL_RESTART);
+		apply_tunnel(v, m, tunnels, t->name, TUNNEL_RESTART);
 	}
 }
 
@@ -317,6 +318,7 @@ int vtid_apply_by(struct vtid *v, struct cfg_model *next, const char *who, char 
 	/* cfg_diff orders the list: globals, removals (so a replacement may
 	 * reuse the endpoints), restarts, additions, updates, QoS, routing.
 	 * A tunnel the list doesn't name is not touched at all. */
+	size_t tunnels = spec_count_tunnels(next);
 	for (size_t i = 0; i < ch.n; i++) {
 		const struct cfg_change *c = &ch.v[i];
 		switch (c->kind) {
@@ -338,10 +340,10 @@ int vtid_apply_by(struct vtid *v, struct cfg_model *next, const char *who, char 
 			break;
 		case CFG_CH_TUNNEL_RESTART:
 		case CFG_CH_TUNNEL_ADD:
-			apply_tunnel(v, next, c->name, TUNNEL_RESTART);
+			apply_tunnel(v, next, tunnels, c->name, TUNNEL_RESTART);
 			break;
 		case CFG_CH_TUNNEL_UPDATE:
-			apply_tunnel(v, next, c->name, TUNNEL_UPDATE);
+			apply_tunnel(v, next, tunnels, c->name, TUNNEL_UPDATE);
 			break;
 		case CFG_CH_QOS:
 			/* Access lists are applied above, whole; policy-maps are kept,

@@ -254,8 +254,16 @@ static int fill_spec(const struct cfg_tunnel_resolved *r, struct tunnel_spec *sp
 
 enum { SPEC_MQ_TUNNELS = 32 }; /* more tunnels than this: single-queue devices */
 
-int spec_from_model(const struct cfg_model *m, const char *name, struct tunnel_spec *spec,
-		    char *err, size_t len)
+size_t spec_count_tunnels(const struct cfg_model *m)
+{
+	size_t n = 0;
+	for (size_t i = 0; m && i < m->n_interface; i++)
+		n += m->interface[i].is_tunnel;
+	return n;
+}
+
+int spec_from_model(const struct cfg_model *m, size_t tunnels, const char *name,
+		    struct tunnel_spec *spec, char *err, size_t len)
 {
 	struct cfg_tunnel_resolved *r = calloc(1, sizeof(*r));
 	int rc;
@@ -271,9 +279,6 @@ int spec_from_model(const struct cfg_model *m, const char *name, struct tunnel_s
 	 * one tunnel may carry more than one worker can, i.e. a few tunnels.
 	 * Past SPEC_MQ_TUNNELS the traffic spreads over the tunnels, each
 	 * read by one worker. */
-	size_t tunnels = 0;
-	for (size_t i = 0; i < m->n_interface; i++)
-		tunnels += m->interface[i].is_tunnel;
 	if (tunnels > SPEC_MQ_TUNNELS)
 		spec->link.queues = 1;
 	cfg_tunnel_resolved_wipe(r);
