@@ -125,6 +125,9 @@ struct dp_link_stats {
 enum dp_event {
 	DP_EV_SOFT_EXPIRE, /* an SA crossed its soft byte/packet limit: rekey it */
 	DP_EV_HARD_EXPIRE, /* an SA hit its hard limit or sequence exhaustion: it no longer carries traffic */
+	/* kernel backend: traffic matched the link's policy and the kernel has
+	 * no ESP state for it (XFRM acquire; spi and inbound unused) */
+	DP_EV_ACQUIRE,
 	DP_EV_KEEPALIVE_DOWN,
 	DP_EV_KEEPALIVE_UP,
 };
@@ -191,6 +194,10 @@ const struct dp_ops *dp_ops_by_name(const char *name);
 /* As dp_ops_by_name, and says why in `why`: for "kernel" NULL when the
  * kernel cannot do it (why names what is missing). */
 const struct dp_ops *dp_ops_pick(const char *name, char *why, size_t len);
+
+/* For `show dataplane`: the worker threads a backend instance runs (ops
+ * the backend that created dp); 0 for a backend without workers. */
+int dp_workers(const struct dp_ops *ops, const struct dp *dp);
 
 /* The device MTU for a link: path_mtu less the outer IPv4 header, GRE,
  * and ESP with this SA's transform (without an SA yet: the worst the

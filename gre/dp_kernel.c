@@ -53,6 +53,10 @@
  * the kernel's XFRM_MSG_EXPIRE (group XFRMNLGRP_EXPIRE) comes in on a
  * socket of its own and becomes DP_EV_SOFT_EXPIRE / DP_EV_HARD_EXPIRE.  A
  * hard-expired state is removed by the kernel; its last counters are kept.
+ * The same socket hears XFRM_MSG_ACQUIRE (group XFRMNLGRP_ACQUIRE): a
+ * packet matched a link's policy and the kernel has no state for it,
+ * which, with the device down until a Child SA is installed, means our
+ * states were removed behind our back; it becomes DP_EV_ACQUIRE.
  * event_fd is an epoll set of that socket and the poll timer.
  *
  * Not in this backend yet, refused with a logged reason (never accepted
@@ -964,6 +968,18 @@ static void on_expire(struct dp *dp, const struct dpk_expire *e)
 				  e->spi, inbound);
 }
 
+/* Traffic for the link and no state in the kernel (someone removed ours:
+ * `ip xfrm state flush`), or none yet: the tunnel layer decides. */
+static void on_acquire(struct dp *dp, const struct dpk_acquire *a)
+{
+	unsigned slot = (a->reqid - DPK_REQID_BASE) / 2;
+	struct dp_link *l;
+	for (l = dp->links; l && l->slot != slot; l = l->next)
+		;
+	if (l && dp->init.on_event)
+		dp->init.on_event(dp->init.ctx, l, DP_EV_ACQUIRE, 0, false);
+}
+
 static int dpk_event_fd(struct dp *dp)
 {
 	return dp->epfd;
@@ -989,8 +1005,13 @@ static void dpk_dispatch(struct dp *dp)
 		for (struct nlmsghdr *m = (struct nlmsghdr *)buf; nlmsg_ok(m, rem);
 		     m = nlmsg_next(m, &rem)) {
 			struct dpk_expire e;
-			if (peer.nl_pid == 0 && dpk_expire_parse(m, (size_t)rem, &e) == 0)
+			struct dpk_acquire a;
+			if (peer.nl_pid != 0)
+				continue;
+			if (dpk_expire_parse(m, (size_t)rem, &e) == 0)
 				on_expire(dp, &e);
+			else if (dpk_acquire_parse(m, (size_t)rem, &a) == 0)
+				on_acquire(dp, &a);
 		}
 		OPENSSL_cleanse(buf, (size_t)n); /* expire messages carry the keys */
 		free(buf);

@@ -150,7 +150,17 @@ struct dpk_expire {
 /* 0 and *out filled, or -EINVAL (not an expire message, truncated, not ours). */
 int dpk_expire_parse(const struct nlmsghdr *nlh, size_t len, struct dpk_expire *out);
 
-/* A socket for requests (NETLINK_XFRM), or the expire listener. */
+/* XFRM_MSG_ACQUIRE: traffic matched one of our policies and the kernel
+ * has no state for it; reqid from the policy's template. */
+struct dpk_acquire {
+	uint32_t reqid;
+	struct in_addr src, dst;
+};
+/* 0 and *out filled, or -EINVAL (not an acquire, truncated, not ours). */
+int dpk_acquire_parse(const struct nlmsghdr *nlh, size_t len, struct dpk_acquire *out);
+
+/* A socket for requests (NETLINK_XFRM), or the listener for expire and
+ * acquire events. */
 int dpk_xfrm_socket(struct nl_sock **out, bool events);
 /* The probe: an ESP state (rfc4106, transport) added and removed. */
 int dpk_xfrm_probe(struct nl_sock *sk, char *why, size_t len);

@@ -251,6 +251,7 @@ int dpk_xfrm_socket(struct nl_sock **out, bool events)
 	if (events) {
 		nl_socket_disable_seq_check(sk);
 		if ((rc = nl_socket_add_membership(sk, XFRMNLGRP_EXPIRE)) < 0 ||
+		    (rc = nl_socket_add_membership(sk, XFRMNLGRP_ACQUIRE)) < 0 ||
 		    (rc = nl_socket_set_nonblocking(sk)) < 0)
 			goto fail;
 	} else {
@@ -732,6 +733,29 @@ int dpk_expire_parse(const struct nlmsghdr *nlh, size_t len, struct dpk_expire *
 	out->bytes = p->curlft.bytes;
 	out->replay_fail = (uint64_t)p->stats.replay + p->stats.replay_window;
 	out->auth_fail = p->stats.integrity_failed;
+	return 0;
+}
+
+/* The template names the reqid, and so the link; the kernel puts it in
+ * XFRMA_TMPL after the fixed part. */
+int dpk_acquire_parse(const struct nlmsghdr *nlh, size_t len, struct dpk_acquire *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (len < NLMSG_HDRLEN || nlh->nlmsg_len > len || nlh->nlmsg_type != XFRM_MSG_ACQUIRE ||
+	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct xfrm_user_acquire)))
+		return -EINVAL;
+	const struct xfrm_user_acquire *a = NLMSG_DATA(nlh);
+	const struct nlattr *t = find_attr(nlh, sizeof(*a), XFRMA_TMPL);
+	if (a->policy.sel.family != AF_INET || !t ||
+	    nla_len(t) < (int)sizeof(struct xfrm_user_tmpl))
+		return -EINVAL;
+	struct xfrm_user_tmpl tmpl;
+	memcpy(&tmpl, nla_data(t), sizeof(tmpl));
+	if (tmpl.id.proto != IPPROTO_ESP || !dpk_reqid_ours(tmpl.reqid))
+		return -EINVAL;
+	out->reqid = tmpl.reqid;
+	memcpy(&out->src, &a->saddr.a4, 4);
+	memcpy(&out->dst, &a->id.daddr.a4, 4);
 	return 0;
 }
 

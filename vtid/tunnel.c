@@ -569,6 +569,21 @@ void tunnels_dp_event(struct tunnels *t, struct dp_link *link, enum dp_event ev,
 			}
 		}
 		break;
+	case DP_EV_ACQUIRE:
+		/* The device carries traffic only while a Child SA is installed,
+		 * so the kernel lacking a state means ours were removed outside
+		 * vtid (`ip xfrm state flush`): a new pair puts them back.  The
+		 * kernel asks again only after its larval state expires (30 s);
+		 * once per 10 s here besides. */
+		if (tn->n_children == 0 || tn->spec.shutdown ||
+		    (tn->acquire_ms && now_ms(t) < tn->acquire_ms + 10000))
+			break;
+		tn->acquire_ms = now_ms(t);
+		log_warn("%s: the kernel has no ESP state for the tunnel's traffic (XFRM acquire; "
+			 "removed outside vtid?): negotiating a new Child SA",
+			 tn->spec.name);
+		ike_rekey_child(t->init.ike, tn->id);
+		break;
 	case DP_EV_KEEPALIVE_DOWN:
 		if (!tn->spec.protected)
 			set_carrier(tn, false, "keepalive failed");

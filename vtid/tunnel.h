@@ -94,6 +94,7 @@ struct tunnel {
 	bool ike_up;
 	char why_down[96];
 	uint64_t carrier_since_ms;
+	uint64_t acquire_ms; /* the last XFRM acquire acted on (kernel backend) */
 	uint32_t carrier_transitions;
 	struct tunnel_child children[TUNNEL_MAX_CHILDREN];
 	int n_children;

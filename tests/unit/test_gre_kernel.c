@@ -230,6 +230,52 @@ static void test_expire_parse(void)
 	CHECK_EQ_INT(dpk_expire_parse(&m.h, sizeof(m), &x), -EINVAL);
 }
 
+/* XFRM_MSG_ACQUIRE as the kernel builds it: the fixed part, then the
+ * policy's templates in XFRMA_TMPL. */
+static void test_acquire_parse(void)
+{
+	struct {
+		struct nlmsghdr h;
+		struct xfrm_user_acquire a;
+		struct nlattr nla __attribute__((aligned(4)));
+		struct xfrm_user_tmpl t;
+	} m;
+	memset(&m, 0, sizeof(m));
+	_Static_assert(offsetof(__typeof__(m), nla) ==
+			   NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct xfrm_user_acquire)),
+		       "attribute right after the aligned fixed part");
+	m.h.nlmsg_len = sizeof(m);
+	m.h.nlmsg_type = XFRM_MSG_ACQUIRE;
+	m.a.policy.sel.family = AF_INET;
+	inet_pton(AF_INET, "192.0.2.1", &m.a.id.daddr.a4);
+	inet_pton(AF_INET, "192.0.2.2", &m.a.saddr.a4);
+	m.nla.nla_type = XFRMA_TMPL;
+	m.nla.nla_len = NLA_HDRLEN + sizeof(m.t);
+	m.t.id.proto = IPPROTO_ESP;
+	m.t.reqid = dpk_reqid(3, false);
+	struct dpk_acquire x;
+	CHECK_EQ_INT(dpk_acquire_parse(&m.h, sizeof(m), &x), 0);
+	CHECK_EQ_INT((x.reqid - DPK_REQID_BASE) / 2, 3);
+	char a[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &x.dst, a, sizeof(a));
+	CHECK_EQ_STR(a, "192.0.2.1");
+	/* another daemon's policy */
+	m.t.reqid = 7;
+	CHECK_EQ_INT(dpk_acquire_parse(&m.h, sizeof(m), &x), -EINVAL);
+	m.t.reqid = dpk_reqid(3, false);
+	/* a template cut short, none at all, a message cut short */
+	m.nla.nla_len = NLA_HDRLEN + sizeof(m.t) - 4;
+	CHECK_EQ_INT(dpk_acquire_parse(&m.h, sizeof(m), &x), -EINVAL);
+	m.nla.nla_len = NLA_HDRLEN + sizeof(m.t);
+	m.nla.nla_type = XFRMA_SA;
+	CHECK_EQ_INT(dpk_acquire_parse(&m.h, sizeof(m), &x), -EINVAL);
+	m.nla.nla_type = XFRMA_TMPL;
+	CHECK_EQ_INT(dpk_acquire_parse(&m.h, sizeof(m) - 1, &x), -EINVAL);
+	/* an expire is not an acquire */
+	m.h.nlmsg_type = XFRM_MSG_EXPIRE;
+	CHECK_EQ_INT(dpk_acquire_parse(&m.h, sizeof(m), &x), -EINVAL);
+}
+
 int main(void)
 {
 	RUN(test_alg_every_row);
@@ -238,5 +284,6 @@ int main(void)
 	RUN(test_limits_and_marks);
 	RUN(test_bitmap_newest);
 	RUN(test_expire_parse);
+	RUN(test_acquire_parse);
 	return tcheck_done();
 }
