@@ -18,6 +18,7 @@
 enum { PATH_MAX_DEPTH = 8 };
 
 struct walk {
+	const struct frr_tree *new_tree; /* its top level found through the hash */
 	struct frr_buf out;
 	const char *path[PATH_MAX_DEPTH];
 	int depth;
@@ -43,7 +44,8 @@ static void walk(struct walk *w, const struct frr_node *old, size_t n_old,
 {
 	for (size_t i = 0; i < n_old; i++) {
 		const struct frr_node *o = &old[i];
-		const struct frr_node *n = frr_tree_find(new, n_new, o->text);
+		const struct frr_node *n = w->depth == 0 ? frr_tree_top(w->new_tree, o->text)
+							 : frr_tree_find(new, n_new, o->text);
 		bool is_if = w->depth == 0 && strncmp(o->text, "interface ", 10) == 0;
 
 		if (n && !o->n_kid)
@@ -72,6 +74,7 @@ int frr_diff_removals(const char *old_frr, const char *new_frr, char **removals)
 	if (r == 0)
 		r = frr_tree_parse(new_frr ? new_frr : "", &tn);
 	if (r == 0) {
+		w.new_tree = &tn;
 		walk(&w, to.top, to.n_top, tn.top, tn.n_top);
 		*removals = frr_buf_take(&w.out);
 		if (!*removals)

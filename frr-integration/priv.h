@@ -44,9 +44,15 @@ struct frr_node {
 	size_t n_kid, cap_kid;
 };
 
+/* The top level is hashed (slot[] holds index + 1, 0 = empty, at most
+ * half full): a router with thousands of interface blocks has as many top
+ * nodes, and both parsing (which merges a repeated context) and the
+ * periodic comparison with FRR's running configuration look each one up. */
 struct frr_tree {
 	struct frr_node *top;
 	size_t n_top;
+	size_t *slot;
+	size_t n_slot;
 };
 
 /* What of vtysh's output may reach a log (vtysh.c): of an apply's output
@@ -61,5 +67,7 @@ int frr_redact(const char *in, enum frr_redact how, struct frr_buf *out);
 int frr_tree_parse(const char *s, struct frr_tree *t);
 void frr_tree_free(struct frr_tree *t);
 const struct frr_node *frr_tree_find(const struct frr_node *v, size_t n, const char *text);
+/* The top-level node whose text is `text`, through the hash; NULL if none. */
+const struct frr_node *frr_tree_top(const struct frr_tree *t, const char *text);
 
 #endif

@@ -37,6 +37,8 @@
 struct frr_state {
 	struct frr_vtysh vt; /* its strings owned here */
 	char *want;   /* FRR text we want FRR to hold; NULL = nothing yet */
+	/* want parsed once, for the periodic checks; n_top 0 when it did not parse */
+	struct frr_tree want_tree;
 	bool in_step; /* the last apply reached FRR and the daemons were up */
 	int refused;  /* markers missing right after that apply (FRR refused them) */
 	/* What FRR refused is offered again after refused_wait more checks,
@@ -55,7 +57,6 @@ struct frr_state {
 struct ospf_miss {
 	char ifname[IFNAMSIZ];
 	unsigned misses, due;
-	bool seen; /* a candidate in this check */
 };
 
 enum { REFUSED_FIRST = 3, REFUSED_MAX = 100, OSPF_DUE_FIRST = 2, OSPF_DUE_MAX = 128 };
@@ -92,6 +93,7 @@ void frr_state_free(struct frr_state *st)
 	if (!st)
 		return;
 	free_text(st->want);
+	frr_tree_free(&st->want_tree);
 	free(st->miss);
 	free((char *)st->vt.bin);
 	free((char *)st->vt.vty_dir);
@@ -156,6 +158,9 @@ int frr_state_apply(struct frr_state *st, const char *frr_text, char **output)
 	}
 	free_text(st->want);
 	st->want = want;
+	frr_tree_free(&st->want_tree);
+	if (frr_tree_parse(want, &st->want_tree) < 0)
+		frr_tree_free(&st->want_tree); /* count_missing parses it again */
 	st->refused_backoff = REFUSED_FIRST;
 	if (all.len == 0) {
 		st->in_step = true;
@@ -195,7 +200,7 @@ static int markers_missing(const struct frr_tree *want, const struct frr_tree *r
 
 	for (size_t i = 0; i < want->n_top; i++) {
 		const struct frr_node *w = &want->top[i];
-		const struct frr_node *r = frr_tree_find(run->top, run->n_top, w->text);
+		const struct frr_node *r = frr_tree_top(run, w->text);
 
 		if (strncmp(w->text, "interface ", 10) != 0) {
 			if (w->n_kid && !r)
@@ -225,12 +230,12 @@ static int count_missing(struct frr_state *st)
 		free(text);
 		return r;
 	}
-	r = frr_tree_parse(st->want, &want);
+	r = st->want_tree.n_top || !*st->want ? 0 : frr_tree_parse(st->want, &want);
 	if (r == 0)
 		r = frr_tree_parse(text, &run);
 	free_text(text);
 	if (r == 0)
-		r = markers_missing(&want, &run);
+		r = markers_missing(want.n_top ? &want : &st->want_tree, &run);
 	frr_tree_free(&want);
 	frr_tree_free(&run);
 	return r;
@@ -312,19 +317,22 @@ static bool if_ready(int fd, const char *name)
 	return ioctl(fd, SIOCGIFADDR, &ifr) == 0;
 }
 
-static struct ospf_miss *miss_get(struct frr_state *st, const char *name)
+/* The counters of `name` from the last check, or fresh ones.  The last
+ * check's array is in the order of the configuration, which this check
+ * walks again: *hint (where the last find ended) makes each find one
+ * comparison, not a walk, for thousands of tunnels every few seconds. */
+static struct ospf_miss miss_take(const struct frr_state *st, const char *name, size_t *hint)
 {
-	for (size_t i = 0; i < st->n_miss; i++)
-		if (!strcmp(st->miss[i].ifname, name))
-			return &st->miss[i];
-	struct ospf_miss *m = realloc(st->miss, (st->n_miss + 1) * sizeof(*m));
-	if (!m)
-		return NULL;
-	st->miss = m;
-	m = &st->miss[st->n_miss++];
-	memset(m, 0, sizeof(*m));
-	snprintf(m->ifname, sizeof(m->ifname), "%s", name);
-	m->due = OSPF_DUE_FIRST;
+	size_t i = *hint;
+	if (i >= st->n_miss || strcmp(st->miss[i].ifname, name) != 0)
+		for (i = 0; i < st->n_miss && strcmp(st->miss[i].ifname, name) != 0; i++)
+			;
+	if (i < st->n_miss) {
+		*hint = i + 1;
+		return st->miss[i];
+	}
+	struct ospf_miss m = {.due = OSPF_DUE_FIRST};
+	snprintf(m.ifname, sizeof(m.ifname), "%s", name);
 	return m;
 }
 
@@ -389,19 +397,23 @@ static char *rerun_text(const struct frr_node *w, const char *area_line)
 
 int frr_state_check_ospf(struct frr_state *st, char **output)
 {
-	struct frr_tree want = {0};
+	const struct frr_tree want = st->want_tree;
 	struct json_object *ifs = NULL;
 	int fd = -1, r = 0, rerun = 0;
 
 	if (output)
 		*output = NULL;
-	if (!st->want || !st->in_step || frr_tree_parse(st->want, &want) < 0)
+	if (!st->want || !st->in_step || !want.n_top)
 		goto out;
 	bool ospf = false;
 	for (size_t i = 0; i < want.n_top; i++)
 		ospf |= !strncmp(want.top[i].text, "router ospf", 11) && want.top[i].n_kid;
-	for (size_t i = 0; i < st->n_miss; i++)
-		st->miss[i].seen = false;
+	/* this check's candidates, in the configuration's order; the
+	 * interfaces that are no longer candidates are forgotten */
+	struct ospf_miss *next = calloc(want.n_top, sizeof(*next));
+	size_t n_next = 0, hint = 0;
+	if (!next)
+		goto out;
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	for (size_t i = 0; ospf && fd >= 0 && i < want.n_top; i++) {
 		const struct frr_node *w = &want.top[i];
@@ -415,10 +427,8 @@ int frr_state_check_ospf(struct frr_state *st, char **output)
 			continue;
 		if (!ifs && !(ifs = ospf_ifs(st, &r)))
 			break;
-		struct ospf_miss *m = miss_get(st, name);
-		if (!m)
-			continue;
-		m->seen = true;
+		struct ospf_miss *m = &next[n_next++];
+		*m = miss_take(st, name, &hint);
 		if (json_object_object_get_ex(ifs, name, NULL)) {
 			m->misses = 0;
 			m->due = OSPF_DUE_FIRST;
@@ -445,16 +455,12 @@ int frr_state_check_ospf(struct frr_state *st, char **output)
 		m->misses = 0;
 		m->due = m->due * 2 > OSPF_DUE_MAX ? OSPF_DUE_MAX : m->due * 2;
 	}
-	/* forget the interfaces that are no longer candidates */
-	size_t k = 0;
-	for (size_t i = 0; i < st->n_miss; i++)
-		if (st->miss[i].seen)
-			st->miss[k++] = st->miss[i];
-	st->n_miss = k;
+	free(st->miss);
+	st->miss = next;
+	st->n_miss = n_next;
 out:
 	if (fd >= 0)
 		close(fd);
 	json_object_put(ifs);
-	frr_tree_free(&want);
 	return r < 0 ? r : rerun;
 }

@@ -2,6 +2,7 @@
  * used by translation, diff and the running-config check (see priv.h). */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +166,56 @@ static struct frr_node *find_n(struct frr_node *v, size_t n, const char *text, s
 	return NULL;
 }
 
+static size_t text_hash(const char *text, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)text[i]) * 0x100000001b3ull;
+	return (size_t)(h ^ h >> 29);
+}
+
+/* The slot of the top node text[0..len), or of the empty slot where it
+ * would go. */
+static size_t *top_slot(const struct frr_tree *t, const char *text, size_t len)
+{
+	size_t mask = t->n_slot - 1;
+	for (size_t i = text_hash(text, len) & mask;; i = (i + 1) & mask) {
+		size_t k = t->slot[i];
+		if (!k)
+			return &t->slot[i];
+		const char *x = t->top[k - 1].text;
+		if (strlen(x) == len && memcmp(x, text, len) == 0)
+			return &t->slot[i];
+	}
+}
+
+/* Room for one more top node: the table rebuilt twice as large once half full. */
+static int top_grow(struct frr_tree *t)
+{
+	if (2 * (t->n_top + 1) <= t->n_slot)
+		return 0;
+	size_t n = t->n_slot ? t->n_slot * 2 : 64;
+	size_t *v = calloc(n, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	free(t->slot);
+	t->slot = v;
+	t->n_slot = n;
+	for (size_t i = 0; i < t->n_top; i++) {
+		const char *x = t->top[i].text;
+		*top_slot(t, x, strlen(x)) = i + 1;
+	}
+	return 0;
+}
+
+const struct frr_node *frr_tree_top(const struct frr_tree *t, const char *text)
+{
+	if (!t->n_slot)
+		return NULL;
+	size_t k = *top_slot(t, text, strlen(text));
+	return k ? &t->top[k - 1] : NULL;
+}
+
 int frr_tree_parse(const char *s, struct frr_tree *t)
 {
 	/* stack[d] = the node open at depth d, ind[d] its indentation */
@@ -187,9 +238,15 @@ int frr_tree_parse(const char *s, struct frr_tree *t)
 		/* The same context line twice (`interface eth0` in two
 		 * places) is one context in FRR: merge. */
 		if (depth == 0) {
-			e = find_n(t->top, t->n_top, l.text, l.len);
-			if (!e)
-				e = node_add(&t->top, &t->n_top, &cap_top, l.text, l.len);
+			size_t *k = NULL;
+			e = NULL;
+			if (top_grow(t) == 0) {
+				k = top_slot(t, l.text, l.len);
+				e = *k ? &t->top[*k - 1] : node_add(&t->top, &t->n_top, &cap_top,
+								    l.text, l.len);
+				if (e && !*k)
+					*k = t->n_top;
+			}
 		} else {
 			struct frr_node *up = stack[depth - 1];
 
@@ -227,8 +284,8 @@ void frr_tree_free(struct frr_tree *t)
 	if (!t)
 		return;
 	nodes_free(t->top, t->n_top);
-	t->top = NULL;
-	t->n_top = 0;
+	free(t->slot);
+	memset(t, 0, sizeof(*t));
 }
 
 const struct frr_node *frr_tree_find(const struct frr_node *v, size_t n, const char *text)
