@@ -3,6 +3,7 @@
  * can create a GRE device and an ESP state gets the kernel backend.  Also
  * the checks of a new link both backends make. */
 #include "gre/dp.h"
+#include "gre/dp_user_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -37,6 +38,12 @@ const struct dp_ops *dp_ops_by_name(const char *name)
 	if (name && strcmp(name, "auto") != 0)
 		return NULL;
 	return dp_kernel_ops.available() ? &dp_kernel_ops : &dp_user_ops;
+}
+
+int dp_workers(const struct dp_ops *ops, const struct dp *dp)
+{
+	/* struct dp is the userspace backend's own only when ops says so */
+	return ops == &dp_user_ops && dp ? dp->nworkers : 0;
 }
 
 int dp_link_cfg_check(const struct dp_link_cfg *cfg)

@@ -73,22 +73,6 @@ static int fail(struct cli_error *err, const char *fmt, ...)
 
 /* ---- show crypto ---- */
 
-static int do_show_ikev2_sa(const struct cli_match *m, void *ctx, struct cli_error *err)
-{
-	struct cmd_ctx *c = ctx;
-	struct vtid *v = c->s->v;
-	bool detailed = cli_arg(m, "detailed") != NULL;
-	(void)err;
-	struct json_object *o = ike_show_sa(v->ike, detailed);
-	tunnels_annotate_ike_sa(v->tunnels, o);
-	if (cli_arg(m, "json"))
-		print_json(c->out, o);
-	else
-		show_ikev2_sa_text(o, detailed, c->out);
-	json_object_put(o);
-	return 0;
-}
-
 static int do_show_ikev2_stats(const struct cli_match *m, void *ctx, struct cli_error *err)
 {
 	struct cmd_ctx *c = ctx;
@@ -161,31 +145,18 @@ static int do_show_crypto_map(const struct cli_match *m, void *ctx, struct cli_e
 	return 0;
 }
 
-/* `show crypto ikev2 sa json`'s SAs by tunnel id (the first listed of a
- * tunnel wins), so that a session line finds its SA without a walk. */
-static struct json_object *ike_sa_index(struct json_object *sas)
-{
-	struct json_object *idx = json_object_new_object(), *arr, *id;
-	if (!json_object_object_get_ex(sas, "sas", &arr))
-		return idx;
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		struct json_object *sa = json_object_array_get_idx(arr, i);
-		char key[16];
-		if (!json_object_object_get_ex(sa, "tunnel_id", &id))
-			continue;
-		snprintf(key, sizeof(key), "%u", (uint32_t)json_object_get_int64(id));
-		if (!json_object_object_get_ex(idx, key, NULL))
-			json_object_object_add(idx, key, json_object_get(sa));
-	}
-	return idx;
-}
+/* The states a session and an IKE SA can be in, in the order summaries
+ * count them (IOS's words). */
+static const char *const session_states[] = {"UP-ACTIVE", "UP-IDLE", "DOWN-NEGOTIATING", "DOWN"};
+static const char *const ike_states[] = {"READY", "IN-NEG", "DELETE"};
+enum { N_SESSION_STATES = 4, N_IKE_STATES = 3 };
 
-static struct json_object *find_ike_sa(struct json_object *idx, uint32_t tunnel_id)
+static size_t state_rank(const char *const *states, size_t n, const char *st)
 {
-	char key[16];
-	struct json_object *sa;
-	snprintf(key, sizeof(key), "%u", tunnel_id);
-	return json_object_object_get_ex(idx, key, &sa) ? sa : NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(states[i], st) == 0)
+			return i;
+	return n;
 }
 
 static const char *jstr(struct json_object *o, const char *k)
@@ -200,12 +171,44 @@ static int64_t jint(struct json_object *o, const char *k)
 	return o && json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : 0;
 }
 
-static int do_show_crypto_session(const struct cli_match *m, void *ctx, struct cli_error *err)
+/* `show crypto ikev2 sa json`'s SAs by tunnel id, so that a session line
+ * finds its SA without a walk.  Of a tunnel's several SAs (both ends
+ * initiated, or a rekey) the one furthest along wins: READY, then IN-NEG,
+ * then DELETE; the first listed among equals. */
+static struct json_object *ike_sa_index(struct json_object *sas)
 {
-	struct cmd_ctx *c = ctx;
-	struct vtid *v = c->s->v;
-	(void)err;
-	struct json_object *ike = ike_show_sa(v->ike, false), *ike_idx = ike_sa_index(ike);
+	struct json_object *idx = json_object_new_object(), *arr, *id, *have;
+	if (!json_object_object_get_ex(sas, "sas", &arr))
+		return idx;
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *sa = json_object_array_get_idx(arr, i);
+		char key[16];
+		if (!json_object_object_get_ex(sa, "tunnel_id", &id))
+			continue;
+		snprintf(key, sizeof(key), "%u", (uint32_t)json_object_get_int64(id));
+		if (json_object_object_get_ex(idx, key, &have) &&
+		    state_rank(ike_states, N_IKE_STATES, jstr(have, "status")) <=
+			    state_rank(ike_states, N_IKE_STATES, jstr(sa, "status")))
+			continue;
+		json_object_object_add(idx, key, json_object_get(sa));
+	}
+	return idx;
+}
+
+static struct json_object *find_ike_sa(struct json_object *idx, uint32_t tunnel_id)
+{
+	char key[16];
+	struct json_object *sa;
+	snprintf(key, sizeof(key), "%u", tunnel_id);
+	return json_object_object_get_ex(idx, key, &sa) ? sa : NULL;
+}
+
+/* `show crypto session json`'s array: one session per protected tunnel,
+ * from the tunnels' SAs and counters and ike (ike_show_sa's object).  One
+ * pass over the tunnels, each finding its IKE SA through the index: O(N). */
+static struct json_object *crypto_sessions(struct vtid *v, struct json_object *ike)
+{
+	struct json_object *ike_idx = ike_sa_index(ike);
 	struct json_object *ipsec = tunnels_show_ipsec_sa(v->tunnels, NULL);
 	struct json_object *ifs, *sessions = json_object_new_array();
 	json_object_object_get_ex(ipsec, "interfaces", &ifs);
@@ -262,16 +265,133 @@ static int do_show_crypto_session(const struct cli_match *m, void *ctx, struct c
 		json_object_object_add(o, "flows", flows);
 		json_object_array_add(sessions, o);
 	}
+	json_object_put(ike_idx);
+	json_object_put(ipsec);
+	return sessions;
+}
+
+/* `show crypto session brief`: a session's fields that fit one line. */
+static struct json_object *sessions_brief(struct json_object *sessions)
+{
+	static const char *const keys[] = {"peer", "peer_port", "interface", "ike_status", "status",
+					   "uptime"};
+	struct json_object *arr = json_object_new_array(), *v;
+	for (size_t i = 0; i < json_object_array_length(sessions); i++) {
+		struct json_object *x = json_object_array_get_idx(sessions, i);
+		struct json_object *o = json_object_new_object();
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (json_object_object_get_ex(x, keys[k], &v))
+				json_object_object_add(o, keys[k], json_object_get(v));
+		json_object_array_add(arr, o);
+	}
 	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "sessions", sessions);
+	json_object_object_add(o, "total", json_object_new_int64((int64_t)json_object_array_length(arr)));
+	json_object_object_add(o, "sessions", arr);
+	return o;
+}
+
+/* {"total": N, STATE: n, ...} with every state, zero or not. */
+static struct json_object *counts_new(const char *const *states, size_t n)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "total", json_object_new_int64(0));
+	for (size_t i = 0; i < n; i++)
+		json_object_object_add(o, states[i], json_object_new_int64(0));
+	return o;
+}
+
+static void count(struct json_object *counts, const char *key)
+{
+	struct json_object *v;
+	if (json_object_object_get_ex(counts, key, &v))
+		json_object_set_int64(v, json_object_get_int64(v) + 1);
+	else
+		json_object_object_add(counts, key, json_object_new_int64(1));
+	json_object_object_get_ex(counts, "total", &v);
+	json_object_set_int64(v, json_object_get_int64(v) + 1);
+}
+
+/* `show crypto ikev2 sa summary`: IKE SAs by status and their Child SAs,
+ * one pass over ike (ike_show_sa's object). */
+static struct json_object *ike_summary(struct json_object *ike)
+{
+	struct json_object *o = json_object_new_object(), *arr, *ch;
+	struct json_object *sas = counts_new(ike_states, N_IKE_STATES);
+	int64_t children = 0;
+	if (json_object_object_get_ex(ike, "sas", &arr))
+		for (size_t i = 0; i < json_object_array_length(arr); i++) {
+			struct json_object *sa = json_object_array_get_idx(arr, i);
+			count(sas, jstr(sa, "status"));
+			if (json_object_object_get_ex(sa, "children", &ch))
+				children += (int64_t)json_object_array_length(ch);
+		}
+	struct json_object *c = json_object_new_object();
+	json_object_object_add(c, "total", json_object_new_int64(children));
+	json_object_object_add(o, "ike_sas", sas);
+	json_object_object_add(o, "child_sas", c);
+	return o;
+}
+
+static int do_show_ikev2_sa(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cmd_ctx *c = ctx;
+	struct vtid *v = c->s->v;
+	bool detailed = cli_arg(m, "detailed") != NULL;
+	(void)err;
+	struct json_object *o = ike_show_sa(v->ike, detailed);
+	if (cli_arg(m, "summary")) {
+		struct json_object *sum = ike_summary(o);
+		json_object_put(o);
+		o = sum;
+	} else {
+		tunnels_annotate_ike_sa(v->tunnels, o);
+	}
 	if (cli_arg(m, "json"))
 		print_json(c->out, o);
+	else if (cli_arg(m, "summary"))
+		show_crypto_summary_text(o, c->out);
+	else
+		show_ikev2_sa_text(o, detailed, c->out);
+	json_object_put(o);
+	return 0;
+}
+
+static int do_show_crypto_session(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cmd_ctx *c = ctx;
+	struct vtid *v = c->s->v;
+	(void)err;
+	struct json_object *ike = ike_show_sa(v->ike, false);
+	struct json_object *sessions = crypto_sessions(v, ike), *o;
+	if (cli_arg(m, "brief")) {
+		o = sessions_brief(sessions);
+	} else if (cli_arg(m, "summary")) {
+		o = ike_summary(ike);
+		struct json_object *tn = counts_new(session_states, N_SESSION_STATES);
+		for (size_t i = 0; i < json_object_array_length(sessions); i++)
+			count(tn, jstr(json_object_array_get_idx(sessions, i), "status"));
+		/* tunnels first: the line an operator looks for */
+		struct json_object *sum = json_object_new_object();
+		json_object_object_add(sum, "tunnels", tn);
+		json_object_object_foreach(o, key, val)
+			json_object_object_add(sum, key, json_object_get(val));
+		json_object_put(o);
+		o = sum;
+	} else {
+		o = json_object_new_object();
+		json_object_object_add(o, "sessions", json_object_get(sessions));
+	}
+	json_object_put(sessions);
+	if (cli_arg(m, "json"))
+		print_json(c->out, o);
+	else if (cli_arg(m, "brief"))
+		show_crypto_session_brief_text(o, c->out);
+	else if (cli_arg(m, "summary"))
+		show_crypto_summary_text(o, c->out);
 	else
 		show_crypto_session_text(o, cli_arg(m, "detail") != NULL, c->out);
 	json_object_put(o);
-	json_object_put(ike_idx);
 	json_object_put(ike);
-	json_object_put(ipsec);
 	return 0;
 }
 
@@ -338,6 +458,68 @@ static int do_show_version(const struct cli_match *m, void *ctx, struct cli_erro
 		sbuf_printf(c->out, "vtid version %s, dataplane %s, uptime %lld seconds\nconfiguration: %s\n",
 			    VTID_VERSION, v->dp_ops->name,
 			    (long long)jint(o, "uptime_sec"), v->opts.conf_path);
+	json_object_put(o);
+	return 0;
+}
+
+/* `show dataplane`: the backend running, what was asked for and why that
+ * one (the start-up log's reason: dp_ops_pick answers the same again,
+ * the kernel's probe being made once per process), and what it carries.
+ * One pass over the tunnels. */
+static int do_show_dataplane(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cmd_ctx *c = ctx;
+	struct vtid *v = c->s->v;
+	(void)err;
+	const char *asked = v->opts.dataplane
+				    ? v->opts.dataplane
+				    : cfg_dataplane_name((enum cfg_dataplane)v->dp_cfg_started);
+	char why[400] = "";
+	dp_ops_pick(asked, why, sizeof(why));
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "backend", json_object_new_string(v->dp_ops->name));
+	json_object_object_add(o, "requested", json_object_new_string(asked));
+	json_object_object_add(o, "requested_by",
+			       json_object_new_string(v->opts.dataplane ? "--dataplane"
+									: "configuration"));
+	json_object_object_add(o, "reason", json_object_new_string(why));
+	/* a changed `dataplane` line waits for the next start (config.c) */
+	if (!v->opts.dataplane && v->running && (int)v->running->dataplane != v->dp_cfg_started)
+		json_object_object_add(
+			o, "configured_next_start",
+			json_object_new_string(cfg_dataplane_name(v->running->dataplane)));
+	int workers = dp_workers(v->dp_ops, v->dp);
+	bool user = v->dp_ops == &dp_user_ops;
+	if (user)
+		json_object_object_add(o, "workers", json_object_new_int64(workers));
+	int64_t links = 0, mq = 0, in = 0, out = 0;
+	for (struct tunnel *t = tunnels_first(v->tunnels); t; t = t->next) {
+		if (!t->link)
+			continue;
+		links++;
+		mq += t->spec.link.queues != 1;
+		out += t->n_children;
+		in += t->n_children + t->n_linger;
+	}
+	struct json_object *l = json_object_new_object();
+	json_object_object_add(l, "total", json_object_new_int64(links));
+	if (user) {
+		/* dp_link_cfg.queues: 0 = one queue per worker, 1 = one queue */
+		json_object_object_add(l, "multi_queue", json_object_new_int64(mq));
+		json_object_object_add(l, "single_queue", json_object_new_int64(links - mq));
+		json_object_object_add(l, "queues_per_multi_queue_link",
+				       json_object_new_int64(workers));
+	}
+	json_object_object_add(o, "links", l);
+	struct json_object *sas = json_object_new_object();
+	json_object_object_add(sas, "total", json_object_new_int64(in + out));
+	json_object_object_add(sas, "inbound", json_object_new_int64(in));
+	json_object_object_add(sas, "outbound", json_object_new_int64(out));
+	json_object_object_add(o, "sas", sas);
+	if (cli_arg(m, "json"))
+		print_json(c->out, o);
+	else
+		show_dataplane_text(o, c->out);
 	json_object_put(o);
 	return 0;
 }
@@ -578,9 +760,9 @@ static int do_nothing(const struct cli_match *m, void *ctx, struct cli_error *er
 }
 
 static const struct cli_cmd exec_cmds[] = {
-	{CLI_MODE_EXEC, "show crypto ikev2 sa [detailed$detailed] [json$json]",
+	{CLI_MODE_EXEC, "show crypto ikev2 sa [<detailed$detailed|summary$summary>] [json$json]",
 	 "Show running system information\nCrypto information\nIKEv2 information\n"
-	 "IKEv2 security associations\nDetailed information\nJSON output",
+	 "IKEv2 security associations\nDetailed information\nCounts by status\nJSON output",
 	 do_show_ikev2_sa, 0},
 	{CLI_MODE_EXEC, "show crypto ikev2 stats [interface WORD$ifname] [json$json]",
 	 "Show running system information\nCrypto information\nIKEv2 information\n"
@@ -594,9 +776,10 @@ static const struct cli_cmd exec_cmds[] = {
 	 "Show running system information\nCrypto information\nCrypto maps\n"
 	 "One crypto map\nCrypto map name\nJSON output",
 	 do_show_crypto_map, 0},
-	{CLI_MODE_EXEC, "show crypto session [detail$detail] [json$json]",
+	{CLI_MODE_EXEC,
+	 "show crypto session [<detail$detail|brief$brief|summary$summary>] [json$json]",
 	 "Show running system information\nCrypto information\nCrypto sessions (one per tunnel)\n"
-	 "Counters and uptime\nJSON output",
+	 "Counters and uptime\nOne line per tunnel\nCounts by status\nJSON output",
 	 do_show_crypto_session, 0},
 	{CLI_MODE_EXEC, "show interfaces [WORD$ifname] [json$json]",
 	 "Show running system information\nTunnel interface status and counters\n"
@@ -609,6 +792,10 @@ static const struct cli_cmd exec_cmds[] = {
 	{CLI_MODE_EXEC, "show running-config [json$json]",
 	 "Show running system information\nThe configuration in force\nJSON output",
 	 do_show_running, 0},
+	{CLI_MODE_EXEC, "show dataplane [json$json]",
+	 "Show running system information\nData-plane backend: which, why, workers, links, SAs\n"
+	 "JSON output",
+	 do_show_dataplane, 0},
 	{CLI_MODE_EXEC, "show version [json$json]",
 	 "Show running system information\nvtid version and uptime\nJSON output", do_show_version,
 	 0},

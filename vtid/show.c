@@ -254,6 +254,81 @@ void show_crypto_session_text(struct json_object *o, bool detail, struct sbuf *b
 	}
 }
 
+/* IOS's uptime: hh:mm:ss under a day, then 1d02h, then 2w3d. */
+static void uptime_str(char *buf, size_t len, int64_t sec)
+{
+	if (sec < 86400)
+		snprintf(buf, len, "%02d:%02d:%02d", (int)(sec / 3600), (int)(sec / 60 % 60),
+			 (int)(sec % 60));
+	else if (sec < 7 * 86400)
+		snprintf(buf, len, "%dd%02dh", (int)(sec / 86400), (int)(sec / 3600 % 24));
+	else
+		snprintf(buf, len, "%dw%dd", (int)(sec / (7 * 86400)), (int)(sec / 86400 % 7));
+}
+
+void show_crypto_session_brief_text(struct json_object *o, struct sbuf *b)
+{
+	struct json_object *ss = arr(o, "sessions");
+	sbuf_printf(b, "Crypto sessions: %" PRId64 "\n\n", n(o, "total"));
+	sbuf_printf(b, "%-15s %-5s %-15s %-9s %-16s %s\n", "Peer", "Port", "Interface", "IKEv2 SA",
+		    "Status", "Uptime");
+	for (size_t i = 0; i < len(ss); i++) {
+		struct json_object *x = json_object_array_get_idx(ss, i);
+		char up[24] = "-";
+		if (strncmp(s(x, "status"), "UP", 2) == 0)
+			uptime_str(up, sizeof(up), n(x, "uptime"));
+		sbuf_printf(b, "%-15s %-5" PRId64 " %-15s %-9s %-16s %s\n", s(x, "peer"),
+			    n(x, "peer_port"), s(x, "interface"), s(x, "ike_status"), s(x, "status"),
+			    up);
+	}
+}
+
+void show_crypto_summary_text(struct json_object *o, struct sbuf *b)
+{
+	static const struct {
+		const char *key, *title;
+	} lines[] = {{"tunnels", "Tunnels"}, {"ike_sas", "IKEv2 SAs"}, {"child_sas", "Child SAs"}};
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		struct json_object *c;
+		if (!json_object_object_get_ex(o, lines[i].key, &c))
+			continue;
+		sbuf_printf(b, "%s: %" PRId64 " total", lines[i].title, n(c, "total"));
+		/* the states there are, in the object's order (IOS's) */
+		json_object_object_foreach(c, st, cnt)
+		{
+			if (strcmp(st, "total") != 0 && json_object_get_int64(cnt) != 0)
+				sbuf_printf(b, ", %" PRId64 " %s", json_object_get_int64(cnt), st);
+		}
+		sbuf_printf(b, "\n");
+	}
+}
+
+void show_dataplane_text(struct json_object *o, struct sbuf *b)
+{
+	struct json_object *l, *sas, *x;
+	sbuf_printf(b, "Data plane: %s\n", s(o, "backend"));
+	sbuf_printf(b, "  Requested: dataplane %s (%s)\n", s(o, "requested"), s(o, "requested_by"));
+	sbuf_printf(b, "  Reason: %s\n", s(o, "reason"));
+	if (json_object_object_get_ex(o, "configured_next_start", &x))
+		sbuf_printf(b, "  Configured now: dataplane %s, takes effect when vtid restarts\n",
+			    json_object_get_string(x));
+	if (json_object_object_get_ex(o, "workers", &x))
+		sbuf_printf(b, "  Worker threads: %" PRId64 "\n", json_object_get_int64(x));
+	if (json_object_object_get_ex(o, "links", &l)) {
+		sbuf_printf(b, "  Links: %" PRId64, n(l, "total"));
+		if (json_object_object_get_ex(l, "multi_queue", NULL))
+			sbuf_printf(b,
+				    " (%" PRId64 " multi-queue, %" PRId64 " queues each; %" PRId64
+				    " single-queue)",
+				    n(l, "multi_queue"), n(l, "queues_per_multi_queue_link"),
+				    n(l, "single_queue"));
+		sbuf_printf(b, "\n");
+	}
+	if (json_object_object_get_ex(o, "sas", &sas))
+		sbuf_printf(b, "  SAs installed: %" PRId64 " (%" PRId64 " inbound, %" PRId64 " outbound)\n",
+			    n(sas, "total"), n(sas, "inbound"), n(sas, "outbound"));
+}
+
 void show_interfaces_text(struct json_object *o, struct sbuf *b)
 {
 	struct json_object *ifs = arr(o, "interfaces");

@@ -20,6 +20,11 @@ void show_ikev2_sa_text(struct json_object *o, bool detailed, struct sbuf *b);
 void show_ikev2_stats_text(struct json_object *o, struct sbuf *b);
 void show_ipsec_sa_text(struct json_object *o, struct sbuf *b);
 void show_crypto_session_text(struct json_object *o, bool detail, struct sbuf *b);
+void show_crypto_session_brief_text(struct json_object *o, struct sbuf *b);
+/* `show crypto session summary` and `show crypto ikev2 sa summary`: each
+ * object of counts ({"total": N, STATE: n, ...}) one line. */
+void show_crypto_summary_text(struct json_object *o, struct sbuf *b);
+void show_dataplane_text(struct json_object *o, struct sbuf *b);
 void show_interfaces_text(struct json_object *o, struct sbuf *b);
 void show_access_lists_text(struct json_object *o, struct sbuf *b);
 void show_policy_map_text(struct json_object *o, struct sbuf *b);

@@ -7,6 +7,12 @@
 #   all-ready       every tunnel UP-ACTIVE on both sides
 #   devices-sq      a tunnel device has one queue (no multi-queue TUN)
 #   ping-1, ping-N  pings cross Tunnel1 and Tunnel200 (inner /30s)
+#   brief           `show crypto session brief`: one line per tunnel, all
+#                   UP-ACTIVE and READY; its JSON the same
+#   summary         `show crypto session summary` and `show crypto ikev2 sa
+#                   summary` count 200 tunnels UP-ACTIVE, 200 IKE SAs READY
+#                   and 200 Child SAs, in text and JSON
+#   (printed, not asserted: how long the session and IKE SA shows take)
 #   restart         side A's vtid killed and started again: every tunnel back
 #   replace-keeps   `configure replace` on A with tunnels 1-100 only: their
 #                   Child SAs keep their SPIs on both sides
@@ -84,6 +90,75 @@ for i in 1 $N; do
 		fail "ping-$i" "no answer from $(inner $((i - 1)) 2) through Tunnel$i in 10 s; A: $(spis a | grep "^Tunnel$i " | tr '\n' ' ') B: $(spis b | grep "^Tunnel$i " | tr '\n' ' ')"
 	fi
 done
+
+# the session shows at N tunnels (the duplicate IKE SAs both ends started
+# are gone once every Tunnel pings; wait for that before counting)
+brief_ok() {
+	"$VTISH" -s "$tmp/a.sock" -c 'show crypto session brief' >"$tmp/brief.txt" 2>&1 &&
+		[ "$(grep -cE ' Tunnel[0-9]+ +READY +UP-ACTIVE ' "$tmp/brief.txt")" = $N ] &&
+		[ "$(grep -c ' Tunnel[0-9]* ' "$tmp/brief.txt")" = $N ]
+}
+if wait_until 10 brief_ok; then
+	pass "brief: $N lines, every tunnel READY and UP-ACTIVE"
+else
+	fail brief "$(grep -cE ' Tunnel[0-9]+ +READY +UP-ACTIVE ' "$tmp/brief.txt") of $N lines READY/UP-ACTIVE; $(grep ' Tunnel' "$tmp/brief.txt" | grep -v UP-ACTIVE | head -3 | tr -s ' \n' ' ')"
+fi
+"$VTISH" -s "$tmp/a.sock" -c 'show crypto session brief json' >"$tmp/brief.json" 2>&1
+r=$(python3 -c 'import json,sys
+d = json.load(open(sys.argv[1])); n = int(sys.argv[2]); s = d["sessions"]
+ok = d["total"] == n == len(s) and all(x["status"] == "UP-ACTIVE" and x["ike_status"] == "READY"
+    and x["peer"] and x["peer_port"] == 500 and x["interface"].startswith("Tunnel") for x in s)
+print("ok" if ok else "total %s, %d sessions, %d UP-ACTIVE" % (d["total"], len(s),
+    sum(x["status"] == "UP-ACTIVE" for x in s)))' "$tmp/brief.json" $N 2>&1 | tail -1)
+if [ "$r" = ok ]; then
+	pass "brief-json: $N sessions UP-ACTIVE/READY with peer, port, interface"
+else
+	fail brief-json "$r"
+fi
+"$VTISH" -s "$tmp/a.sock" -c 'show crypto session summary' -c 'show crypto ikev2 sa summary' \
+	>"$tmp/sum.txt" 2>&1
+want="Tunnels: $N total, $N UP-ACTIVE
+IKEv2 SAs: $N total, $N READY
+Child SAs: $N total
+IKEv2 SAs: $N total, $N READY
+Child SAs: $N total"
+if [ "$(cat "$tmp/sum.txt")" = "$want" ]; then
+	pass "summary: $N tunnels UP-ACTIVE, $N IKE SAs READY, $N Child SAs"
+else
+	fail summary "$(tr '\n' '|' <"$tmp/sum.txt")"
+fi
+"$VTISH" -s "$tmp/a.sock" -c 'show crypto session summary json' >"$tmp/sum.json" 2>&1
+"$VTISH" -s "$tmp/a.sock" -c 'show crypto ikev2 sa summary json' >"$tmp/isum.json" 2>&1
+r=$(python3 -c 'import json,sys
+n = int(sys.argv[3]); s = json.load(open(sys.argv[1])); i = json.load(open(sys.argv[2]))
+t = s["tunnels"]
+ok = (t["total"] == t["UP-ACTIVE"] == n and t["DOWN"] == t["DOWN-NEGOTIATING"] == t["UP-IDLE"] == 0
+    and s["ike_sas"] == i["ike_sas"] and i["ike_sas"]["total"] == i["ike_sas"]["READY"] == n
+    and s["child_sas"] == i["child_sas"] and i["child_sas"]["total"] == n)
+print("ok" if ok else json.dumps([s, i]))' "$tmp/sum.json" "$tmp/isum.json" $N 2>&1 | tail -1)
+if [ "$r" = ok ]; then
+	pass "summary-json: the same counts in both summaries' JSON"
+else
+	fail summary-json "$r"
+fi
+# how long each show takes at N tunnels (the best of 3, ms, vtish included)
+timed() { # CMD: the best of 3 runs in ms
+	local best= i t0 t1
+	for i in 1 2 3; do
+		t0=$(date +%s%N)
+		"$VTISH" -s "$tmp/a.sock" -c "$1" >/dev/null 2>&1
+		t1=$(date +%s%N)
+		t1=$(((t1 - t0) / 1000000))
+		[ -z "$best" ] || [ $t1 -lt $best ] && best=$t1
+	done
+	echo $best
+}
+line="# at $N tunnels (ms, best of 3):"
+for c in 'show version' 'show crypto session brief' 'show crypto session' 'show crypto ikev2 sa' \
+	'show crypto session summary' 'show crypto ikev2 sa summary' 'show crypto session json'; do
+	line="$line $c $(timed "$c");"
+done
+echo "$line"
 
 # the hub restarts: every tunnel comes back
 kill "$pid_a"

@@ -5,7 +5,10 @@
 #   over Tunnel1 (and R1's in R3's); R1 pings R4; over the WAN only ESP is
 #   seen, no ICMP; the ESP counters of both ends move by at least the packets
 #   sent and agree with each other; no ICV/replay failures.  Prints the time
-#   from starting the daemons to the first successful ping.  lab down.
+#   from starting the daemons to the first successful ping.  `show dataplane`
+#   on R2 (issue 14): userspace on this kernel (no GRE), the configuration's
+#   `dataplane auto` and the probe's reason, the same in text, JSON and the
+#   start-up log line; one link, its Child SA pair installed.  lab down.
 set -u
 top=${VTID_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-build}
@@ -34,6 +37,33 @@ if wait_until 10 spis_cross $NAME R2 R3 Tunnel1; then
 	pass child-spis-match
 else
 	fail child-spis-match "R2 in/out $(child_spis $NAME R2 Tunnel1 | tr '\n' ' ')R3 in/out $(child_spis $NAME R3 Tunnel1 | tr '\n' ' ')"
+fi
+
+# 1b. which data plane and why (issue 14)
+vtish_json $NAME R2 'show dataplane json' >"$tmp/dp.json"
+"$lab" vtish $NAME R2 -c 'show dataplane' >"$tmp/dp.txt" 2>&1
+log=${VTID_LAB_RUN:-/run/vtid-lab}/$NAME/R2/vtid.log
+r=$(python3 -c 'import json,sys
+d = json.load(open(sys.argv[1])); txt = open(sys.argv[2]).read(); log = open(sys.argv[3]).read()
+why = d.get("reason", "")
+errs = []
+if d.get("backend") != "userspace": errs.append("backend %s" % d.get("backend"))
+if d.get("requested") != "auto" or d.get("requested_by") != "configuration":
+    errs.append("requested %s by %s" % (d.get("requested"), d.get("requested_by")))
+# auto fell back: the kernel probe says what is missing
+if not why.startswith("auto: ") or len(why) < 12 or "kernel" not in why: errs.append("reason %r" % why)
+if d.get("workers", 0) < 1: errs.append("workers %s" % d.get("workers"))
+if d["links"]["total"] != 1 or d["sas"]["inbound"] < 1 or d["sas"]["outbound"] < 1:
+    errs.append("links %s sas %s" % (d["links"], d["sas"]))
+for line in ("Data plane: userspace", "  Requested: dataplane auto (configuration)", "  Reason: " + why,
+             "  Worker threads: %d" % d.get("workers", 0)):
+    if line not in txt.splitlines(): errs.append("text lacks %r" % line)
+if "dataplane: userspace (%s)" % why not in log: errs.append("log lacks the reason")
+print("ok " + why if not errs else "; ".join(errs))' "$tmp/dp.json" "$tmp/dp.txt" "$log" 2>&1 | tail -1)
+if [ "${r%% *}" = ok ]; then
+	pass "show-dataplane: userspace, ${r#ok }"
+else
+	fail show-dataplane "$r | $(tr '\n' '|' <"$tmp/dp.txt")"
 fi
 
 # 2. routing over the tunnel
