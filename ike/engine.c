@@ -16,7 +16,8 @@
  * Timers: nothing is armed in the OS.  Each SA and peer carries deadlines
  * (retransmit, DPD, rekey, expiry, half-open, re-initiation);
  * ike_next_deadline() is their minimum and ike_run_timers() acts on those
- * that passed.  Requests are retransmitted after 0.5 s, doubling, and the
+ * that passed, both through a heap of peers by deadline (timers.c): every
+ * entry point marks the peers it changes (ike_touch_peer).  Requests are retransmitted after 0.5 s, doubling, and the
  * SA is given up after IKE_RETX_TRIES; a DPD probe is retried every
  * dpd_retry_s instead.  An active peer whose last SA died is re-initiated
  * after 1 s, doubling up to 30 s, since tunnels are always on. */
@@ -45,7 +46,6 @@ struct ike_engine *ike_engine_new(const struct ike_host *host)
 	eng->host = *host;
 	eng->cookie_threshold = 64;
 	eng->init_window = IKE_INIT_WINDOW;
-	eng->deadline_stale = true;
 	eng->frag_size = IKE_FRAG_MTU;
 	eng->rng_state = host->now_ms(host->ctx) | 1;
 	if (ike_random(eng->cookie_secret, sizeof(eng->cookie_secret)) < 0) {
@@ -77,6 +77,7 @@ void ike_engine_free(struct ike_engine *eng)
 		peer_free(p);
 	}
 	ike_farewell_fini(eng);
+	ike_timers_fini(eng);
 	free(eng->keylog_path);
 	OPENSSL_cleanse(eng, sizeof(*eng));
 	free(eng);
@@ -156,17 +157,20 @@ static bool cfg_valid(const struct ike_peer_cfg *cfg)
 
 int ike_peer_add(struct ike_engine *eng, const struct ike_peer_cfg *cfg)
 {
-	ike_touch(eng);
 	if (!eng || !cfg)
 		return -EINVAL;
 	if (peer_by_id(eng, cfg->tunnel_id))
 		return -EEXIST;
 	if (!cfg_valid(cfg))
 		return -EINVAL;
+	if (ike_timers_reserve(eng, eng->n_peers + 1) < 0)
+		return -ENOMEM;
 	struct ike_peer *p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	p->eng = eng;
+	p->seq = ++eng->peer_seq;
+	ike_timers_init_peer(p);
 	p->cfg = *cfg;
 	if (!p->cfg.local.sin_port)
 		p->cfg.local.sin_port = htons(500);
@@ -183,7 +187,9 @@ int ike_peer_add(struct ike_engine *eng, const struct ike_peer_cfg *cfg)
 		p->cfg.dpd_retry_s = 2;
 	p->next = eng->peers;
 	eng->peers = p;
+	eng->n_peers++;
 	peer_hash_add(eng, p);
+	ike_touch_peer(p);
 	/* Initiated from the next timer run, not now: a configuration that
 	 * adds a thousand tunnels creates every device first, and the event
 	 * loop answers the peer's requests while ours go out (paced). */
@@ -195,7 +201,6 @@ int ike_peer_add(struct ike_engine *eng, const struct ike_peer_cfg *cfg)
 
 int ike_peer_del(struct ike_engine *eng, uint32_t tunnel_id)
 {
-	ike_touch(eng);
 	struct ike_peer *p = eng ? peer_by_id(eng, tunnel_id) : NULL;
 	if (!p)
 		return -ENOENT;
@@ -212,7 +217,9 @@ int ike_peer_del(struct ike_engine *eng, uint32_t tunnel_id)
 	while (*pp != p)
 		pp = &(*pp)->next;
 	*pp = p->next;
+	eng->n_peers--;
 	peer_hash_del(eng, p);
+	ike_timers_forget(p);
 	peer_free(p);
 	ike_gc(eng);
 	return 0;
@@ -290,55 +297,89 @@ static int start_task(struct ike_sa *sa, enum ike_task_kind k)
 	return 0;
 }
 
+/* The request ike_sa_kick would start now, TASK_NONE if none; *child is
+ * the Child SA it concerns.  Decides only: ike_sa_kick acts, and the timer
+ * check (timers.c) asks whether work was left unstarted. */
+static enum ike_task_kind kick_choice(const struct ike_sa *sa, struct ike_child **child)
+{
+	*child = NULL;
+	if (sa->task != TASK_NONE || sa->state == IKE_STATE_DEAD)
+		return TASK_NONE;
+	if (sa->state == IKE_STATE_INIT)
+		return sa->initiator && !sa->by_rekey && sa->msgid_out == 0 && !sa->init_r
+			   ? TASK_INIT
+			   : TASK_NONE;
+	if (sa->state == IKE_STATE_AUTH)
+		return sa->initiator && sa->msgid_out == 1 ? TASK_AUTH : TASK_NONE;
+	if (sa->state == IKE_STATE_DELETING)
+		return TASK_NONE;
+	struct ike_child *del = NULL, *rek = NULL;
+	for (struct ike_child *c = sa->children; c; c = c->next) {
+		/* A pair due for both a rekey (soft lifetime) and a delete
+		 * (hard lifetime, both came while another exchange ran) is
+		 * rekeyed first: deleted first it would leave the IKE SA no
+		 * Child SA and the tunnel would start over (seen with the
+		 * kernel backend under a flood).  Its delete follows the
+		 * rekey, or a failed rekey. */
+		bool rekey_first =
+		    c->pending_rekey && c->state == CHILD_INSTALLED && !c->replaced_by;
+		if (c->pending_delete && !del && c->state != CHILD_DEAD && !rekey_first)
+			del = c;
+		if (c->pending_rekey && !rek && c->state == CHILD_INSTALLED)
+			rek = c;
+	}
+	if (sa->pending_delete)
+		return TASK_DELETE_IKE;
+	if (del) {
+		*child = del;
+		return TASK_DELETE_CHILD;
+	}
+	if (sa->state == IKE_STATE_REKEYED)
+		return TASK_NONE; /* only deletes run on a replaced SA */
+	if (sa->pending_rekey && sa->state == IKE_STATE_ESTABLISHED)
+		return TASK_IKE_REKEY;
+	if (rek) {
+		*child = rek;
+		return TASK_CHILD_REKEY;
+	}
+	return sa->pending_dpd ? TASK_DPD : TASK_NONE;
+}
+
+bool ike_sa_kick_owed(const struct ike_sa *sa)
+{
+	struct ike_child *c;
+	return kick_choice(sa, &c) != TASK_NONE;
+}
+
 void ike_sa_kick(struct ike_sa *sa)
 {
-	if (sa->task != TASK_NONE || sa->state == IKE_STATE_DEAD)
+	struct ike_child *c;
+	enum ike_task_kind k = kick_choice(sa, &c);
+	switch (k) {
+	case TASK_NONE:
 		return;
-	int err = 0;
-	if (sa->state == IKE_STATE_INIT) {
-		if (sa->initiator && !sa->by_rekey && sa->msgid_out == 0 && !sa->init_r)
-			err = start_task(sa, TASK_INIT);
-	} else if (sa->state == IKE_STATE_AUTH) {
-		if (sa->initiator && sa->msgid_out == 1)
-			err = start_task(sa, TASK_AUTH);
-	} else if (sa->state != IKE_STATE_DELETING) {
-		struct ike_child *del = NULL, *rek = NULL;
-		for (struct ike_child *c = sa->children; c; c = c->next) {
-			/* A pair due for both a rekey (soft lifetime) and a delete
-			 * (hard lifetime, both came while another exchange ran) is
-			 * rekeyed first: deleted first it would leave the IKE SA no
-			 * Child SA and the tunnel would start over (seen with the
-			 * kernel backend under a flood).  Its delete follows the
-			 * rekey, or a failed rekey. */
-			bool rekey_first = c->pending_rekey && c->state == CHILD_INSTALLED &&
-					   !c->replaced_by;
-			if (c->pending_delete && !del && c->state != CHILD_DEAD && !rekey_first)
-				del = c;
-			if (c->pending_rekey && !rek && c->state == CHILD_INSTALLED)
-				rek = c;
-		}
-		if (sa->pending_delete) {
-			sa->pending_delete = false;
-			err = start_task(sa, TASK_DELETE_IKE);
-		} else if (del) {
-			del->pending_delete = false;
-			sa->task_child = del;
-			err = start_task(sa, TASK_DELETE_CHILD);
-		} else if (sa->state == IKE_STATE_REKEYED) {
-			/* only deletes run on a replaced SA */
-		} else if (sa->pending_rekey && sa->state == IKE_STATE_ESTABLISHED) {
-			sa->pending_rekey = false;
-			err = start_task(sa, TASK_IKE_REKEY);
-		} else if (rek) {
-			rek->pending_rekey = false;
-			sa->task_child = rek;
-			err = start_task(sa, TASK_CHILD_REKEY);
-		} else if (sa->pending_dpd) {
-			sa->pending_dpd = false;
-			err = start_task(sa, TASK_DPD);
-		}
+	case TASK_DELETE_IKE:
+		sa->pending_delete = false;
+		break;
+	case TASK_DELETE_CHILD:
+		c->pending_delete = false;
+		sa->task_child = c;
+		break;
+	case TASK_IKE_REKEY:
+		sa->pending_rekey = false;
+		break;
+	case TASK_CHILD_REKEY:
+		c->pending_rekey = false;
+		sa->task_child = c;
+		break;
+	case TASK_DPD:
+		sa->pending_dpd = false;
+		break;
+	default:
+		break;
 	}
-	if (err < 0)
+	ike_touch_sa(sa);
+	if (start_task(sa, k) < 0)
 		ike_sa_kill(sa, "cannot build request", true);
 }
 
@@ -405,6 +446,7 @@ static void init_pump(struct ike_engine *eng)
 
 void ike_peer_initiate(struct ike_peer *p)
 {
+	ike_touch_peer(p); /* from init_pump too: not the entry point's peer */
 	p->reinit_at = 0;
 	if (p->eng->init_inflight >= p->eng->init_window) {
 		if (!p->waiting) {
@@ -432,6 +474,7 @@ void ike_peer_schedule_reinit(struct ike_peer *p)
 {
 	if (p->cfg.passive || p->deleting)
 		return;
+	ike_touch_peer(p);
 	p->backoff_ms = p->backoff_ms ? p->backoff_ms * 2 : IKE_REINIT_BASE_MS;
 	if (p->backoff_ms > IKE_REINIT_MAX_MS)
 		p->backoff_ms = IKE_REINIT_MAX_MS;
@@ -496,25 +539,21 @@ static uint64_t sa_deadline(const struct ike_sa *sa)
 	return d;
 }
 
-/* The walk over every SA runs again only after an entry point that can
- * change a deadline (ike_touch): the event loop asks before each wait,
- * and a hub has thousands of SAs. */
+uint64_t ike_peer_deadline(const struct ike_peer *p)
+{
+	uint64_t d = p->reinit_at ? p->reinit_at : UINT64_MAX;
+	for (const struct ike_sa *sa = p->sas; sa; sa = sa->peer_next)
+		d = min64(d, sa_deadline(sa));
+	return d;
+}
+
+/* The peers' deadlines come from a heap (timers.c), not a walk over every
+ * SA: the event loop asks before each wait, and a hub has thousands. */
 uint64_t ike_next_deadline(struct ike_engine *eng)
 {
-	uint64_t d = UINT64_MAX;
 	if (!eng)
-		return d;
-	if (eng->deadline_stale) {
-		for (struct ike_peer *p = eng->peers; p; p = p->next) {
-			if (p->reinit_at)
-				d = min64(d, p->reinit_at);
-			for (struct ike_sa *sa = p->sas; sa; sa = sa->peer_next)
-				d = min64(d, sa_deadline(sa));
-		}
-		eng->deadline_cache = d;
-		eng->deadline_stale = false;
-	}
-	d = eng->deadline_cache;
+		return UINT64_MAX;
+	uint64_t d = ike_timers_next(eng);
 	if (eng->peers)
 		d = min64(d, eng->cookie_rotated_ms + 120000);
 	if (eng->wait_head && eng->init_inflight < eng->init_window)
@@ -646,7 +685,6 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 
 void ike_run_timers(struct ike_engine *eng)
 {
-	ike_touch(eng);
 	if (!eng)
 		return;
 	uint64_t now = ike_now(eng);
@@ -661,7 +699,15 @@ void ike_run_timers(struct ike_engine *eng)
 		}
 		OPENSSL_cleanse(next, sizeof(next));
 	}
-	for (struct ike_peer *p = eng->peers; p; p = p->next) {
+	/* Only the peers due, taken out of the heap first: a host callback
+	 * (child_down, ike_event) may come back into the engine, even delete
+	 * a peer (its slot then reads NULL), while we go through them. */
+	eng->tm_running = true;
+	size_t n = ike_timers_due(eng, now);
+	for (size_t i = 0; i < n; i++) {
+		struct ike_peer *p = eng->tm_due[i];
+		if (!p)
+			continue;
 		for (struct ike_sa *sa = p->sas; sa; sa = sa->peer_next)
 			sa_timers(sa, now);
 		if (p->reinit_at && now >= p->reinit_at) {
@@ -673,7 +719,10 @@ void ike_run_timers(struct ike_engine *eng)
 			else
 				ike_peer_initiate(p);
 		}
+		ike_timers_done(p);
 	}
+	eng->tm_n_due = 0;
+	eng->tm_running = false;
 	ike_farewell_timers(eng, now);
 	ike_gc(eng);
 	init_pump(eng);
@@ -687,7 +736,8 @@ void ike_set_cookie_threshold(struct ike_engine *eng, unsigned half_open)
 
 void ike_set_init_window(struct ike_engine *eng, unsigned n)
 {
-	ike_touch(eng);
+	/* No peer's deadline depends on it: ike_next_deadline reads the
+	 * window each time. */
 	if (eng)
 		eng->init_window = n ? n : 1;
 }
@@ -710,10 +760,10 @@ static struct ike_sa *peer_live_sa(struct ike_peer *p)
 
 void ike_child_expired(struct ike_engine *eng, uint32_t tunnel_id, uint32_t spi_in, bool hard)
 {
-	ike_touch(eng);
 	struct ike_peer *p = eng ? peer_by_id(eng, tunnel_id) : NULL;
 	if (!p)
 		return;
+	ike_touch_peer(p);
 	for (struct ike_sa *sa = p->sas; sa; sa = sa->peer_next) {
 		struct ike_child *c = ike_child_by_spi_in(sa, spi_in);
 		if (!c)
@@ -743,7 +793,6 @@ static void sa_unreachable(struct ike_sa *sa, const char *what)
 void ike_icmp_error(struct ike_engine *eng, const struct sockaddr_in *to, const uint8_t *quoted,
 		    size_t len, const char *what)
 {
-	ike_touch(eng);
 	if (!eng || !to || !quoted || !what)
 		return;
 	/* Only a request of ours in flight, named by SPIs no off-path
@@ -761,6 +810,7 @@ void ike_icmp_error(struct ike_engine *eng, const struct sockaddr_in *to, const 
 		eng->st.icmp_ignored++;
 		return;
 	}
+	ike_touch_sa(sa);
 	/* RFC 7296 2.4: an ICMP error is never proof that the peer failed;
 	 * only unanswered tries are.  It shortens the wait for the next ones
 	 * (hosts rate-limit ICMP, so not every try gets its error), so a host
@@ -772,10 +822,10 @@ void ike_icmp_error(struct ike_engine *eng, const struct sockaddr_in *to, const 
 
 void ike_peer_suspect(struct ike_engine *eng, uint32_t tunnel_id, const char *icmp)
 {
-	ike_touch(eng);
 	struct ike_peer *p = eng ? peer_by_id(eng, tunnel_id) : NULL;
 	if (!p || !p->cfg.dpd_interval_s)
 		return;
+	ike_touch_peer(p);
 	/* RFC 3706 5.3's worry: ask now rather than after the idle interval,
 	 * at most once per retry interval, on an SA with nothing in flight.
 	 * An ICMP error for the tunnel's ESP also hurries a request already
@@ -799,10 +849,10 @@ void ike_peer_suspect(struct ike_engine *eng, uint32_t tunnel_id, const char *ic
 
 void ike_traffic_seen(struct ike_engine *eng, uint32_t tunnel_id)
 {
-	ike_touch(eng);
 	struct ike_peer *p = eng ? peer_by_id(eng, tunnel_id) : NULL;
 	if (!p)
 		return;
+	ike_touch_peer(p);
 	/* For on-demand DPD inbound ESP proves the peer alive (dpd_idle_since). */
 	for (struct ike_sa *sa = p->sas; sa; sa = sa->peer_next)
 		if (ike_sa_usable(sa))
@@ -811,11 +861,11 @@ void ike_traffic_seen(struct ike_engine *eng, uint32_t tunnel_id)
 
 int ike_rekey_child(struct ike_engine *eng, uint32_t tunnel_id)
 {
-	ike_touch(eng);
 	struct ike_peer *p = eng ? peer_by_id(eng, tunnel_id) : NULL;
 	struct ike_sa *sa = p ? peer_live_sa(p) : NULL;
 	if (!sa)
 		return -ENOENT;
+	ike_touch_peer(p);
 	int n = 0;
 	for (struct ike_child *c = sa->children; c; c = c->next)
 		if (c->state == CHILD_INSTALLED) {
@@ -829,11 +879,11 @@ int ike_rekey_child(struct ike_engine *eng, uint32_t tunnel_id)
 
 int ike_rekey_ike(struct ike_engine *eng, uint32_t tunnel_id)
 {
-	ike_touch(eng);
 	struct ike_peer *p = eng ? peer_by_id(eng, tunnel_id) : NULL;
 	struct ike_sa *sa = p ? peer_live_sa(p) : NULL;
 	if (!sa || sa->state != IKE_STATE_ESTABLISHED)
 		return -ENOENT;
+	ike_touch_peer(p);
 	sa->pending_rekey = true;
 	ike_sa_kick(sa);
 	ike_gc(eng);
@@ -842,10 +892,10 @@ int ike_rekey_ike(struct ike_engine *eng, uint32_t tunnel_id)
 
 int ike_clear(struct ike_engine *eng, uint32_t tunnel_id)
 {
-	ike_touch(eng);
 	struct ike_peer *p = eng ? peer_by_id(eng, tunnel_id) : NULL;
 	if (!p)
 		return -ENOENT;
+	ike_touch_peer(p);
 	for (struct ike_sa *sa = p->sas; sa; sa = sa->peer_next) {
 		if (ike_sa_usable(sa) || sa->state == IKE_STATE_REKEYED)
 			ike_send_final(sa, 0);

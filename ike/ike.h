@@ -230,6 +230,10 @@ void ike_set_fragment_size(struct ike_engine *eng, unsigned bytes);
  * (it then adapts to the answers; engine.c).  At least 1. */
 void ike_set_init_window(struct ike_engine *eng, unsigned n);
 
+/* Tests: each time the timer heap is read, every peer's deadline is
+ * recomputed as a walk would, and a wrong one aborts (timers.c). */
+void ike_set_timer_check(struct ike_engine *eng, bool on);
+
 /* `crypto ikev2 keylog FILE`: NULL turns it off. Returns 0 or -errno. */
 int ike_set_keylog(struct ike_engine *eng, const char *path);
 

@@ -435,7 +435,6 @@ static void dispatch(struct rx *rx)
 void ike_input(struct ike_engine *eng, const struct sockaddr_in *local,
 	       const struct sockaddr_in *remote, const uint8_t *msg, size_t len)
 {
-	ike_touch(eng);
 	if (!eng || !msg)
 		return;
 	eng->st.rx++;
@@ -459,8 +458,12 @@ void ike_input(struct ike_engine *eng, const struct sockaddr_in *local,
 			count_decode(eng, why);
 			return;
 		}
-		if (init_locate(&rx, &h) && rules_pass(&rx))
+		if (init_locate(&rx, &h) && rules_pass(&rx)) {
+			/* only the peer (a request) or the SA (a response) it is
+			 * for changes; ike_init_admit changes no deadline */
+			ike_touch_peer(rx.sa ? rx.sa->peer : rx.peer);
 			dispatch(&rx);
+		}
 		ike_gc(eng);
 		return;
 	}
@@ -481,6 +484,7 @@ void ike_input(struct ike_engine *eng, const struct sockaddr_in *local,
 		return;
 	}
 	rx.sa = sa;
+	ike_touch_sa(sa); /* from here on its SAs' deadlines may change */
 	if (window(&rx) && open_sk(&rx) && reassemble(&rx) && decode_inner(&rx) && rules_pass(&rx))
 		dispatch(&rx);
 	if (rx.whole) {

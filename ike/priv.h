@@ -1,6 +1,6 @@
 /* priv.h: the IKE engine's internal model, shared by engine.c, input.c,
  * output.c, sa.c, the exchange files (exch_*.c), payload.c, proposal.c,
- * fail.c, farewell.c and show.c.  Not for other layers.
+ * fail.c, farewell.c, timers.c and show.c.  Not for other layers.
  *
  * Ownership: the engine owns peers; a peer owns its IKE SAs (more than one
  * only during an IKE rekey or a simultaneous initiation); an IKE SA owns its
@@ -239,6 +239,12 @@ struct ike_peer {
 	bool waiting;		       /* in the engine's queue for an IKE_SA_INIT slot */
 	struct ike_peer *wait_next;
 	struct ike_peer *id_next, *remote_next; /* the engine's peer hashes */
+	uint64_t seq; /* creation order: ike_run_timers visits the newest first */
+	/* timers.c: the deadline the heap knows, the peer's index in the heap
+	 * (-1: not in it), in the dirty list (-1: not marked) and in
+	 * ike_run_timers' list of peers due (-1: not there) */
+	uint64_t tm_key;
+	long tm_idx, dirty_idx, due_idx;
 };
 
 /* farewell.c: a Delete sent for an IKE SA already freed (sealed bytes, no key) */
@@ -264,10 +270,16 @@ struct ike_engine {
 	unsigned half_open;
 	unsigned dead_pending; /* SAs and Child SAs set DEAD since the last ike_gc */
 	unsigned init_inflight, init_window; /* pacing (engine.c) */
-	/* ike_next_deadline's walk over every SA, kept until an entry point
-	 * that can change a deadline runs (ike_touch) */
-	uint64_t deadline_cache;
-	bool deadline_stale;
+	/* timers.c: peers by deadline, and those whose deadline may have
+	 * changed since (each array sized for every peer, tm_cap) */
+	struct ike_peer **tm_heap, **tm_dirty, **tm_due;
+	size_t tm_cap, tm_n, tm_n_dirty, tm_n_due;
+	bool tm_all_dirty; /* every peer's deadline to recompute */
+	bool tm_running;   /* in ike_run_timers: tm_due holds peers out of the heap */
+	bool timer_check;  /* ike_set_timer_check */
+	uint64_t tm_now;   /* ike_run_timers' now, for the check */
+	uint64_t peer_seq;
+	size_t n_peers;
 	struct ike_peer *wait_head, *wait_tail;
 	unsigned cookie_threshold;
 	unsigned frag_size;
@@ -395,17 +407,48 @@ void ike_send_final(struct ike_sa *sa, uint16_t notify);
 void ike_sa_kick(struct ike_sa *sa);
 /* engine.c, pacing: an IKE_SA_INIT of ours left the INIT state (answered,
  * or not when the SA died) */
-/* Every ike.h entry point that can change a deadline calls this first. */
-static inline void ike_touch(struct ike_engine *eng)
-{
-	if (eng)
-		eng->deadline_stale = true;
-}
+/* The earliest deadline of a peer's SAs and its re-initiation (timers.c's key). */
+uint64_t ike_peer_deadline(const struct ike_peer *p);
+/* The SA has a request to start (ike_sa_kick would start one): for the
+ * timer check, which wants none left after an entry point. */
+bool ike_sa_kick_owed(const struct ike_sa *sa);
 /* engine.c: the first peer (newest first) whose tunnel runs to `remote` */
 struct ike_peer *ike_peer_by_remote(struct ike_engine *eng, uint32_t remote);
 void ike_init_landed(struct ike_sa *sa, bool answered);
 void ike_peer_schedule_reinit(struct ike_peer *p);
 void ike_peer_initiate(struct ike_peer *p);
+
+/* ---- timers.c ---- */
+/* Every entry point marks the peers whose deadlines it may change (their
+ * SAs' or children's states, tasks, timestamps, re-initiation): their
+ * place in the heap is fixed before it is next read. */
+void ike_touch_peer(struct ike_peer *p);
+static inline void ike_touch_sa(struct ike_sa *sa)
+{
+	ike_touch_peer(sa->peer);
+}
+/* A change that concerns every peer: all recomputed (O(N)).  None calls
+ * it today (a peer's config is fixed from ike_peer_add, ike_gc frees only
+ * what is DEAD and has no deadline); an engine-wide setting that entered
+ * sa_deadline would. */
+static inline void ike_touch(struct ike_engine *eng)
+{
+	if (eng)
+		eng->tm_all_dirty = true;
+}
+/* Room for n peers; at ike_peer_add, before the peer is linked. */
+int ike_timers_reserve(struct ike_engine *eng, size_t n);
+void ike_timers_init_peer(struct ike_peer *p);
+/* The peer is about to be freed: out of the heap and every list. */
+void ike_timers_forget(struct ike_peer *p);
+void ike_timers_fini(struct ike_engine *eng);
+/* The earliest peer deadline, UINT64_MAX if none. */
+uint64_t ike_timers_next(struct ike_engine *eng);
+/* Takes the peers due at now out of the heap into eng->tm_due[0..n)
+ * (newest first); an entry becomes NULL if its peer is deleted meanwhile.
+ * Each is handed back with ike_timers_done once its timers ran. */
+size_t ike_timers_due(struct ike_engine *eng, uint64_t now);
+void ike_timers_done(struct ike_peer *p);
 
 /* ---- show.c ---- */
 void ike_keylog_ike(struct ike_sa *sa);

@@ -89,6 +89,9 @@ void ike_sa_set_state(struct ike_sa *sa, enum ike_state s, const char *why)
 		sa->peer->cfg.tunnel_id, (unsigned long long)be64toh(spi),
 		ike_state_name(sa->state), ike_state_name(s), why);
 	sa->state = s;
+	/* The entry point marked its peer already; this covers another's
+	 * (timers.c), at the cost of a flag test. */
+	ike_touch_sa(sa);
 	if (s == IKE_STATE_DEAD)
 		sa->eng->dead_pending++;
 	if (sa->init_inflight)
@@ -111,6 +114,7 @@ void ike_child_set_state(struct ike_child *c, enum ike_child_state s, const char
 		c->sa->peer->cfg.tunnel_id, c->spi_in, c->spi_out, ike_child_state_name(c->state),
 		ike_child_state_name(s), why);
 	c->state = s;
+	ike_touch_sa(c->sa);
 	if (s == CHILD_DEAD)
 		c->sa->eng->dead_pending++;
 }
@@ -257,6 +261,7 @@ struct ike_sa *ike_sa_new(struct ike_peer *p, bool initiator)
 	sa->peer_next = p->sas;
 	p->sas = sa;
 	ike_sa_hash_add(sa);
+	ike_touch_peer(p);
 	return sa;
 }
 

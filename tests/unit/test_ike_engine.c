@@ -1,6 +1,7 @@
 /* test_ike_engine.c: two IKE engines over the fake network: establishment
  * (both roles, every proposal combination), Child SA keys mirrored, show
  * output, delete both ways, DPD expiry and re-initiation. */
+#include <errno.h>
 #include <json-c/json.h>
 
 #include "ike/ike.h"
@@ -591,6 +592,70 @@ static void test_init_pacing(void)
 	tnet_fini(&n);
 }
 
+/* Timers come from a heap of peers (ike/timers.c); ike_run_timers takes
+ * the peers due out of it first.  A host callback made while their timers
+ * run may delete a peer that is due in the same run, or add one (the
+ * heap's arrays grow): the run goes on with the others, and the check
+ * mode (on in tnet_init) finds every deadline where it belongs. */
+static struct ike_peer_cfg reent_extra;
+static int reent_fails;
+
+static void reent_failed(void *ctx, uint32_t tunnel_id, const struct ike_failure *f)
+{
+	struct tside *s = ctx;
+	tnet_failed(ctx, tunnel_id, f);
+	if (reent_fails++)
+		return;
+	for (uint32_t id = 1; id <= 40; id++)
+		if (id != tunnel_id)
+			CHECK_EQ_INT(ike_peer_del(s->eng, id), 0);
+	CHECK_EQ_INT(ike_peer_add(s->eng, &reent_extra), 0);
+}
+
+static void test_timer_reentry(void)
+{
+	struct tnet n;
+	tnet_init(&n, 2, 41);
+	ike_engine_free(n.side[0].eng);
+	struct ike_host h = {.ctx = &n.side[0],
+			     .now_ms = tnet_now,
+			     .send = tnet_send,
+			     .child_up = tnet_child_up,
+			     .child_down = tnet_child_down,
+			     .ike_event = tnet_ike_event,
+			     .failed = reent_failed};
+	n.side[0].eng = ike_engine_new(&h);
+	ike_set_timer_check(n.side[0].eng, true);
+	ike_set_init_window(n.side[0].eng, 64);
+	/* forty tunnels to nowhere, added at once: their IKE_SA_INIT
+	 * exchanges are given up in the same run, the newest first */
+	reent_fails = 0;
+	n.drop_all = true;
+	for (uint32_t id = 1; id <= 40; id++) {
+		struct ike_peer_cfg c;
+		tnet_cfg(&c, &n.side[0], &n.side[1], id);
+		c.remote.sin_addr.s_addr = htonl(0xc6336400u + id); /* 198.51.100.x */
+		CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &c), 0);
+	}
+	tnet_cfg(&reent_extra, &n.side[0], &n.side[1], 100);
+	tnet_run(&n, 20000);
+	CHECK_EQ_INT(reent_fails, 1);
+	CHECK_EQ_INT(n.side[0].last_fail.cls, IKE_FAIL_NO_ANSWER);
+	CHECK_EQ_INT(ike_peer_del(n.side[0].eng, 1), -ENOENT); /* deleted from the callback */
+	/* forty, the one that failed (40, the newest) again, the one added */
+	CHECK_EQ_INT(tnet_stat(n.side[0].eng, "init_started"), 42);
+	/* the tunnel added from the callback comes up once the path is back */
+	struct ike_peer_cfg b;
+	tnet_cfg(&b, &n.side[1], &n.side[0], 100);
+	b.passive = true;
+	CHECK_EQ_INT(ike_peer_add(n.side[1].eng, &b), 0);
+	n.drop_all = false;
+	tnet_run(&n, 40000);
+	CHECK(n.side[0].up && n.side[1].up);
+	CHECK_EQ_INT(n.side[1].n_child, 1);
+	tnet_fini(&n);
+}
+
 int main(void)
 {
 	log_init("test_ike_engine", LOG_TO_STDERR, getenv("IKE_DEBUG") ? LOG_DEBUG : LOG_ERR);
@@ -598,6 +663,7 @@ int main(void)
 		log_set_debug(LOG_DBG_IKE, true);
 	RUN(test_basic);
 	RUN(test_init_pacing);
+	RUN(test_timer_reentry);
 	RUN(test_no_proposal);
 	RUN(test_invalid_ke);
 	RUN(test_bad_psk);

@@ -567,6 +567,7 @@ static void test_icmp_errors(void)
 	 * retry interval */
 	sa->peer->cfg.dpd_interval_s = 10;
 	sa->peer->cfg.dpd_retry_s = 2;
+	ike_touch_peer(sa->peer); /* its deadline changed behind the engine's back */
 	gone = false;
 	n.tap = icmp_tap;
 	n.tap_ctx = &gone;

@@ -158,6 +158,8 @@ static inline void tnet_init(struct tnet *n, int sides, uint64_t seed)
 				     .ike_event = tnet_ike_event,
 				     .failed = tnet_failed};
 		s->eng = ike_engine_new(&h);
+		/* every deadline the heap gives checked against a full walk */
+		ike_set_timer_check(s->eng, true);
 	}
 }
 

@@ -307,6 +307,7 @@ static void test_initial_contact(void)
 			     .ike_event = tnet_ike_event};
 	n.side[1].n_child = 0;
 	n.side[1].eng = ike_engine_new(&h);
+	ike_set_timer_check(n.side[1].eng, true);
 	CHECK_EQ_INT(ike_peer_add(n.side[1].eng, &cb), 0);
 	tnet_run(&n, 2000);
 	CHECK_EQ_INT(n_sas(n.side[0].eng), 1);
