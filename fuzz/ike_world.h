@@ -310,6 +310,9 @@ static inline struct fw_side *fw_add_side(struct fw_net *n, uint32_t addr, bool 
 		fprintf(stderr, "ike_world: ike_engine_new failed\n");
 		abort();
 	}
+	/* every deadline checked against a full recomputation: hostile input
+	 * must not leave a timer missed or unmarked either */
+	ike_set_timer_check(s->eng, true);
 	return s;
 }
 

@@ -183,7 +183,10 @@ int ike_peer_add(struct ike_engine *eng, const struct ike_peer_cfg *cfg)
 		p->cfg.child_lifetime_s = 3600;
 	if (!p->cfg.child_lifetime_kb)
 		p->cfg.child_lifetime_kb = 4608000;
-	if (p->cfg.dpd_interval_s && !p->cfg.dpd_retry_s)
+	/* also without periodic DPD: a suspect peer is probed (ike_peer_suspect),
+	 * and a retry of 0 s would retransmit the probe in a busy loop (found
+	 * by fuzz_ike_auth with the timer check on) */
+	if (!p->cfg.dpd_retry_s)
 		p->cfg.dpd_retry_s = 2;
 	p->next = eng->peers;
 	eng->peers = p;
