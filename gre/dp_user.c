@@ -1,8 +1,8 @@
 /* dp_user.c: the userspace data-plane backend, control side: dp_user_ops.
  *
  * Creates the raw and UDP sockets (with their receive steering) and the
- * worker threads, owns links and SAs, republishes the lookup tables
- * (dp_tables.c) after every change to them, and hands the workers' events
+ * worker threads, owns links and SAs, keeps the lookup tables
+ * (dp_tables.c) in step with every change to them, and hands the workers' events
  * (SA lifetimes, keepalives) to the control thread.  The workers' packet
  * path is dp_worker.c, dp_tx.c, dp_rx.c and dp_keepalive.c; the threading
  * contract is in dp_user_int.h.  Everything here but dp_post_event and
@@ -81,9 +81,7 @@ static void dpu_dispatch(struct dp *dp)
 	dp->evq_n = dp->evq_cap = 0;
 	pthread_mutex_unlock(&dp->ev_lock);
 	for (size_t i = 0; i < n; i++) {
-		struct dp_link *l;
-		for (l = dp->links; l && l->id != q[i].link_id; l = l->next)
-			;
+		struct dp_link *l = dp_link_lookup_id(dp, q[i].link_id);
 		if (l && dp->init.on_event)
 			dp->init.on_event(dp->init.ctx, l, q[i].ev, q[i].spi, q[i].inbound);
 	}
@@ -282,8 +280,6 @@ static int dpu_create(const struct dp_init *init, struct dp **out)
 		rc = -errno;
 		goto fail;
 	}
-	if ((rc = dp_sa_table_rebuild(dp, NULL)) || (rc = dp_link_table_rebuild(dp, NULL)))
-		goto fail;
 	for (int i = 0; i < n; i++) {
 		struct dp_worker *w = &dp->w[i];
 		w->dp = dp;
@@ -369,6 +365,7 @@ static void dpu_destroy(struct dp *dp)
 		dp->links = l->next;
 		dp_link_free(l);
 	}
+	tun_fini();
 	free(atomic_load(&dp->sa_tab));
 	free(atomic_load(&dp->link_tab));
 	for (int *fd = &dp->esp_fd; fd <= &dp->ev_fd; fd++)
@@ -431,9 +428,13 @@ static int dpu_link_add(struct dp *dp, const struct dp_link_cfg *cfg, struct dp_
 	int rc = dp_link_cfg_check(cfg);
 	if (rc)
 		return rc;
-	for (struct dp_link *o = dp->links; o; o = o->next)
-		if ((rc = dp_link_cfg_clash(cfg, &o->cfg)))
-			return rc;
+	/* the clashes dp_link_cfg_clash names, without a walk over every
+	 * link: the address pair through the table, the name through the
+	 * kernel (a device of that name, ours or not, cannot be this TUN) */
+	if (dp_link_lookup_addr(dp, cfg->remote.s_addr, cfg->local.s_addr))
+		return -EADDRINUSE;
+	if (tun_ifindex(cfg->name) > 0)
+		return -EEXIST;
 	struct dp_link *l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
@@ -458,27 +459,24 @@ static int dpu_link_add(struct dp *dp, const struct dp_link_cfg *cfg, struct dp_
 		goto fail;
 	if ((rc = l->ifindex = tun_ifindex(cfg->name)) < 0)
 		goto fail;
-	tun_disable_ipv6(cfg->name); /* best effort */
-	if ((rc = tun_set_mtu(cfg->name, mtu)))
-		goto fail;
-	if (cfg->addr.s_addr && (rc = tun_add_addr(l->ifindex, cfg->addr, cfg->prefixlen)))
+	if ((rc = tun_configure(l->ifindex, cfg->name, mtu, cfg->addr, cfg->prefixlen)))
 		goto fail;
 	l->id = dp->next_link_id++;
-	l->next = dp->links;
-	dp->links = l;
-	if ((rc = dp_link_table_rebuild(dp, NULL))) {
-		dp->links = l->next;
+	if ((rc = dp_link_table_insert(dp, l)))
 		goto fail;
-	}
 	for (int i = 0; i < l->nq; i++) {
 		if ((rc = dp_epoll_add(dp->w[dp_queue_worker(l, i)].epfd, l->qfd[i],
 				       l->id << DP_EVK_BITS | DP_EVK_LINK, 0))) {
 			dp_link_unpoll(l);
-			dp->links = l->next;
-			dp_link_table_rebuild(dp, NULL);
+			dp_link_table_remove(dp, l);
+			dp_synchronize(dp); /* a worker may have found it already */
 			goto fail;
 		}
 	}
+	l->next = dp->links;
+	if (dp->links)
+		dp->links->prev = l;
+	dp->links = l;
 	*out = l;
 	return 0;
 fail:
@@ -493,21 +491,25 @@ static void dpu_link_del(struct dp_link *l)
 		return;
 	struct dp *dp = l->dp;
 	dp_link_unpoll(l);
-	struct dp_link **pp;
-	for (pp = &dp->links; *pp && *pp != l; pp = &(*pp)->next)
-		;
-	if (*pp)
-		*pp = l->next;
-	/* two publishes; the second one's synchronize covers both */
-	dp_link_table_rebuild(dp, NULL);
-	dp_sa_table_rebuild(dp, NULL);
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		dp->links = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
+	/* the link and its inbound SAs leave the tables; one wait covers all */
+	dp_link_table_remove(dp, l);
+	for (struct dp_sa *s = l->sas; s; s = s->next)
+		if (s->inbound)
+			dp_sa_table_remove(dp, s);
+	dp_synchronize(dp);
 	dp_link_free(l);
 }
 
 static int dpu_link_carrier(struct dp_link *l, bool up)
 {
 	if (up && !l->admin_up) {
-		int rc = tun_set_up(l->cfg.name, true);
+		int rc = tun_set_up(l->ifindex, l->cfg.name, true);
 		if (rc)
 			return rc;
 		l->admin_up = true;
@@ -564,7 +566,7 @@ static int dpu_sa_add(struct dp_link *l, const struct dp_sa_cfg *cfg)
 	s->next = l->sas;
 	l->sas = s;
 	if (cfg->inbound) {
-		if ((rc = dp_sa_table_rebuild(dp, NULL))) {
+		if ((rc = dp_sa_table_insert(dp, s))) {
 			l->sas = s->next;
 			dp_sa_free(s);
 			return rc;
@@ -590,7 +592,8 @@ static int dpu_sa_add(struct dp_link *l, const struct dp_sa_cfg *cfg)
 		}
 		if (!l->cfg.mtu) {
 			uint16_t mtu = dp_compute_mtu(&l->cfg, l->path_mtu, cfg);
-			if (mtu != atomic_load(&l->mtu) && tun_set_mtu(l->cfg.name, mtu) == 0)
+			if (mtu != atomic_load(&l->mtu) &&
+			    tun_set_mtu(l->ifindex, l->cfg.name, mtu) == 0)
 				atomic_store(&l->mtu, mtu);
 		}
 	}
@@ -610,12 +613,8 @@ static int dpu_sa_del(struct dp_link *l, uint32_t spi, bool inbound)
 		return -ENOENT;
 	*pp = s->next;
 	if (inbound) {
-		int rc = dp_sa_table_rebuild(dp, NULL); /* includes synchronize */
-		if (rc) {
-			s->next = l->sas;
-			l->sas = s;
-			return rc;
-		}
+		dp_sa_table_remove(dp, s);
+		dp_synchronize(dp); /* a worker may still hold it from a lookup */
 	} else {
 		/* No inbound SA may still make it current; a worker that read it
 		 * from one before is done once dp_synchronize returns. */

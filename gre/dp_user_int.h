@@ -84,6 +84,7 @@ struct dp_sa {
 
 struct dp_link {
 	struct dp *dp;
+	struct dp_link *prev; /* dp->links, both ways: a link leaves in O(1) */
 	uint64_t id;
 	struct dp_link_cfg cfg;
 	int ifindex;
@@ -102,19 +103,32 @@ struct dp_link {
 	_Atomic(struct dp_sa *) out_sa;
 	struct dp_sa *sas;    /* all SAs of this link, newest first (control thread) */
 	struct dp_link *next; /* dp's list (control thread) */
+	size_t tab_pos;	      /* its index in the link table's link[] (control thread) */
 	struct dp_link_ctr ctr;
 };
 
+/* The published tables (dp_tables.c): open addressing, changed in place
+ * slot by slot.  A slot is NULL (ends a probe), a tombstone (a removed
+ * entry: probes go on) or an entry; entries plus tombstones never pass
+ * half the slots.  The counts are the control thread's. */
 struct dp_sa_table {
-	uint32_t mask; /* slots - 1, slots a power of two, at most half full */
-	struct dp_sa *slot[];
+	uint32_t mask; /* slots - 1, slots a power of two */
+	uint32_t fill; /* slots not NULL */
+	uint32_t live; /* SAs */
+	_Atomic(struct dp_sa *) slot[];
 };
 
 struct dp_link_table {
-	size_t n;
-	uint32_t amask;		/* slots of `addr` - 1 (a power of two, at most half full) */
-	struct dp_link **addr;	/* by (remote, local) address pair, open addressing */
-	struct dp_link *link[]; /* sorted by id; `addr`'s slots follow */
+	_Atomic size_t n; /* links in link[] */
+	size_t cap;	  /* room in link[] */
+	uint32_t mask;	  /* slots of `id` and of `addr` - 1, a power of two */
+	uint32_t id_fill, addr_fill;
+	_Atomic(struct dp_link *) *id;	 /* by id */
+	_Atomic(struct dp_link *) *addr; /* by (remote, local) address pair */
+	/* every link, dense and in no order, for walks (dp_keepalive_tick:
+	 * being _Atomic, its reads of n and link[i] are atomic loads);
+	 * `id`'s and `addr`'s slots follow */
+	_Atomic(struct dp_link *) link[];
 };
 
 struct dp_worker {
@@ -186,13 +200,22 @@ struct dp {
 
 /* dp_tables.c: what workers look up, published by the control thread.
  * Lookups: the control thread, or a worker between its odd and even `rcu`
- * bumps.  Rebuilds (control thread only) publish a new table leaving out
- * `skip`, wait for the workers (dp_synchronize) and free the old one. */
+ * bumps.  Inserts and removes: the control thread, O(1) amortized.  An
+ * insert may fail (-ENOMEM, when the table must grow) and then leaves the
+ * table as it was.  A remove unpublishes at once but a worker may still
+ * hold the object: free it only after dp_synchronize.  Only inbound SAs
+ * belong in the SA table; removing what is not there does nothing. */
 struct dp_sa *dp_sa_lookup(struct dp *dp, uint32_t spi);
 struct dp_link *dp_link_lookup_id(struct dp *dp, uint64_t id);
 struct dp_link *dp_link_lookup_addr(struct dp *dp, uint32_t src, uint32_t dst);
-int dp_sa_table_rebuild(struct dp *dp, const struct dp_sa *skip);
-int dp_link_table_rebuild(struct dp *dp, const struct dp_link *skip);
+int dp_sa_table_insert(struct dp *dp, struct dp_sa *s);
+void dp_sa_table_remove(struct dp *dp, const struct dp_sa *s);
+int dp_link_table_insert(struct dp *dp, struct dp_link *l);
+void dp_link_table_remove(struct dp *dp, struct dp_link *l);
+/* The tables' hashes, for tests that make entries collide. */
+uint32_t dp_spi_hash(uint32_t spi);
+uint32_t dp_id_hash(uint64_t id);
+uint32_t dp_addr_hash(uint32_t remote, uint32_t local);
 /* Returns once every worker that was handling events has finished them. */
 void dp_synchronize(struct dp *dp);
 

@@ -45,9 +45,16 @@ static void on_event(void *ctx, struct dp_link *link, enum dp_event ev, uint32_t
 {
 	(void)ctx;
 	(void)link;
-	static const char *names[] = {"soft", "hard", "ka-down", "ka-up"};
+	static const char *const names[] = {
+	    [DP_EV_SOFT_EXPIRE] = "soft",	 [DP_EV_HARD_EXPIRE] = "hard",
+	    [DP_EV_ACQUIRE] = "acquire",	 [DP_EV_KEEPALIVE_DOWN] = "ka-down",
+	    [DP_EV_KEEPALIVE_UP] = "ka-up",
+	};
 	size_t n = strlen(events_seen);
-	snprintf(events_seen + n, sizeof(events_seen) - n, "%s:%s:%x ", names[ev],
+	const char *name = (unsigned)ev < sizeof(names) / sizeof(names[0]) && names[ev]
+			       ? names[ev]
+			       : "?";
+	snprintf(events_seen + n, sizeof(events_seen) - n, "%s:%s:%x ", name,
 		 inbound ? "in" : "out", spi);
 }
 
