@@ -17,7 +17,9 @@ struct loop {
 	int epfd;
 	bool stop;
 	struct fd_reg *fds;
-	struct loop_timer *timers; /* sorted by deadline */
+	struct loop_timer **heap; /* armed timers, a min-heap on (deadline, seq) */
+	size_t n_heap, cap_heap;
+	uint64_t seq;
 	uint64_t (*now_fn)(void *ctx);
 	void *now_ctx;
 	void (*prepare)(void *arg);
@@ -53,8 +55,9 @@ void loop_free(struct loop *loop)
 		loop->fds = r->next;
 		free(r);
 	}
-	while (loop->timers)
-		loop_timer_cancel(loop->timers);
+	while (loop->n_heap)
+		loop_timer_cancel(loop->heap[0]);
+	free(loop->heap);
 	close(loop->epfd);
 	free(loop);
 }
@@ -117,41 +120,88 @@ void loop_del_fd(struct loop *loop, int fd)
 
 void loop_timer_init(struct loop_timer *t, loop_timer_fn fn, void *arg)
 {
-	t->next = NULL;
-	t->pprev = NULL;
+	t->loop = NULL;
+	t->pos = 0;
 	t->deadline = 0;
+	t->seq = 0;
 	t->fn = fn;
 	t->arg = arg;
 }
 
 bool loop_timer_armed(const struct loop_timer *t)
 {
-	return t->pprev != NULL;
+	return t->pos != 0;
+}
+
+static bool timer_before(const struct loop_timer *a, const struct loop_timer *b)
+{
+	return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);
+}
+
+static void heap_put(struct loop *loop, size_t i, struct loop_timer *t)
+{
+	loop->heap[i] = t;
+	t->pos = i + 1;
+}
+
+/* Moves heap[i] up or down to its place. */
+static void heap_fix(struct loop *loop, size_t i)
+{
+	struct loop_timer *t = loop->heap[i];
+	while (i > 0 && timer_before(t, loop->heap[(i - 1) / 2])) {
+		heap_put(loop, i, loop->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= loop->n_heap)
+			break;
+		if (c + 1 < loop->n_heap && timer_before(loop->heap[c + 1], loop->heap[c]))
+			c++;
+		if (!timer_before(loop->heap[c], t))
+			break;
+		heap_put(loop, i, loop->heap[c]);
+		i = c;
+	}
+	heap_put(loop, i, t);
 }
 
 void loop_timer_cancel(struct loop_timer *t)
 {
-	if (!t->pprev)
+	if (!t->pos)
 		return;
-	*t->pprev = t->next;
-	if (t->next)
-		t->next->pprev = t->pprev;
-	t->next = NULL;
-	t->pprev = NULL;
+	struct loop *loop = t->loop;
+	size_t i = t->pos - 1;
+	struct loop_timer *last = loop->heap[--loop->n_heap];
+	t->pos = 0;
+	t->loop = NULL;
+	if (last != t) {
+		heap_put(loop, i, last);
+		heap_fix(loop, i);
+	}
 }
 
 void loop_timer_arm_at(struct loop *loop, struct loop_timer *t, uint64_t deadline)
 {
-	loop_timer_cancel(t);
+	if (t->pos && t->loop != loop)
+		loop_timer_cancel(t);
 	t->deadline = deadline;
-	struct loop_timer **pp = &loop->timers;
-	while (*pp && (*pp)->deadline <= deadline)
-		pp = &(*pp)->next;
-	t->next = *pp;
-	if (*pp)
-		(*pp)->pprev = &t->next;
-	t->pprev = pp;
-	*pp = t;
+	t->seq = loop->seq++;
+	if (t->pos) {
+		heap_fix(loop, t->pos - 1);
+		return;
+	}
+	if (loop->n_heap == loop->cap_heap) {
+		size_t cap = loop->cap_heap ? loop->cap_heap * 2 : 64;
+		struct loop_timer **h = realloc(loop->heap, cap * sizeof(*h));
+		if (!h)
+			abort(); /* a timer that silently never fires would be worse */
+		loop->heap = h;
+		loop->cap_heap = cap;
+	}
+	t->loop = loop;
+	heap_put(loop, loop->n_heap++, t);
+	heap_fix(loop, loop->n_heap - 1);
 }
 
 void loop_timer_arm(struct loop *loop, struct loop_timer *t, uint64_t delay_ms)
@@ -174,8 +224,8 @@ static void run_timers(struct loop *loop)
 {
 	uint64_t now = loop_now_ms(loop);
 	/* Run only timers due now; a callback that re-arms for "now" runs next round. */
-	while (loop->timers && loop->timers->deadline <= now) {
-		struct loop_timer *t = loop->timers;
+	while (loop->n_heap && loop->heap[0]->deadline <= now) {
+		struct loop_timer *t = loop->heap[0];
 		loop_timer_cancel(t);
 		t->fn(t->arg);
 		if (loop->stop)
@@ -197,9 +247,9 @@ int loop_once(struct loop *loop, int max_wait_ms)
 	if (loop->prepare)
 		loop->prepare(loop->prepare_arg);
 
-	if (loop->timers) {
+	if (loop->n_heap) {
 		uint64_t now = loop_now_ms(loop);
-		uint64_t d = loop->timers->deadline;
+		uint64_t d = loop->heap[0]->deadline;
 		int until = d <= now ? 0 : (d - now > 60000 ? 60000 : (int)(d - now));
 		if (wait < 0 || until < wait)
 			wait = until;

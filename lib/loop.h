@@ -1,6 +1,8 @@
 /* loop.h: the control plane's single-threaded event loop.
  *
- * epoll for file descriptors, one-shot timers on a monotonic clock.  The clock
+ * epoll for file descriptors, one-shot timers on a monotonic clock in a
+ * binary heap (a hub arms a few timers per tunnel: arming and cancelling
+ * are O(log N), not a walk of a sorted list).  The clock
  * is injectable: tests install their own now() and drive time by hand.  A
  * timer is a struct the owner embeds; arming an armed timer re-arms it (a
  * timer is never armed twice), cancelling an idle one is a no-op. */
@@ -8,6 +10,7 @@
 #define VTID_LOOP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct loop;
@@ -15,8 +18,10 @@ typedef void (*loop_fd_fn)(void *arg, int fd, uint32_t events);
 typedef void (*loop_timer_fn)(void *arg);
 
 struct loop_timer {
-	struct loop_timer *next, **pprev; /* in the loop's sorted list while armed */
-	uint64_t deadline;                /* ms on the loop's clock */
+	struct loop *loop; /* while armed */
+	size_t pos;        /* 1 + its index in the loop's heap; 0 = not armed */
+	uint64_t deadline; /* ms on the loop's clock */
+	uint64_t seq;      /* arming order: equal deadlines run first armed, first */
 	loop_timer_fn fn;
 	void *arg;
 };

@@ -55,6 +55,63 @@ static void on_read(void *arg, int fd, uint32_t ev)
 		reads++;
 }
 
+/* Thousands of timers armed, re-armed and cancelled at random: they fire
+ * in (deadline, arming order), each once, the cancelled never. */
+static int fired[4000], n_fired;
+static void record_many(void *arg)
+{
+	fired[n_fired++] = (int)(long)arg;
+}
+
+static void test_timer_heap_many(void)
+{
+	enum { N = 4000 };
+	static struct loop_timer t[N];
+	static uint64_t when[N], armed_seq[N];
+	static bool live[N];
+	struct loop *loop = loop_new();
+	loop_set_clock(loop, clock_fn, NULL);
+	fake_now = 0;
+	n_fired = 0;
+	uint32_t r = 12345;
+	uint64_t seq = 0;
+	for (int i = 0; i < N; i++)
+		loop_timer_init(&t[i], record_many, (void *)(long)i);
+	for (int round = 0; round < 3 * N; round++) {
+		r = r * 1103515245 + 12345;
+		int i = (int)((r >> 8) % N);
+		if ((r >> 4) % 5 == 0) {
+			loop_timer_cancel(&t[i]);
+			live[i] = false;
+		} else {
+			when[i] = 1 + (r >> 16) % 64; /* many equal deadlines */
+			armed_seq[i] = seq++;
+			loop_timer_arm_at(loop, &t[i], when[i]);
+			live[i] = true;
+		}
+	}
+	int n_live = 0;
+	for (int i = 0; i < N; i++) {
+		n_live += live[i];
+		CHECK(loop_timer_armed(&t[i]) == live[i]);
+	}
+	fake_now = 1000;
+	loop_once(loop, 0);
+	CHECK_EQ_INT(n_fired, n_live);
+	bool order_ok = true;
+	for (int k = 0; k < n_fired; k++) {
+		int i = fired[k];
+		order_ok &= live[i];
+		live[i] = false; /* once */
+		if (k > 0) {
+			int j = fired[k - 1];
+			order_ok &= when[j] < when[i] || (when[j] == when[i] && armed_seq[j] < armed_seq[i]);
+		}
+	}
+	CHECK(order_ok);
+	loop_free(loop);
+}
+
 static void test_fd_callbacks(void)
 {
 	int p[2];
@@ -78,6 +135,7 @@ static void test_fd_callbacks(void)
 int main(void)
 {
 	RUN(test_timers_fire_in_deadline_order);
+	RUN(test_timer_heap_many);
 	RUN(test_fd_callbacks);
 	return tcheck_done();
 }
