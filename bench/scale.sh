@@ -158,8 +158,12 @@ run_vtid() {
 	rssb=$(rss_kb $pb)
 	mem1=$(memavail_kb)
 	local retx
+	# retransmits against every IKE message A sent, and what drove them
 	retx=$("$VTISH" -s "$tmp/a.sock" -c 'show crypto ikev2 stats json' 2>/dev/null |
-		python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("retransmits", d.get("retransmitted", "?")))' 2>/dev/null)
+		python3 -c 'import json,sys
+d = json.load(sys.stdin); g = lambda k: int(d.get(k, 0))
+tx = g("tx"); r = g("retransmits")
+print("%d of %d messages sent (%.1f %%); IKE_SA_INIT started %d, IKE SAs up %d, duplicates deleted %d, collisions %d, answered again from the cache %d, timeouts %d" % (r, tx, 100.0 * r / tx if tx else 0, g("init_started"), g("ike_up"), g("dup_sa_deleted"), g("collisions"), g("rx_retransmits"), g("timeouts")))' 2>/dev/null)
 	echo "vtid: $N tunnels, READY on both sides: A $ra B $rb after $(((t1 - t0))) ms"
 	echo "vtid: CPU per tunnel: A $((ca * 1000 / N)) us, B $((cb * 1000 / N)) us"
 	echo "vtid: RSS per tunnel over idle ($base_rss KiB): A $(((rssa - base_rss) * 1024 / N)) B, B $(((rssb - base_rss) * 1024 / N)) B"

@@ -426,6 +426,42 @@ void ike_init_landed(struct ike_sa *sa, bool answered)
 		eng->init_window++;
 }
 
+/* A hub bringing thousands of tunnels up answers IKE_SA_INIT and IKE_AUTH
+ * late because it is busy, not because packets were lost: a fixed 0.5 s
+ * timeout then retransmits into its backlog and makes it busier.  So the
+ * first timeout of those two is the smoothed round trip plus four times
+ * its variation (RFC 6298's rule), between IKE_RETX_BASE_MS and
+ * IKE_RETX_FIRST_MAX_MS; on an idle path it stays 0.5 s.  Only answers
+ * to a first transmission are samples (Karn); the exchanges of an
+ * established SA keep the fixed base, so a dead peer is seen as soon. */
+uint32_t ike_retx_first_ms(const struct ike_sa *sa)
+{
+	const struct ike_engine *eng = sa->eng;
+	if ((sa->task != TASK_INIT && sa->task != TASK_AUTH) || !eng->rtt_valid)
+		return IKE_RETX_BASE_MS;
+	uint32_t t = eng->srtt_ms + 4 * eng->rttvar_ms;
+	return t < IKE_RETX_BASE_MS ? IKE_RETX_BASE_MS
+				    : t > IKE_RETX_FIRST_MAX_MS ? IKE_RETX_FIRST_MAX_MS : t;
+}
+
+void ike_rtt_sample(struct ike_engine *eng, uint64_t sent_ms, unsigned tries)
+{
+	uint64_t now = ike_now(eng);
+	if (tries || !sent_ms || now < sent_ms)
+		return;
+	uint64_t r64 = now - sent_ms;
+	uint32_t r = r64 > 60000 ? 60000 : (uint32_t)r64;
+	if (!eng->rtt_valid) {
+		eng->srtt_ms = r;
+		eng->rttvar_ms = r / 2;
+		eng->rtt_valid = true;
+		return;
+	}
+	uint32_t d = r > eng->srtt_ms ? r - eng->srtt_ms : eng->srtt_ms - r;
+	eng->rttvar_ms = (3 * eng->rttvar_ms + d) / 4;
+	eng->srtt_ms = (7 * eng->srtt_ms + r) / 8;
+}
+
 /* An IKE_SA_INIT of ours retransmitted: the peer (or the path) is behind. */
 static void init_window_shrink(struct ike_engine *eng)
 {
@@ -646,7 +682,9 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 		else if (sa->task == TASK_DPD)
 			sa->retx_at = now + p->cfg.dpd_retry_s * 1000ull;
 		else
-			sa->retx_at = now + ((uint64_t)IKE_RETX_BASE_MS << sa->retx_count);
+			sa->retx_at = now + ((uint64_t)(sa->retx_first_ms ? sa->retx_first_ms
+									   : IKE_RETX_BASE_MS)
+					     << sa->retx_count);
 		ike_send_request_again(sa);
 	}
 	if (sa->frag_total && now >= sa->frag_started + IKE_HALF_OPEN_MS / 3) {

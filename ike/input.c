@@ -382,6 +382,8 @@ static void handle_response(struct ike_sa *sa, const struct ike_msg *m)
 {
 	enum ike_task_kind k = sa->task;
 	const struct ike_task_ops *ops = ike_task_ops_of(k);
+	if (k == TASK_AUTH)
+		ike_rtt_sample(sa->eng, sa->req_sent_ms, sa->retx_count);
 	free(sa->req);
 	sa->req = NULL;
 	sa->req_len = 0;
@@ -400,9 +402,12 @@ static void handle_response(struct ike_sa *sa, const struct ike_msg *m)
  * response would complete. */
 static void handle_init_response(struct ike_sa *sa, const struct ike_msg *m)
 {
+	uint64_t sent = sa->req_sent_ms; /* process_i may send the next request */
+	unsigned tries = sa->retx_count;
 	int r = ike_task_init.process_i(sa, m);
 	if (r == -EAGAIN || sa->state == IKE_STATE_DEAD)
 		return;
+	ike_rtt_sample(sa->eng, sent, tries);
 	free(sa->req);
 	sa->req = NULL;
 	sa->req_len = 0;

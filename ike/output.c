@@ -182,7 +182,9 @@ int ike_msg_send(struct ike_sa *sa, struct ike_wbuf *w, bool response)
 				free(fl);
 				sa->retx_count = 0;
 				sa->unreach_hits = 0;
-				sa->retx_at = ike_now(eng) + IKE_RETX_BASE_MS;
+				sa->req_sent_ms = ike_now(eng);
+				sa->retx_first_ms = ike_retx_first_ms(sa);
+				sa->retx_at = sa->req_sent_ms + sa->retx_first_ms;
 				sa->req_is_frags = true;
 			}
 			return 0;
@@ -214,7 +216,9 @@ int ike_msg_send(struct ike_sa *sa, struct ike_wbuf *w, bool response)
 		sa->req_is_frags = false;
 		sa->retx_count = 0;
 		sa->unreach_hits = 0;
-		sa->retx_at = ike_now(eng) + IKE_RETX_BASE_MS;
+		sa->req_sent_ms = ike_now(eng);
+		sa->retx_first_ms = ike_retx_first_ms(sa);
+		sa->retx_at = sa->req_sent_ms + sa->retx_first_ms;
 	}
 	int sent = ike_send_raw(eng, &sa->local, &sa->remote, w->buf, len);
 	if (!response && sent < 0 && !sa->told_unreachable &&

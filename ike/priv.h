@@ -31,6 +31,7 @@ enum {
 	IKE_FRAG_MTU = 1280, /* send SKF above this (RFC 7383 2.5.1's safe size) */
 	IKE_RETX_TRIES = 5,
 	IKE_RETX_BASE_MS = 500,
+	IKE_RETX_FIRST_MAX_MS = 3000, /* adaptive first timeout of IKE_SA_INIT/IKE_AUTH, at most */
 	IKE_REINIT_BASE_MS = 1000,
 	IKE_REINIT_MAX_MS = 30000,
 	IKE_HALF_OPEN_MS = 30000,
@@ -182,6 +183,8 @@ struct ike_sa {
 	bool req_is_frags; /* req holds [u32 len][fragment]... */
 	unsigned retx_count;
 	uint64_t retx_at;
+	uint64_t req_sent_ms;	   /* the request in flight first went out (RTT sample) */
+	uint32_t retx_first_ms;	   /* its first timeout; each retransmission doubles it */
 	struct ike_child *task_child;	  /* Child SA being created/rekeyed/deleted */
 	struct ike_sa *task_new_sa;	  /* IKE rekey: the SA being created */
 	struct ike_child *task_new_child; /* Child rekey: the successor being created */
@@ -270,6 +273,10 @@ struct ike_engine {
 	unsigned half_open;
 	unsigned dead_pending; /* SAs and Child SAs set DEAD since the last ike_gc */
 	unsigned init_inflight, init_window; /* pacing (engine.c) */
+	/* round trips of our IKE_SA_INIT and IKE_AUTH answered at the first
+	 * try, smoothed as RFC 6298 does (engine.c, ike_retx_first_ms) */
+	uint32_t srtt_ms, rttvar_ms;
+	bool rtt_valid;
 	/* timers.c: peers by deadline, and those whose deadline may have
 	 * changed since (each array sized for every peer, tm_cap) */
 	struct ike_peer **tm_heap, **tm_dirty, **tm_due;
@@ -415,6 +422,11 @@ bool ike_sa_kick_owed(const struct ike_sa *sa);
 /* engine.c: the first peer (newest first) whose tunnel runs to `remote` */
 struct ike_peer *ike_peer_by_remote(struct ike_engine *eng, uint32_t remote);
 void ike_init_landed(struct ike_sa *sa, bool answered);
+/* The first retransmission timeout for the request sa is about to send;
+ * the answer to an IKE_SA_INIT or IKE_AUTH request sent at sent_ms and
+ * retransmitted `tries` times: a round-trip sample if tries is 0 (engine.c). */
+uint32_t ike_retx_first_ms(const struct ike_sa *sa);
+void ike_rtt_sample(struct ike_engine *eng, uint64_t sent_ms, unsigned tries);
 void ike_peer_schedule_reinit(struct ike_peer *p);
 void ike_peer_initiate(struct ike_peer *p);
 

@@ -592,6 +592,47 @@ static void test_init_pacing(void)
 	tnet_fini(&n);
 }
 
+/* A busy peer answers late, not never: IKE_SA_INIT and IKE_AUTH answered
+ * at the first try teach the engine the round trip, and the first
+ * timeout of the next ones follows it (RFC 6298's srtt + 4 rttvar, 0.5 s
+ * to 3 s), so a hub's backlog is not fed retransmissions.  An idle path
+ * keeps 0.5 s. */
+static void test_retx_follows_rtt(void)
+{
+	struct tnet n;
+	struct ike_peer_cfg a1, a2, b, c;
+	tnet_init(&n, 3, 41);
+	tnet_cfg(&a1, &n.side[0], &n.side[1], 1);
+	tnet_cfg(&a2, &n.side[0], &n.side[2], 2);
+	tnet_cfg(&b, &n.side[1], &n.side[0], 1);
+	tnet_cfg(&c, &n.side[2], &n.side[0], 1);
+	b.passive = c.passive = true;
+	n.latency_ms = 200; /* 400 ms round trips: under the 0.5 s base */
+	CHECK_EQ_INT(ike_peer_add(n.side[1].eng, &b), 0);
+	CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &a1), 0);
+	tnet_run(&n, 5000);
+	CHECK(n.side[1].up);
+	CHECK_EQ_INT(tnet_stat(n.side[0].eng, "retransmits"), 0);
+	/* now 700 ms round trips: past the fixed 0.5 s, within what was learnt */
+	n.latency_ms = 350;
+	CHECK_EQ_INT(ike_peer_add(n.side[2].eng, &c), 0);
+	CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &a2), 0);
+	tnet_run(&n, 8000);
+	CHECK(n.side[2].up);
+	CHECK_EQ_INT(tnet_stat(n.side[0].eng, "retransmits"), 0);
+	tnet_fini(&n);
+
+	/* without what was learnt, the same path retransmits: the test can fail */
+	tnet_init(&n, 3, 42);
+	n.latency_ms = 350;
+	CHECK_EQ_INT(ike_peer_add(n.side[2].eng, &c), 0);
+	CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &a2), 0);
+	tnet_run(&n, 8000);
+	CHECK(n.side[2].up);
+	CHECK(tnet_stat(n.side[0].eng, "retransmits") > 0);
+	tnet_fini(&n);
+}
+
 /* Timers come from a heap of peers (ike/timers.c); ike_run_timers takes
  * the peers due out of it first.  A host callback made while their timers
  * run may delete a peer that is due in the same run, or add one (the
@@ -663,6 +704,7 @@ int main(void)
 		log_set_debug(LOG_DBG_IKE, true);
 	RUN(test_basic);
 	RUN(test_init_pacing);
+	RUN(test_retx_follows_rtt);
 	RUN(test_timer_reentry);
 	RUN(test_no_proposal);
 	RUN(test_invalid_ke);

@@ -2,9 +2,10 @@
  * network with a virtual clock, for the test_ike_* exchange tests.
  *
  * Packets sent by an engine are queued; tnet_run() delivers them in order
- * (dropping a seeded-random share when loss_pct is set, or all when
- * drop_all), and when the queue is empty advances the virtual clock to the
- * next engine deadline, until nothing is left to do before a time limit. */
+ * once latency_ms has passed (dropping a seeded-random share when loss_pct
+ * is set, or all when drop_all), and when nothing can be delivered
+ * advances the virtual clock to the next engine deadline or arrival,
+ * until nothing is left to do before a time limit. */
 #ifndef VTID_TEST_IKE_NET_H
 #define VTID_TEST_IKE_NET_H
 
@@ -38,6 +39,7 @@ struct tside {
 
 struct tpkt {
 	struct tpkt *next;
+	uint64_t at; /* delivered from this virtual time on */
 	struct sockaddr_in from, to;
 	size_t len;
 	uint8_t data[];
@@ -49,6 +51,7 @@ struct tnet {
 	struct tside side[TNET_MAX_SIDES];
 	int n_sides;
 	unsigned loss_pct;
+	uint64_t latency_ms;  /* every packet takes this long (queue order kept) */
 	unsigned reorder_pct; /* share of steps that deliver the second queued packet first */
 	bool drop_all;
 	uint64_t rng;
@@ -79,6 +82,7 @@ static int tnet_send(void *ctx, const struct sockaddr_in *from, const struct soc
 	if (!p)
 		return -1;
 	p->next = NULL;
+	p->at = n->now + n->latency_ms;
 	p->from = *from;
 	p->to = *to;
 	p->len = len;
@@ -192,7 +196,7 @@ static inline struct tside *tnet_side_by_addr(struct tnet *n, const struct socka
 static inline bool tnet_step(struct tnet *n)
 {
 	struct tpkt *p = n->head;
-	if (!p)
+	if (!p || p->at > n->now)
 		return false;
 	if (n->reorder_pct && p->next && tnet_rand(n) % 100 < n->reorder_pct) {
 		struct tpkt *q = p->next; /* q overtakes p */
@@ -232,6 +236,8 @@ static inline void tnet_run(struct tnet *n, uint64_t ms)
 			if (x < d)
 				d = x;
 		}
+		if (n->head && n->head->at < d)
+			d = n->head->at; /* a packet still on the wire */
 		if (d > limit) {
 			n->now = limit;
 			return;
