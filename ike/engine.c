@@ -389,32 +389,71 @@ void ike_sa_kick(struct ike_sa *sa)
 /* ---- peers: initiation, pacing and back-off ----
  *
  * Pacing: at most init_window IKE_SA_INIT exchanges of ours are in flight
- * at once; a peer due to initiate beyond that waits in a queue (FIFO) and
- * starts when one lands (ike_run_timers pumps the queue; ike_next_deadline
- * says "now" while a slot is free and a peer waits).  The window grows by
- * one per IKE_SA_INIT answered at the first try and halves per
- * retransmission, so a hub coming back with thousands of tunnels, or
- * thousands of spokes toward one hub, neither floods the peer's half-open
- * and cookie limits nor retransmits into its backlog. */
+ * at once; a peer due to initiate waits in a queue and starts when a slot
+ * is free (ike_run_timers pumps the queues; ike_next_deadline says "now"
+ * while a slot is free and a peer waits).  The window grows by one per
+ * IKE_SA_INIT answered at the first try and halves per retransmission, so
+ * a hub coming back with thousands of tunnels, or thousands of spokes
+ * toward one hub, neither floods the peer's half-open and cookie limits
+ * nor retransmits into its backlog.
+ * Two routers restarting with many tunnels between them would otherwise
+ * start them in the same order and cross on each (both IKE SAs made, one
+ * deleted: twice the work).  So a tunnel's two ends serve their queues in
+ * opposite orders: the end with the lower address oldest first, the other
+ * newest first.  They meet in the middle, and each answers the tunnels the
+ * other reached first (init_pump skips a peer with an SA under way). */
+static int wait_q(const struct ike_peer *p)
+{
+	return ntohl(p->cfg.local.sin_addr.s_addr) > ntohl(p->cfg.remote.sin_addr.s_addr);
+}
+
+static void wait_add(struct ike_peer *p)
+{
+	struct ike_engine *eng = p->eng;
+	int q = wait_q(p);
+	if (p->waiting)
+		return;
+	p->waiting = true;
+	p->wait_next = NULL;
+	p->wait_prev = eng->wait_tail[q];
+	if (eng->wait_tail[q])
+		eng->wait_tail[q]->wait_next = p;
+	else
+		eng->wait_head[q] = p;
+	eng->wait_tail[q] = p;
+}
+
 static void wait_remove(struct ike_peer *p)
 {
 	struct ike_engine *eng = p->eng;
-	struct ike_peer *prev = NULL;
+	int q = wait_q(p);
 	if (!p->waiting)
 		return;
-	for (struct ike_peer *q = eng->wait_head; q; prev = q, q = q->wait_next) {
-		if (q != p)
-			continue;
-		if (prev)
-			prev->wait_next = p->wait_next;
-		else
-			eng->wait_head = p->wait_next;
-		if (eng->wait_tail == p)
-			eng->wait_tail = prev;
-		break;
-	}
+	if (p->wait_prev)
+		p->wait_prev->wait_next = p->wait_next;
+	else
+		eng->wait_head[q] = p->wait_next;
+	if (p->wait_next)
+		p->wait_next->wait_prev = p->wait_prev;
+	else
+		eng->wait_tail[q] = p->wait_prev;
 	p->waiting = false;
-	p->wait_next = NULL;
+	p->wait_next = p->wait_prev = NULL;
+}
+
+static bool wait_any(const struct ike_engine *eng)
+{
+	return eng->wait_head[0] || eng->wait_head[1];
+}
+
+/* The next peer to start: the two queues in turn. */
+static struct ike_peer *wait_take(struct ike_engine *eng)
+{
+	int q = eng->wait_head[eng->wait_turn] ? (int)eng->wait_turn : !eng->wait_turn;
+	eng->wait_turn = !q;
+	struct ike_peer *p = q == 0 ? eng->wait_head[0] : eng->wait_tail[1];
+	wait_remove(p);
+	return p;
 }
 
 void ike_init_landed(struct ike_sa *sa, bool answered)
@@ -470,34 +509,32 @@ static void init_window_shrink(struct ike_engine *eng)
 		eng->init_window = IKE_INIT_WINDOW_MIN;
 }
 
+static void peer_start(struct ike_peer *p);
+
 static void init_pump(struct ike_engine *eng)
 {
-	while (eng->wait_head && eng->init_inflight < eng->init_window) {
-		struct ike_peer *p = eng->wait_head;
-		wait_remove(p);
+	while (wait_any(eng) && eng->init_inflight < eng->init_window) {
+		struct ike_peer *p = wait_take(eng);
 		bool alive = false; /* the peer may have begun one with us meanwhile */
 		for (struct ike_sa *sa = p->sas; sa && !alive; sa = sa->peer_next)
 			alive = sa->state != IKE_STATE_DEAD;
 		if (!p->deleting && !p->cfg.passive && !alive)
-			ike_peer_initiate(p);
+			peer_start(p);
 	}
 }
 
+/* Queued for a slot: every initiation waits its turn (the pump runs at the
+ * end of ike_run_timers, or at once from an operator's action). */
 void ike_peer_initiate(struct ike_peer *p)
 {
-	ike_touch_peer(p); /* from init_pump too: not the entry point's peer */
+	ike_touch_peer(p);
 	p->reinit_at = 0;
-	if (p->eng->init_inflight >= p->eng->init_window) {
-		if (!p->waiting) {
-			p->waiting = true;
-			if (p->eng->wait_tail)
-				p->eng->wait_tail->wait_next = p;
-			else
-				p->eng->wait_head = p;
-			p->eng->wait_tail = p;
-		}
-		return;
-	}
+	wait_add(p);
+}
+
+static void peer_start(struct ike_peer *p)
+{
+	ike_touch_peer(p); /* from init_pump: not the entry point's peer */
 	struct ike_sa *sa = ike_sa_new(p, true);
 	if (!sa) {
 		ike_peer_schedule_reinit(p);
@@ -595,7 +632,7 @@ uint64_t ike_next_deadline(struct ike_engine *eng)
 	uint64_t d = ike_timers_next(eng);
 	if (eng->peers)
 		d = min64(d, eng->cookie_rotated_ms + 120000);
-	if (eng->wait_head && eng->init_inflight < eng->init_window)
+	if (wait_any(eng) && eng->init_inflight < eng->init_window)
 		d = min64(d, ike_now(eng));
 	return min64(d, ike_farewell_deadline(eng));
 }
@@ -946,6 +983,7 @@ int ike_clear(struct ike_engine *eng, uint32_t tunnel_id)
 	p->reinit_at = 0;
 	if (!p->cfg.passive)
 		ike_peer_initiate(p);
+	init_pump(eng);
 	ike_gc(eng);
 	return 0;
 }

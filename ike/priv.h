@@ -239,8 +239,8 @@ struct ike_peer {
 	uint32_t backoff_ms;
 	bool up_reported;
 	bool deleting;
-	bool waiting;		       /* in the engine's queue for an IKE_SA_INIT slot */
-	struct ike_peer *wait_next;
+	bool waiting;		       /* in one of the engine's queues for an IKE_SA_INIT slot */
+	struct ike_peer *wait_next, *wait_prev;
 	struct ike_peer *id_next, *remote_next; /* the engine's peer hashes */
 	uint64_t seq; /* creation order: ike_run_timers visits the newest first */
 	/* timers.c: the deadline the heap knows, the peer's index in the heap
@@ -287,7 +287,11 @@ struct ike_engine {
 	uint64_t tm_now;   /* ike_run_timers' now, for the check */
 	uint64_t peer_seq;
 	size_t n_peers;
-	struct ike_peer *wait_head, *wait_tail;
+	/* peers waiting for an IKE_SA_INIT slot: [0] where our address is the
+	 * lower of the tunnel's two, served oldest first, [1] the others,
+	 * served newest first (engine.c, pacing) */
+	struct ike_peer *wait_head[2], *wait_tail[2];
+	unsigned wait_turn;
 	unsigned cookie_threshold;
 	unsigned frag_size;
 	uint8_t cookie_secret[32], cookie_secret_old[32];
