@@ -29,7 +29,7 @@ cleanup() {
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
 	ip netns del $NS-a 2>/dev/null
 	ip netns del $NS-b 2>/dev/null
-	rm -rf "$tmp"
+	[ -n "${SCALE_KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT
 [ -x "$VTID" ] || { echo "scale: $VTID not built" >&2; exit 1; }
@@ -169,6 +169,8 @@ print("%d of %d messages sent (%.1f %%); IKE_SA_INIT started %d, IKE SAs up %d, 
 	echo "vtid: RSS per tunnel over idle ($base_rss KiB): A $(((rssa - base_rss) * 1024 / N)) B, B $(((rssb - base_rss) * 1024 / N)) B"
 	echo "vtid: kernel and process memory, MemAvailable drop: $(((mem0 - mem1) / 1024)) MiB ($(((mem0 - mem1) * 1024 / N / 2)) B per device)"
 	echo "vtid: IKE retransmits (A): $retx"
+	# datagrams the kernel dropped for a full socket buffer (IKE and ESP in UDP)
+	echo "vtid: UDP receive-buffer drops: A $(ip netns exec $NS-a nstat -az UdpRcvbufErrors | awk '/UdpRcvbufErrors/ {print $2}'), B $(ip netns exec $NS-b nstat -az UdpRcvbufErrors | awk '/UdpRcvbufErrors/ {print $2}')"
 	VTID_MS=$((t1 - t0))
 	for p in $pa $pb; do kill $p 2>/dev/null; done
 	for p in $pa $pb; do wait $p 2>/dev/null; done

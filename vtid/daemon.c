@@ -80,6 +80,7 @@ static void on_udp_esp(void *ctx, const struct sockaddr_in *local, const struct 
 static void ike_timer_fired(void *arg)
 {
 	struct vtid *v = arg;
+	ikeio_catch_up(v->io);
 	ike_run_timers(v->ike);
 }
 

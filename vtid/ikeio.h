@@ -36,6 +36,11 @@ struct ikeio_stats {
 int ikeio_new(struct loop *loop, uint16_t port_ike, uint16_t port_natt, ikeio_ike_fn on_ike,
 	      ikeio_esp_fn on_esp, void *ctx, struct ikeio **out);
 void ikeio_free(struct ikeio *io);
+/* Reads what already waits on both sockets (up to 8,192 datagrams), as
+ * the IKE timers are about to run: after the loop was busy, an answer
+ * sitting in the socket is not a lost one, and must not be retransmitted
+ * for. */
+void ikeio_catch_up(struct ikeio *io);
 void ikeio_on_error(struct ikeio *io, ikeio_err_fn on_err);
 int ikeio_send(struct ikeio *io, const struct sockaddr_in *from, const struct sockaddr_in *to,
 	       const uint8_t *msg, size_t len);
