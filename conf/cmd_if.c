@@ -93,6 +93,7 @@ static int h_interface(const struct cli_match *m, void *ctx, struct cli_error *e
 		if (i) {
 			cfg_interface_fini(i);
 			REMOVE(s->cand->interface, s->cand->n_interface, i);
+			cfg_model_index_drop(s->cand);
 		}
 		return 0;
 	}

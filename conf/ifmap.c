@@ -111,8 +111,10 @@ void cfg_ifnames_canon(struct cfg_model *m)
 		if (x->is_tunnel)
 			continue;
 		cfg_ifname_canon(m, x->name, n, sizeof(n));
-		if (strcmp(n, x->name) && !cfg_find_interface(m, n))
+		if (strcmp(n, x->name) && !cfg_find_interface(m, n)) {
 			memcpy(x->name, n, sizeof(n));
+			cfg_model_index_drop(m); /* renamed in place */
+		}
 	}
 }
 

@@ -359,6 +359,10 @@ struct cfg_model {
 	CFG_ARRAY(struct cfg_policy_map, policy_map);
 	CFG_ARRAY(struct cfg_interface, interface);
 	CFG_ARRAY(struct cfg_router, router);
+	/* cfg_find_interface's hash of interface names (model.c): a cache,
+	 * built on the first lookup, extended as interfaces are appended,
+	 * rebuilt when one is removed (cfg_model_index_drop) */
+	struct cfg_if_index *if_index;
 };
 
 struct cfg_model *cfg_model_new(void);
@@ -378,6 +382,8 @@ struct cfg_acl *cfg_find_acl(const struct cfg_model *m, const char *name);
 struct cfg_class_map *cfg_find_class_map(const struct cfg_model *m, const char *name);
 struct cfg_policy_map *cfg_find_policy_map(const struct cfg_model *m, const char *name);
 struct cfg_interface *cfg_find_interface(const struct cfg_model *m, const char *name);
+/* After removing interfaces from m->interface: the name index is stale. */
+void cfg_model_index_drop(struct cfg_model *m);
 /* IOS interface names (ifmap.c).  The map entry of an IOS name (its
  * spelling in any case), or NULL. */
 const struct cfg_ifmap *cfg_find_ifmap(const struct cfg_model *m, const char *ios);
