@@ -280,24 +280,19 @@ int tun_ifindex(const char *name)
 	return ifr.ifr_ifindex > 0 ? ifr.ifr_ifindex : -ENODEV;
 }
 
-/* IPv6 forwarding is on in this namespace (a router's usual setting). */
-static bool tun_ipv6_forwarding(void)
-{
-	char c = '0';
-	int fd = open("/proc/sys/net/ipv6/conf/all/forwarding", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	if (read(fd, &c, 1) != 1)
-		c = '0';
-	close(fd);
-	return c == '1';
-}
-
 int tun_configure(int ifindex, const char *name, uint16_t mtu, struct in_addr addr, uint8_t plen)
 {
 	struct tun_req r[2];
 	int n = 0, rc;
 	memset(r, 0, sizeof(r));
+	/* IPv6 off first, by its sysctl (no netlink attribute sets it).
+	 * Address generation none alone leaves the device a multicast route
+	 * (ff00::/8), and with forwarding on it sends MLD reports into the
+	 * tunnel; and the kernel walks every IPv6 route at each MTU change,
+	 * so 10,000 devices with a route each made MTU changes O(N^2) (8 % of
+	 * a 10,000-tunnel start in rt6_mtu_change_route). */
+	if (!tun_nl_no_ipv6)
+		tun_disable_ipv6(name); /* best effort */
 	bool no_ll = !tun_nl_no_ipv6 && mtu >= TUN_IPV6_MIN_MTU;
 	if (tun_link_msg(ifindex, -1, mtu, no_ll, &r[n].msg))
 		goto nomem;
@@ -327,12 +322,6 @@ int tun_configure(int ifindex, const char *name, uint16_t mtu, struct in_addr ad
 	rc = r[0].rc;
 	if (!rc && n > 1 && r[1].rc != -EEXIST)
 		rc = r[1].rc;
-	/* Address generation none leaves no link-local address, but with
-	 * forwarding on, the device still joins the all-routers group and
-	 * sends MLD reports into the tunnel when it comes up: only
-	 * disable_ipv6 (a sysctl, no netlink attribute sets it) stops those. */
-	if (!rc && !tun_nl_no_ipv6 && tun_ipv6_forwarding())
-		tun_disable_ipv6(name); /* best effort */
 	goto out;
 nomem:
 	log_err("tun: %s: building a netlink request: out of memory", name);
