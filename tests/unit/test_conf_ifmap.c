@@ -83,10 +83,48 @@ static void test_session(void)
 	cfg_session_free(s);
 }
 
+/* Interfaces are found through a hash kept with the model: 3,000 tunnels
+ * parsed, every third removed again by `no interface`, the rest each
+ * found at its own entry, the removed not at all. */
+static void test_many_interfaces(void)
+{
+	enum { N = 3000 };
+	size_t cap = (size_t)N * 64 + 4096, len = 0;
+	char *text = malloc(cap);
+	if (!text)
+		return;
+	for (int i = 1; i <= N; i++)
+		len += (size_t)snprintf(text + len, cap - len, "interface Tunnel%d\n description t%d\n", i, i);
+	for (int i = 3; i <= N; i += 3)
+		len += (size_t)snprintf(text + len, cap - len, "no interface Tunnel%d\n", i);
+	len += (size_t)snprintf(text + len, cap - len, "interface Tunnel%d\n description again\n", 3);
+	struct cfg_model *m;
+	struct cfg_errors errs;
+	CHECK_EQ_INT(cfg_parse_text(text, len, &m, &errs), 0);
+	free(text);
+	if (!m)
+		return;
+	CHECK_EQ_INT((int)m->n_interface, N - N / 3 + 1);
+	int wrong = 0;
+	char name[32];
+	for (int i = 1; i <= N; i++) {
+		snprintf(name, sizeof(name), "Tunnel%d", i);
+		const struct cfg_interface *x = cfg_find_interface(m, name);
+		bool present = i % 3 != 0 || i == 3;
+		if (present != (x != NULL) || (x && strcmp(x->name, name) != 0))
+			wrong++;
+	}
+	CHECK_EQ_INT(wrong, 0);
+	CHECK(cfg_find_interface(m, "Tunnel0") == NULL);
+	CHECK(!strcmp(cfg_find_interface(m, "Tunnel3")->description, "again"));
+	cfg_model_free(m);
+}
+
 int main(void)
 {
 	RUN(test_names);
 	RUN(test_session);
+	RUN(test_many_interfaces);
 	cfg_grammar_free();
 	return tcheck_done();
 }
