@@ -158,17 +158,20 @@ run_vtid() {
 	rssb=$(rss_kb $pb)
 	mem1=$(memavail_kb)
 	local retx
-	# retransmits against every IKE message A sent, and what drove them
-	retx=$("$VTISH" -s "$tmp/a.sock" -c 'show crypto ikev2 stats json' 2>/dev/null |
-		python3 -c 'import json,sys
-d = json.load(sys.stdin); g = lambda k: int(d.get(k, 0))
-tx = g("tx"); r = g("retransmits")
-print("%d of %d messages sent (%.1f %%); IKE_SA_INIT started %d, IKE SAs up %d, duplicates deleted %d, collisions %d, answered again from the cache %d, timeouts %d" % (r, tx, 100.0 * r / tx if tx else 0, g("init_started"), g("ike_up"), g("dup_sa_deleted"), g("collisions"), g("rx_retransmits"), g("timeouts")))' 2>/dev/null)
 	echo "vtid: $N tunnels, READY on both sides: A $ra B $rb after $(((t1 - t0))) ms"
 	echo "vtid: CPU per tunnel: A $((ca * 1000 / N)) us, B $((cb * 1000 / N)) us"
 	echo "vtid: RSS per tunnel over idle ($base_rss KiB): A $(((rssa - base_rss) * 1024 / N)) B, B $(((rssb - base_rss) * 1024 / N)) B"
 	echo "vtid: kernel and process memory, MemAvailable drop: $(((mem0 - mem1) / 1024)) MiB ($(((mem0 - mem1) * 1024 / N / 2)) B per device)"
-	echo "vtid: IKE retransmits (A): $retx"
+	# retransmits against every IKE message a side sent, and what drove them
+	local side
+	for side in a b; do
+	retx=$("$VTISH" -s "$tmp/$side.sock" -c 'show crypto ikev2 stats json' 2>/dev/null |
+		python3 -c 'import json,sys
+d = json.load(sys.stdin); g = lambda k: int(d.get(k, 0))
+tx = g("tx"); r = g("retransmits")
+print("%d of %d messages sent (%.1f %%); IKE_SA_INIT started %d, IKE SAs up %d, duplicates deleted %d, requests from unknown peers %d, requests received again %d, timeouts %d" % (r, tx, 100.0 * r / tx if tx else 0, g("init_started"), g("ike_up"), g("dup_sa_deleted"), g("unknown_peer"), g("rx_retransmits"), g("timeouts")))' 2>/dev/null)
+	echo "vtid: IKE retransmits ($side): $retx"
+	done
 	# datagrams the kernel dropped for a full socket buffer (IKE and ESP in UDP)
 	echo "vtid: UDP receive-buffer drops: A $(ip netns exec $NS-a nstat -az UdpRcvbufErrors | awk '/UdpRcvbufErrors/ {print $2}'), B $(ip netns exec $NS-b nstat -az UdpRcvbufErrors | awk '/UdpRcvbufErrors/ {print $2}')"
 	VTID_MS=$((t1 - t0))
