@@ -86,6 +86,7 @@
 #include <unistd.h>
 
 #include "gre/tun.h"
+#include "lib/ifaddr.h"
 #include "lib/log.h"
 
 /* GRE flags as IFLA_GRE_[IO]FLAGS carry them (linux/if_tunnel.h, which
@@ -192,12 +193,7 @@ static int dev_change(struct nl_sock *rt, int ifindex, const char *name, int up,
 	if (orig && chg) {
 		rtnl_link_set_ifindex(orig, ifindex);
 		rtnl_link_set_name(orig, name);
-		if (up > 0)
-			rtnl_link_set_flags(chg, IFF_UP);
-		else if (up == 0)
-			rtnl_link_unset_flags(chg, IFF_UP);
-		if (mtu)
-			rtnl_link_set_mtu(chg, mtu);
+		ifaddr_link_change(chg, up, mtu);
 		rc = rtnl_link_change(rt, orig, chg, 0);
 		if (rc < 0)
 			log_err("kernel dataplane: %s: setting %s%s: %s", name,

@@ -30,6 +30,7 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/inet6.h>
 
+#include "lib/ifaddr.h"
 #include "lib/log.h"
 
 /* Below this MTU the kernel drops a device's IPv6 state altogether (no
@@ -224,12 +225,7 @@ static int tun_link_msg(int ifindex, int up, uint16_t mtu, bool no_ll, struct nl
 	if (!orig || !chg)
 		goto out;
 	rtnl_link_set_ifindex(orig, ifindex);
-	if (up > 0)
-		rtnl_link_set_flags(chg, IFF_UP);
-	else if (up == 0)
-		rtnl_link_unset_flags(chg, IFF_UP);
-	if (mtu)
-		rtnl_link_set_mtu(chg, mtu);
+	ifaddr_link_change(chg, up, mtu);
 	if (no_ll && rtnl_link_inet6_set_addr_gen_mode(chg, IN6_ADDR_GEN_MODE_NONE) < 0)
 		goto out;
 	if (rtnl_link_build_change_request(orig, chg, 0, out) < 0)

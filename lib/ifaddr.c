@@ -5,6 +5,7 @@
 #include <net/if.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
+#include <netlink/route/link.h>
 #include <sys/socket.h>
 
 #include "lib/log.h"
@@ -41,4 +42,14 @@ out:
 	nl_cache_free(cache);
 	nl_socket_free(sk);
 	return rc;
+}
+
+void ifaddr_link_change(struct rtnl_link *chg, int up, unsigned mtu)
+{
+	if (up > 0)
+		rtnl_link_set_flags(chg, IFF_UP);
+	else if (up == 0)
+		rtnl_link_unset_flags(chg, IFF_UP);
+	if (mtu)
+		rtnl_link_set_mtu(chg, mtu);
 }
