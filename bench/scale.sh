@@ -169,7 +169,7 @@ run_vtid() {
 		python3 -c 'import json,sys
 d = json.load(sys.stdin); g = lambda k: int(d.get(k, 0))
 tx = g("tx"); r = g("retransmits")
-print("%d of %d messages sent (%.1f %%); IKE_SA_INIT started %d, IKE SAs up %d, duplicates deleted %d, requests from unknown peers %d, requests received again %d, timeouts %d" % (r, tx, 100.0 * r / tx if tx else 0, g("init_started"), g("ike_up"), g("dup_sa_deleted"), g("unknown_peer"), g("rx_retransmits"), g("timeouts")))' 2>/dev/null)
+print("%d of %d messages sent (%.1f %%); IKE_SA_INIT started %d, IKE SAs up %d, duplicates deleted %d, requests from unknown peers %d, requests received again %d, COOKIEs demanded %d, timeouts %d" % (r, tx, 100.0 * r / tx if tx else 0, g("init_started"), g("ike_up"), g("dup_sa_deleted"), g("unknown_peer"), g("rx_retransmits"), g("cookies_sent"), g("timeouts")))' 2>/dev/null)
 	echo "vtid: IKE retransmits ($side): $retx"
 	done
 	# datagrams the kernel dropped for a full socket buffer (IKE and ESP in UDP)
