@@ -329,9 +329,11 @@ struct cfg_interface *cfg_find_interface(const struct cfg_model *m, const char *
 {
 	if (!m || !name)
 		return NULL;
-	/* the index is a cache: filling it does not change the model */
+	/* the index is a cache: filling it does not change the model.  A
+	 * small model is walked: no index to keep (and a model that is not
+	 * freed with cfg_model_free, as cfg_diff's empty side, gets none) */
 	struct cfg_model *mm = (struct cfg_model *)m;
-	struct cfg_if_index *x = if_index(mm);
+	struct cfg_if_index *x = m->n_interface >= 16 ? if_index(mm) : NULL;
 	if (x) {
 		size_t k = *if_slot(m, x, name);
 		if (!k)
