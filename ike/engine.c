@@ -669,6 +669,11 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 		ike_sa_kill(sa, "negotiation timed out", true);
 		return;
 	}
+	if (sa->auth_probe && sa->task == TASK_AUTH && now >= sa->retx_at) {
+		/* no failure of the tunnel's: the SA that went says why it is down */
+		ike_sa_kill(sa, "IKE_AUTH unanswered: the peer dropped this SA", true);
+		return;
+	}
 	if (sa->task != TASK_NONE && now >= sa->retx_at) {
 		unsigned tries = sa->task == TASK_DPD ? IKE_DPD_TRIES : IKE_RETX_TRIES;
 		if (sa->retx_count + 1 >= tries) {

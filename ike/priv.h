@@ -95,6 +95,7 @@ struct ike_stats {
 	uint64_t ts_unacceptable, timeouts, dpd_dead, frag_rx, frag_tx, frag_drop;
 	uint64_t ike_up, ike_down, child_up, child_down, ike_rekeys, child_rekeys;
 	uint64_t collisions, dup_sa_deleted, initial_contact, half_open_refused;
+	uint64_t auth_probes; /* our stale IKE_AUTH tried once more (sa.c) */
 	uint64_t bad_payload, delete_acked, delete_unacked;
 	uint64_t resend_refused, zero_spi;
 	uint64_t icmp_errors, icmp_ignored, worry_probes;
@@ -185,6 +186,7 @@ struct ike_sa {
 	uint64_t retx_at;
 	uint64_t req_sent_ms;	   /* the request in flight first went out (RTT sample) */
 	uint32_t retx_first_ms;	   /* its first timeout; each retransmission doubles it */
+	bool auth_probe; /* our IKE_AUTH outlived a newer SA: one last try (sa.c) */
 	struct ike_child *task_child;	  /* Child SA being created/rekeyed/deleted */
 	struct ike_sa *task_new_sa;	  /* IKE rekey: the SA being created */
 	struct ike_child *task_new_child; /* Child rekey: the successor being created */

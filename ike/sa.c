@@ -357,6 +357,32 @@ void ike_child_kill(struct ike_child *c, const char *why)
 	}
 }
 
+/* The SA that carried the tunnel is gone, and an IKE_AUTH of ours that
+ * went out before that SA was even begun is still unanswered: the peer
+ * completed a whole negotiation since, so it has most likely dropped the
+ * SA that IKE_AUTH belongs to (it restarted the tunnel; our SA is the
+ * loser of a simultaneous initiation it abandoned).  Waiting out its
+ * retransmissions, up to the half-open limit (30 s), would hold the tunnel
+ * down with no attempt of ours under way.  It gets one more try now: a peer
+ * that did complete it answers from its cache, else it ends (sa_timers)
+ * and a new attempt starts.  It still counts as ours until then, so a
+ * Delete of a simultaneous initiation's duplicate never takes the tunnel
+ * down while our own SA is completing. */
+static void probe_stale_auth(const struct ike_sa *gone)
+{
+	uint64_t now = ike_now(gone->eng);
+	for (struct ike_sa *o = gone->peer->sas; o; o = o->peer_next) {
+		if (o == gone || o->state != IKE_STATE_AUTH || !o->initiator ||
+		    o->task != TASK_AUTH || o->auth_probe || o->req_sent_ms >= gone->created_ms)
+			continue;
+		o->auth_probe = true;
+		o->retx_at = now + 2ull * ike_retx_first_ms(o);
+		gone->eng->st.auth_probes++;
+		ike_touch_sa(o);
+		ike_send_request_again(o);
+	}
+}
+
 void ike_sa_kill(struct ike_sa *sa, const char *why, bool reinit)
 {
 	if (sa->state == IKE_STATE_DEAD)
@@ -386,6 +412,8 @@ void ike_sa_kill(struct ike_sa *sa, const char *why, bool reinit)
 		other_up |= ike_sa_usable(o);
 		other_alive |= ike_sa_usable(o) || o->initiator;
 	}
+	if (was_up && !other_up)
+		probe_stale_auth(sa);
 	if (p->up_reported && !other_up) {
 		p->up_reported = false;
 		if (!p->deleting)

@@ -201,6 +201,7 @@ struct json_object *ike_show_stats(struct ike_engine *eng)
 	C(child_rekeys);
 	C(collisions);
 	C(dup_sa_deleted);
+	C(auth_probes);
 	C(delete_acked);
 	C(delete_unacked);
 	C(initial_contact);

@@ -633,6 +633,62 @@ static void test_retx_follows_rtt(void)
 	tnet_fini(&n);
 }
 
+/* Drops side 0's IKE_AUTH requests to side 1 while *ctx is set. */
+static bool drop_a_auth(struct tnet *n, struct tpkt *p)
+{
+	const bool *on = n->tap_ctx;
+	return !*on || p->from.sin_addr.s_addr != n->side[0].addr.sin_addr.s_addr ||
+	       p->len < 28 || p->data[18] != 35 /* IKE_AUTH */ || !(p->data[19] & 0x08);
+}
+
+/* A's IKE SA S gets its IKE_SA_INIT answered, then B's tunnel restarts
+ * before S's IKE_AUTH arrives (B drops S); B's new tunnel brings a new IKE
+ * SA X up, and B then deletes X.  A's S, whose IKE_AUTH went out before X
+ * was begun, is tried once more and ends within a second or two, and A
+ * starts a new attempt: it does not wait out S's retransmissions (15 s,
+ * more with a slow path learnt) with the tunnel down and nothing under way
+ * (t-why-down, ike-proposal, under load). */
+static void test_stale_auth_probe(void)
+{
+	struct tnet n;
+	struct ike_peer_cfg a, b1, b2;
+	bool drop = true;
+	tnet_init(&n, 2, 61);
+	tnet_cfg(&a, &n.side[0], &n.side[1], 1);
+	tnet_cfg(&b1, &n.side[1], &n.side[0], 2);
+	b1.passive = true;
+	tnet_cfg(&b2, &n.side[1], &n.side[0], 3);
+	n.tap = drop_a_auth;
+	n.tap_ctx = &drop;
+	CHECK_EQ_INT(ike_peer_add(n.side[1].eng, &b1), 0);
+	CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &a), 0);
+	tnet_run(&n, 100); /* S: IKE_SA_INIT answered, its IKE_AUTH lost */
+	CHECK(!n.side[0].up);
+	CHECK_EQ_INT(tnet_stat(n.side[0].eng, "init_started"), 1);
+	CHECK_EQ_INT(ike_peer_del(n.side[1].eng, 2), 0);
+	drop = false;
+	CHECK_EQ_INT(ike_peer_add(n.side[1].eng, &b2), 0);
+	tnet_run(&n, 300); /* X: B's, up on both ends */
+	CHECK(n.side[0].up && n.side[1].up);
+	struct json_object *o = ike_show_sa(n.side[0].eng, false), *sas;
+	json_object_object_get_ex(o, "sas", &sas);
+	CHECK_EQ_INT(json_object_array_length(sas), 2); /* X, and S still in IKE_AUTH */
+	json_object_put(o);
+	CHECK_EQ_INT(ike_peer_del(n.side[1].eng, 3), 0); /* B deletes X */
+	tnet_run(&n, 200);
+	CHECK(!n.side[0].up);
+	CHECK_EQ_INT(tnet_stat(n.side[0].eng, "auth_probes"), 1);
+	tnet_run(&n, 4000);
+	CHECK(tnet_stat(n.side[0].eng, "init_started") >= 2);
+	/* the attempt that follows finds B back (passive again) */
+	CHECK_EQ_INT(ike_peer_add(n.side[1].eng, &b1), 0);
+	tnet_run(&n, 40000);
+	CHECK(n.side[0].up && n.side[1].up);
+	CHECK_EQ_INT(n.side[0].n_child, 1);
+	n.tap = NULL;
+	tnet_fini(&n);
+}
+
 /* Timers come from a heap of peers (ike/timers.c); ike_run_timers takes
  * the peers due out of it first.  A host callback made while their timers
  * run may delete a peer that is due in the same run, or add one (the
@@ -706,6 +762,7 @@ int main(void)
 	RUN(test_init_pacing);
 	RUN(test_retx_follows_rtt);
 	RUN(test_timer_reentry);
+	RUN(test_stale_auth_probe);
 	RUN(test_no_proposal);
 	RUN(test_invalid_ke);
 	RUN(test_bad_psk);
