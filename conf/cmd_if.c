@@ -48,6 +48,23 @@ static int h_dataplane(const struct cli_match *m, void *ctx, struct cli_error *e
 	return 0;
 }
 
+/* dataplane userspace multi-queue N: the userspace data plane's tunnel
+ * devices get one queue per worker while the configuration holds at most
+ * N tunnels (0: never), one queue past that (vtid/spec.c). */
+static int h_dp_mq(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_session *s = SESSION(ctx);
+	if (cfg_no(m)) {
+		s->cand->dp_mq_set = false;
+		s->cand->dp_mq_tunnels = 0;
+		return 0;
+	}
+	(void)err; /* (0-65535) in the grammar */
+	s->cand->dp_mq_set = true;
+	s->cand->dp_mq_tunnels = (unsigned)cfg_num(cli_arg(m, "n"));
+	return 0;
+}
+
 /* "Tunnel1", "tunnel1", "Tu1" -> "Tunnel1".  Other names are kept as
  * written, or as an `interface-map` spells the IOS name they designate;
  * whether Linux can hold them (or a map gives the device) is checked over
@@ -536,8 +553,17 @@ const struct cli_cmd cfg_cmds_if[] = {
      "Packet processing backend\nKernel when it supports GRE and ESP, else userspace "
      "(default)\nTUN devices, GRE and ESP in vtid\nKernel GRE devices and XFRM",
      h_dataplane, 0},
-    {CFG_MODE_CONFIG, "no dataplane [WORD]", "Negate a command\nPacket processing backend",
-     h_dataplane, 0},
+    {CFG_MODE_CONFIG, "no dataplane [<auto|userspace|kernel>$dp]",
+     "Negate a command\nPacket processing backend\nAuto\nUserspace\nKernel", h_dataplane, 0},
+    {CFG_MODE_CONFIG, "dataplane userspace multi-queue (0-65535)$n",
+     "Packet processing backend\nTUN devices, GRE and ESP in vtid\nTunnel devices with one "
+     "queue per worker\nWhile the configuration holds at most this many tunnels (0: never; "
+     "default 32)",
+     h_dp_mq, 0},
+    {CFG_MODE_CONFIG, "no dataplane userspace multi-queue [(0-65535)$n]",
+     "Negate a command\nPacket processing backend\nTUN devices, GRE and ESP in vtid\nTunnel "
+     "devices with one queue per worker\nTunnels",
+     h_dp_mq, 0},
     {CFG_MODE_CONFIG, "[no] interface WORD$name",
      "Negate a command\nSelect an interface to configure\nInterface name (TunnelN, eth1)",
      h_interface, 0},

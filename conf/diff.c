@@ -388,6 +388,8 @@ int cfg_diff(const struct cfg_model *old, const struct cfg_model *new_m, struct 
 		g |= CFG_W_HOSTNAME;
 	if (a->dataplane != b->dataplane)
 		g |= CFG_W_DATAPLANE;
+	if (cfg_dp_mq_tunnels(a) != cfg_dp_mq_tunnels(b))
+		g |= CFG_W_DP_MQ;
 	if (strcmp(a->keylog, b->keylog))
 		g |= CFG_W_KEYLOG;
 	if (g && push(out, CFG_CH_GLOBALS, NULL, g))

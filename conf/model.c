@@ -375,6 +375,11 @@ struct cfg_kr_peer *cfg_find_peer(const struct cfg_keyring *kr, const char *name
 	return NULL;
 }
 
+unsigned cfg_dp_mq_tunnels(const struct cfg_model *m)
+{
+	return m->dp_mq_set ? m->dp_mq_tunnels : CFG_DP_MQ_TUNNELS;
+}
+
 const char *cfg_dataplane_name(enum cfg_dataplane d)
 {
 	switch (d) {

@@ -337,6 +337,9 @@ struct cfg_router {
 };
 
 enum cfg_dataplane { CFG_DP_AUTO = 0, CFG_DP_USERSPACE, CFG_DP_KERNEL };
+/* `dataplane userspace multi-queue N` unset: tunnel devices get one queue
+ * per worker while the configuration holds at most this many tunnels */
+enum { CFG_DP_MQ_TUNNELS = 32 };
 
 #define CFG_ARRAY(type, name)                                                                      \
 	type *name;                                                                                \
@@ -345,6 +348,8 @@ enum cfg_dataplane { CFG_DP_AUTO = 0, CFG_DP_USERSPACE, CFG_DP_KERNEL };
 struct cfg_model {
 	char hostname[CFG_NAME_MAX]; /* "" = default ("vtid") */
 	enum cfg_dataplane dataplane;
+	bool dp_mq_set;		/* dataplane userspace multi-queue N */
+	unsigned dp_mq_tunnels; /* N, when set (cfg_dp_mq_tunnels) */
 	char keylog[CFG_TEXT_MAX];
 	CFG_ARRAY(struct cfg_ifmap, ifmap);
 	CFG_ARRAY(struct cfg_proposal, proposal);
@@ -404,6 +409,7 @@ struct cfg_cmap_entry *cfg_find_cmap(const struct cfg_model *m, const char *name
 
 /* Names of things, shared by the writer and the parser. */
 const char *cfg_dataplane_name(enum cfg_dataplane d);
+unsigned cfg_dp_mq_tunnels(const struct cfg_model *m);
 /* Dotted quad of a network-order address into buf (16 bytes). */
 const char *cfg_ip(uint32_t a, char *buf);
 

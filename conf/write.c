@@ -520,6 +520,8 @@ int cfg_write(const struct cfg_model *m, struct cfg_buf *b)
 		P("hostname %s\n", m->hostname);
 	if (m->dataplane != CFG_DP_AUTO)
 		P("dataplane %s\n", cfg_dataplane_name(m->dataplane));
+	if (m->dp_mq_set)
+		P("dataplane userspace multi-queue %u\n", m->dp_mq_tunnels);
 	if (m->keylog[0])
 		P("crypto ikev2 keylog %s\n", m->keylog);
 	for (size_t i = 0; i < m->n_ifmap; i++)

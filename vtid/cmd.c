@@ -509,6 +509,11 @@ static int do_show_dataplane(const struct cli_match *m, void *ctx, struct cli_er
 		json_object_object_add(l, "single_queue", json_object_new_int64(links - mq));
 		json_object_object_add(l, "queues_per_multi_queue_link",
 				       json_object_new_int64(workers));
+		/* dataplane userspace multi-queue N: devices made while the
+		 * configuration holds at most N tunnels are multi-queue */
+		json_object_object_add(l, "multi_queue_up_to_tunnels",
+				       json_object_new_int64(v->running ? cfg_dp_mq_tunnels(v->running)
+									: CFG_DP_MQ_TUNNELS));
 	}
 	json_object_object_add(o, "links", l);
 	struct json_object *sas = json_object_new_object();

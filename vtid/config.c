@@ -127,6 +127,27 @@ static void frr_check(void *arg)
 	loop_timer_arm(v->loop, &v->frr_timer, took * 10 > 3000 ? (uint64_t)took * 10 : 3000);
 }
 
+/* `dataplane userspace multi-queue N` changed at run time: a device's
+ * queues are made with it, so the tunnels made from now on follow N and
+ * the others keep theirs until they restart; the log says how many. */
+static void dp_mq_changed(struct vtid *v, const struct cfg_model *next)
+{
+	if (dp_workers(v->dp_ops, v->dp) == 0) {
+		log_notice("dataplane userspace multi-queue %u: the %s data plane runs, whose "
+			   "devices are not TUN devices; it applies when the userspace one does",
+			   cfg_dp_mq_tunnels(next), v->dp_ops->name);
+		return;
+	}
+	size_t n = 0, mq = 0;
+	for (struct tunnel *t = tunnels_first(v->tunnels); t; t = t->next) {
+		n++;
+		mq += t->spec.link.queues != 1;
+	}
+	log_notice("dataplane userspace multi-queue %u: tunnel devices made from now on follow "
+		   "it; the %zu running keep their queues (%zu multi-queue) until they restart",
+		   cfg_dp_mq_tunnels(next), n, mq);
+}
+
 /* Brings one tunnel to what `next` says, as the change list decided. */
 static void apply_tunnel(struct vtid *v, const struct cfg_model *next, size_t tunnels,
 			 const char *name, enum tunnel_verdict verdict)
@@ -342,6 +363,8 @@ int vtid_apply_by(struct vtid *v, struct cfg_model *next, const char *who, char 
 			if ((c->what & CFG_W_DATAPLANE) && (int)next->dataplane != v->dp_cfg_started)
 				log_warn("dataplane %s: takes effect when vtid restarts",
 					 cfg_dataplane_name(next->dataplane));
+			if ((c->what & CFG_W_DP_MQ) && v->running)
+				dp_mq_changed(v, next);
 			break;
 		case CFG_CH_TUNNEL_REMOVE:
 			tunnel_del(v->tunnels, c->name);

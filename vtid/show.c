@@ -323,6 +323,11 @@ void show_dataplane_text(struct json_object *o, struct sbuf *b)
 				    n(l, "multi_queue"), n(l, "queues_per_multi_queue_link"),
 				    n(l, "single_queue"));
 		sbuf_printf(b, "\n");
+		if (json_object_object_get_ex(l, "multi_queue_up_to_tunnels", &x))
+			sbuf_printf(b,
+				    "  Multi-queue devices: made while the configuration holds at "
+				    "most %" PRId64 " tunnels\n",
+				    json_object_get_int64(x));
 	}
 	if (json_object_object_get_ex(o, "sas", &sas))
 		sbuf_printf(b, "  SAs installed: %" PRId64 " (%" PRId64 " inbound, %" PRId64 " outbound)\n",

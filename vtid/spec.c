@@ -252,8 +252,6 @@ static int fill_spec(const struct cfg_tunnel_resolved *r, struct tunnel_spec *sp
 	return resolve_ike(h, spec, err, len);
 }
 
-enum { SPEC_MQ_TUNNELS = 32 }; /* more tunnels than this: single-queue devices */
-
 size_t spec_count_tunnels(const struct cfg_model *m)
 {
 	size_t n = 0;
@@ -277,9 +275,10 @@ int spec_from_model(const struct cfg_model *m, size_t tunnels, const char *name,
 	/* A multi-queue TUN device costs 256 TX queues in the kernel (4.2 s
 	 * to bring 1,000 up here, 0.34 s single-queue): worth it only where
 	 * one tunnel may carry more than one worker can, i.e. a few tunnels.
-	 * Past SPEC_MQ_TUNNELS the traffic spreads over the tunnels, each
-	 * read by one worker. */
-	if (tunnels > SPEC_MQ_TUNNELS)
+	 * Past `dataplane userspace multi-queue N` (32 unless set) the traffic
+	 * spreads over the tunnels, each read by one worker.  Decided when the
+	 * device is made: a device keeps its queues until its tunnel restarts. */
+	if (m && tunnels > cfg_dp_mq_tunnels(m))
 		spec->link.queues = 1;
 	cfg_tunnel_resolved_wipe(r);
 	free(r);

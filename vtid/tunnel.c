@@ -382,8 +382,10 @@ int tunnel_change(struct tunnels *t, const struct tunnel_spec *spec, enum tunnel
 		return tunnel_add(t, spec);
 	}
 	bool shut_changed = tn->spec.shutdown != spec->shutdown;
+	uint8_t queues = tn->spec.link.queues; /* the device's, made with it */
 	OPENSSL_cleanse(&tn->spec, sizeof(tn->spec));
 	tn->spec = *spec;
+	tn->spec.link.queues = queues;
 	if (shut_changed) {
 		log_info("%s: %s", spec->name, spec->shutdown ? "shutdown" : "no shutdown");
 		apply_state(tn);

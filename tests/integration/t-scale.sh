@@ -5,7 +5,12 @@
 # FRR; past 32 tunnels the devices are single-queue and each one read by
 # one worker, and IKE_SA_INIT exchanges are paced):
 #   all-ready       every tunnel UP-ACTIVE on both sides
-#   devices-sq      a tunnel device has one queue (no multi-queue TUN)
+#   devices-sq      a tunnel device of A has one queue (no multi-queue TUN)
+#   devices-mq      B's configuration has `dataplane userspace multi-queue
+#                   200`: its devices have one queue per worker, `show
+#                   dataplane json` counts 200 multi-queue links
+#   mq-change       that line changed at run time on B: the log says the
+#                   running devices keep their queues, and they do
 #   ping-1, ping-N  pings cross Tunnel1 and Tunnel200 (inner /30s)
 #   brief           `show crypto session brief`: one line per tunnel, all
 #                   UP-ACTIVE and READY; its JSON the same
@@ -66,7 +71,10 @@ for s in d.get("sas", []):
 
 setup_ns
 conf a 10.200 10.201 >"$tmp/a.conf"
-conf b 10.201 10.200 >"$tmp/b.conf"
+{
+	echo "dataplane userspace multi-queue $N"
+	conf b 10.201 10.200
+} >"$tmp/b.conf"
 start b
 start a
 if wait_until 60 all_up $N $N; then
@@ -79,6 +87,27 @@ if [ "$q" = 1 ]; then
 	pass "devices-sq: Tunnel$N has 1 TX queue"
 else
 	fail devices-sq "Tunnel$N has ${q:-no} TX queues"
+fi
+txq() { ip netns exec $NS-$1 ls /sys/class/net/Tunnel$N/queues 2>/dev/null | grep -c '^tx-'; }
+mq_of() { # SIDE: "MULTI-QUEUE-LINKS UP-TO" from show dataplane json
+	"$VTISH" -s "$tmp/$1.sock" -c 'show dataplane json' 2>/dev/null |
+		python3 -c 'import json,sys
+l = json.load(sys.stdin)["links"]; print(l["multi_queue"], l["multi_queue_up_to_tunnels"])' 2>&1 | tail -1
+}
+qb=$(txq b)
+r=$(mq_of b)
+if [ "${qb:-0}" -gt 1 ] && [ "$r" = "$N $N" ]; then
+	pass "devices-mq: B's Tunnel$N has $qb TX queues; show dataplane: $N multi-queue links, up to $N tunnels"
+else
+	fail devices-mq "B's Tunnel$N has ${qb:-no} TX queues; show dataplane (multi-queue links, up to): $r"
+fi
+"$VTISH" -s "$tmp/b.sock" -c 'configure terminal' -c 'dataplane userspace multi-queue 0' -c end \
+	>"$tmp/mq.out" 2>&1
+mq_logged() { grep -q "dataplane userspace multi-queue 0: tunnel devices made from now on follow it; the $N running keep their queues ($N multi-queue) until they restart" "$tmp/b.log"; }
+if wait_until 5 mq_logged && [ "$(mq_of b)" = "$N 0" ] && [ "$(txq b)" = "$qb" ]; then
+	pass "mq-change: multi-queue 0 at run time: logged, the $N devices keep their $qb queues"
+else
+	fail mq-change "$(tr '\n' ' ' <"$tmp/mq.out"); show dataplane $(mq_of b); $(txq b) TX queues; log: $(grep -m1 'multi-queue' "$tmp/b.log")"
 fi
 # (a tunnel both ends initiated at once drops its duplicate IKE SA just
 # after it is up: give that a moment, as t-two-site does)

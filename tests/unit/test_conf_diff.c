@@ -194,6 +194,14 @@ static void test_update_bits(void)
 	cfg_model_free(b);
 	b = edit("hostname R2", "hostname R3\ndataplane userspace");
 	CHECK_EQ_INT(what_of(a, b, 0), CFG_W_HOSTNAME | CFG_W_DATAPLANE);
+	cfg_model_free(b);
+	/* the multi-queue line: a value that differs from the default, or
+	 * from the other side's; the default written out is no change */
+	b = edit("hostname R2", "hostname R2\ndataplane userspace multi-queue 0");
+	CHECK_EQ_INT(what_of(a, b, 0), CFG_W_DP_MQ);
+	cfg_model_free(b);
+	b = edit("hostname R2", "hostname R2\ndataplane userspace multi-queue 32");
+	CHECK_EQ_INT(what_of(a, b, 0), 0);
 	cfg_model_free(a);
 	cfg_model_free(b);
 }

@@ -147,6 +147,10 @@ static const struct bad bad[] = {
      "1:23: too long (at most 63 characters)"},
     {"hostname_bad", "hostname R2!\n", "1:12: hostname may hold letters, digits, '-', '_' and '.'"},
     {"dataplane_bad", "dataplane dpdk\n", "1:11: expected one of: auto, kernel, userspace"},
+    {"dataplane_mq_range", "dataplane userspace multi-queue 65536\n",
+     "1:33: value out of range (0-65535)"},
+    {"no_dataplane_bad", "no dataplane dpdk\n",
+     "1:14: expected one of: auto, kernel, userspace, end of line"},
     {"acl_bad_proto", ACL " permit foo any any\n",
      "2:9: expected one of: (0-255), ahp, eigrp, esp, gre, icmp, igmp, ip, ipinip, nos, ospf, "
      "pcp, pim, tcp, udp"},

@@ -84,6 +84,7 @@ static void test_examples(void)
 static const char *everything =
     "hostname R2\n"
     "dataplane kernel\n"
+    "dataplane userspace multi-queue 4\n"
     "crypto ikev2 keylog /tmp/keys.log\n"
     "interface-map FastEthernet0/1 eth7\n"
     "interface-map GigabitEthernet0/0/0 eth8\n"
