@@ -511,14 +511,39 @@ static void init_window_shrink(struct ike_engine *eng)
 
 static void peer_start(struct ike_peer *p);
 
+/* Whether a peer due to initiate starts now.  An SA that will carry the
+ * tunnel (usable, or an attempt of ours) makes it needless: no, and
+ * nothing is rescheduled (that SA's end schedules the next attempt).  A
+ * half-open SA the peer began (it reached this tunnel first) holds it back
+ * while that may still complete: the attempt is put off until then, and
+ * made if it did not (the peer restarted the tunnel and dropped it).
+ * Waiting for such an SA to time out held R3's tunnel down for 30 s in
+ * t-why-down. */
+static bool peer_may_start(struct ike_peer *p, uint64_t now)
+{
+	uint64_t until = 0;
+	for (const struct ike_sa *sa = p->sas; sa; sa = sa->peer_next) {
+		if (ike_sa_ours_or_usable(sa)) {
+			p->reinit_at = 0;
+			return false;
+		}
+		if (ike_sa_peer_attempt_live(sa, now) && sa->created_ms + IKE_PEER_ATTEMPT_MS > until)
+			until = sa->created_ms + IKE_PEER_ATTEMPT_MS;
+	}
+	if (!until)
+		return true;
+	p->reinit_at = until;
+	ike_touch_peer(p);
+	return false;
+}
+
 static void init_pump(struct ike_engine *eng)
 {
+	uint64_t now = ike_now(eng);
 	while (wait_any(eng) && eng->init_inflight < eng->init_window) {
 		struct ike_peer *p = wait_take(eng);
-		bool alive = false; /* the peer may have begun one with us meanwhile */
-		for (struct ike_sa *sa = p->sas; sa && !alive; sa = sa->peer_next)
-			alive = sa->state != IKE_STATE_DEAD;
-		if (!p->deleting && !p->cfg.passive && !alive)
+		/* the peer may have begun one with us meanwhile */
+		if (!p->deleting && !p->cfg.passive && peer_may_start(p, now))
 			peer_start(p);
 	}
 }
@@ -793,15 +818,8 @@ void ike_run_timers(struct ike_engine *eng)
 			continue;
 		for (struct ike_sa *sa = p->sas; sa; sa = sa->peer_next)
 			sa_timers(sa, now);
-		if (p->reinit_at && now >= p->reinit_at) {
-			bool alive = false;
-			for (struct ike_sa *sa = p->sas; sa; sa = sa->peer_next)
-				alive |= sa->state != IKE_STATE_DEAD;
-			if (alive)
-				p->reinit_at = 0;
-			else
-				ike_peer_initiate(p);
-		}
+		if (p->reinit_at && now >= p->reinit_at && peer_may_start(p, now))
+			ike_peer_initiate(p);
 		ike_timers_done(p);
 	}
 	eng->tm_n_due = 0;

@@ -92,13 +92,17 @@ void ike_fail(struct ike_peer *p, const struct ike_sa *sa, enum ike_fail_class c
 {
 	if (!p || p->deleting || !p->eng->host.failed)
 		return;
-	/* An SA of the peer's still completing its IKE_AUTH counts only
-	 * against a Delete: the peer dropping a duplicate while the other SA
-	 * comes up is no failure, but both ends' attempts run at once when
-	 * both initiate, so a real refusal must not wait on the other. */
+	/* An SA still completing its IKE_AUTH counts only against a Delete:
+	 * the peer dropping a duplicate while the other SA comes up is no
+	 * failure, but both ends' attempts run at once when both initiate, so
+	 * a real refusal must not wait on the other.  One the peer began and
+	 * abandoned long ago (it restarted the tunnel) counts for nothing. */
+	uint64_t now = ike_now(p->eng);
 	for (const struct ike_sa *o = p->sas; o; o = o->peer_next)
-		if (o != sa && (ike_sa_usable(o) || (cls == IKE_FAIL_DELETED &&
-						      o->state == IKE_STATE_AUTH)))
+		if (o != sa &&
+		    (ike_sa_usable(o) ||
+		     (cls == IKE_FAIL_DELETED && o->state == IKE_STATE_AUTH &&
+		      (o->initiator || ike_sa_peer_attempt_live(o, now)))))
 			return;
 	struct ike_failure f = {.cls = cls, .notify = notify, .by_peer = by_peer};
 	va_list ap;

@@ -35,6 +35,10 @@ enum {
 	IKE_REINIT_BASE_MS = 1000,
 	IKE_REINIT_MAX_MS = 30000,
 	IKE_HALF_OPEN_MS = 30000,
+	/* a half-open SA the peer began holds back our own attempt this long
+	 * (its initiator sends IKE_AUTH at once on our answer, and again
+	 * within IKE_RETX_FIRST_MAX_MS); older, it was most likely abandoned */
+	IKE_PEER_ATTEMPT_MS = 5000,
 	IKE_HASH_BUCKETS = 1024,
 	IKE_PEER_BUCKETS = 4096, /* peers by tunnel id and by remote address */
 	IKE_DPD_TRIES = 5,
@@ -346,6 +350,8 @@ struct ike_child *ike_child_by_spi_out(struct ike_sa *sa, uint32_t spi_out);
 void ike_sa_kill(struct ike_sa *sa, const char *why, bool reinit);
 void ike_child_kill(struct ike_child *c, const char *why);
 bool ike_sa_usable(const struct ike_sa *sa);
+bool ike_sa_ours_or_usable(const struct ike_sa *sa);
+bool ike_sa_peer_attempt_live(const struct ike_sa *sa, uint64_t now);
 void ike_gc(struct ike_engine *eng);
 uint64_t ike_now(struct ike_engine *eng);
 uint32_t ike_rand32(struct ike_engine *eng);

@@ -343,6 +343,19 @@ bool ike_sa_usable(const struct ike_sa *sa)
 	return sa->state == IKE_STATE_ESTABLISHED || sa->state == IKE_STATE_REKEYING;
 }
 
+/* An SA that will carry the tunnel: usable, or an attempt of ours. */
+bool ike_sa_ours_or_usable(const struct ike_sa *sa)
+{
+	return sa->state != IKE_STATE_DEAD && (ike_sa_usable(sa) || sa->initiator);
+}
+
+/* A half-open SA the peer began, young enough that it may still complete. */
+bool ike_sa_peer_attempt_live(const struct ike_sa *sa, uint64_t now)
+{
+	return !sa->initiator && (sa->state == IKE_STATE_INIT || sa->state == IKE_STATE_AUTH) &&
+	       now < sa->created_ms + IKE_PEER_ATTEMPT_MS;
+}
+
 void ike_child_kill(struct ike_child *c, const char *why)
 {
 	if (c->state == CHILD_DEAD)
@@ -410,7 +423,7 @@ void ike_sa_kill(struct ike_sa *sa, const char *why, bool reinit)
 		if (o == sa || o->state == IKE_STATE_DEAD)
 			continue;
 		other_up |= ike_sa_usable(o);
-		other_alive |= ike_sa_usable(o) || o->initiator;
+		other_alive |= ike_sa_ours_or_usable(o);
 	}
 	if (was_up && !other_up)
 		probe_stale_auth(sa);

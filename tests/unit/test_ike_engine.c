@@ -689,6 +689,58 @@ static void test_stale_auth_probe(void)
 	tnet_fini(&n);
 }
 
+/* Drops side 1's IKE_AUTH requests to side 0 while *ctx is set. */
+static bool drop_b_auth(struct tnet *n, struct tpkt *p)
+{
+	const bool *on = n->tap_ctx;
+	return !*on || p->from.sin_addr.s_addr != n->side[1].addr.sin_addr.s_addr ||
+	       p->len < 28 || p->data[18] != 35 /* IKE_AUTH */ || !(p->data[19] & 0x08);
+}
+
+/* B's tunnel restarts (its Delete ends X) and its new attempt S is
+ * abandoned after A answered S's IKE_SA_INIT (B restarts again before
+ * S's IKE_AUTH arrives).  A's new attempt waits for S only while S may
+ * still complete (IKE_PEER_ATTEMPT_MS), not until S times out (30 s): the
+ * tunnel is up again within seconds (t-why-down, ike-proposal: R3 silent
+ * for 30 s after R2's two-line restore). */
+static void test_abandoned_peer_attempt(void)
+{
+	struct tnet n;
+	struct ike_peer_cfg a, b1, b2, b3;
+	bool drop = false;
+	tnet_init(&n, 2, 71);
+	tnet_cfg(&a, &n.side[0], &n.side[1], 1);
+	tnet_cfg(&b1, &n.side[1], &n.side[0], 2);
+	b1.passive = true;
+	tnet_cfg(&b2, &n.side[1], &n.side[0], 3);
+	tnet_cfg(&b3, &n.side[1], &n.side[0], 4);
+	b3.passive = true;
+	n.tap = drop_b_auth;
+	n.tap_ctx = &drop;
+	CHECK_EQ_INT(ike_peer_add(n.side[1].eng, &b1), 0);
+	CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &a), 0);
+	tnet_run(&n, 1000);
+	CHECK(n.side[0].up && n.side[1].up); /* X */
+	drop = true;
+	CHECK_EQ_INT(ike_peer_del(n.side[1].eng, 2), 0);
+	CHECK_EQ_INT(ike_peer_add(n.side[1].eng, &b2), 0);
+	tnet_run(&n, 100); /* X deleted; S answered by A, its IKE_AUTH lost */
+	CHECK(!n.side[0].up);
+	struct json_object *o = ike_show_sa(n.side[0].eng, false), *sas;
+	json_object_object_get_ex(o, "sas", &sas);
+	CHECK_EQ_INT(json_object_array_length(sas), 1); /* S, half-open */
+	json_object_put(o);
+	CHECK_EQ_INT(ike_peer_del(n.side[1].eng, 3), 0);
+	CHECK_EQ_INT(ike_peer_add(n.side[1].eng, &b3), 0);
+	drop = false;
+	int64_t started = tnet_stat(n.side[0].eng, "init_started");
+	tnet_run(&n, 8000);
+	CHECK(n.side[0].up && n.side[1].up);
+	CHECK_EQ_INT(tnet_stat(n.side[0].eng, "init_started"), started + 1);
+	n.tap = NULL;
+	tnet_fini(&n);
+}
+
 /* Timers come from a heap of peers (ike/timers.c); ike_run_timers takes
  * the peers due out of it first.  A host callback made while their timers
  * run may delete a peer that is due in the same run, or add one (the
@@ -763,6 +815,7 @@ int main(void)
 	RUN(test_retx_follows_rtt);
 	RUN(test_timer_reentry);
 	RUN(test_stale_auth_probe);
+	RUN(test_abandoned_peer_attempt);
 	RUN(test_no_proposal);
 	RUN(test_invalid_ke);
 	RUN(test_bad_psk);
