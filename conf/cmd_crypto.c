@@ -114,6 +114,16 @@ static int h_ike_profile(const struct cli_match *m, void *ctx, struct cli_error 
 	return cfg_enter(s, CFG_MODE_IKEV2_PROFILE, hdr, name, NULL);
 }
 
+/* crypto ikev2 cookie-challenge N: IKE_SA_INIT requests must carry a
+ * COOKIE (RFC 7296 2.6) while N or more SAs are half-open. */
+static int h_cookie(const struct cli_match *m, void *ctx, struct cli_error *err)
+{
+	struct cfg_session *s = SESSION(ctx);
+	(void)err; /* the range is the grammar's */
+	s->cand->cookie_challenge = cfg_no(m) ? 0 : (unsigned)cfg_num(cli_arg(m, "n"));
+	return 0;
+}
+
 static int h_keylog(const struct cli_match *m, void *ctx, struct cli_error *err)
 {
 	struct cfg_session *s = SESSION(ctx);
@@ -925,6 +935,14 @@ const struct cli_cmd cfg_cmds_crypto[] = {
      "Negate a command\nEncryption module\nIKEv2 configuration\nDefine an IKEv2 profile\n"
      "Profile name",
      h_ike_profile, 0},
+    {CFG_MODE_CONFIG, "crypto ikev2 cookie-challenge (1-4096)$n",
+     "Encryption module\nIKEv2 configuration\nDemand a COOKIE while many SAs are half-open\n"
+     "Half-open SAs from which on (default 64)",
+     h_cookie, 0},
+    {CFG_MODE_CONFIG, "no crypto ikev2 cookie-challenge [(1-4096)$n]",
+     "Negate a command\nEncryption module\nIKEv2 configuration\nBack to the default (64)\n"
+     "Half-open SAs",
+     h_cookie, 0},
     {CFG_MODE_CONFIG, "crypto ikev2 keylog WORD$file",
      "Encryption module\nIKEv2 configuration\nWrite IKE and ESP keys for Wireshark\nFile name",
      h_keylog, 0},

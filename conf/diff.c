@@ -392,6 +392,8 @@ int cfg_diff(const struct cfg_model *old, const struct cfg_model *new_m, struct 
 		g |= CFG_W_DP_MQ;
 	if (strcmp(a->keylog, b->keylog))
 		g |= CFG_W_KEYLOG;
+	if (cfg_cookie_challenge(a) != cfg_cookie_challenge(b))
+		g |= CFG_W_COOKIE;
 	if (g && push(out, CFG_CH_GLOBALS, NULL, g))
 		goto out;
 	for (size_t i = 0; i < a->n_interface; i++) {

@@ -91,7 +91,7 @@ int cfg_tunnel_resolve(const struct cfg_model *m, const char *name,
 void cfg_tunnel_resolved_wipe(struct cfg_tunnel_resolved *r);
 
 enum cfg_change_kind {
-	CFG_CH_GLOBALS = 1, /* what: CFG_W_HOSTNAME | CFG_W_DATAPLANE | CFG_W_KEYLOG */
+	CFG_CH_GLOBALS = 1, /* what: CFG_W_HOSTNAME ... CFG_W_COOKIE */
 	CFG_CH_TUNNEL_REMOVE,
 	CFG_CH_TUNNEL_RESTART, /* endpoints or resolved crypto changed */
 	CFG_CH_TUNNEL_ADD,
@@ -106,6 +106,7 @@ enum {
 	CFG_W_DATAPLANE = 1 << 1,
 	CFG_W_KEYLOG = 1 << 2,
 	CFG_W_DP_MQ = 1 << 3, /* dataplane userspace multi-queue */
+	CFG_W_COOKIE = 1 << 4, /* crypto ikev2 cookie-challenge */
 	CFG_W_DESCRIPTION = 1 << 3,
 	CFG_W_BANDWIDTH = 1 << 4,
 	CFG_W_SHUTDOWN = 1 << 5,

@@ -380,6 +380,11 @@ unsigned cfg_dp_mq_tunnels(const struct cfg_model *m)
 	return m->dp_mq_set ? m->dp_mq_tunnels : CFG_DP_MQ_TUNNELS;
 }
 
+unsigned cfg_cookie_challenge(const struct cfg_model *m)
+{
+	return m->cookie_challenge ? m->cookie_challenge : CFG_COOKIE_CHALLENGE;
+}
+
 const char *cfg_dataplane_name(enum cfg_dataplane d)
 {
 	switch (d) {

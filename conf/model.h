@@ -340,6 +340,9 @@ enum cfg_dataplane { CFG_DP_AUTO = 0, CFG_DP_USERSPACE, CFG_DP_KERNEL };
 /* `dataplane userspace multi-queue N` unset: tunnel devices get one queue
  * per worker while the configuration holds at most this many tunnels */
 enum { CFG_DP_MQ_TUNNELS = 32 };
+/* `crypto ikev2 cookie-challenge N` unset: COOKIEs demanded past this many
+ * half-open SAs (IOS leaves the challenge off; vtid always has it) */
+enum { CFG_COOKIE_CHALLENGE = 64 };
 
 #define CFG_ARRAY(type, name)                                                                      \
 	type *name;                                                                                \
@@ -351,6 +354,7 @@ struct cfg_model {
 	bool dp_mq_set;		/* dataplane userspace multi-queue N */
 	unsigned dp_mq_tunnels; /* N, when set (cfg_dp_mq_tunnels) */
 	char keylog[CFG_TEXT_MAX];
+	unsigned cookie_challenge; /* crypto ikev2 cookie-challenge N; 0 = unset */
 	CFG_ARRAY(struct cfg_ifmap, ifmap);
 	CFG_ARRAY(struct cfg_proposal, proposal);
 	CFG_ARRAY(struct cfg_policy, policy);
@@ -410,6 +414,7 @@ struct cfg_cmap_entry *cfg_find_cmap(const struct cfg_model *m, const char *name
 /* Names of things, shared by the writer and the parser. */
 const char *cfg_dataplane_name(enum cfg_dataplane d);
 unsigned cfg_dp_mq_tunnels(const struct cfg_model *m);
+unsigned cfg_cookie_challenge(const struct cfg_model *m);
 /* Dotted quad of a network-order address into buf (16 bytes). */
 const char *cfg_ip(uint32_t a, char *buf);
 

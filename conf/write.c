@@ -524,6 +524,8 @@ int cfg_write(const struct cfg_model *m, struct cfg_buf *b)
 		P("dataplane userspace multi-queue %u\n", m->dp_mq_tunnels);
 	if (m->keylog[0])
 		P("crypto ikev2 keylog %s\n", m->keylog);
+	if (m->cookie_challenge)
+		P("crypto ikev2 cookie-challenge %u\n", m->cookie_challenge);
 	for (size_t i = 0; i < m->n_ifmap; i++)
 		P("interface-map %s %s\n", m->ifmap[i].ios, m->ifmap[i].dev);
 	P("!\n");

@@ -143,6 +143,8 @@ static void dp_mq_changed(struct vtid *v, const struct cfg_model *next)
 		n++;
 		mq += t->spec.link.queues != 1;
 	}
+	if (n == 0) /* (at start: nothing made yet) */
+		return;
 	log_notice("dataplane userspace multi-queue %u: tunnel devices made from now on follow "
 		   "it; the %zu running keep their queues (%zu multi-queue) until they restart",
 		   cfg_dp_mq_tunnels(next), n, mq);
@@ -348,6 +350,8 @@ int vtid_apply_by(struct vtid *v, struct cfg_model *next, const char *who, char 
 	 * reuse the endpoints), restarts, additions, updates, QoS, routing.
 	 * A tunnel the list doesn't name is not touched at all. */
 	size_t tunnels = spec_count_tunnels(next);
+	/* every apply (the engine starts with the same default): cheap */
+	ike_set_cookie_threshold(v->ike, cfg_cookie_challenge(next));
 	for (size_t i = 0; i < ch.n; i++) {
 		const struct cfg_change *c = &ch.v[i];
 		switch (c->kind) {

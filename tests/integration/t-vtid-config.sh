@@ -3,7 +3,8 @@
 # running configuration (mode 0600, re-readable, canonical); SIGHUP reloads a
 # changed file; `configure replace` with a broken file reports FILE:LINE:COL
 # and changes nothing; a missing configuration file starts empty; a tunnel
-# configured from vtish gets its device at once.
+# configured from vtish gets its device at once; `crypto ikev2
+# cookie-challenge N` is the IKE engine's COOKIE threshold (its own stats).
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -59,6 +60,18 @@ vsh $RUN/s "configure replace $RUN/good.conf" >/dev/null &&
 out=$(vsh $RUN/s 'configure terminal' 'interface Tunnel8' 'tunnel destination 1.2.3' 2>&1)
 [ $? != 0 ] && echo "$out" | grep -q '%' && pass "a bad line is refused, vtish exits non-zero" ||
 	fail "bad line in vtish" "$out"
+
+# crypto ikev2 cookie-challenge N: the engine demands COOKIEs from N
+# half-open SAs on (what it reports itself); without the line, 64.
+cookie_thr() { vsh $RUN/s 'show crypto ikev2 stats json' | tr -d ' \n' | _jfirst cookie_threshold; }
+t0=$(cookie_thr)
+vsh $RUN/s 'configure terminal' 'crypto ikev2 cookie-challenge 10' 'end' >/dev/null
+t1=$(cookie_thr)
+vsh $RUN/s 'configure terminal' 'no crypto ikev2 cookie-challenge' 'end' >/dev/null
+t2=$(cookie_thr)
+[ "$t0" = 64 ] && [ "$t1" = 10 ] && [ "$t2" = 64 ] &&
+	pass "cookie-challenge 10 sets the engine's COOKIE threshold, no ... puts back 64" ||
+	fail "cookie-challenge" "threshold $t0, after the line $t1, after no $t2"
 
 stop_pids
 check_logs_clean "$RUN/log"

@@ -202,6 +202,9 @@ static void test_update_bits(void)
 	cfg_model_free(b);
 	b = edit("hostname R2", "hostname R2\ndataplane userspace multi-queue 32");
 	CHECK_EQ_INT(what_of(a, b, 0), 0);
+	cfg_model_free(b);
+	b = edit("hostname R2", "hostname R2\ncrypto ikev2 cookie-challenge 10");
+	CHECK_EQ_INT(what_of(a, b, 0), CFG_W_COOKIE);
 	cfg_model_free(a);
 	cfg_model_free(b);
 }

@@ -149,6 +149,8 @@ static const struct bad bad[] = {
     {"dataplane_bad", "dataplane dpdk\n", "1:11: expected one of: auto, kernel, userspace"},
     {"dataplane_mq_range", "dataplane userspace multi-queue 65536\n",
      "1:33: value out of range (0-65535)"},
+    {"cookie_challenge_zero", "crypto ikev2 cookie-challenge 0\n",
+     "1:31: value out of range (1-4096)"},
     {"no_dataplane_bad", "no dataplane dpdk\n",
      "1:14: expected one of: auto, kernel, userspace, end of line"},
     {"acl_bad_proto", ACL " permit foo any any\n",

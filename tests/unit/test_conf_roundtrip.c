@@ -86,6 +86,7 @@ static const char *everything =
     "dataplane kernel\n"
     "dataplane userspace multi-queue 4\n"
     "crypto ikev2 keylog /tmp/keys.log\n"
+    "crypto ikev2 cookie-challenge 100\n"
     "interface-map FastEthernet0/1 eth7\n"
     "interface-map GigabitEthernet0/0/0 eth8\n"
     "crypto ikev2 proposal P1\n"
