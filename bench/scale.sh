@@ -12,7 +12,9 @@
 # namespace, LAB-FACTS.md's settings) does the same N tunnels with the same
 # outer addressing and proposals (ESP in tunnel mode between inner /32s on
 # lo: kernel-libipsec does no transport mode), and the ratio is printed.
-# SCALE_STRONGSWAN=0 skips it.
+# SCALE_STRONGSWAN=0 skips it.  SCALE_COOKIE=N adds `crypto ikev2
+# cookie-challenge N` to both vtids (vtid's default is 64 half-open SAs; the
+# strongSwan side runs with cookie_threshold 20480).
 set -u
 N=${1:-1000}
 BUILD=${BUILD:-build}
@@ -44,6 +46,7 @@ inner() { # inner I SIDE: a /30 of 100.64.0.0/10 per tunnel
 # conf SIDE LOCALNET PEERNET: side's configuration
 conf() {
 	local side=$1 me=$2 peer=$3 i
+	[ -n "${SCALE_COOKIE:-}" ] && echo "crypto ikev2 cookie-challenge $SCALE_COOKIE"
 	cat <<EOF
 hostname scale-$side
 crypto ikev2 proposal P1
@@ -174,6 +177,16 @@ print("%d of %d messages sent (%.1f %%); IKE_SA_INIT started %d, IKE SAs up %d, 
 	done
 	# datagrams the kernel dropped for a full socket buffer (IKE and ESP in UDP)
 	echo "vtid: UDP receive-buffer drops: A $(ip netns exec $NS-a nstat -az UdpRcvbufErrors | awk '/UdpRcvbufErrors/ {print $2}'), B $(ip netns exec $NS-b nstat -az UdpRcvbufErrors | awk '/UdpRcvbufErrors/ {print $2}')"
+	# how long the shows take at N tunnels on side A (ms, vtish included)
+	local line="vtid: shows at $N tunnels (ms):" c ts
+	for c in 'show crypto session brief' 'show crypto session summary' \
+		'show crypto ikev2 sa summary' 'show crypto session' 'show crypto ikev2 sa' \
+		'show crypto ipsec sa' 'show dataplane'; do
+		ts=$(now_ms)
+		"$VTISH" -s "$tmp/a.sock" -c "$c" >/dev/null 2>&1
+		line="$line $c $(($(now_ms) - ts));"
+	done
+	echo "$line"
 	VTID_MS=$((t1 - t0))
 	for p in $pa $pb; do kill $p 2>/dev/null; done
 	for p in $pa $pb; do wait $p 2>/dev/null; done
