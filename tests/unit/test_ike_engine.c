@@ -633,12 +633,27 @@ static void test_retx_follows_rtt(void)
 	tnet_fini(&n);
 }
 
-/* Drops side 0's IKE_AUTH requests to side 1 while *ctx is set. */
-static bool drop_a_auth(struct tnet *n, struct tpkt *p)
+/* Drops the IKE_AUTH requests side `from` sends while `on` is set. */
+struct auth_drop {
+	bool on;
+	int from;
+};
+
+static bool drop_auth(struct tnet *n, struct tpkt *p)
 {
-	const bool *on = n->tap_ctx;
-	return !*on || p->from.sin_addr.s_addr != n->side[0].addr.sin_addr.s_addr ||
+	const struct auth_drop *d = n->tap_ctx;
+	return !d->on || p->from.sin_addr.s_addr != n->side[d->from].addr.sin_addr.s_addr ||
 	       p->len < 28 || p->data[18] != 35 /* IKE_AUTH */ || !(p->data[19] & 0x08);
+}
+
+/* How many IKE SAs `show crypto ikev2 sa` lists. */
+static size_t n_sas(struct ike_engine *e)
+{
+	struct json_object *o = ike_show_sa(e, false), *sas;
+	json_object_object_get_ex(o, "sas", &sas);
+	size_t k = json_object_array_length(sas);
+	json_object_put(o);
+	return k;
 }
 
 /* A's IKE SA S gets its IKE_SA_INIT answered, then B's tunnel restarts
@@ -652,13 +667,13 @@ static void test_stale_auth_probe(void)
 {
 	struct tnet n;
 	struct ike_peer_cfg a, b1, b2;
-	bool drop = true;
+	struct auth_drop drop = {.on = true, .from = 0};
 	tnet_init(&n, 2, 61);
 	tnet_cfg(&a, &n.side[0], &n.side[1], 1);
 	tnet_cfg(&b1, &n.side[1], &n.side[0], 2);
 	b1.passive = true;
 	tnet_cfg(&b2, &n.side[1], &n.side[0], 3);
-	n.tap = drop_a_auth;
+	n.tap = drop_auth;
 	n.tap_ctx = &drop;
 	CHECK_EQ_INT(ike_peer_add(n.side[1].eng, &b1), 0);
 	CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &a), 0);
@@ -666,14 +681,11 @@ static void test_stale_auth_probe(void)
 	CHECK(!n.side[0].up);
 	CHECK_EQ_INT(tnet_stat(n.side[0].eng, "init_started"), 1);
 	CHECK_EQ_INT(ike_peer_del(n.side[1].eng, 2), 0);
-	drop = false;
+	drop.on = false;
 	CHECK_EQ_INT(ike_peer_add(n.side[1].eng, &b2), 0);
 	tnet_run(&n, 300); /* X: B's, up on both ends */
 	CHECK(n.side[0].up && n.side[1].up);
-	struct json_object *o = ike_show_sa(n.side[0].eng, false), *sas;
-	json_object_object_get_ex(o, "sas", &sas);
-	CHECK_EQ_INT(json_object_array_length(sas), 2); /* X, and S still in IKE_AUTH */
-	json_object_put(o);
+	CHECK_EQ_INT(n_sas(n.side[0].eng), 2); /* X, and S still in IKE_AUTH */
 	CHECK_EQ_INT(ike_peer_del(n.side[1].eng, 3), 0); /* B deletes X */
 	tnet_run(&n, 200);
 	CHECK(!n.side[0].up);
@@ -689,14 +701,6 @@ static void test_stale_auth_probe(void)
 	tnet_fini(&n);
 }
 
-/* Drops side 1's IKE_AUTH requests to side 0 while *ctx is set. */
-static bool drop_b_auth(struct tnet *n, struct tpkt *p)
-{
-	const bool *on = n->tap_ctx;
-	return !*on || p->from.sin_addr.s_addr != n->side[1].addr.sin_addr.s_addr ||
-	       p->len < 28 || p->data[18] != 35 /* IKE_AUTH */ || !(p->data[19] & 0x08);
-}
-
 /* B's tunnel restarts (its Delete ends X) and its new attempt S is
  * abandoned after A answered S's IKE_SA_INIT (B restarts again before
  * S's IKE_AUTH arrives).  A's new attempt waits for S only while S may
@@ -707,7 +711,7 @@ static void test_abandoned_peer_attempt(void)
 {
 	struct tnet n;
 	struct ike_peer_cfg a, b1, b2, b3;
-	bool drop = false;
+	struct auth_drop drop = {.on = false, .from = 1};
 	tnet_init(&n, 2, 71);
 	tnet_cfg(&a, &n.side[0], &n.side[1], 1);
 	tnet_cfg(&b1, &n.side[1], &n.side[0], 2);
@@ -715,24 +719,21 @@ static void test_abandoned_peer_attempt(void)
 	tnet_cfg(&b2, &n.side[1], &n.side[0], 3);
 	tnet_cfg(&b3, &n.side[1], &n.side[0], 4);
 	b3.passive = true;
-	n.tap = drop_b_auth;
+	n.tap = drop_auth;
 	n.tap_ctx = &drop;
 	CHECK_EQ_INT(ike_peer_add(n.side[1].eng, &b1), 0);
 	CHECK_EQ_INT(ike_peer_add(n.side[0].eng, &a), 0);
 	tnet_run(&n, 1000);
 	CHECK(n.side[0].up && n.side[1].up); /* X */
-	drop = true;
+	drop.on = true;
 	CHECK_EQ_INT(ike_peer_del(n.side[1].eng, 2), 0);
 	CHECK_EQ_INT(ike_peer_add(n.side[1].eng, &b2), 0);
 	tnet_run(&n, 100); /* X deleted; S answered by A, its IKE_AUTH lost */
 	CHECK(!n.side[0].up);
-	struct json_object *o = ike_show_sa(n.side[0].eng, false), *sas;
-	json_object_object_get_ex(o, "sas", &sas);
-	CHECK_EQ_INT(json_object_array_length(sas), 1); /* S, half-open */
-	json_object_put(o);
+	CHECK_EQ_INT(n_sas(n.side[0].eng), 1); /* S, half-open */
 	CHECK_EQ_INT(ike_peer_del(n.side[1].eng, 3), 0);
 	CHECK_EQ_INT(ike_peer_add(n.side[1].eng, &b3), 0);
-	drop = false;
+	drop.on = false;
 	int64_t started = tnet_stat(n.side[0].eng, "init_started");
 	tnet_run(&n, 8000);
 	CHECK(n.side[0].up && n.side[1].up);
