@@ -54,14 +54,9 @@ static int h_dataplane(const struct cli_match *m, void *ctx, struct cli_error *e
 static int h_dp_mq(const struct cli_match *m, void *ctx, struct cli_error *err)
 {
 	struct cfg_session *s = SESSION(ctx);
-	if (cfg_no(m)) {
-		s->cand->dp_mq_set = false;
-		s->cand->dp_mq_tunnels = 0;
-		return 0;
-	}
-	(void)err; /* (0-65535) in the grammar */
-	s->cand->dp_mq_set = true;
-	s->cand->dp_mq_tunnels = (unsigned)cfg_num(cli_arg(m, "n"));
+	(void)err; /* the range is the grammar's */
+	s->cand->dp_mq_set = !cfg_no(m);
+	s->cand->dp_mq_tunnels = cfg_no(m) ? 0 : (unsigned)cfg_num(cli_arg(m, "n"));
 	return 0;
 }
 

@@ -105,8 +105,8 @@ enum {
 	CFG_W_HOSTNAME = 1 << 0,
 	CFG_W_DATAPLANE = 1 << 1,
 	CFG_W_KEYLOG = 1 << 2,
-	CFG_W_DP_MQ = 1 << 3, /* dataplane userspace multi-queue */
-	CFG_W_COOKIE = 1 << 4, /* crypto ikev2 cookie-challenge */
+	CFG_W_DP_MQ = 1 << 10,	/* dataplane userspace multi-queue */
+	CFG_W_COOKIE = 1 << 11, /* crypto ikev2 cookie-challenge */
 	CFG_W_DESCRIPTION = 1 << 3,
 	CFG_W_BANDWIDTH = 1 << 4,
 	CFG_W_SHUTDOWN = 1 << 5,

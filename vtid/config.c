@@ -138,8 +138,10 @@ static void dp_mq_changed(struct vtid *v, const struct cfg_model *next)
 			   cfg_dp_mq_tunnels(next), v->dp_ops->name);
 		return;
 	}
-	size_t n = 0, mq = 0;
+	size_t n = 0, mq = 0; /* the devices, as show dataplane counts them */
 	for (struct tunnel *t = tunnels_first(v->tunnels); t; t = t->next) {
+		if (!t->link)
+			continue;
 		n++;
 		mq += t->spec.link.queues != 1;
 	}
